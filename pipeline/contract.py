@@ -1,0 +1,205 @@
+"""Bytes of an input file → a validated Export or Amendment, or a ContractError listing every problem.
+
+Three layers, each reporting all it finds: the file must be UTF-8 JSON with no repeated keys; the
+fields must match the format (pydantic, strict); fields must agree with each other (export_checks).
+Messages are written for a conference administrator: the JSON path, then what is wrong in words.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from pipeline.amendment_model import Amendment, check_amendment
+from pipeline.contract_types import ID_PATTERN
+from pipeline.errors import ContractError, FieldIssue
+from pipeline.export_checks import check_export
+from pipeline.export_model import Export
+
+EXPORT_FORMAT = "cpc-export/1"
+AMENDMENT_FORMAT = "cpc-amendment/1"
+KNOWN_FORMATS = (EXPORT_FORMAT, AMENDMENT_FORMAT)
+M = TypeVar("M", Export, Amendment)
+
+
+def load_export(raw: bytes, known_profiles: Collection[str], source: str = "") -> Export:
+    """Validate the bytes of a `cpc-export/1` file; raise ContractError with every problem."""
+    document = load_document(raw, known_profiles, source)
+    if not isinstance(document, Export):
+        raise ContractError(
+            [FieldIssue("format", f"is {AMENDMENT_FORMAT}, but a conference export was expected")],
+            source,
+        )
+    return document
+
+
+def load_document(
+    raw: bytes, known_profiles: Collection[str], source: str = ""
+) -> Export | Amendment:
+    """Validate an export or an amendment, chosen by its `format` field."""
+    data = _parse_json(raw, source)
+    fmt = data.get("format")
+    if fmt == AMENDMENT_FORMAT:
+        amendment = _validate_fields(Amendment, raw, source)
+        _raise_if_any(check_amendment(amendment), source)
+        return amendment
+    if fmt != EXPORT_FORMAT:
+        found = "missing" if fmt is None else f"{fmt!r}"
+        raise ContractError(
+            [FieldIssue("format", f"is {found}; expected one of {', '.join(KNOWN_FORMATS)}")],
+            source,
+        )
+    export = _validate_fields(Export, raw, source)
+    _raise_if_any(check_export(export, known_profiles), source)
+    return export
+
+
+def _raise_if_any(issues: list[FieldIssue], source: str) -> None:
+    if issues:
+        raise ContractError(issues, source)
+
+
+def _parse_json(raw: bytes, source: str) -> dict[str, Any]:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ContractError(
+            [FieldIssue("", f"the file is not UTF-8 text (byte {exc.start} cannot be read)")],
+            source,
+        ) from exc
+    duplicates: list[str] = []
+
+    def refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        # json.loads would silently keep the last of two equal keys: a withheld_from list could vanish.
+        seen: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in seen:
+                duplicates.append(key)
+            seen[key] = value
+        return seen
+
+    def refuse_constant(name: str) -> Any:
+        raise ValueError(f"{name} is not a JSON value")
+
+    try:
+        data = json.loads(
+            text, object_pairs_hook=refuse_duplicate_keys, parse_constant=refuse_constant
+        )
+    except json.JSONDecodeError as exc:
+        raise ContractError(
+            [
+                FieldIssue(
+                    "",
+                    f"the file is not valid JSON: {exc.msg} at line {exc.lineno}, "
+                    f"column {exc.colno}",
+                )
+            ],
+            source,
+        ) from exc
+    except ValueError as exc:
+        raise ContractError([FieldIssue("", f"the file is not valid JSON: {exc}")], source) from exc
+    if duplicates:
+        raise ContractError(
+            [
+                FieldIssue(
+                    "",
+                    f"the key {key!r} appears twice in one object; each key may appear once",
+                )
+                for key in dict.fromkeys(duplicates)
+            ],
+            source,
+        )
+    if not isinstance(data, dict):
+        raise ContractError(
+            [FieldIssue("", "the file must hold one JSON object { ... }")], source
+        )
+    return data
+
+
+def _validate_fields(model: type[M], raw: bytes, source: str) -> M:
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        raise ContractError([_issue(error) for error in exc.errors()], source) from exc
+
+
+def json_path(loc: tuple[int | str, ...]) -> str:
+    """('people', 3, 'email') → 'people[3].email'."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def _found(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+_PATTERN_WORDS = {
+    ID_PATTERN: (
+        "must be an id: 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+    ),
+    r"^([01][0-9]|2[0-3]):[0-5][0-9]$": "must be a time written HH:MM on the 24-hour clock",
+    r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$": "must be a language code such as 'en', 'pl' or 'cy'",
+}
+
+
+def _issue(error: ErrorDetails) -> FieldIssue:
+    loc = error["loc"]
+    path = json_path(loc)
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    value = error.get("input")
+    message: str
+    if kind == "missing":
+        message = "is required but missing"
+    elif kind == "extra_forbidden":
+        message = "is not a field of this format (check the spelling, or remove it)"
+    elif kind == "literal_error":
+        message = f"must be one of {ctx.get('expected')}; found {_found(value)}"
+    elif kind == "string_pattern_mismatch":
+        pattern = str(ctx.get("pattern", ""))
+        if "@" in pattern:
+            message = f"must be an e-mail address such as name@example.org; found {_found(value)}"
+        else:
+            message = f"{_PATTERN_WORDS.get(pattern, 'has the wrong form')}; found {_found(value)}"
+    elif kind in ("int_type", "int_from_float", "int_parsing"):
+        message = f"must be a whole number; found {_found(value)}"
+    elif kind == "bool_type":
+        message = f"must be true or false (without quotes); found {_found(value)}"
+    elif kind == "string_type":
+        message = f"must be text in double quotes; found {_found(value)}"
+    elif kind in ("date_type", "date_parsing"):
+        message = f"must be a date written YYYY-MM-DD; found {_found(value)}"
+    elif kind in ("datetime_type", "datetime_parsing", "timezone_aware"):
+        message = (
+            f"must be a date and time with its time zone, such as 2026-11-30T17:05:00Z; "
+            f"found {_found(value)}"
+        )
+    elif kind in ("tuple_type", "list_type"):
+        message = f"must be a list [ ... ]; found {_found(value)}"
+    elif kind in ("model_type", "model_attributes_type", "dict_type"):
+        message = f"must be an object {{ ... }}; found {_found(value)}"
+    elif kind == "too_short":
+        n = ctx.get("min_length", 1)
+        message = f"must list at least {n} item{'s' if n != 1 else ''}"
+    elif kind == "too_long":
+        message = f"must list at most {ctx.get('max_length')} items"
+    elif kind == "string_too_short":
+        n = ctx.get("min_length", 1)
+        message = "must not be empty" if n == 1 else f"must be at least {n} characters long"
+    elif kind == "string_too_long":
+        message = f"must be at most {ctx.get('max_length')} characters long"
+    elif kind == "greater_than_equal":
+        message = f"must be at least {ctx.get('ge')}; found {_found(value)}"
+    else:
+        message = error["msg"]
+    return FieldIssue(path, message)

@@ -1,0 +1,95 @@
+"""Field types shared by the contract models: ids, text, dates and e-mail, as the JSON Schemas define them.
+
+Validation is strict (the spec's README, section 1): a date is a string written YYYY-MM-DD and
+nothing else, a timestamp carries its offset, nothing is coerced from another JSON type.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable, Sequence
+from datetime import date, datetime
+from typing import Annotated, Any, TypeVar
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict
+from pydantic import StringConstraints
+from pydantic_core import PydanticCustomError
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# RFC 3339 date-time, as JSON Schema's `format: date-time` asks: a 'T', seconds, an offset.
+_DATE_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})"
+)
+# JSON Schema's `format: email` asks for an address; we ask for one that could be delivered to.
+_EMAIL = r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$"
+
+
+class Strict(BaseModel):
+    """Base of every contract model: unknown fields refused, no coercion, immutable once built."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+def _iso_date_text(value: Any) -> Any:
+    # Parsed here because strict mode behind a before-validator would refuse the string itself.
+    if not isinstance(value, str):
+        return value  # the strict date validator then says it is not a date
+    if not _DATE.fullmatch(value):
+        raise PydanticCustomError("date_format", "must be a date written YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise PydanticCustomError("date_invalid", "is not a real calendar date") from None
+
+
+def _iso_datetime_text(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    if not _DATE_TIME.fullmatch(value):
+        raise PydanticCustomError(
+            "datetime_format",
+            "must be a date and time written like 2026-11-30T17:05:00Z (with its time zone)",
+        )
+    try:
+        return datetime.fromisoformat(value.replace("z", "Z"))
+    except ValueError:
+        raise PydanticCustomError("datetime_invalid", "is not a real date and time") from None
+
+
+H = TypeVar("H", bound=Hashable)
+
+
+def _unique(values: Sequence[H]) -> Sequence[H]:
+    seen: set[H] = set()
+    for value in values:
+        if value in seen:
+            raise PydanticCustomError(
+                "unique_items", "lists {value} more than once", {"value": repr(value)}
+            )
+        seen.add(value)
+    return values
+
+
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+Ref = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=20000)]
+Email = Annotated[str, StringConstraints(max_length=254, pattern=_EMAIL)]
+IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_datetime_text)]
+Time = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+UniqueTuple = AfterValidator(_unique)
+
+__all__ = [
+    "ID_PATTERN",
+    "Email",
+    "Id",
+    "IsoDate",
+    "IsoDateTime",
+    "Ref",
+    "Strict",
+    "Text",
+    "Time",
+    "UniqueTuple",
+    "datetime",
+]

@@ -1,0 +1,46 @@
+"""The pipeline's exceptions, one tree; only the CLI turns them into messages and exit codes.
+
+    CpcError
+    ├── ContractError      an export or amendment breaks the contract (carries every FieldIssue)
+    ├── ProfileError       a procedure profile is unknown or malformed
+    └── CalendarError      a date calculation was asked for something it cannot answer
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class FieldIssue:
+    """One problem with one field: where it is (a JSON path) and what is wrong, in plain words."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class CpcError(Exception):
+    """Base of every error the pipeline raises on purpose."""
+
+
+class ContractError(CpcError):
+    """An input file breaks the contract; `issues` lists every problem found, not only the first."""
+
+    def __init__(self, issues: list[FieldIssue] | tuple[FieldIssue, ...], source: str = "") -> None:
+        self.issues: tuple[FieldIssue, ...] = tuple(issues)
+        self.source = source
+        head = f"{source}: " if source else ""
+        count = len(self.issues)
+        lines = "\n".join(f"  - {issue}" for issue in self.issues)
+        super().__init__(f"{head}{count} problem{'s' if count != 1 else ''}\n{lines}")
+
+
+class ProfileError(CpcError):
+    """A procedure profile could not be found or does not follow the profile format."""
+
+
+class CalendarError(CpcError):
+    """A working-day or date calculation got an argument it cannot work with."""
