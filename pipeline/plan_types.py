@@ -1,0 +1,131 @@
+"""The distribution plan's values: copies, tasks, checks and copies deliberately not made, and their JSON form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pipeline.document_text import DocumentKind
+from pipeline.visibility import Viewer
+
+Status = Literal["ready", "waiting", "held"]
+ViewName = Literal["professional", "family", "attended_parts"]
+Channel = Literal["email", "post", "lead_social_worker"]
+TaskKind = Literal["hand_over", "translation", "interpreter", "braille", "audio", "easy_read"]
+CheckStatus = Literal["ok", "problem", "unknown"]
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedCopy:
+    """One document for one recipient: what they see, by when, how, and whether it can go yet."""
+
+    recipient: str
+    document: DocumentKind
+    view: ViewName
+    due: date
+    status: Status
+    reason: str | None
+    via: str | None
+    channel: Channel | None
+    viewer: Viewer
+    recipient_class: str
+    source: str
+    handover_by: date | None = None
+    on_behalf_of: str | None = None
+    authorisation_basis: str | None = None
+    large_print: bool = False
+    due_at: datetime | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "recipient": self.recipient,
+            "document": self.document,
+            "view": self.view,
+            "due": self.due.isoformat(),
+            "due_at": self.due_at.isoformat() if self.due_at else None,
+            "status": self.status,
+            "reason": self.reason,
+            "via": self.via,
+            "handover_by": self.handover_by.isoformat() if self.handover_by else None,
+            "channel": self.channel,
+            "on_behalf_of": self.on_behalf_of,
+            "authorisation_basis": self.authorisation_basis,
+            "present_for": sorted(self.viewer.present_for)
+            if self.viewer.present_for is not None
+            else None,
+            "large_print": self.large_print,
+            "recipient_class": self.recipient_class,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """Work for a person (usually the lead social worker) that a copy needs, due with the copy."""
+
+    kind: TaskKind
+    owner: str | None
+    recipient: str
+    document: DocumentKind
+    due: date
+    source: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "owner": self.owner,
+            "recipient": self.recipient,
+            "document": self.document,
+            "due": self.due.isoformat(),
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One timeliness or procedure check of spec §3: ok, a problem in words, or unknown for lack of data."""
+
+    name: str
+    status: CheckStatus
+    detail: str
+    source: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"check": self.name, "status": self.status, "detail": self.detail, "source": self.source}
+
+
+@dataclass(frozen=True, slots=True)
+class NotSent:
+    """A copy someone might expect that the rules say must not be made, with the reason."""
+
+    recipient: str
+    document: DocumentKind
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"recipient": self.recipient, "document": self.document, "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
+class DistributionPlan:
+    conference: str
+    revision: int
+    stage: str
+    profile: str
+    copies: tuple[PlannedCopy, ...]
+    tasks: tuple[Task, ...]
+    checks: tuple[Check, ...]
+    not_sent: tuple[NotSent, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "conference": self.conference,
+            "revision": self.revision,
+            "stage": self.stage,
+            "profile": self.profile,
+            "copies": [c.to_json() for c in self.copies],
+            "tasks": [t.to_json() for t in self.tasks],
+            "checks": [c.to_json() for c in self.checks],
+            "not_sent": [n.to_json() for n in self.not_sent],
+        }

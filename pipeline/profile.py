@@ -1,0 +1,344 @@
+"""Procedure profiles: TOML data → a validated, immutable Profile (who receives what, by when, and why).
+
+A profile is where a local authority's procedure lives as data (spec §3): deadlines per recipient
+and document, notice periods, timeliness limits, closure days and the glossary. Each value names
+its source paragraph. Profiles ship in `pipeline/profiles/`; an authority adds its own by dropping a
+`NAME.toml` in a folder given to `load_profiles` (the CLI's `--profiles-dir` or `CPC_PROFILES_DIR`),
+usually starting with `extends = "default"` and stating only what differs.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from importlib import resources
+from pathlib import Path
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from pipeline.calendar import WorkingCalendar, hours_after_uk, months_after, weeks_after
+from pipeline.errors import ProfileError
+
+Unit = Literal["working_days", "hours", "months", "weeks"]
+RecipientClass = Literal[
+    "professional",
+    "parent_attended",
+    "parent_absent",
+    "parent_excluded_part",
+    "parent_excluded_whole",
+    "family_member",
+    "child",
+]
+SharedDocument = Literal["decision_letter", "outline_plan", "record"]
+_PERIOD = re.compile(r"^\s*(\d+)\s+(working days?|hours?|months?|weeks?)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A span of time as procedures state it: '1 working day', '24 hours', '3 months', '1 week'."""
+
+    amount: int
+    unit: Unit
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        match = _PERIOD.match(text)
+        if match is None:
+            raise ValueError(
+                f"{text!r} is not a period; write e.g. '1 working day', '24 hours', '3 months'"
+            )
+        word = match.group(2)
+        unit: Unit = (
+            "working_days"
+            if word.startswith("working")
+            else "hours"
+            if word.startswith("hour")
+            else "months"
+            if word.startswith("month")
+            else "weeks"
+        )
+        return cls(int(match.group(1)), unit)
+
+    def after(self, start: date, calendar: WorkingCalendar, at: time | None = None) -> date:
+        """The date this period ends, counted from `start` (and `at`, for hours, in UK time)."""
+        if self.unit == "working_days":
+            return calendar.add_working_days(start, self.amount)
+        if self.unit == "months":
+            return months_after(start, self.amount)
+        if self.unit == "weeks":
+            return weeks_after(start, self.amount)
+        return hours_after_uk(start, at, self.amount).date()
+
+    def moment_after(self, start: date, at: time | None) -> datetime | None:
+        """For an hours period, the exact UK time it ends; None for day-based periods."""
+        return hours_after_uk(start, at, self.amount) if self.unit == "hours" else None
+
+    def before(self, end: date, calendar: WorkingCalendar) -> date:
+        if self.unit == "working_days":
+            return calendar.working_days_before(end, self.amount)
+        if self.unit == "months":
+            return months_after(end, -self.amount)
+        if self.unit == "weeks":
+            return weeks_after(end, -self.amount)
+        raise ValueError("a period in hours cannot be counted back to a date")
+
+    def __str__(self) -> str:
+        words = {
+            "working_days": "working day",
+            "hours": "hour",
+            "months": "month",
+            "weeks": "week",
+        }[self.unit]
+        return f"{self.amount} {words}{'' if self.amount == 1 else 's'}"
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Sourced(Generic[T]):
+    """A profile value and the paragraph of the procedure it comes from."""
+
+    value: T
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class CopyRule:
+    """When one class of recipient must have one document, and whether it goes through the social worker."""
+
+    due: Period
+    via_lead_social_worker: bool
+    source: str
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    title: str
+    closure_days: frozenset[date]
+    handover_lead_time: Sourced[Period]
+    copies: Mapping[RecipientClass, Mapping[SharedDocument, CopyRule]]
+    notices: Mapping[str, Sourced[Period]]
+    timeliness: Mapping[str, Sourced[Any]]
+    supporter_record_with_parent_consent: Sourced[bool]
+    glossary: Mapping[str, str]
+
+    def copy_rule(self, recipient_class: RecipientClass, document: SharedDocument) -> CopyRule:
+        return self.copies[recipient_class][document]
+
+    def notice(self, name: str) -> Sourced[Period]:
+        return self.notices[name]
+
+    def limit(self, name: str) -> Sourced[Any]:
+        """A timeliness value; its `value` is a Period, a number, a [low, high] pair or None."""
+        return self.timeliness[name]
+
+
+# ---- reading TOML -------------------------------------------------------------------------------
+
+
+class _SourcedIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    value: Any
+    source: str
+
+
+class _CopyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    due: str
+    via: Literal["lead_social_worker"] | None = None
+    source: str
+
+    @field_validator("due")
+    @classmethod
+    def _period(cls, value: str) -> str:
+        Period.parse(value)
+        return value
+
+
+_CLASSES: tuple[RecipientClass, ...] = (
+    "professional",
+    "parent_attended",
+    "parent_absent",
+    "parent_excluded_part",
+    "parent_excluded_whole",
+    "family_member",
+    "child",
+)
+_NOTICES = (
+    "invitation_after_export",
+    "invitation_before_conference",
+    "exclusion_letter_after_decision",
+    "plan_ended_notice",
+    "cancellation_notice_after_export",
+    "amendment_notice",
+    "amendment_window",
+)
+_PERIOD_LIMITS = (
+    "initial_conference",
+    "transfer_in_conference",
+    "first_core_group",
+    "first_review",
+    "later_review",
+    "pre_birth_review_after_birth",
+    "pre_birth_review_after_conference",
+    "exclusion_request_before_conference",
+)
+
+
+class _ProfileIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    name: str
+    title: str
+    closure_days: list[date] = []
+    handover: dict[Literal["lead_time"], _SourcedIn]
+    copies: dict[RecipientClass, dict[SharedDocument, _CopyIn]]
+    notices: dict[str, _SourcedIn]
+    timeliness: dict[str, _SourcedIn]
+    authorisations: dict[Literal["supporter_record_with_parent_consent"], _SourcedIn]
+    glossary: dict[str, str] = {}
+
+
+def _period_or_none(entry: _SourcedIn, where: str) -> Sourced[Period | None]:
+    if entry.value == "none":
+        return Sourced(None, entry.source)
+    if not isinstance(entry.value, str):
+        raise ProfileError(f"{where}: expected a period such as '3 months' or 'none'")
+    try:
+        return Sourced(Period.parse(entry.value), entry.source)
+    except ValueError as exc:
+        raise ProfileError(f"{where}: {exc}") from exc
+
+
+def _build(raw: dict[str, Any], origin: str) -> Profile:
+    try:
+        data = _ProfileIn.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise ProfileError(f"profile {origin}: {problems}") from exc
+    for cls in _CLASSES:
+        for doc in ("decision_letter", "outline_plan", "record"):
+            if doc not in data.copies.get(cls, {}):
+                raise ProfileError(f"profile {origin}: copies.{cls}.{doc} is missing")
+    for key in _NOTICES:
+        if key not in data.notices:
+            raise ProfileError(f"profile {origin}: notices.{key} is missing")
+    for key in (*_PERIOD_LIMITS, "pre_birth_gestation_weeks", "quorum_other_agencies"):
+        if key not in data.timeliness:
+            raise ProfileError(f"profile {origin}: timeliness.{key} is missing")
+
+    copies = {
+        cls: {
+            doc: CopyRule(Period.parse(rule.due), rule.via == "lead_social_worker", rule.source)
+            for doc, rule in data.copies[cls].items()
+        }
+        for cls in _CLASSES
+    }
+    notices: dict[str, Sourced[Period]] = {}
+    for key in _NOTICES:
+        period = _period_or_none(data.notices[key], f"profile {origin}: notices.{key}")
+        if period.value is None:
+            raise ProfileError(f"profile {origin}: notices.{key} cannot be 'none'")
+        notices[key] = Sourced(period.value, period.source)
+    timeliness: dict[str, Sourced[Any]] = {
+        key: _period_or_none(data.timeliness[key], f"profile {origin}: timeliness.{key}")
+        for key in _PERIOD_LIMITS
+    }
+    weeks = data.timeliness["pre_birth_gestation_weeks"]
+    if weeks.value != "none" and not (
+        isinstance(weeks.value, list)
+        and len(weeks.value) == 2
+        and all(isinstance(w, int) for w in weeks.value)
+    ):
+        raise ProfileError(
+            f"profile {origin}: timeliness.pre_birth_gestation_weeks must be [low, high] or 'none'"
+        )
+    timeliness["pre_birth_gestation_weeks"] = Sourced(
+        None if weeks.value == "none" else tuple(weeks.value), weeks.source
+    )
+    quorum = data.timeliness["quorum_other_agencies"]
+    if not isinstance(quorum.value, int):
+        raise ProfileError(f"profile {origin}: timeliness.quorum_other_agencies must be a number")
+    timeliness["quorum_other_agencies"] = Sourced(quorum.value, quorum.source)
+    lead = _period_or_none(data.handover["lead_time"], f"profile {origin}: handover.lead_time")
+    if lead.value is None or lead.value.unit != "working_days":
+        raise ProfileError(f"profile {origin}: handover.lead_time must be in working days")
+    supporter = data.authorisations["supporter_record_with_parent_consent"]
+    if not isinstance(supporter.value, bool):
+        raise ProfileError(
+            f"profile {origin}: authorisations.supporter_record_with_parent_consent must be "
+            "true or false"
+        )
+    return Profile(
+        name=data.name,
+        title=data.title,
+        closure_days=frozenset(data.closure_days),
+        handover_lead_time=Sourced(lead.value, lead.source),
+        copies=copies,
+        notices=notices,
+        timeliness=timeliness,
+        supporter_record_with_parent_consent=Sourced(supporter.value, supporter.source),
+        glossary=dict(data.glossary),
+    )
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Tables merge key by key; a leaf (a value or copy rule with its source) replaces the base's."""
+    merged = dict(base)
+    for key, value in override.items():
+        is_leaf = isinstance(value, dict) and ("value" in value or "due" in value)
+        if isinstance(value, dict) and not is_leaf and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value  # a leaf replaces the whole entry, its citation included
+    return merged
+
+
+def _read_toml(path: Path | Any) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ProfileError(f"cannot read profile {path}: {exc}") from exc
+
+
+def _raw_profiles(extra_dirs: Iterable[Path]) -> dict[str, tuple[dict[str, Any], str]]:
+    raw: dict[str, tuple[dict[str, Any], str]] = {}
+    shipped = resources.files("pipeline") / "profiles"
+    sources: list[Any] = sorted(
+        (p for p in shipped.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name
+    )
+    for folder in extra_dirs:
+        if not folder.is_dir():
+            raise ProfileError(f"profiles folder {folder} does not exist")
+        sources.extend(sorted(folder.glob("*.toml")))
+    for path in sources:
+        data = _read_toml(path)
+        name = data.get("name")
+        if name != path.name.removesuffix(".toml"):
+            raise ProfileError(f"profile {path}: `name` must be {path.name.removesuffix('.toml')!r}")
+        raw[name] = (data, str(path))  # a local file may replace a shipped profile of the same name
+    return raw
+
+
+def load_profiles(extra_dirs: Iterable[Path] = ()) -> dict[str, Profile]:
+    """Every profile shipped with the package plus those in `extra_dirs`, by name."""
+    raw = _raw_profiles(extra_dirs)
+
+    def resolve(name: str, chain: tuple[str, ...]) -> dict[str, Any]:
+        if name in chain:
+            raise ProfileError(f"profile {name}: `extends` goes round in a circle")
+        if name not in raw:
+            raise ProfileError(f"profile {chain[-1]} extends {name!r}, which does not exist")
+        data, _ = raw[name]
+        parent = data.get("extends")
+        own = {k: v for k, v in data.items() if k != "extends"}
+        return _merge(resolve(parent, (*chain, name)), own) if parent else own
+
+    return {name: _build(resolve(name, ()), origin) for name, (_, origin) in raw.items()}
