@@ -105,7 +105,12 @@ def _plan(export: Export, viewer: Viewer) -> Iterator[TextField]:
 
 
 def _record(export: Export, viewer: Viewer) -> Iterator[TextField]:
-    yield from _meeting(export)
+    sections = export.record.sections if export.record is not None else ()
+    if export.conference.venue:
+        yield "conference.venue", export.conference.venue
+    for i, item in enumerate(export.agenda):
+        if viewer.may_see_agenda_title(item.id, sections):
+            yield f"agenda[{i}].title", item.title
     if export.conference.inquorate_reason:
         yield "conference.inquorate_reason", export.conference.inquorate_reason
     for i, exclusion in enumerate(export.exclusions):

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from collections.abc import Iterable
+
 from pipeline.export_model import Section, Visibility
 
 Audience = Literal["professional", "family"]
@@ -42,3 +44,10 @@ class Viewer:
         if self.present_for is not None and section.agenda_item not in self.present_for:
             return False
         return self.may_see(section.visibility)
+
+    def may_see_agenda_title(self, item: str, sections: Iterable[Section]) -> bool:
+        """An agenda title in the record names what its sections hold, so it is shown only where
+        every section recorded under it is shown (spec §4 rule 6: no heading of withheld content)."""
+        if self.present_for is not None and item not in self.present_for:
+            return False
+        return all(self.may_see_section(s) for s in sections if s.agenda_item == item)
