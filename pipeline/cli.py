@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NoReturn
 
 import typer
 from rich.console import Console
@@ -44,8 +44,8 @@ def _profiles(dirs: list[Path] | None) -> dict[str, Profile]:
         _fail(str(exc), code=2)
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    Console(stderr=True).print(message, markup=False, highlight=False)
+def _fail(message: str, code: int = 1) -> NoReturn:
+    typer.echo(message, err=True)
     raise typer.Exit(code)
 
 
@@ -61,22 +61,21 @@ def validate(
 ) -> None:
     """Check files against the contract; exit 0 if all are valid, 1 if any is not."""
     profiles = _profiles(profiles_dir)
-    out = Console(highlight=False)
     invalid = 0
     for path in files:
         try:
             document = load_document(path.read_bytes(), profiles.keys(), str(path))
         except OSError as exc:
             invalid += 1
-            out.print(f"{path}: cannot read the file ({exc.strerror})", markup=False)
+            typer.echo(f"{path}: cannot read the file ({exc.strerror})")
             continue
         except ContractError as exc:
             invalid += 1
-            out.print(f"{path}: INVALID", markup=False)
+            typer.echo(f"{path}: INVALID")
             for issue in exc.issues:
-                out.print(f"  - {issue}", markup=False)
+                typer.echo(f"  - {issue}")
             continue
-        out.print(f"{path}: valid ({document.format})", markup=False)
+        typer.echo(f"{path}: valid ({document.format})")
     raise typer.Exit(1 if invalid else 0)
 
 

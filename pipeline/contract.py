@@ -7,6 +7,7 @@ Messages are written for a conference administrator: the JSON path, then what is
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Collection
 from typing import Any, TypeVar
@@ -53,8 +54,9 @@ def load_document(
             [FieldIssue("format", f"is {found}; expected one of {', '.join(KNOWN_FORMATS)}")],
             source,
         )
-    export = _validate_fields(Export, raw, source)
-    _raise_if_any(check_export(export, known_profiles), source)
+    export, issues = _validated_export(raw, data, known_profiles)
+    _raise_if_any(issues, source)
+    assert export is not None  # no issues means the fields validated
     return export
 
 
@@ -125,6 +127,55 @@ def _validate_fields(model: type[M], raw: bytes, source: str) -> M:
         return model.model_validate_json(raw)
     except ValidationError as exc:
         raise ContractError([_issue(error) for error in exc.errors()], source) from exc
+
+
+def _validated_export(
+    raw: bytes, data: dict[str, Any], known_profiles: Collection[str]
+) -> tuple[Export | None, list[FieldIssue]]:
+    """The export if its fields are well formed, and every problem in it: field problems, and cross-field problems wherever they can be seen.
+
+    When fields are wrong, cross-field rules still run if leaving out the wrong optional fields
+    gives a well-formed export, so that an administrator sees a dangling reference and a bad
+    e-mail in one go. A problem with a required field stops there: the rest cannot be read.
+    """
+    try:
+        export = Export.model_validate_json(raw)
+    except ValidationError as exc:
+        errors = exc.errors()
+        issues = [_issue(error) for error in errors]
+        pruned = _without(data, [error["loc"] for error in errors])
+        if pruned is None:
+            return None, issues
+        try:
+            partial = Export.model_validate(pruned, strict=False)
+        except ValidationError:
+            return None, issues
+        bad_paths = {issue.path for issue in issues}
+        issues.extend(
+            issue
+            for issue in check_export(partial, known_profiles)
+            if not any(issue.path.startswith(bad) for bad in bad_paths)
+        )
+        return None, issues
+    return export, check_export(export, known_profiles)
+
+
+def _without(data: dict[str, Any], locations: list[tuple[int | str, ...]]) -> dict[str, Any] | None:
+    """A copy of `data` without the object keys at `locations`, or None if one is not an object key."""
+    pruned = copy.deepcopy(data)
+    for loc in locations:
+        if not loc or not isinstance(loc[-1], str):
+            return None
+        parent: Any = pruned
+        for part in loc[:-1]:
+            try:
+                parent = parent[part]
+            except (KeyError, IndexError, TypeError):
+                return None
+        if not isinstance(parent, dict):
+            return None
+        parent.pop(loc[-1], None)
+    return pruned
 
 
 def json_path(loc: tuple[int | str, ...]) -> str:
