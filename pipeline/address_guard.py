@@ -18,13 +18,7 @@ from pipeline.export_model import Export, Person
 
 # Words that make an address line a street or building line rather than a bare place name.
 _STREET_WORDS = frozenset(
-    """
-    street st road rd lane ln avenue ave court ct close way row drive dr place pl crescent cres
-    terrace gardens grove walk square sq mews hill rise parade wharf yard heights cottages cottage
-    house flat apartment apt farm lodge manor quay path boulevard embankment circus approach
-    meadow meadows wynd brae gate heol stryd ffordd lon maes stryt tower towers building block
-    estate chambers mill
-    """.split()
+    ["street", "st", "road", "rd", "lane", "ln", "avenue", "ave", "court", "ct", "close", "way", "row", "drive", "dr", "place", "pl", "crescent", "cres", "terrace", "gardens", "grove", "walk", "square", "sq", "mews", "hill", "rise", "parade", "wharf", "yard", "heights", "cottages", "cottage", "house", "flat", "apartment", "apt", "farm", "lodge", "manor", "quay", "path", "boulevard", "embankment", "circus", "approach", "meadow", "meadows", "wynd", "brae", "gate", "heol", "stryd", "ffordd", "lon", "maes", "stryt", "tower", "towers", "building", "block", "estate", "chambers", "mill"]
 )
 _WORD = re.compile(r"[a-z0-9]+")
 

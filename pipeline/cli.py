@@ -14,10 +14,10 @@ from rich.text import Text
 
 from pipeline.calendar import WorkingCalendar
 from pipeline.contract import load_document, load_export
+from pipeline.distribution import plan_distribution
 from pipeline.errors import ContractError, CpcError
 from pipeline.export_model import Export
 from pipeline.plan_types import DistributionPlan
-from pipeline.distribution import plan_distribution
 from pipeline.profile import Profile, load_profiles
 
 app = typer.Typer(
@@ -145,7 +145,11 @@ def _print_table(result: DistributionPlan, export: Export) -> None:
             tasks.add_column(heading)
         for task in result.tasks:
             tasks.add_row(
-                task.kind, Text(task.owner or "-"), Text(task.recipient), task.document, str(task.due)
+                task.kind,
+                Text(task.owner or "-"),
+                Text(task.recipient),
+                task.document,
+                str(task.due),
             )
         out.print(tasks)
     checks = Table(title="Checks")

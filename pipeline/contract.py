@@ -116,9 +116,7 @@ def _parse_json(raw: bytes, source: str) -> dict[str, Any]:
             source,
         )
     if not isinstance(data, dict):
-        raise ContractError(
-            [FieldIssue("", "the file must hold one JSON object { ... }")], source
-        )
+        raise ContractError([FieldIssue("", "the file must hold one JSON object { ... }")], source)
     return data
 
 

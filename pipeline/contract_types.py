@@ -11,16 +11,20 @@ from collections.abc import Hashable, Sequence
 from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict
-from pydantic import StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    StringConstraints,
+)
 from pydantic_core import PydanticCustomError
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # RFC 3339 date-time, as JSON Schema's `format: date-time` asks: a 'T', seconds, an offset.
-_DATE_TIME = re.compile(
-    r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})"
-)
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
 # JSON Schema's `format: email` asks for an address; we ask for one that could be delivered to.
 _EMAIL = r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$"
 

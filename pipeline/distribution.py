@@ -246,9 +246,7 @@ class _Planner:
             viewer,
             due,
             rule.source,
-            recipient_class=entitlement.recipient_class
-            if on_behalf_of is None
-            else "authorised",
+            recipient_class=entitlement.recipient_class if on_behalf_of is None else "authorised",
             via_lead_social_worker=rule.via_lead_social_worker and not force_direct,
             via=via,
             due_at=due_at,
@@ -492,7 +490,9 @@ class _Planner:
                 return channel
         return None
 
-    def _address_hold(self, document: DocumentKind, viewer: Viewer, subject: str | None) -> str | None:
+    def _address_hold(
+        self, document: DocumentKind, viewer: Viewer, subject: str | None
+    ) -> str | None:
         """Spec §4 rule 4: free text reaching the viewer mentions an address withheld from them."""
         contacts = withheld_contacts(self.export, viewer.persons)
         if not contacts:
@@ -537,9 +537,7 @@ def _case_social_worker(export: Export) -> str | None:
     return None
 
 
-def _tasks(
-    export: Export, copies: tuple[PlannedCopy, ...], owner: str | None
-) -> Iterator[Task]:
+def _tasks(export: Export, copies: tuple[PlannedCopy, ...], owner: str | None) -> Iterator[Task]:
     """A hand-over task for each copy through the social worker; one task per copy per need."""
     for copy in copies:
         if copy.via is not None:
@@ -556,5 +554,6 @@ def _tasks(
         needs = export.person(copy.recipient).needs
         for need in TASK_NEEDS:
             if need in needs:
-                yield Task(need, copy.via or owner, copy.recipient, copy.document, copy.due, NEEDS_SOURCE)
-
+                yield Task(
+                    need, copy.via or owner, copy.recipient, copy.document, copy.due, NEEDS_SOURCE
+                )

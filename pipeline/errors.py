@@ -1,9 +1,9 @@
 """The pipeline's exceptions, one tree; only the CLI turns them into messages and exit codes.
 
-    CpcError
-    ├── ContractError      an export or amendment breaks the contract (carries every FieldIssue)
-    ├── ProfileError       a procedure profile is unknown or malformed
-    └── CalendarError      a date calculation was asked for something it cannot answer
+CpcError
+├── ContractError      an export or amendment breaks the contract (carries every FieldIssue)
+├── ProfileError       a procedure profile is unknown or malformed
+└── CalendarError      a date calculation was asked for something it cannot answer
 """
 
 from __future__ import annotations

@@ -479,12 +479,12 @@ def _check_dates(export: Export, issues: _Issues) -> None:
             not_after_export(f"{name}.signed_on", part.signed_on)
     if export.plan is not None:
         plan = export.plan
-        if plan.core_group is not None and plan.core_group.first_meeting_date is not None:
-            if plan.core_group.first_meeting_date < c.date:
-                issues.add(
-                    "plan.core_group.first_meeting_date",
-                    f"is {plan.core_group.first_meeting_date}, before the conference on {c.date}",
-                )
+        first_meeting = plan.core_group.first_meeting_date if plan.core_group else None
+        if first_meeting is not None and first_meeting < c.date:
+            issues.add(
+                "plan.core_group.first_meeting_date",
+                f"is {first_meeting}, before the conference on {c.date}",
+            )
         if plan.review_conference_date is not None and plan.review_conference_date <= c.date:
             issues.add(
                 "plan.review_conference_date",

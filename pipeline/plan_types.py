@@ -92,7 +92,12 @@ class Check:
     source: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"check": self.name, "status": self.status, "detail": self.detail, "source": self.source}
+        return {
+            "check": self.name,
+            "status": self.status,
+            "detail": self.detail,
+            "source": self.source,
+        }
 
 
 @dataclass(frozen=True, slots=True)

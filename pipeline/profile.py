@@ -322,7 +322,9 @@ def _raw_profiles(extra_dirs: Iterable[Path]) -> dict[str, tuple[dict[str, Any],
         data = _read_toml(path)
         name = data.get("name")
         if name != path.name.removesuffix(".toml"):
-            raise ProfileError(f"profile {path}: `name` must be {path.name.removesuffix('.toml')!r}")
+            raise ProfileError(
+                f"profile {path}: `name` must be {path.name.removesuffix('.toml')!r}"
+            )
         raw[name] = (data, str(path))  # a local file may replace a shipped profile of the same name
     return raw
 

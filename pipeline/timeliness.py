@@ -44,11 +44,11 @@ def _fmt(day: date) -> str:
     return f"{day:%a} {day.isoformat()}"
 
 
-def _within(
-    name: str, source: str, happened: date, deadline: date, what: str, limit: str
-) -> Check:
+def _within(name: str, source: str, happened: date, deadline: date, what: str, limit: str) -> Check:
     if happened <= deadline:
-        return Check(name, "ok", f"{what} {_fmt(happened)}, within {limit} ({_fmt(deadline)})", source)
+        return Check(
+            name, "ok", f"{what} {_fmt(happened)}, within {limit} ({_fmt(deadline)})", source
+        )
     late = f"{what} {_fmt(happened)}, after the limit of {limit} ({_fmt(deadline)})"
     return Check(name, "problem", late, source)
 
@@ -111,9 +111,7 @@ def _gestation(export: Export, profile: Profile) -> Iterator[Check]:
         )
         # 000 §4.1.16 is a guide and asks for an earlier conference where birth may be premature.
         ok = low <= gestation <= high or gestation < low
-        yield Check(
-            "pre_birth_timing", "ok" if ok else "problem", detail, f"R38; {weeks.source}"
-        )
+        yield Check("pre_birth_timing", "ok" if ok else "problem", detail, f"R38; {weeks.source}")
 
 
 def _review_limits(
@@ -129,7 +127,9 @@ def _review_limits(
             limits.append((_months(born, after_birth.value), f"{after_birth.value} of the birth"))
             sources.append(after_birth.source)
         if after_conf.value is not None:
-            limits.append((_months(start, after_conf.value), f"{after_conf.value} of the conference"))
+            limits.append(
+                (_months(start, after_conf.value), f"{after_conf.value} of the conference")
+            )
             sources.append(after_conf.source)
     else:
         rule = profile.limit("first_review" if first else "later_review")
@@ -151,7 +151,9 @@ def _review_in_time(export: Export, profile: Profile) -> Iterator[Check]:
     if previous is None:
         return
     first = c.initial_conference_date is not None and previous == c.initial_conference_date
-    limits, sources = _review_limits(profile, previous, first or c.child_born_on is not None, c.child_born_on)
+    limits, sources = _review_limits(
+        profile, previous, first or c.child_born_on is not None, c.child_born_on
+    )
     deadline, words = min(limits)
     yield _within(
         "review_within_limit",
@@ -254,7 +256,10 @@ def _absent_professionals(export: Export) -> Iterator[Check]:
     """R71: an invited professional who cannot attend sends a report or a briefed colleague."""
     for attendance in export.attendance:
         person = export.person(attendance.person)
-        if person.role != "professional" or attendance.status not in ("apologies", "did_not_attend"):
+        if person.role != "professional" or attendance.status not in (
+            "apologies",
+            "did_not_attend",
+        ):
             continue
         if attendance.report_submitted or attendance.represented_by:
             continue

@@ -6,10 +6,9 @@ and the redaction stage builds each recipient's view with it, so both read the r
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
-
-from collections.abc import Iterable
 
 from pipeline.export_model import Section, Visibility
 

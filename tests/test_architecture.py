@@ -26,7 +26,17 @@ PURE_CORE = [
     "distribution.py",
     "timeliness.py",
 ]
-IO_MODULES = {"os", "pathlib", "shutil", "socket", "subprocess", "sqlite3", "urllib", "http", "smtplib"}
+IO_MODULES = {
+    "os",
+    "pathlib",
+    "shutil",
+    "socket",
+    "subprocess",
+    "sqlite3",
+    "urllib",
+    "http",
+    "smtplib",
+}
 CLOCK_CALLS = {"today", "now", "utcnow", "time"}
 
 

@@ -73,7 +73,9 @@ def test_validate_a_missing_file_is_invalid(tmp_path: Path) -> None:
 
 
 def test_plan_json_has_the_documented_shape() -> None:
-    result = runner.invoke(app, ["plan", str(EXAMPLES / "initial-domestic-abuse.json"), "--format", "json"])
+    result = runner.invoke(
+        app, ["plan", str(EXAMPLES / "initial-domestic-abuse.json"), "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
     plan = json.loads(result.output)
     assert plan["conference"] == "CPC-2026-0412"

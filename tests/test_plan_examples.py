@@ -36,8 +36,7 @@ DV_PROFESSIONALS = ["p-sw", "p-tm", "p-police", "p-school", "p-hv", "p-gp", "p-i
 
 def _rows(plan):  # (recipient, document) → (view, due, status, via)
     return {
-        (c.recipient, c.document): (c.view, c.due.isoformat(), c.status, c.via)
-        for c in plan.copies
+        (c.recipient, c.document): (c.view, c.due.isoformat(), c.status, c.via) for c in plan.copies
     }
 
 
@@ -85,7 +84,9 @@ def test_domestic_abuse_example_hand_over_dates_and_tasks(plan_of: PlanOf) -> No
     assert the_copy(plan, "p-mother", "record").handover_by == date(2026, 12, 14)
     assert the_copy(plan, "p-father", "record").handover_by == date(2026, 12, 14)
     assert the_copy(plan, "c-ella", "decision_letter").handover_by == date(2026, 11, 23)
-    hand_overs = {(t.recipient, t.document, t.owner, t.due) for t in plan.tasks if t.kind == "hand_over"}
+    hand_overs = {
+        (t.recipient, t.document, t.owner, t.due) for t in plan.tasks if t.kind == "hand_over"
+    }
     assert hand_overs == {
         ("p-mother", "record", "p-sw", date(2026, 12, 21)),
         ("p-father", "record", "p-sw", date(2026, 12, 21)),
@@ -145,7 +146,12 @@ def test_review_example_every_copy(plan_of: PlanOf) -> None:
         expected[(professional, "outline_plan")] = ("professional", "2026-11-20", "ready", None)
         expected[(professional, "record")] = ("professional", "2026-12-17", "waiting", None)
         # Jayden's plan ends: notice to the initial conference's invitees (000 §4.10.6; R35)
-        expected[(professional, "plan_ended_notice")] = ("professional", "2026-11-20", "ready", None)
+        expected[(professional, "plan_ended_notice")] = (
+            "professional",
+            "2026-11-20",
+            "ready",
+            None,
+        )
     assert _rows(plan) == expected
     assert "not yet signed" in (the_copy(plan, "p-sw2", "record").reason or "")
     assert the_copy(plan, "p-mum", "record").handover_by == date(2026, 12, 10)
@@ -155,7 +161,9 @@ def test_review_example_needs_become_tasks_and_large_print(plan_of: PlanOf) -> N
     # 000 §4.14.9; 002 §22.15: the father (Polish, interpreter and translation) gets one task per
     # copy per need; the mother's copies are all large print, with no task (spec §3 "Needs")
     plan = plan_of(example("review-plan-ends"))
-    dad_tasks = sorted((t.kind, t.document, t.due.isoformat()) for t in plan.tasks if t.recipient == "p-dad")
+    dad_tasks = sorted(
+        (t.kind, t.document, t.due.isoformat()) for t in plan.tasks if t.recipient == "p-dad"
+    )
     assert dad_tasks == [
         ("hand_over", "record", "2026-12-17"),
         ("interpreter", "decision_letter", "2026-11-20"),

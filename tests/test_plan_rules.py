@@ -45,7 +45,9 @@ def _without_father_exclusion(data: dict) -> dict:
             id="attended-part-not-excluded",
         ),
         # did not attend / apologies: the record through the lead social worker (002 §22.9; R32)
-        pytest.param({"status": "did_not_attend"}, "2026-11-24", "family", "p-sw", id="did-not-attend"),
+        pytest.param(
+            {"status": "did_not_attend"}, "2026-11-24", "family", "p-sw", id="did-not-attend"
+        ),
         pytest.param({"status": "apologies"}, "2026-11-24", "family", "p-sw", id="apologies"),
     ],
 )
@@ -65,14 +67,20 @@ def test_wirral_sends_the_record_directly_to_a_parent_who_attended_but_not_to_on
     plan_of: PlanOf,
 ) -> None:
     # 002 §22.5 (sent to family members who attended) against 002 §22.9 (through the social worker)
-    data = _without_father_exclusion(_father(example("initial-domestic-abuse"), status="did_not_attend"))
+    data = _without_father_exclusion(
+        _father(example("initial-domestic-abuse"), status="did_not_attend")
+    )
     data["authority"]["procedure_profile"] = "wirral"
     plan = plan_of(data)
     assert the_copy(plan, "p-mother", "record").via is None
     absent = the_copy(plan, "p-father", "record")
     # 15 WD after Mon 23 Nov: 24-27 (4), 30 Nov-4 Dec (9), 7-11 Dec (14), Mon 14 Dec (15);
     # hand-over 5 WD earlier: 11, 10, 9, 8, 7 → Mon 7 Dec
-    assert (absent.via, absent.due, absent.handover_by) == ("p-sw", date(2026, 12, 14), date(2026, 12, 7))
+    assert (absent.via, absent.due, absent.handover_by) == (
+        "p-sw",
+        date(2026, 12, 14),
+        date(2026, 12, 7),
+    )
 
 
 @pytest.mark.parametrize(
@@ -80,7 +88,9 @@ def test_wirral_sends_the_record_directly_to_a_parent_who_attended_but_not_to_on
     [
         # 000 §4.5.10, 002 §12.14 (R49): the chair decides the record of an excluded person
         pytest.param("part", "full", "family", None, id="part-full"),
-        pytest.param("part", "attended_parts", "attended_parts", {"a1", "a2", "a5"}, id="part-attended"),
+        pytest.param(
+            "part", "attended_parts", "attended_parts", {"a1", "a2", "a5"}, id="part-attended"
+        ),
         pytest.param("part", "none", None, None, id="part-none"),
         pytest.param("whole", "full", "family", None, id="whole-full"),
         pytest.param("whole", "attended_parts", "attended_parts", set(), id="whole-attended"),
@@ -108,7 +118,9 @@ def test_each_record_copy_decision_for_an_excluded_parent(
     assert copies["decision_letter"].view == "family"
     if expected_view is None:
         assert "record" not in copies
-        reasons = [n.reason for n in plan.not_sent if (n.recipient, n.document) == ("p-father", "record")]
+        reasons = [
+            n.reason for n in plan.not_sent if (n.recipient, n.document) == ("p-father", "record")
+        ]
         assert reasons and "record_copy none" in reasons[0]
     else:
         assert copies["record"].view == expected_view
@@ -157,7 +169,12 @@ def test_an_authorised_copy_is_never_wider_than_the_principals(plan_of: PlanOf) 
     assert record.viewer.present_for == frozenset({"a1", "a2", "a5"})
     assert record.due == the_copy(plan, "p-father", "record").due
     assert record.via is None  # sent to the solicitor directly
-    plan_text = " ".join(t for _, t in free_text(export, "outline_plan", the_copy(plan, "p-father-sol", "outline_plan").viewer))
+    plan_text = " ".join(
+        t
+        for _, t in free_text(
+            export, "outline_plan", the_copy(plan, "p-father-sol", "outline_plan").viewer
+        )
+    )
     assert "Caring Dads" in plan_text
     assert "safety planning" not in plan_text
     record_text = " ".join(t for _, t in free_text(export, "record", record.viewer))
@@ -165,7 +182,9 @@ def test_an_authorised_copy_is_never_wider_than_the_principals(plan_of: PlanOf) 
     assert "Views of the family" in record_text
 
 
-def test_authorisation_without_on_behalf_of_uses_who_the_solicitor_acts_for(plan_of: PlanOf) -> None:
+def test_authorisation_without_on_behalf_of_uses_who_the_solicitor_acts_for(
+    plan_of: PlanOf,
+) -> None:
     data = example("initial-domestic-abuse")
     del data["distribution"]["authorisations"][0]["on_behalf_of"]  # p-mother-sol acts for p-mother
     copy = the_copy(plan_of(data), "p-mother-sol", "record")
@@ -182,7 +201,9 @@ def test_authorisation_without_on_behalf_of_uses_who_the_solicitor_acts_for(plan
         pytest.param("wirral", False, id="wirral-refuses"),
     ],
 )
-def test_supporter_authorised_with_parent_consent(plan_of: PlanOf, profile: str, gets_record: bool) -> None:
+def test_supporter_authorised_with_parent_consent(
+    plan_of: PlanOf, profile: str, gets_record: bool
+) -> None:
     data = example("initial-domestic-abuse")
     data["authority"]["procedure_profile"] = profile
     data["distribution"]["authorisations"].append(
@@ -240,7 +261,9 @@ def test_held_conference_without_a_record_yet_waits(plan_of: PlanOf) -> None:
     del data["record"]
     plan = plan_of(data)
     records = [c for c in plan.copies if c.document == "record"]
-    assert records and all(c.status == "waiting" and "no record" in (c.reason or "") for c in records)
+    assert records and all(
+        c.status == "waiting" and "no record" in (c.reason or "") for c in records
+    )
 
 
 def test_no_outline_plan_when_no_child_has_a_plan(plan_of: PlanOf) -> None:
@@ -291,7 +314,9 @@ class TestWithheldAddressHold:
         data["record"]["sections"][1]["paragraphs"].append("Ms Whitfield has moved to Eastvale.")
         assert the_copy(plan_of(data), "p-father", "record").status == "ready"
 
-    def test_a_mention_in_a_section_the_father_does_not_see_does_not_hold(self, plan_of: PlanOf) -> None:
+    def test_a_mention_in_a_section_the_father_does_not_see_does_not_hold(
+        self, plan_of: PlanOf
+    ) -> None:
         data = example("initial-domestic-abuse")
         data["record"]["sections"][3]["paragraphs"].append("Her address is 17 Linden Court.")  # a4
         assert the_copy(plan_of(data), "p-father", "record").status == "ready"
@@ -320,7 +345,9 @@ class TestWithheldAddressHold:
         assert the_copy(plan, "p-mother", "decision_letter").status == "ready"
         assert the_copy(plan, "p-mother-sol", "decision_letter").status == "ready"
 
-    def test_an_action_withheld_from_the_father_does_not_hold_his_plan(self, plan_of: PlanOf) -> None:
+    def test_an_action_withheld_from_the_father_does_not_hold_his_plan(
+        self, plan_of: PlanOf
+    ) -> None:
         data = example("initial-domestic-abuse")
         action = data["plan"]["children"][0]["outcomes"][0]["actions"][1]
         action["action"] = "Complete safety planning at 17 Linden Court."  # withheld from p-father
@@ -348,8 +375,13 @@ def test_exclusion_letter_also_goes_to_whoever_is_authorised_for_the_excluded_pe
 ) -> None:
     data = example("pre-birth-scheduled")
     data["people"].append(
-        {"id": "p-sol3", "name": "Nia Rees", "role": "solicitor", "acting_for": "p-partner3",
-         "email": "n.rees@rees-law.example.co.uk"}
+        {
+            "id": "p-sol3",
+            "name": "Nia Rees",
+            "role": "solicitor",
+            "acting_for": "p-partner3",
+            "email": "n.rees@rees-law.example.co.uk",
+        }
     )
     data["distribution"] = {
         "authorisations": [
@@ -365,7 +397,11 @@ def test_exclusion_letter_also_goes_to_whoever_is_authorised_for_the_excluded_pe
     }
     plan = plan_of(data)
     letter = the_copy(plan, "p-sol3", "exclusion_letter")
-    assert (letter.due, letter.on_behalf_of, letter.channel) == (date(2026, 12, 17), "p-partner3", "email")
+    assert (letter.due, letter.on_behalf_of, letter.channel) == (
+        date(2026, 12, 17),
+        "p-partner3",
+        "email",
+    )
 
 
 def test_invitation_check_fails_when_exported_too_late(plan_of: PlanOf) -> None:
@@ -407,7 +443,9 @@ def test_an_authoritys_own_profile_with_closure_days(tmp_path: Path, plan_of: Pl
     assert the_copy(plan, "p-police", "record").due == date(2026, 12, 30)
 
 
-def test_plan_ended_notice_only_to_professionals_invited_to_the_initial_conference(plan_of: PlanOf) -> None:
+def test_plan_ended_notice_only_to_professionals_invited_to_the_initial_conference(
+    plan_of: PlanOf,
+) -> None:
     # 000 §4.10.6 (R35): the agency representatives; a parent on the list gets none
     data = example("review-plan-ends")
     data["distribution"]["initial_conference_invitees"] = ["p-police2", "p-mum"]
@@ -420,7 +458,9 @@ def test_plan_ends_without_invitee_list_is_reported(plan_of: PlanOf) -> None:
     del data["distribution"]
     plan = plan_of(data)
     assert not [c for c in plan.copies if c.document == "plan_ended_notice"]
-    assert any(c.name == "plan_ended_notice_recipients" and c.status == "problem" for c in plan.checks)
+    assert any(
+        c.name == "plan_ended_notice_recipients" and c.status == "problem" for c in plan.checks
+    )
 
 
 def test_quorum_judged_from_attendance_when_not_recorded(plan_of: PlanOf) -> None:
