@@ -105,7 +105,8 @@ def plan(
 
 
 def _print_table(result: DistributionPlan, export: Export) -> None:
-    out = Console(highlight=False)
+    # Piped into a file or log there is no terminal width to fit; keep rows on one line there.
+    out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     out.print(
         Text(
             f"{result.conference} revision {result.revision}, stage {result.stage}, "

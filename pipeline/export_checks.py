@@ -339,11 +339,6 @@ def _check_exclusions(export: Export, issues: _Issues) -> None:
                 f"{path}.agenda_items",
                 "must list the agenda items the person was excluded from when the extent is part",
             )
-        if e.extent == "whole" and e.agenda_items:
-            issues.add(
-                f"{path}.agenda_items",
-                "is only for an exclusion from part of the conference, but the extent is whole",
-            )
         attendance = export.attendance_of(e.person)
         if attendance is None:
             continue
