@@ -120,4 +120,7 @@ def hours_after_uk(day: date, at: time | None, hours: int) -> datetime:
 
 def uk_date(moment: datetime) -> date:
     """The UK calendar date of an aware timestamp."""
+    if moment.tzinfo is None:
+        # A naive time would be read in this machine's zone, which need not be the UK's.
+        raise CalendarError(f"{moment.isoformat()} has no time zone")
     return moment.astimezone(UK_TIME).date()

@@ -34,7 +34,7 @@ RecipientClass = Literal[
     "child",
 ]
 SharedDocument = Literal["decision_letter", "outline_plan", "record"]
-_PERIOD = re.compile(r"^\s*(\d+)\s+(working days?|hours?|months?|weeks?)\s*$")
+_PERIOD = re.compile(r"^\s*([0-9]+)\s+(working days?|hours?|months?|weeks?)\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +215,23 @@ def _period_or_none(entry: _SourcedIn, where: str) -> Sourced[Period | None]:
         raise ProfileError(f"{where}: {exc}") from exc
 
 
+def _exact_keys(origin: str, table: str, given: Mapping[str, Any], known: tuple[str, ...]) -> None:
+    # A misspelt key would otherwise be ignored and the default silently kept.
+    for key in given:
+        if key not in known:
+            raise ProfileError(
+                f"profile {origin}: {table}.{key} is not a known setting "
+                f"(known: {', '.join(known)})"
+            )
+    for key in known:
+        if key not in given:
+            raise ProfileError(f"profile {origin}: {table}.{key} is missing")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _build(raw: dict[str, Any], origin: str) -> Profile:
     try:
         data = _ProfileIn.model_validate(raw)
@@ -227,12 +244,13 @@ def _build(raw: dict[str, Any], origin: str) -> Profile:
         for doc in ("decision_letter", "outline_plan", "record"):
             if doc not in data.copies.get(cls, {}):
                 raise ProfileError(f"profile {origin}: copies.{cls}.{doc} is missing")
-    for key in _NOTICES:
-        if key not in data.notices:
-            raise ProfileError(f"profile {origin}: notices.{key} is missing")
-    for key in (*_PERIOD_LIMITS, "pre_birth_gestation_weeks", "quorum_other_agencies"):
-        if key not in data.timeliness:
-            raise ProfileError(f"profile {origin}: timeliness.{key} is missing")
+    _exact_keys(origin, "notices", data.notices, _NOTICES)
+    _exact_keys(
+        origin,
+        "timeliness",
+        data.timeliness,
+        (*_PERIOD_LIMITS, "pre_birth_gestation_weeks", "quorum_other_agencies"),
+    )
 
     copies = {
         cls: {
@@ -255,7 +273,7 @@ def _build(raw: dict[str, Any], origin: str) -> Profile:
     if weeks.value != "none" and not (
         isinstance(weeks.value, list)
         and len(weeks.value) == 2
-        and all(isinstance(w, int) for w in weeks.value)
+        and all(_is_number(w) for w in weeks.value)
     ):
         raise ProfileError(
             f"profile {origin}: timeliness.pre_birth_gestation_weeks must be [low, high] or 'none'"
@@ -264,7 +282,7 @@ def _build(raw: dict[str, Any], origin: str) -> Profile:
         None if weeks.value == "none" else tuple(weeks.value), weeks.source
     )
     quorum = data.timeliness["quorum_other_agencies"]
-    if not isinstance(quorum.value, int):
+    if not _is_number(quorum.value):
         raise ProfileError(f"profile {origin}: timeliness.quorum_other_agencies must be a number")
     timeliness["quorum_other_agencies"] = Sourced(quorum.value, quorum.source)
     lead = _period_or_none(data.handover["lead_time"], f"profile {origin}: handover.lead_time")
@@ -293,7 +311,9 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     """Tables merge key by key; a leaf (a value or copy rule with its source) replaces the base's."""
     merged = dict(base)
     for key, value in override.items():
-        is_leaf = isinstance(value, dict) and ("value" in value or "due" in value)
+        # A leaf is one value with its citation: it replaces the base's whole, so a citation can
+        # never be changed without restating the value it cites.
+        is_leaf = isinstance(value, dict) and "source" in value
         if isinstance(value, dict) and not is_leaf and isinstance(merged.get(key), dict):
             merged[key] = _merge(merged[key], value)
         else:
