@@ -74,6 +74,8 @@ def validate(
             typer.echo(f"{path}: INVALID")
             for issue in exc.issues:
                 typer.echo(f"  - {issue}")
+            if exc.note:
+                typer.echo(f"  ({exc.note})")
             continue
         typer.echo(f"{path}: valid ({document.format})")
     raise typer.Exit(1 if invalid else 0)

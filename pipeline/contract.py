@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -44,8 +44,10 @@ def load_document(
     """Validate an export or an amendment, chosen by its `format` field."""
     data = _parse_json(raw, source)
     fmt = data.get("format")
+    value_issues = list(_value_issues(data))
     if fmt == AMENDMENT_FORMAT:
-        amendment = _validate_fields(Amendment, raw, source)
+        _raise_if_any(value_issues, source)
+        amendment = _validate_fields(Amendment, _canonical(raw), source)
         _raise_if_any(check_amendment(amendment), source)
         return amendment
     if fmt != EXPORT_FORMAT:
@@ -54,10 +56,43 @@ def load_document(
             [FieldIssue("format", f"is {found}; expected one of {', '.join(KNOWN_FORMATS)}")],
             source,
         )
-    export, issues = _validated_export(raw, data, known_profiles)
-    _raise_if_any(issues, source)
+    if value_issues:
+        raise ContractError(value_issues, source)
+    export, issues, cross_checked = _validated_export(_canonical(raw), data, known_profiles)
+    if issues:
+        raise ContractError(issues, source, note=None if cross_checked else CROSS_CHECKS_LATER)
     assert export is not None  # no issues means the fields validated
     return export
+
+
+CROSS_CHECKS_LATER = (
+    "checks across fields, such as references, decisions and dates in order, run once the "
+    "problems above are fixed"
+)
+MAX_DEPTH = 32  # a valid export nests about 8 deep; far deeper is a broken or hostile file
+
+
+def _canonical(raw: bytes) -> bytes:
+    # The same text json.loads read, without a byte-order mark, for pydantic's own parser.
+    return raw.removeprefix(b"\xef\xbb\xbf")
+
+
+def _value_issues(data: Any) -> Iterator[FieldIssue]:
+    """Values JSON allows but the contract never does: null, lone surrogates, absurd nesting."""
+    stack: list[tuple[tuple[int | str, ...], Any]] = [((), data)]
+    while stack:
+        loc, value = stack.pop()
+        if len(loc) > MAX_DEPTH:
+            yield FieldIssue(json_path(loc[:MAX_DEPTH]), f"nests more than {MAX_DEPTH} levels deep")
+            return
+        if value is None:
+            yield FieldIssue(json_path(loc), "must not be null: leave the field out instead")
+        elif isinstance(value, str) and any("\ud800" <= c <= "\udfff" for c in value):
+            yield FieldIssue(json_path(loc), "contains a broken character (a lone surrogate)")
+        elif isinstance(value, dict):
+            stack.extend(((*loc, k), v) for k, v in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend(((*loc, i), v) for i, v in reversed(list(enumerate(value))))
 
 
 def _raise_if_any(issues: list[FieldIssue], source: str) -> None:
@@ -104,6 +139,10 @@ def _parse_json(raw: bytes, source: str) -> dict[str, Any]:
         ) from exc
     except ValueError as exc:
         raise ContractError([FieldIssue("", f"the file is not valid JSON: {exc}")], source) from exc
+    except RecursionError as exc:
+        raise ContractError(
+            [FieldIssue("", f"the file nests more than {MAX_DEPTH} levels deep")], source
+        ) from exc
     if duplicates:
         raise ContractError(
             [
@@ -124,13 +163,28 @@ def _validate_fields(model: type[M], raw: bytes, source: str) -> M:
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:
-        raise ContractError([_issue(error) for error in exc.errors()], source) from exc
+        raise ContractError(_field_issues(exc), source) from exc
+
+
+def _field_issues(exc: ValidationError) -> list[FieldIssue]:
+    errors = exc.errors()
+    deeper = [error["loc"] for error in errors]
+
+    def explained_elsewhere(error: ErrorDetails) -> bool:
+        # A list whose only item is malformed is also "too short" once that item is dropped;
+        # the item's own problem is the one to fix.
+        loc = error["loc"]
+        return error["type"] == "too_short" and any(
+            len(other) > len(loc) and other[: len(loc)] == loc for other in deeper
+        )
+
+    return [_issue(error) for error in errors if not explained_elsewhere(error)]
 
 
 def _validated_export(
     raw: bytes, data: dict[str, Any], known_profiles: Collection[str]
-) -> tuple[Export | None, list[FieldIssue]]:
-    """The export if its fields are well formed, and every problem in it: field problems, and cross-field problems wherever they can be seen.
+) -> tuple[Export | None, list[FieldIssue], bool]:
+    """(the export if well formed, every problem found, whether the cross-field rules could run).
 
     When fields are wrong, cross-field rules still run if leaving out the wrong optional fields
     gives a well-formed export, so that an administrator sees a dangling reference and a bad
@@ -139,23 +193,24 @@ def _validated_export(
     try:
         export = Export.model_validate_json(raw)
     except ValidationError as exc:
-        errors = exc.errors()
-        issues = [_issue(error) for error in errors]
-        pruned = _without(data, [error["loc"] for error in errors])
-        if pruned is None:
-            return None, issues
-        try:
-            partial = Export.model_validate(pruned, strict=False)
-        except ValidationError:
-            return None, issues
+        issues = _field_issues(exc)
+        pruned = _without(data, [error["loc"] for error in exc.errors()])
+        partial = None
+        if pruned is not None:
+            try:
+                partial = Export.model_validate(pruned, strict=False)
+            except ValidationError:
+                partial = None
+        if partial is None:
+            return None, issues, False
         bad_paths = {issue.path for issue in issues}
         issues.extend(
             issue
             for issue in check_export(partial, known_profiles)
             if not any(issue.path.startswith(bad) for bad in bad_paths)
         )
-        return None, issues
-    return export, check_export(export, known_profiles)
+        return None, issues, True
+    return export, check_export(export, known_profiles), True
 
 
 def _without(data: dict[str, Any], locations: list[tuple[int | str, ...]]) -> dict[str, Any] | None:

@@ -22,11 +22,17 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # RFC 3339 date-time, as JSON Schema's `format: date-time` asks: a 'T', seconds, an offset.
-_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
-# JSON Schema's `format: email` asks for an address; we ask for one that could be delivered to.
-_EMAIL = r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$"
+_DATE_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+# JSON Schema's `format: email` (RFC 5321, ASCII); we also refuse what could not be delivered or
+# could smuggle a second address into a mail header: no spaces, controls, brackets or commas.
+_EMAIL = (
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+"
+    r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
 
 
 class Strict(BaseModel):
@@ -40,11 +46,15 @@ def _iso_date_text(value: Any) -> Any:
     if not isinstance(value, str):
         return value  # the strict date validator then says it is not a date
     if not _DATE.fullmatch(value):
-        raise PydanticCustomError("date_format", "must be a date written YYYY-MM-DD")
+        raise PydanticCustomError(
+            "date_format", "must be a date written YYYY-MM-DD; found {found}", {"found": repr(value)}
+        )
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise PydanticCustomError("date_invalid", "is not a real calendar date") from None
+        raise PydanticCustomError(
+            "date_invalid", "is not a real calendar date; found {found}", {"found": repr(value)}
+        ) from None
 
 
 def _iso_datetime_text(value: Any) -> Any:
@@ -53,12 +63,16 @@ def _iso_datetime_text(value: Any) -> Any:
     if not _DATE_TIME.fullmatch(value):
         raise PydanticCustomError(
             "datetime_format",
-            "must be a date and time written like 2026-11-30T17:05:00Z (with its time zone)",
+            "must be a date and time written like 2026-11-30T17:05:00Z (with its time zone); "
+            "found {found}",
+            {"found": repr(value)},
         )
     try:
         return datetime.fromisoformat(value.replace("z", "Z"))
     except ValueError:
-        raise PydanticCustomError("datetime_invalid", "is not a real date and time") from None
+        raise PydanticCustomError(
+            "datetime_invalid", "is not a real date and time; found {found}", {"found": repr(value)}
+        ) from None
 
 
 H = TypeVar("H", bound=Hashable)
@@ -77,7 +91,13 @@ def _unique(values: Sequence[H]) -> Sequence[H]:
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 Ref = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=20000)]
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise PydanticCustomError("blank_text", "must not be blank")
+    return value
+
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=20000), AfterValidator(_not_blank)]
 Email = Annotated[str, StringConstraints(max_length=254, pattern=_EMAIL)]
 IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
 IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_datetime_text)]

@@ -29,13 +29,20 @@ class CpcError(Exception):
 class ContractError(CpcError):
     """An input file breaks the contract; `issues` lists every problem found, not only the first."""
 
-    def __init__(self, issues: list[FieldIssue] | tuple[FieldIssue, ...], source: str = "") -> None:
+    def __init__(
+        self,
+        issues: list[FieldIssue] | tuple[FieldIssue, ...],
+        source: str = "",
+        note: str | None = None,
+    ) -> None:
         self.issues: tuple[FieldIssue, ...] = tuple(issues)
         self.source = source
+        self.note = note  # what was not checked, and why; not a problem in itself
         head = f"{source}: " if source else ""
         count = len(self.issues)
         lines = "\n".join(f"  - {issue}" for issue in self.issues)
-        super().__init__(f"{head}{count} problem{'s' if count != 1 else ''}\n{lines}")
+        tail = f"\n  ({note})" if note else ""
+        super().__init__(f"{head}{count} problem{'s' if count != 1 else ''}\n{lines}{tail}")
 
 
 class ProfileError(CpcError):

@@ -8,9 +8,9 @@ dates are consistent. Each check appends to one list so that an administrator se
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from pipeline.errors import FieldIssue
@@ -44,6 +44,7 @@ def check_export(export: Export, known_profiles: Collection[str]) -> list[FieldI
     _check_attendance(export, issues)
     _check_exclusions(export, issues)
     _check_decisions(export, issues)
+    _check_stage(export, issues)
     _check_signatures(export, issues)
     _check_dates(export, issues)
     return issues.found
@@ -59,42 +60,44 @@ def _check_profile(export: Export, known: Collection[str], issues: _Issues) -> N
         )
 
 
-def _duplicates(values: Iterable[tuple[str, str]], what: str, issues: _Issues) -> None:
+def _duplicates(values: list[tuple[str, str]], message: str, issues: _Issues) -> None:
+    """Report each place a value repeats; `message` says what repeats, with {value} in it."""
     counts = Counter(value for _, value in values)
     for path, value in values:
         if counts[value] > 1:
-            issues.add(path, f"{what} {value!r} is used more than once; each must be unique")
+            issues.add(path, message.format(value=repr(value)))
 
 
 def _check_unique_ids(export: Export, issues: _Issues) -> None:
     # People and children share one namespace: a reference such as `responsible` may name either.
+    # Spec schema: every person, child and agenda item id is unique within the export.
     _duplicates(
         [(f"people[{i}].id", p.id) for i, p in enumerate(export.people)]
-        + [(f"children[{i}].id", c.id) for i, c in enumerate(export.children)],
-        "id",
+        + [(f"children[{i}].id", c.id) for i, c in enumerate(export.children)]
+        + [(f"agenda[{i}].id", a.id) for i, a in enumerate(export.agenda)],
+        "{value} is used as an id more than once; each id must be unique",
         issues,
     )
-    _duplicates([(f"agenda[{i}].id", a.id) for i, a in enumerate(export.agenda)], "id", issues)
     _duplicates(
         [(f"attendance[{i}].person", a.person) for i, a in enumerate(export.attendance)],
-        "person (one attendance entry each)",
+        "{value} has more than one attendance entry; each person has one",
         issues,
     )
     _duplicates(
         [(f"exclusions[{i}].person", e.person) for i, e in enumerate(export.exclusions)],
-        "person (one exclusion decision each)",
+        "{value} has more than one exclusion decision; each person has one",
         issues,
     )
     # R73: the need for a plan is decided separately for each child, so one decision each.
     _duplicates(
         [(f"decisions[{i}].child", d.child) for i, d in enumerate(export.decisions)],
-        "child (one decision each, R73)",
+        "{value} has more than one decision; each child has exactly one (R73)",
         issues,
     )
     if export.record is not None:
         _duplicates(
             [(f"record.sections[{i}].id", s.id) for i, s in enumerate(export.record.sections)],
-            "id",
+            "{value} is used as an id more than once; each id must be unique",
             issues,
         )
         _duplicates(
@@ -102,13 +105,13 @@ def _check_unique_ids(export: Export, issues: _Issues) -> None:
                 (f"record.appended_reports[{i}].id", r.id)
                 for i, r in enumerate(export.record.appended_reports)
             ],
-            "id",
+            "{value} is used as an id more than once; each id must be unique",
             issues,
         )
     if export.plan is not None:
         _duplicates(
             [(f"plan.children[{i}].child", c.child) for i, c in enumerate(export.plan.children)],
-            "child (one plan each)",
+            "{value} has more than one plan; each child has one",
             issues,
         )
     _duplicates(
@@ -116,7 +119,7 @@ def _check_unique_ids(export: Export, issues: _Issues) -> None:
             (f"distribution.child_copies[{i}].child", c.child)
             for i, c in enumerate(export.distribution.child_copies)
         ],
-        "child (one decision on copies each)",
+        "{value} is listed more than once; one decision on copies per child",
         issues,
     )
 
@@ -318,10 +321,10 @@ def _check_attendance(export: Export, issues: _Issues) -> None:
                 "is expected, but the conference has been held: record whether the person "
                 "attended, sent apologies, did not attend or was excluded",
             )
-        if stage == "scheduled" and a.status in ("attended", "attended_part", "did_not_attend"):
+        if stage != "held" and a.status in ("attended", "attended_part", "did_not_attend"):
             issues.add(
                 f"{path}.status",
-                f"is {a.status}, but the conference has not been held yet (stage scheduled)",
+                f"is {a.status}, but the conference has not been held (stage {stage})",
             )
         if a.status == "excluded" and export.exclusion_of(a.person) is None:
             issues.add(
@@ -347,11 +350,11 @@ def _check_exclusions(export: Export, issues: _Issues) -> None:
                 f"{path}.extent",
                 f"is whole, but the attendance of {e.person!r} is {attendance.status}",
             )
-        if e.extent == "part" and attendance.status == "attended":
+        if e.extent == "part" and attendance.status in ("attended", "excluded"):
             issues.add(
                 f"{path}.extent",
-                f"is part, but the attendance of {e.person!r} is attended (use attended_part "
-                "with present_for)",
+                f"is part, but the attendance of {e.person!r} is {attendance.status} (use "
+                "attended_part with present_for; excluded means the whole conference)",
             )
         overlap = set(e.agenda_items) & set(attendance.present_for or ())
         for item in sorted(overlap):
@@ -394,6 +397,23 @@ def _check_decisions(export: Export, issues: _Issues) -> None:
                 f"has no decision for the subject child {child.id!r} (children[{i}]); each subject "
                 "child needs exactly one once the conference is held (R73)",
             )
+
+
+def _check_stage(export: Export, issues: _Issues) -> None:
+    """Spec §1: decisions, the plan and the record follow a held conference, not a planned one."""
+    c = export.conference
+    if c.stage != "held":
+        for name in ("decisions", "plan", "record"):
+            if getattr(export, name):
+                issues.add(name, f"is given, but the conference has not been held (stage {c.stage})")
+        return
+    start = datetime.combine(c.date, time.fromisoformat(c.start_time or "00:00"), tzinfo=UK)
+    if export.exported_at < start:
+        issues.add(
+            "exported_at",
+            f"is {export.exported_at.isoformat()}, before the conference began "
+            f"({start.isoformat()}), but the stage is held",
+        )
 
 
 def _check_signatures(export: Export, issues: _Issues) -> None:
