@@ -1,0 +1,112 @@
+"""Rendered copies of one conference → files in DIR/<conference>/<recipient>/ and a manifest, written atomically.
+
+Each file is written to a temporary name in the same folder and renamed into place, so a reader
+(or a crash) never sees half a file; a file whose bytes are already there is not touched, so a
+re-run on the same export rewrites nothing. The manifest is written last.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline.plan_types import DistributionPlan, PlannedCopy
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedCopy:
+    """A planned copy after rendering: its files (name → bytes) if it can go, else why not."""
+
+    copy: PlannedCopy
+    files: tuple[tuple[str, bytes], ...]
+    status: str
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxResult:
+    manifest: Path
+    written: tuple[Path, ...]
+    unchanged: tuple[Path, ...]
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def write_atomically(path: Path, data: bytes) -> bool:
+    """Write `data` to `path` unless it already holds exactly that; True if written."""
+    if path.exists() and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+    return True
+
+
+def _fsync_dir(folder: Path) -> None:
+    # The rename is durable only once the folder entry is on disk.
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_outbox(
+    outbox: Path, plan: DistributionPlan, export_id: str, rendered: Sequence[RenderedCopy]
+) -> OutboxResult:
+    folder = outbox / plan.conference
+    written: list[Path] = []
+    unchanged: list[Path] = []
+    entries: list[dict[str, Any]] = []
+    for item in rendered:
+        files = []
+        for name, data in item.files:
+            path = folder / item.copy.recipient / name
+            (written if write_atomically(path, data) else unchanged).append(path)
+            files.append({"name": name, "sha256": sha256(data), "bytes": len(data)})
+        copy = item.copy
+        entries.append(
+            {
+                "recipient": copy.recipient,
+                "document": copy.document,
+                "view": copy.view,
+                "due": copy.due.isoformat(),
+                "status": item.status,
+                "reason": item.reason,
+                "via": copy.via,
+                "channel": copy.channel,
+                "on_behalf_of": copy.on_behalf_of,
+                "large_print": copy.large_print,
+                "files": files,
+            }
+        )
+    manifest = {
+        "conference": plan.conference,
+        "revision": plan.revision,
+        "export_id": export_id,
+        "stage": plan.stage,
+        "profile": plan.profile,
+        "copies": entries,
+        "not_sent": [n.to_json() for n in plan.not_sent],
+    }
+    manifest_path = folder / "manifest.json"
+    data = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    (written if write_atomically(manifest_path, data) else unchanged).append(manifest_path)
+    return OutboxResult(manifest_path, tuple(written), tuple(unchanged))

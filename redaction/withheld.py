@@ -1,0 +1,88 @@
+"""An Export and a Viewer → every string that must not reach that viewer, for the leak check on output bytes.
+
+Computed from the export, not from the view, so that a mistake in building the view is caught
+rather than repeated. The set covers the whole export, not one document: what is withheld from a
+person must be absent from every file they receive (spec §4 rule 6). A withheld string that is
+also part of something the viewer may see is dropped from the set: its presence proves nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+
+from pipeline.address_guard import is_street_line
+from pipeline.document_text import free_text
+from pipeline.export_model import Export
+from pipeline.visibility import Viewer
+
+# What the reader is shown at each stage; something shown at another stage proves nothing now.
+_DOCUMENTS_BY_STAGE = {
+    "scheduled": ("invitation", "exclusion_letter"),
+    "held": ("decision_letter", "outline_plan", "record", "plan_ended_notice"),
+    "cancelled": ("cancellation_notice",),
+}
+
+
+def normalise(text: str) -> str:
+    """The comparison form used on both sides: NFKC, case-folded, no whitespace or soft hyphens."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return re.sub(r"[\s\u00ad\u200b\u200c\u200d\u2060\ufeff]+", "", folded)
+
+
+def withheld_strings(export: Export, viewer: Viewer) -> tuple[str, ...]:
+    """Strings of `export` that `viewer` may not see anywhere, sorted, without duplicates."""
+    candidates = set(_withheld_content(export, viewer)) | set(_withheld_contacts(export, viewer))
+    visible = [normalise(text) for text in _visible_text(export, viewer)]
+    kept = {
+        text
+        for text in candidates
+        if normalise(text) and not any(normalise(text) in seen for seen in visible)
+    }
+    return tuple(sorted(kept))
+
+
+def _withheld_content(export: Export, viewer: Viewer) -> Iterator[str]:
+    record = export.record
+    if record is not None:
+        for section in record.sections:
+            if not viewer.may_see_section(section):
+                yield section.heading
+                yield from section.paragraphs
+        for report in record.appended_reports:
+            if not viewer.may_see(report.visibility):
+                yield report.title
+        for item in export.agenda:
+            if not viewer.may_see_agenda_title(item.id, record.sections):
+                yield item.title
+    if export.plan is not None:
+        for child_plan in export.plan.children:
+            for outcome in child_plan.outcomes:
+                for action in outcome.actions:
+                    if not viewer.may_see(action.visibility):
+                        yield action.action
+
+
+def _withheld_contacts(export: Export, viewer: Viewer) -> Iterator[str]:
+    """Spec §4 rule 4: the address and e-mail of anyone who withholds them from the viewer."""
+    for person in export.people:
+        if not viewer.persons & frozenset(person.address_withheld_from):
+            continue
+        if person.address is not None:
+            yield from (line for line in person.address.lines if is_street_line(line))
+            yield person.address.postcode
+        if person.email:
+            yield person.email
+
+
+def _visible_text(export: Export, viewer: Viewer) -> Iterator[str]:
+    for document in _DOCUMENTS_BY_STAGE[export.conference.stage]:
+        # An exclusion letter is about its reader or the person they hold it for.
+        for subject in sorted(viewer.persons):
+            for _, text in free_text(export, document, viewer, subject=subject):
+                yield text
+    for person in export.people:
+        yield person.name
+    for child in export.children:
+        yield child.name
