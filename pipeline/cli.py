@@ -13,11 +13,14 @@ from rich.table import Table
 from rich.text import Text
 
 from pipeline.calendar import WorkingCalendar
+from pipeline.compose import Composer
 from pipeline.contract import load_document, load_export
 from pipeline.distribution import plan_distribution
 from pipeline.errors import ContractError, CpcError
 from pipeline.export_model import Export
+from pipeline.outbox import write_outbox
 from pipeline.plan_types import DistributionPlan
+from pipeline.process import Renderer, render_plan
 from pipeline.profile import Profile, load_profiles
 
 app = typer.Typer(
@@ -104,6 +107,50 @@ def plan(
         sys.stdout.write(json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n")
     else:
         _print_table(result, export)
+
+
+@app.command()
+def process(
+    files: Annotated[list[Path], typer.Argument(help="cpc-export/1 files.")],
+    outbox: Annotated[
+        Path, typer.Option("--outbox", help="Folder to write the documents into.", file_okay=False)
+    ] = Path("outbox"),
+    profiles_dir: ProfilesDir = None,
+) -> None:
+    """Validate, plan and render every ready copy into OUTBOX/<conference>/<recipient>/, with a manifest."""
+    profiles = _profiles(profiles_dir)
+    composer = Composer.at()
+    failed = 0
+    for file in files:
+        try:
+            export = load_export(file.read_bytes(), profiles.keys(), str(file))
+        except OSError as exc:
+            failed += 1
+            typer.echo(f"{file}: cannot read the file ({exc.strerror})", err=True)
+            continue
+        except ContractError as exc:
+            failed += 1
+            typer.echo(str(exc), err=True)
+            continue
+        profile = profile_for(export, profiles)
+        calendar = WorkingCalendar.for_nation(export.authority.nation, profile.closure_days)
+        plan_ = plan_distribution(export, profile, calendar)
+        try:
+            rendered = list(render_plan(export, plan_, Renderer.for_profile(profile, composer)))
+        except CpcError as exc:
+            failed += 1
+            typer.echo(f"{file}: {exc}", err=True)
+            continue
+        result = write_outbox(outbox, plan_, export.export_id, rendered)
+        counts: dict[str, int] = {}
+        for item in rendered:
+            counts[item.status] = counts.get(item.status, 0) + 1
+        summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        typer.echo(
+            f"{file}: {plan_.conference}: {summary}; {len(result.written)} files written, "
+            f"{len(result.unchanged)} unchanged ({result.manifest})"
+        )
+    raise typer.Exit(1 if failed else 0)
 
 
 def _print_table(result: DistributionPlan, export: Export) -> None:

@@ -47,7 +47,9 @@ def _iso_date_text(value: Any) -> Any:
         return value  # the strict date validator then says it is not a date
     if not _DATE.fullmatch(value):
         raise PydanticCustomError(
-            "date_format", "must be a date written YYYY-MM-DD; found {found}", {"found": repr(value)}
+            "date_format",
+            "must be a date written YYYY-MM-DD; found {found}",
+            {"found": repr(value)},
         )
     try:
         return date.fromisoformat(value)
@@ -91,6 +93,8 @@ def _unique(values: Sequence[H]) -> Sequence[H]:
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 Ref = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+
+
 def _not_blank(value: str) -> str:
     if not value.strip():
         raise PydanticCustomError("blank_text", "must not be blank")

@@ -51,3 +51,7 @@ class ProfileError(CpcError):
 
 class CalendarError(CpcError):
     """A working-day or date calculation got an argument it cannot work with."""
+
+
+class RenderError(CpcError):
+    """A document could not be rendered exactly as written; nothing was produced."""

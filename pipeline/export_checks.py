@@ -405,7 +405,9 @@ def _check_stage(export: Export, issues: _Issues) -> None:
     if c.stage != "held":
         for name in ("decisions", "plan", "record"):
             if getattr(export, name):
-                issues.add(name, f"is given, but the conference has not been held (stage {c.stage})")
+                issues.add(
+                    name, f"is given, but the conference has not been held (stage {c.stage})"
+                )
         return
     start = datetime.combine(c.date, time.fromisoformat(c.start_time or "00:00"), tzinfo=UK)
     if export.exported_at < start:

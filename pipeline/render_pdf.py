@@ -15,13 +15,9 @@ from pathlib import Path
 import weasyprint
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
-from pipeline.errors import CpcError
+from pipeline.errors import RenderError
 
 PDF_VARIANT = "pdf/a-3b"
-
-
-class RenderError(CpcError):
-    """A document could not be rendered exactly as written; nothing was produced."""
 
 
 class TemplatesOnlyFetcher(URLFetcher):

@@ -1,0 +1,89 @@
+"""An Export and its plan → each ready copy rendered (PDF and DOCX), leak-checked, ready for the outbox.
+
+Flow, one way: plan copy → RecipientView (redaction, before any template) → HTML → PDF laid out
+once per distinct view → per-recipient marks stamped → DOCX → leak check on the bytes. A copy whose
+bytes fail the leak check is held, with the reason, and its files are dropped: never shipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import lxml.html
+
+from pipeline.compose import RECORD_DOCUMENTS, Composer
+from pipeline.export_model import Export
+from pipeline.outbox import RenderedCopy
+from pipeline.pdf_finish import finish_pdf
+from pipeline.plan_types import DistributionPlan, PlannedCopy
+from pipeline.profile import Profile
+from pipeline.render_docx import DocxMarks, render_docx
+from pipeline.render_pdf import render_pdf
+from redaction.leak_check import check_no_leaks
+from redaction.plain_language import PlainWords
+from redaction.view import RecipientMarks, RecipientView, marks_for, view_for
+from redaction.withheld import withheld_strings
+
+
+@dataclass
+class Renderer:
+    """Renders copies of one conference, laying out each distinct view once."""
+
+    composer: Composer
+    words: PlainWords
+    _layouts: dict[RecipientView, bytes] = field(default_factory=dict)
+
+    @classmethod
+    def for_profile(cls, profile: Profile, composer: Composer) -> Renderer:
+        return cls(composer, PlainWords.from_glossary(profile.glossary))
+
+    def marks_html(self, marks: RecipientMarks, document: str) -> str:
+        template = self.composer.environment.get_template("_marks.html")
+        return template.render(m=marks, record=document in RECORD_DOCUMENTS)
+
+    def render(self, export: Export, copy: PlannedCopy) -> RenderedCopy:
+        view = view_for(export, copy, self.words)
+        html = self.composer.html(view)
+        laid_out = self._layouts.get(view)
+        if laid_out is None:
+            laid_out = self._layouts[view] = render_pdf(html, self.composer.templates)
+        marks = self.marks_html(marks_for(export, copy), copy.document)
+        pdf = finish_pdf(laid_out, marks, self.composer.templates)
+        docx = render_docx(html, DocxMarks(_lines(marks)), self.composer.templates)
+        name = file_stem(copy)
+        files = ((f"{name}.pdf", pdf), (f"{name}.docx", docx))
+        leaks = check_no_leaks(dict(files), withheld_strings(export, copy.viewer))
+        if leaks:
+            where = "; ".join(f"{leak.file_name} ({leak.where})" for leak in leaks[:3])
+            return RenderedCopy(
+                copy,
+                (),
+                "held",
+                f"held for the chair: the leak check found withheld content in {where}; "
+                "nothing was sent (spec §4 rule 6)",
+            )
+        return RenderedCopy(copy, files, "ready", None)
+
+
+def file_stem(copy: PlannedCopy) -> str:
+    """The document kind, and the conference's nothing else: no names, no withheld words."""
+    return copy.document + ("-large-print" if copy.large_print else "")
+
+
+def _lines(marks_html: str) -> tuple[str, ...]:
+    if not marks_html.strip():
+        return ()
+    fragment = lxml.html.fragment_fromstring(marks_html, create_parent="div")
+    return tuple(" ".join(p.text_content().split()) for p in fragment.iter("p"))
+
+
+def render_plan(
+    export: Export, plan: DistributionPlan, renderer: Renderer
+) -> Iterator[RenderedCopy]:
+    """Every copy of the plan: ready ones rendered, waiting and held ones passed on with their reason."""
+    for copy in plan.copies:
+        if copy.status != "ready":
+            yield RenderedCopy(copy, (), copy.status, copy.reason)
+        else:
+            yield renderer.render(export, copy)

@@ -1,0 +1,221 @@
+"""`cpc process` end to end with the real renderers: what each recipient would actually receive.
+
+Text is read back from the files as a recipient (or a tool) would: every PDF page, its metadata
+and attachments; every XML part of each DOCX; the file names (redaction.leak_check's extractors).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pikepdf
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from pipeline.outbox import sha256
+from redaction.leak_check import extract_docx, extract_pdf
+from redaction.withheld import normalise
+from tests.conftest import EXAMPLES, example
+
+runner = CliRunner()
+MOTHER_ADDRESS_FORMS = ["Flat 3", "17 Linden Court", "EV4 7QT", "EV47QT", "s.whitfield@example.org"]
+POLICE_WORDS = [
+    "arrested on 31 October",
+    "police bail",
+    "Information from the police",
+    "Police report",
+]
+
+
+def _process(outbox: Path, *files: Path) -> str:
+    result = runner.invoke(app, ["process", "--outbox", str(outbox), *map(str, files)])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _all_text(folder: Path) -> str:
+    """Everything extractable from every file of one recipient, and the file names."""
+    pieces = []
+    for path in sorted(folder.iterdir()):
+        pieces.append(path.name)
+        data = path.read_bytes()
+        extracted = extract_pdf(data) if path.suffix == ".pdf" else extract_docx(data)
+        pieces.extend(text for _, text in extracted)
+    return "\n".join(pieces)
+
+
+def _pdf_pages(path: Path) -> list[str]:
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(path.read_bytes())
+    return [document[i].get_textpage().get_text_range() for i in range(len(document))]
+
+
+@pytest.fixture(scope="module")
+def dv_outbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    outbox = tmp_path_factory.mktemp("outbox")
+    _process(outbox, EXAMPLES / "initial-domestic-abuse.json")
+    return outbox / "CPC-2026-0412"
+
+
+def test_every_ready_copy_is_written_and_listed_in_the_manifest(dv_outbox: Path) -> None:
+    manifest = json.loads((dv_outbox / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["conference"] == "CPC-2026-0412"
+    assert len(manifest["copies"]) == 36  # as planned (tests/test_plan_examples.py)
+    for entry in manifest["copies"]:
+        assert entry["status"] == "ready", entry
+        names = {f["name"] for f in entry["files"]}
+        assert names == {f"{entry['document']}.pdf", f"{entry['document']}.docx"}
+        for f in entry["files"]:
+            data = (dv_outbox / entry["recipient"] / f["name"]).read_bytes()
+            assert sha256(data) == f["sha256"]
+    recipients = {p.name for p in dv_outbox.iterdir() if p.is_dir()}
+    assert "p-chair" not in recipients and "p-supporter" not in recipients
+
+
+def test_father_receives_neither_the_police_section_nor_the_mothers_address(
+    dv_outbox: Path,
+) -> None:
+    # spec §4 rules 1, 3, 4, 6; 000 §4.5.10, §4.14.5
+    text = normalise(_all_text(dv_outbox / "p-father"))
+    for secret in MOTHER_ADDRESS_FORMS + POLICE_WORDS + ["81% this term", "safety planning"]:
+        assert normalise(secret) not in text, secret
+    assert normalise("Attend the Caring Dads programme.") in text  # his own action is there
+    assert normalise("Some content has been withheld from this copy.") in text
+
+
+def test_mothers_solicitor_gets_the_mothers_record_with_the_authorised_footer(
+    dv_outbox: Path,
+) -> None:
+    # spec §4 rule 5: never wider than the mother's copy; marked on every page
+    mother = _pdf_pages(dv_outbox / "p-mother" / "record.pdf")
+    solicitor = _pdf_pages(dv_outbox / "p-mother-sol" / "record.pdf")
+    assert len(mother) == len(solicitor)
+    for mine, hers in zip(solicitor, mother, strict=True):
+        assert "Copy for Priya Anand, made for Sarah Whitfield" in " ".join(mine.split())
+        assert "may not be shown or passed on" in mine
+        body = mine.split("Copy for")[0]
+        assert body.split() == hers.split("Copy for")[0].split()  # the same words as hers
+    docx = " ".join(
+        text for _, text in extract_docx((dv_outbox / "p-mother-sol" / "record.docx").read_bytes())
+    )
+    assert "may not be shown or passed on" in docx
+    assert "arrested" not in _all_text(dv_outbox / "p-mother-sol")
+
+
+_ACRONYM = re.compile(r"(?<![\w-])[A-Z]{2,}(?![\w-])")
+
+
+@pytest.mark.parametrize("recipient", ["p-mother", "p-father", "p-gran"])
+def test_family_copies_carry_no_acronyms(dv_outbox: Path, recipient: str) -> None:
+    # 003 §2, §4; R79: CAMHS and DC written out; the CONFIDENTIAL marking is a word, not an acronym
+    for path in (dv_outbox / recipient).glob("*.pdf"):
+        words = {w for page in _pdf_pages(path) for w in _ACRONYM.findall(page)}
+        assert words <= {"CONFIDENTIAL"}, (path.name, words)
+
+
+def test_professionals_share_one_layout_of_the_record(dv_outbox: Path) -> None:
+    # issue 3 §6: the same view is laid out once; the per-recipient line is an overlay
+    police = _pdf_pages(dv_outbox / "p-police" / "record.pdf")
+    school = _pdf_pages(dv_outbox / "p-school" / "record.pdf")
+    assert [p.split("Copy for")[0] for p in police] == [p.split("Copy for")[0] for p in school]
+    assert "Copy for DC Tom Hale" in police[0] and "Copy for Anita Ross" in school[0]
+
+
+def test_pdf_metadata_is_only_title_and_authority(dv_outbox: Path) -> None:
+    with pikepdf.open(io.BytesIO((dv_outbox / "p-father" / "record.pdf").read_bytes())) as pdf:
+        assert set(pdf.docinfo.keys()) == {"/Title", "/Author"}
+        assert str(pdf.docinfo["/Author"]) == "Northby Borough Council"
+        assert len(pdf.attachments) == 0
+
+
+def test_rerun_rewrites_nothing(tmp_path: Path) -> None:
+    first = _process(tmp_path, EXAMPLES / "review-plan-ends.json")
+    assert " 0 unchanged" in first
+    before = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()}
+    second = _process(tmp_path, EXAMPLES / "review-plan-ends.json")
+    assert " 0 files written" in second
+    after = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()}
+    assert before == after
+
+
+def test_waiting_and_held_copies_produce_no_file_but_are_listed(tmp_path: Path) -> None:
+    data = example("initial-domestic-abuse")
+    data["record"]["status"] = "draft"
+    data["record"]["sections"][1]["paragraphs"].append("She now lives at 17 Linden Court.")
+    path = tmp_path / "x.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    _process(tmp_path / "out", path)
+    folder = tmp_path / "out" / "CPC-2026-0412"
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    records = [e for e in manifest["copies"] if e["document"] == "record"]
+    assert records and all(e["files"] == [] and e["status"] in ("waiting", "held") for e in records)
+    assert not list(folder.glob("*/record.*"))
+    father = next(e for e in records if e["recipient"] == "p-father")
+    assert father["status"] == "held" and "Linden" not in father["reason"]
+    assert "Linden" not in (folder / "manifest.json").read_text(encoding="utf-8")
+
+
+def test_markup_in_the_export_is_printed_as_text(tmp_path: Path) -> None:
+    # Templates autoescape (issue 3 §3, §5): an export value can neither inject markup nor fetch
+    data = example("initial-domestic-abuse")
+    payload = '<img src="file:///etc/passwd"> {{ 7*7 }} {%p if 1 %}'
+    data["decisions"][0]["recommendations"].append(payload)
+    path = tmp_path / "x.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    _process(tmp_path / "out", path)
+    folder = tmp_path / "out" / "CPC-2026-0412" / "p-police"
+    pdf_text = " ".join(" ".join(_pdf_pages(folder / "decision_letter.pdf")).split())
+    assert '<img src="file:///etc/passwd">' in pdf_text and "{{ 7*7 }}" in pdf_text
+    docx_text = " ".join(t for _, t in extract_docx((folder / "decision_letter.docx").read_bytes()))
+    assert "{{ 7*7 }}" in docx_text and "root:" not in docx_text and "root:" not in pdf_text
+
+
+def test_large_print_copies_for_the_mother_in_the_review(tmp_path: Path) -> None:
+    _process(tmp_path, EXAMPLES / "review-plan-ends.json")
+    folder = tmp_path / "CPC-2026-0208"
+    assert (folder / "p-mum" / "decision_letter-large-print.pdf").exists()
+    large = _body_font_size(folder / "p-mum" / "decision_letter-large-print.pdf")
+    standard = _body_font_size(folder / "p-stepdad" / "decision_letter.pdf")
+    # templates/_style.css: 16pt against 10.5pt (pdfium reports CSS pixels, so compare the ratio)
+    assert abs(large / standard - 16 / 10.5) < 0.02
+    # and in the DOCX: 16pt is 32 half-points in the styles, 10.5pt is 21
+    large_docx = _styles_xml((folder / "p-mum" / "decision_letter-large-print.docx").read_bytes())
+    standard_docx = _styles_xml((folder / "p-stepdad" / "decision_letter.docx").read_bytes())
+    assert '<w:sz w:val="32"/>' in large_docx and '<w:sz w:val="32"/>' not in standard_docx
+
+
+def _body_font_size(path: Path) -> float:
+    """The most common font size on the first page, in points."""
+    import collections
+
+    import pypdfium2
+    import pypdfium2.raw as pdfium_c
+
+    page = pypdfium2.PdfDocument(path.read_bytes())[0]
+    text = page.get_textpage()
+    sizes = collections.Counter(
+        round(pdfium_c.FPDFText_GetFontSize(text.raw, i), 1) for i in range(text.count_chars())
+    )
+    return sizes.most_common(1)[0][0]
+
+
+def _styles_xml(docx: bytes) -> str:
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
+        return archive.read("word/styles.xml").decode("utf-8")
+
+
+def test_scheduled_conference_writes_invitations_and_the_exclusion_letter(tmp_path: Path) -> None:
+    _process(tmp_path, EXAMPLES / "pre-birth-scheduled.json")
+    folder = tmp_path / "CPC-2026-0777"
+    assert (folder / "p-mum3" / "invitation.pdf").exists()
+    letter = " ".join(" ".join(_pdf_pages(folder / "p-partner3" / "exclusion_letter.pdf")).split())
+    assert "Threats made to the midwife on 1 December 2026." in letter
+    assert "Complaints Officer, Civic Centre" in letter  # how to complain (000 §4.5.9; R20)
+    assert not (folder / "p-chair3").exists()
