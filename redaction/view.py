@@ -9,9 +9,11 @@ view and nothing else.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 
+from pipeline.amendment_model import Amendment
 from pipeline.calendar import uk_date
 from pipeline.document_text import DocumentKind
 from pipeline.export_model import Action, Child, Export, Person, Section
@@ -147,6 +149,20 @@ class RecordFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class ChangeFacts:
+    section: str  # the heading of the section, which the reader's copy holds
+    before: str
+    after: str
+
+
+@dataclass(frozen=True, slots=True)
+class AmendmentFacts:
+    reference: str
+    agreed_on: date | None
+    changes: tuple[ChangeFacts, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class RecipientView:
     """What one document shows one reader. Equal views render to equal layouts."""
 
@@ -163,6 +179,7 @@ class RecipientView:
     record: RecordFacts | None = None
     exclusion: ExclusionFacts | None = None
     ended_plans: tuple[DecisionFacts, ...] = ()
+    amendment: AmendmentFacts | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +197,34 @@ class RecipientMarks:
 def view_for(export: Export, copy: PlannedCopy, words: PlainWords) -> RecipientView:
     """The content of `copy.document` that `copy.viewer` may see."""
     return _ViewBuilder(export, copy, words).build()
+
+
+def amendment_view(
+    export: Export, copy: PlannedCopy, amendment: Amendment, words: PlainWords
+) -> RecipientView:
+    """An amendment notice: only the changes to sections the reader's copy of the record holds
+    (spec §5: nobody learns of a section they could not see)."""
+    builder = _ViewBuilder(export, copy, words)
+    sections = {s.id: s for s in export.record.sections} if export.record else {}
+    changes = tuple(
+        ChangeFacts(
+            builder.text(sections[c.section].heading),
+            builder.text(c.replace),
+            builder.text(c.with_),
+        )
+        for c in amendment.changes
+        if c.section in sections and copy.viewer.may_see_section(sections[c.section])
+    )
+    base = builder.build()
+    return dataclasses.replace(
+        base,
+        document="amendment_notice",
+        addressee=builder.addressee(),
+        decisions=(),
+        plan=None,
+        record=None,
+        amendment=AmendmentFacts(amendment.amendment_id, amendment.decision.on, changes),
+    )
 
 
 def marks_for(export: Export, copy: PlannedCopy) -> RecipientMarks:
@@ -222,7 +267,7 @@ class _ViewBuilder:
             letterhead=self._letterhead(),
             conference=self._conference(),
             issued_on=uk_date(e.exported_at),
-            addressee=self._addressee() if document != "record" else None,
+            addressee=self.addressee() if document != "record" else None,
             children=tuple(self._child(c) for c in e.children if c.subject),
             decisions=self._decisions(with_dissent=document == "record")
             if document in ("decision_letter", "record")
@@ -262,7 +307,7 @@ class _ViewBuilder:
             chair_title=self.text(chair.job_title) if chair.job_title else None,
         )
 
-    def _addressee(self) -> AddressBlock | None:
+    def addressee(self) -> AddressBlock | None:
         """Only the recipient's own address (spec §4 rule 4); a child's goes by hand."""
         if self.export.is_child(self.copy.recipient):
             return AddressBlock(self.export.child(self.copy.recipient).name, (), None)

@@ -219,3 +219,41 @@ def test_scheduled_conference_writes_invitations_and_the_exclusion_letter(tmp_pa
     assert "Threats made to the midwife on 1 December 2026." in letter
     assert "Complaints Officer, Civic Centre" in letter  # how to complain (000 §4.5.9; R20)
     assert not (folder / "p-chair3").exists()
+
+
+def test_amendment_notice_renders_the_change_as_before_and_after(profiles) -> None:
+    # The template for issue 5's notices (002 §22.6): asks the reader to attach it to their copy
+    import pypdfium2
+
+    from pipeline.calendar import WorkingCalendar
+    from pipeline.compose import Composer
+    from pipeline.contract import load_document, load_export
+    from pipeline.distribution import plan_distribution
+    from pipeline.render_docx import DocxMarks, docx_text, render_docx
+    from pipeline.render_pdf import render_pdf
+    from redaction.plain_language import PlainWords
+    from redaction.view import amendment_view
+    from tests.conftest import the_copy
+
+    export = load_export((EXAMPLES / "initial-domestic-abuse.json").read_bytes(), profiles.keys())
+    amendment = load_document((EXAMPLES / "amendment-agreed.json").read_bytes(), profiles.keys())
+    profile = profiles["default"]
+    plan = plan_distribution(export, profile, WorkingCalendar.for_nation("england"))
+    view = amendment_view(
+        export,
+        the_copy(plan, "p-gran", "record"),
+        amendment,
+        PlainWords.from_glossary(profile.glossary),
+    )
+    composer = Composer.at()
+    html = composer.html(view)
+    pdf = pypdfium2.PdfDocument(render_pdf(html, composer.templates))
+    text = " ".join(
+        " ".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf))).split()
+    )
+    assert "Ella's attendance fell to 81% this term" in text
+    assert "Ella's attendance fell to 86% this term" in text
+    assert "Please attach this letter to your copy of the record" in text
+    assert "9 Orchard Row" in text  # the grandmother's own address block
+    docx = docx_text(render_docx(html, DocxMarks(), composer.templates))
+    assert "Ella's attendance fell to 86% this term" in docx

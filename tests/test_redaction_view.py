@@ -156,3 +156,23 @@ def test_no_view_holds_a_string_withheld_from_its_reader(
         text = normalise(" ".join(_strings(view_for(export, copy, words))))
         for secret in withheld_strings(export, copy.viewer):
             assert normalise(secret) not in text, (copy.recipient, copy.document)
+
+
+def test_amendment_notice_shows_only_changes_to_sections_the_reader_holds(dv, profiles) -> None:
+    # spec §5; 002 §22.6-22.7: the school's correction to s4 reaches the mother (who holds s4),
+    # while the father's copy never held s4, so his notice view carries no change at all
+    from pipeline.contract import load_document
+    from redaction.view import amendment_view
+    from tests.conftest import EXAMPLES
+
+    export, plan, words = dv
+    amendment = load_document((EXAMPLES / "amendment-agreed.json").read_bytes(), profiles.keys())
+    mother = amendment_view(export, the_copy(plan, "p-mother", "record"), amendment, words)
+    father = amendment_view(export, the_copy(plan, "p-father", "record"), amendment, words)
+    assert mother.document == "amendment_notice" and mother.addressee is not None
+    assert mother.amendment is not None and father.amendment is not None
+    assert [(c.before, c.after) for c in mother.amendment.changes] == [
+        ("Ella's attendance fell to 81% this term", "Ella's attendance fell to 86% this term")
+    ]
+    assert father.amendment.changes == ()
+    assert "analysis of risk" not in " ".join(_strings(father))
