@@ -3,7 +3,9 @@
 CpcError
 ├── ContractError      an export or amendment breaks the contract (carries every FieldIssue)
 ├── ProfileError       a procedure profile is unknown or malformed
-└── CalendarError      a date calculation was asked for something it cannot answer
+├── CalendarError      a date calculation was asked for something it cannot answer
+├── RenderError        a document could not be rendered exactly as written (nothing produced)
+└── UnreadableFile     (redaction.leak_check) a file cannot be read back, so nothing is proved
 """
 
 from __future__ import annotations

@@ -6,7 +6,10 @@ text (annotations flattened in), metadata, XMP, attachments, annotations, bookma
 every other string object; every part of a DOCX zip; the file name — and each withheld string is
 looked for in what was read. A leak holds that copy for a person to look at, so the matching errs on
 the side of finding: both sides are put in one comparison form (`normalise`) that ignores case,
-spacing, line breaks, hyphenation and invisible characters, and then tested as substrings.
+spacing, line breaks, hyphenation and invisible characters, and then tested as substrings. A
+string split by a page break is looked for in the pages' text joined, with and without the page
+furniture (bullets, running headers and footers, recipient marks) that extraction puts between
+the two halves.
 
 A `Leak` says which file, where in it and the index of the withheld string, never the string itself:
 the reason is shown to administrators and must not repeat withheld content. For the same reason a
@@ -24,13 +27,12 @@ from __future__ import annotations
 import codecs
 import html
 import io
+import itertools
 import re
-import unicodedata
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 
 import pikepdf
 import pypdfium2
@@ -38,20 +40,27 @@ import pypdfium2.raw as pdfium_c
 from lxml import etree
 
 from pipeline.errors import CpcError
+from redaction.comparison import normalise
 
 MIN_CHECKED_LENGTH = 4
 
 FILE_NAME = "file name"
 CONTENT = "file content"  # where, in a file that is neither PDF nor DOCX
-# The text of all pages joined, for a withheld string split by a page break. A string found on a
+# Where, for text joined over page breaks (a withheld string split by one). A string found on a
 # single page is reported there only, not again here.
 ACROSS_PAGES = "text across pages"
 _PAGE_TEXT = re.compile(r"page \d+ text")
-# Running headers and footers, page numbers and the recipient marks stamped on each page come
-# between the last line of one page's body and the first of the next in extraction order
-# (WeasyPrint draws margin boxes after the body; the marks overlay comes last of all). The pages
-# are also joined with up to this many lines left off the end and the start of every page.
-_MARGIN_LINES = 8
+
+# In extraction order, the last line of one page's body and the first of the next are kept apart
+# by page furniture: WeasyPrint writes list bullets and margin boxes (running header, footer, page
+# number) after the body, and the recipient marks are overlaid last of all. So pages are also
+# joined without the lines that look like furniture (no letters; or, at a page's end or start,
+# the same as at a neighbouring page's end or start, at most _FURNITURE_LINES of them), and, for
+# furniture that looks like neither (a footnote), with up to _MARGIN_LINES lines left off the end
+# of one page and the start of the next.
+_MARGIN_LINES = 4
+_FURNITURE_LINES = 10
+_DIGITS = re.compile(r"\d+")
 
 # Joins values that must not run into each other (attribute values, separate strings): it survives
 # `normalise`, and no withheld string contains it, so no match can span two values.
@@ -98,41 +107,6 @@ class LeakReport:
     skipped: tuple[int, ...]
 
 
-# --- comparison form -------------------------------------------------------------------------
-
-
-@cache
-def _comparison_table() -> dict[int, str | None]:
-    """Characters dropped or folded by `normalise`, built once from the Unicode database.
-
-    Dropped: whitespace (Z*), control characters (Cc: line breaks, tabs, stray markers),
-    format characters (Cf: soft hyphen, zero-width space/joiners, bidi marks, BOM), dashes (Pd:
-    a line-end hyphen may be added, kept or dropped by layout and extraction; U+2212 too, which is
-    what PDFDocEncoding gives byte 0x8A) and variation selectors. Folded: curly quotes to straight.
-    Planes 0, 1 and 14 are scanned: the others hold only ideographs, private use or nothing.
-    """
-    dropped = {"Zs", "Zl", "Zp", "Cc", "Cf", "Pd"}
-    codepoints = [*range(0x20000), *range(0xE0000, 0xF0000)]
-    table: dict[int, str | None] = {
-        cp: None for cp in codepoints if unicodedata.category(chr(cp)) in dropped
-    }
-    table.update(dict.fromkeys([0x2212, *range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)]))
-    table.update(dict.fromkeys(map(ord, "\u2018\u2019\u201a\u201b\u2032\u02bc"), "'"))
-    table.update(dict.fromkeys(map(ord, "\u201c\u201d\u201e\u201f\u2033"), '"'))
-    return table
-
-
-def normalise(text: str) -> str:
-    """The comparison form of extracted text and of withheld strings alike.
-
-    NFKC (expands ligatures such as ﬁ, folds full-width forms), case-folded (then NFKC again, as
-    Unicode's caseless matching asks), and without whitespace, hyphens and invisible characters, so
-    that a paragraph wrapped, hyphenated or re-spaced by layout still matches its source; curly
-    quotes are folded to straight ones, as a template's typography may change them."""
-    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
-    return folded.translate(_comparison_table())
-
-
 # --- PDF ---------------------------------------------------------------------------------------
 
 
@@ -174,19 +148,6 @@ def _page_text(data: bytes) -> list[tuple[str, str]]:
     return [*pieces, *((ACROSS_PAGES, text) for text in _joined_pages(texts))]
 
 
-def _joined_pages(texts: Sequence[str]) -> list[str]:
-    """The pages' text joined, with every choice of up to _MARGIN_LINES lines left off each end of each page."""
-    if len(texts) < 2:
-        return []
-    pages = [text.splitlines() for text in texts]
-    joins = {
-        "\n".join(line for lines in pages for line in lines[start : len(lines) - end])
-        for start in range(_MARGIN_LINES + 1)
-        for end in range(_MARGIN_LINES + 1)
-    }
-    return sorted(joins)
-
-
 def _one_page_text(document: pypdfium2.PdfDocument, index: int) -> str:
     # Text drawn by an annotation's appearance (a form field's shown value, a stamp, a free-text
     # note) is not page content until flattened; pdfium asks for the page to be loaded again after.
@@ -204,6 +165,62 @@ def _one_page_text(document: pypdfium2.PdfDocument, index: int) -> str:
             textpage.close()
     finally:
         page.close()
+
+
+def _joined_pages(texts: Sequence[str]) -> list[str]:
+    """Page texts joined over each page break, and all of them, to find what a page break splits.
+
+    Each both as extracted and without furniture; over each break, also with up to _MARGIN_LINES
+    lines left off the end of the page before and the start of the page after."""
+    if len(texts) < 2:
+        return []
+    pages = [text.splitlines() for text in texts]
+    joins: set[str] = set()
+    for variant in (pages, _without_furniture(pages)):
+        joins.add(_joined(variant))  # for a string that runs over three pages or more
+        for before, after in itertools.pairwise(variant):
+            for end, start in itertools.product(range(_MARGIN_LINES + 1), repeat=2):
+                joins.add(_joined([before[: max(0, len(before) - end)], after[start:]]))
+    return sorted(joins)
+
+
+def _joined(pages: Sequence[Sequence[str]]) -> str:
+    return "\n".join(line for lines in pages for line in lines)
+
+
+def _without_furniture(pages: list[list[str]]) -> list[list[str]]:
+    """Each page's lines less those with no letter (bullets, page numbers), then less the run at its end and at its start that a neighbouring page ends or starts with too (running header, footer, marks)."""
+    keyed = [[(line, _line_key(line)) for line in lines] for lines in pages]
+    lettered = [[(line, key) for line, key in page if _has_letter(key)] for page in keyed]
+    keys = [[key for _, key in page] for page in lettered]
+    kept = []
+    for index, page in enumerate(lettered):
+        neighbours = [keys[i] for i in (index - 1, index + 1) if 0 <= i < len(keys)]
+        head = max(_common_run(keys[index], other) for other in neighbours)
+        tail = max(_common_run(keys[index][::-1], other[::-1]) for other in neighbours)
+        # Body text that repeats page after page must not be taken for furniture wholesale.
+        head, tail = min(head, _FURNITURE_LINES), min(tail, _FURNITURE_LINES)
+        kept.append([line for line, _ in page[head : max(head, len(page) - tail)]])
+    return kept
+
+
+def _has_letter(text: str) -> bool:
+    return any(char.isalpha() for char in text)
+
+
+def _line_key(line: str) -> str:
+    # Numbers masked: "Page 2 of 4" and "Page 3 of 4" are the same furniture.
+    return _DIGITS.sub("#", normalise(line))
+
+
+def _common_run(first: Sequence[str], second: Sequence[str]) -> int:
+    """How many items the two sequences start with in common."""
+    count = 0
+    for a, b in zip(first, second, strict=False):
+        if a != b:
+            break
+        count += 1
+    return count
 
 
 def _pdf_structure(pdf: pikepdf.Pdf) -> list[tuple[str, str]]:

@@ -8,14 +8,13 @@ also part of something the viewer may see is dropped from the set: its presence 
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterator
 
 from pipeline.address_guard import is_street_line
 from pipeline.document_text import free_text
 from pipeline.export_model import Export
 from pipeline.visibility import Viewer
+from redaction.comparison import normalise
 
 # What the reader is shown at each stage; something shown at another stage proves nothing now.
 _DOCUMENTS_BY_STAGE = {
@@ -23,12 +22,6 @@ _DOCUMENTS_BY_STAGE = {
     "held": ("decision_letter", "outline_plan", "record", "plan_ended_notice"),
     "cancelled": ("cancellation_notice",),
 }
-
-
-def normalise(text: str) -> str:
-    """The comparison form used on both sides: NFKC, case-folded, no whitespace or soft hyphens."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    return re.sub(r"[\s\u00ad\u200b\u200c\u200d\u2060\ufeff]+", "", folded)
 
 
 def withheld_strings(export: Export, viewer: Viewer) -> tuple[str, ...]:

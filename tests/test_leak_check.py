@@ -9,7 +9,9 @@ rule 4: the reason names the place, never the withheld text).
 from __future__ import annotations
 
 import io
+import random
 import time
+import unicodedata
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 
@@ -18,7 +20,10 @@ import pikepdf
 import pytest
 import weasyprint
 from docx.document import Document as DocxDocument
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from redaction.comparison import _comparison_table
 from redaction.leak_check import (
     ACROSS_PAGES,
     CONTENT,
@@ -58,6 +63,14 @@ def _pdf(body: str, head: str = "", css: str = "", **options: object) -> bytes:
     return weasyprint.HTML(string=page).write_pdf(**options)
 
 
+def _with_pikepdf(pdf_bytes: bytes, change: Callable[[pikepdf.Pdf], None]) -> bytes:
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        change(pdf)
+        out = io.BytesIO()
+        pdf.save(out)
+    return out.getvalue()
+
+
 FILLER = "<p>The conference heard from the school, the health visitor and the police.</p>"
 
 
@@ -93,18 +106,35 @@ def _stamp_every_page(pdf: pikepdf.Pdf) -> None:
         page.contents_add(pdf.make_stream(marks), prepend=False)
 
 
-def test_paragraph_flowing_over_a_page_break_is_found_despite_headers_footers_and_marks() -> None:
-    # Running header, page number and the marks come between the two halves in extraction order.
+def test_paragraph_flowing_over_a_page_break_is_found_despite_page_furniture() -> None:
+    # In extraction order, the list bullets, a footnote, the running header, the page number and
+    # the marks all come between the two halves of the paragraph.
     css = (
         "@page { size: A7; margin: 12mm 8mm;"
         ' @top-center { content: "OFFICIAL - SENSITIVE" }'
         ' @bottom-center { content: "Page " counter(page) " of " counter(pages) } }'
-        " body { font-size: 8pt; orphans: 1; widows: 1 }"
+        " body { font-size: 8pt; orphans: 1; widows: 1 } .note { float: footnote }"
     )
     paragraph = " ".join([SECRET] * 8)
-    pdf = _with_pikepdf(_pdf(f"{FILLER * 4}<p>{paragraph}</p>", css=css), _stamp_every_page)
+    bullets = "<ul>" + "<li>Seen.</li>" * 6 + "</ul>"
+    noted = '<p>Seen by the chair.<span class="note">As agreed in March.</span></p>'
+    pdf = _with_pikepdf(_pdf(f"{bullets}{noted}<p>{paragraph}</p>", css=css), _stamp_every_page)
     leaks = _leaks({"record.pdf": pdf}, [paragraph])
     assert _places(leaks) == {ACROSS_PAGES}
+
+
+def test_paragraph_longer_than_a_page_is_found_over_three_pages() -> None:
+    css = (
+        '@page { size: A7; margin: 12mm 8mm; @bottom-center { content: "Page " counter(page) } }'
+        " body { font-size: 8pt; orphans: 1; widows: 1 }"
+    )
+    words = ["child", "school", "plan", "visit", "health", "family", "review", "safety"]
+    chosen = random.Random(7).choices(words, k=400)
+    paragraph = f"{SECRET} {' '.join(chosen)} {SECRET}"
+    pdf = _with_pikepdf(_pdf(f"<p>{paragraph}</p>", css=css), _stamp_every_page)
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        assert len(opened.pages) >= 3
+    assert _places(_leaks({"record.pdf": pdf}, [paragraph])) == {ACROSS_PAGES}
 
 
 def test_string_on_one_page_is_not_reported_again_across_pages() -> None:
@@ -177,12 +207,9 @@ def test_attachment_named_with_withheld_text_is_found_without_repeating_the_name
     assert all("its label carries withheld text" in leak.where for leak in leaks)
 
 
-def _with_pikepdf(pdf_bytes: bytes, change: Callable[[pikepdf.Pdf], None]) -> bytes:
-    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
-        change(pdf)
-        out = io.BytesIO()
-        pdf.save(out)
-    return out.getvalue()
+@pytest.fixture(scope="module")
+def plain_pdf() -> bytes:
+    return _pdf(FILLER)
 
 
 def _add_note(pdf: pikepdf.Pdf) -> None:
@@ -261,11 +288,6 @@ def test_places_weasyprint_does_not_write_are_read(
     leaks = _leaks({"record.pdf": _with_pikepdf(plain_pdf, change)}, [SECRET])
     assert expected in _places(leaks)
     assert not any(place.startswith("page 1 text") for place in _places(leaks))
-
-
-@pytest.fixture(scope="module")
-def plain_pdf() -> bytes:
-    return _pdf(FILLER)
 
 
 def test_text_drawn_only_by_an_annotation_appearance_is_read_as_page_text(plain_pdf: bytes) -> None:
@@ -426,6 +448,14 @@ def test_strings_too_short_to_check_are_skipped_and_reported() -> None:
 )
 def test_comparison_form(text: str, expected: str) -> None:
     assert normalise(text) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=40))
+def test_comparison_form_matches_its_plain_definition(text: str) -> None:
+    # normalise() takes a faster path to the same result as one translate() over the whole text.
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+    assert normalise(text) == folded.translate(_comparison_table())
 
 
 # --- performance -------------------------------------------------------------------------------
