@@ -20,7 +20,7 @@ from pipeline.plan_types import DistributionPlan, PlannedCopy
 from pipeline.profile import Profile
 from pipeline.render_docx import DocxMarks, render_docx
 from pipeline.render_pdf import render_pdf
-from redaction.leak_check import check_no_leaks
+from redaction.leak_check import UnreadableFile, check_no_leaks
 from redaction.plain_language import PlainWords
 from redaction.view import RecipientMarks, RecipientView, marks_for, view_for
 from redaction.withheld import withheld_strings
@@ -53,7 +53,13 @@ class Renderer:
         docx = render_docx(html, DocxMarks(_lines(marks)), self.composer.templates)
         name = file_stem(copy)
         files = ((f"{name}.pdf", pdf), (f"{name}.docx", docx))
-        leaks = check_no_leaks(dict(files), withheld_strings(export, copy.viewer))
+        try:
+            leaks = check_no_leaks(dict(files), withheld_strings(export, copy.viewer))
+        except UnreadableFile as exc:
+            # What cannot be read back cannot be proved clean: hold it, never ship it.
+            return RenderedCopy(
+                copy, (), "held", f"held: the leak check could not read a file ({exc})"
+            )
         if leaks:
             where = "; ".join(f"{leak.file_name} ({leak.where})" for leak in leaks[:3])
             return RenderedCopy(
