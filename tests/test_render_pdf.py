@@ -37,7 +37,7 @@ def _text(pdf: bytes) -> str:
     ],
 )
 def test_resources_outside_the_templates_folder_are_refused(html: str) -> None:
-    with pytest.raises(RenderError, match="refused to fetch|WeasyPrint reported"):
+    with pytest.raises(RenderError, match=r"refused to fetch|WeasyPrint reported"):
         render_pdf(html, DEFAULT_TEMPLATES)
 
 
