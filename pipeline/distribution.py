@@ -133,19 +133,20 @@ class _Planner:
                 recipient_class="excluded_person",
                 subject=subject,
             )
-            for auth in self.export.distribution.authorisations:
-                if auth.on_behalf_of == subject:
+            for index, auth in enumerate(self.export.distribution.authorisations):
+                if self._principal(auth) == subject:
                     yield self._finish(
                         auth.person,
                         "exclusion_letter",
                         "family",
-                        Viewer("family", frozenset({auth.person, subject})),
+                        Viewer("family", self._authorised_persons(auth)),
                         due,
                         f"{rule.source}; spec §2 (anyone authorised on their behalf)",
                         recipient_class="authorised",
                         subject=subject,
                         on_behalf_of=subject,
                         basis=auth.basis,
+                        authorisation=index,
                     )
 
     # ---- stage held -----------------------------------------------------------------------------
@@ -173,7 +174,9 @@ class _Planner:
         attendance = self.export.attendance_of(person.id)
         if person.role == "professional":
             # Invited or attending, apologies included (000 §4.14.4, §4.14.13; 002 §22.5).
-            if attendance is None:
+            if attendance is None or not (
+                attendance.invited or attendance.status in ("attended", "attended_part")
+            ):
                 return None
             return _Entitlement("professional", "professional", "professional", None)
         if person.role not in FAMILY_SIDE_ROLES:
@@ -233,6 +236,7 @@ class _Planner:
         *,
         on_behalf_of: str | None = None,
         basis: str | None = None,
+        authorisation: int | None = None,
         force_direct: bool = False,
     ) -> PlannedCopy:
         due, due_at = self._due_after_conference(rule.due)
@@ -252,6 +256,7 @@ class _Planner:
             due_at=due_at,
             on_behalf_of=on_behalf_of,
             basis=basis,
+            authorisation=authorisation,
         )
 
     def _due_after_conference(self, period: Period) -> tuple[date, datetime | None]:
@@ -279,74 +284,88 @@ class _Planner:
                 )
 
     def _principal(self, auth: Authorisation) -> str | None:
+        """Whose copy an authorised copy mirrors: named, else whom the person acts for or supports."""
         if auth.on_behalf_of is not None:
             return auth.on_behalf_of
         person = self.export.person(auth.person)
         return person.acting_for or person.supporting
 
-    def _principal_entitlement(self, principal: str | None) -> _Entitlement:
-        """The row whose timescales and view an authorised copy mirrors (spec §4 rule 5)."""
+    def _authorised_persons(self, auth: Authorisation) -> frozenset[str]:
+        """Spec §4 rules 2 and 5: what is withheld from the person, from whom they act for or
+        support, or from whom the copy is made for, is withheld from the copy."""
+        person = self.export.person(auth.person)
+        named = (auth.person, auth.on_behalf_of, person.acting_for, person.supporting)
+        return frozenset(p for p in named if p is not None)
+
+    def _principal_entitlement(self, principal: str | None) -> _Entitlement | None:
+        """The row an authorised copy mirrors (spec §4 rule 5), or None if that person gets nothing."""
         if principal is None:
             # No one named: family-side (never confidential) on professional timescales.
             return _Entitlement("professional", "family", "family", None)
         if self.export.is_child(principal):
             return _Entitlement("child", "family", "family", None)
         entitlement = self._entitlement(self.export.person(principal))
-        if entitlement is None:
-            return _Entitlement("family_member", "family", "family", None)
-        if entitlement.recipient_class == "professional":
+        if entitlement is not None and entitlement.recipient_class == "professional":
             return _Entitlement("professional", "family", "family", None)
         return entitlement
 
+    def _refusal(
+        self, auth: Authorisation, document: SharedDocument, documents: tuple[SharedDocument, ...]
+    ) -> str | None:
+        """Why an authorisation yields no copy of `document`, or None if it yields one."""
+        person = self.export.person(auth.person)
+        principal = self._principal(auth)
+        entitlement = self._principal_entitlement(principal)
+        if person.role in NO_COPY_ROLES:
+            return f"a {person.role.replace('_', ' ')} receives nothing in that role (spec §3)"
+        if self._entitlement(person) is not None:
+            return "already receives this document in their own right"
+        if document not in documents:
+            return _no_document_reason(document)
+        if entitlement is None:
+            return (
+                f"the person this copy would be for ({principal}) receives no copies, so none is "
+                "made on their behalf (spec §4 rule 5)"
+            )
+        if (
+            document == "record"
+            and person.role == "supporter"
+            and auth.basis == "parent_consent"
+            and not self.profile.supporter_record_with_parent_consent.value
+        ):
+            source = self.profile.supporter_record_with_parent_consent.source
+            return (
+                "under this procedure supporters receive no record; the family member may share "
+                f"their own copy ({source})"
+            )
+        if document == "record" and entitlement.record_view is None:
+            return (
+                f"the person this copy would be for ({principal}) receives no record, so no copy "
+                "is made on their behalf (spec §4 rule 3)"
+            )
+        return None
+
     def _authorised_copies(self, documents: tuple[SharedDocument, ...]) -> Iterator[PlannedCopy]:
-        """Spec §4 rule 5: an authorised copy is the principal's copy, never wider, sent directly."""
-        for auth in self.export.distribution.authorisations:
-            person = self.export.person(auth.person)
+        """Spec §4 rule 5: an authorised copy is the principal's copy, never wider."""
+        for index, auth in enumerate(self.export.distribution.authorisations):
             principal = self._principal(auth)
-            entitlement = self._principal_entitlement(principal)
-            own = self._entitlement(person)
             for document in auth.documents:
-                if own is not None:
-                    continue  # already receives the document in their own right
-                if document not in documents:
-                    self.not_sent.append(
-                        NotSent(auth.person, document, _no_document_reason(document))
-                    )
+                refusal = self._refusal(auth, document, documents)
+                if refusal is not None:
+                    self.not_sent.append(NotSent(auth.person, document, refusal))
                     continue
-                if (
-                    document == "record"
-                    and person.role == "supporter"
-                    and auth.basis == "parent_consent"
-                    and not self.profile.supporter_record_with_parent_consent.value
-                ):
-                    source = self.profile.supporter_record_with_parent_consent.source
-                    self.not_sent.append(
-                        NotSent(
-                            auth.person,
-                            "record",
-                            "under this procedure supporters receive no record; the family "
-                            f"member may share their own copy ({source})",
-                        )
-                    )
-                    continue
+                entitlement = self._principal_entitlement(principal)
+                assert entitlement is not None  # _refusal said so
                 if document == "record":
-                    if entitlement.record_view is None:
-                        self.not_sent.append(
-                            NotSent(
-                                auth.person,
-                                "record",
-                                f"the person this copy would be for ({principal}) receives no "
-                                "record, so no copy is made on their behalf (spec §4 rule 3)",
-                            )
-                        )
-                        continue
                     view, present_for = entitlement.record_view, entitlement.present_for
                 else:
                     view, present_for = entitlement.audience_view, None
-                persons = frozenset({auth.person} | ({principal} if principal else set()))
+                assert view is not None
                 # Rule 1: whoever holds a copy on behalf of a family member is family-side.
-                viewer = Viewer("family", persons, present_for)
+                viewer = Viewer("family", self._authorised_persons(auth), present_for)
                 rule = self.profile.copy_rule(entitlement.recipient_class, document)
+                # Sent to the authorised person directly: they are not the family member whom
+                # the lead social worker visits (000 §4.14.5 and 002 §22.9 speak of parents).
                 yield self._scheduled_copy(
                     auth.person,
                     document,
@@ -356,6 +375,7 @@ class _Planner:
                     entitlement,
                     on_behalf_of=principal,
                     basis=auth.basis,
+                    authorisation=index,
                     force_direct=True,
                 )
 
@@ -406,6 +426,7 @@ class _Planner:
         subject: str | None = None,
         on_behalf_of: str | None = None,
         basis: str | None = None,
+        authorisation: int | None = None,
     ) -> PlannedCopy:
         """Status, channel and hand-over date for one copy."""
         waiting: list[str] = []
@@ -447,6 +468,7 @@ class _Planner:
             handover_by=handover_by,
             on_behalf_of=on_behalf_of,
             authorisation_basis=basis,
+            authorisation=authorisation,
             large_print=large_print,
             due_at=due_at,
         )

@@ -292,6 +292,20 @@ def _check_roles(export: Export, issues: _Issues) -> None:
                 f"refers to a person whose role is {role}; only family members are excluded "
                 "from a conference (000 §4.5)",
             )
+    for i, auth in enumerate(export.distribution.authorisations):
+        try:
+            person = export.person(auth.person)
+        except KeyError:
+            continue
+        acts_for = person.acting_for or person.supporting
+        if auth.on_behalf_of is not None and acts_for is not None and auth.on_behalf_of != acts_for:
+            # Spec §4 rule 5: the copy mirrors one person's; a solicitor for the father holding a
+            # copy "on behalf of" the mother would see what either of them may not.
+            issues.add(
+                f"distribution.authorisations[{i}].on_behalf_of",
+                f"is {auth.on_behalf_of!r}, but {auth.person!r} acts for or supports "
+                f"{acts_for!r}; a copy can only be made on behalf of that person",
+            )
     for i, child_copy in enumerate(export.distribution.child_copies):
         if export.is_child(child_copy.child) and export.child(child_copy.child).unborn:
             issues.add(

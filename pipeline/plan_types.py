@@ -34,6 +34,7 @@ class PlannedCopy:
     handover_by: date | None = None
     on_behalf_of: str | None = None
     authorisation_basis: str | None = None
+    authorisation: int | None = None  # index in distribution.authorisations, for authorised copies
     large_print: bool = False
     due_at: datetime | None = None
 
@@ -51,6 +52,7 @@ class PlannedCopy:
             "channel": self.channel,
             "on_behalf_of": self.on_behalf_of,
             "authorisation_basis": self.authorisation_basis,
+            "authorisation": self.authorisation,
             "present_for": sorted(self.viewer.present_for)
             if self.viewer.present_for is not None
             else None,

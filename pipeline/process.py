@@ -48,7 +48,7 @@ class Renderer:
         laid_out = self._layouts.get(view)
         if laid_out is None:
             laid_out = self._layouts[view] = render_pdf(html, self.composer.templates)
-        marks = self.marks_html(marks_for(export, copy), copy.document)
+        marks = self.marks_html(marks_for(export, copy, self.words), copy.document)
         pdf = finish_pdf(laid_out, marks, self.composer.templates)
         docx = render_docx(html, DocxMarks(_lines(marks)), self.composer.templates)
         name = file_stem(copy)
@@ -73,8 +73,12 @@ class Renderer:
 
 
 def file_stem(copy: PlannedCopy) -> str:
-    """The document kind, and the conference's nothing else: no names, no withheld words."""
-    return copy.document + ("-large-print" if copy.large_print else "")
+    """The document kind and nothing personal: no names, no withheld words. Two authorised
+    copies for one person (for two children, say) are told apart by the authorisation's number."""
+    stem = copy.document
+    if copy.authorisation is not None:
+        stem += f"-authorisation-{copy.authorisation + 1}"
+    return stem + ("-large-print" if copy.large_print else "")
 
 
 def _lines(marks_html: str) -> tuple[str, ...]:

@@ -227,21 +227,20 @@ def amendment_view(
     )
 
 
-def marks_for(export: Export, copy: PlannedCopy) -> RecipientMarks:
-    recipient = export.name_of(copy.recipient)
-    if copy.on_behalf_of is None:
+def marks_for(export: Export, copy: PlannedCopy, words: PlainWords) -> RecipientMarks:
+    """Whose copy it is, and for an authorised copy on whose authority (spec §4 rule 5)."""
+    plain = words if copy.viewer.audience == "family" else PlainWords.none()
+    recipient = plain.plain(export.name_of(copy.recipient))
+    if copy.authorisation is None:
         return RecipientMarks(copy_for=recipient, authority=export.authority.name)
-    auth = next(
-        a
-        for a in export.distribution.authorisations
-        if a.person == copy.recipient and (a.on_behalf_of in (None, copy.on_behalf_of))
-    )
+    auth = export.distribution.authorisations[copy.authorisation]
+    principal = copy.on_behalf_of
     return RecipientMarks(
         copy_for=recipient,
-        authorised_for=export.name_of(copy.on_behalf_of),
-        authorised_by=export.name_of(auth.authorised_by),
+        authorised_for=plain.plain(export.name_of(principal)) if principal else None,
+        authorised_by=plain.plain(export.name_of(auth.authorised_by)),
         basis=auth.basis,
-        purpose=auth.purpose,
+        purpose=plain.plain(auth.purpose) if auth.purpose else None,
         authority=export.authority.name,
     )
 

@@ -69,7 +69,8 @@ def test_every_ready_copy_is_written_and_listed_in_the_manifest(dv_outbox: Path)
     for entry in manifest["copies"]:
         assert entry["status"] == "ready", entry
         names = {f["name"] for f in entry["files"]}
-        assert names == {f"{entry['document']}.pdf", f"{entry['document']}.docx"}
+        stem = entry["document"] + ("-authorisation-1" if entry["on_behalf_of"] else "")
+        assert names == {f"{stem}.pdf", f"{stem}.docx"}
         for f in entry["files"]:
             data = (dv_outbox / entry["recipient"] / f["name"]).read_bytes()
             assert sha256(data) == f["sha256"]
@@ -93,7 +94,7 @@ def test_mothers_solicitor_gets_the_mothers_record_with_the_authorised_footer(
 ) -> None:
     # spec §4 rule 5: never wider than the mother's copy; marked on every page
     mother = _pdf_pages(dv_outbox / "p-mother" / "record.pdf")
-    solicitor = _pdf_pages(dv_outbox / "p-mother-sol" / "record.pdf")
+    solicitor = _pdf_pages(dv_outbox / "p-mother-sol" / "record-authorisation-1.pdf")
     assert len(mother) == len(solicitor)
     for mine, hers in zip(solicitor, mother, strict=True):
         assert "Copy for Priya Anand, made for Sarah Whitfield" in " ".join(mine.split())
@@ -101,7 +102,10 @@ def test_mothers_solicitor_gets_the_mothers_record_with_the_authorised_footer(
         body = mine.split("Copy for")[0]
         assert body.split() == hers.split("Copy for")[0].split()  # the same words as hers
     docx = " ".join(
-        text for _, text in extract_docx((dv_outbox / "p-mother-sol" / "record.docx").read_bytes())
+        text
+        for _, text in extract_docx(
+            (dv_outbox / "p-mother-sol" / "record-authorisation-1.docx").read_bytes()
+        )
     )
     assert "may not be shown or passed on" in docx
     assert "arrested" not in _all_text(dv_outbox / "p-mother-sol")
