@@ -86,7 +86,7 @@ _STREET_WORDS = frozenset(
         "mill",
     ]
 )
-_WORD = re.compile(r"[a-z0-9]+")
+_WORD = re.compile(r"[^\W_]+")  # letters and digits of any script (Tŷ Gwyn is two words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,40 +97,47 @@ class WithheldContact:
     patterns: tuple[re.Pattern[str], ...]
 
 
-def is_street_line(line: str) -> bool:
-    """A house number, flat or street word makes a line identifying; a bare place name does not."""
-    words = _WORD.findall(line.lower())
-    return any(w.isdigit() or any(c.isdigit() for c in w) for w in words) or any(
-        w in _STREET_WORDS for w in words
-    )
+def is_street_line(line: str, position: int = 0, count: int = 1) -> bool:
+    """Whether an address line identifies where someone lives, rather than naming a town.
+
+    A house number or a street word does; so does the first line (a house name such as "The Old
+    Vicarage" or "Rosebank" stands there), and any line of two or more words before the last one.
+    A single word after the first line, or the last line (the post town), is taken as a place name.
+    """
+    words = _WORD.findall(line.casefold())
+    if any(any(c.isdigit() for c in w) for w in words) or any(w in _STREET_WORDS for w in words):
+        return True
+    last = position == count - 1
+    return not last and (position == 0 or len(words) >= 2)
 
 
 def _words_pattern(words: list[str]) -> re.Pattern[str]:
     # Whole words in order, anything but letters and digits between them (spacing, commas).
-    body = r"[^a-z0-9]*".join(re.escape(w) for w in words)
-    return re.compile(rf"(?<![a-z0-9]){body}(?![a-z0-9])")
+    body = r"[\W_]*".join(re.escape(w) for w in words)
+    return re.compile(rf"(?<![^\W_]){body}(?![^\W_])")
 
 
 def _postcode_pattern(postcode: str) -> re.Pattern[str] | None:
-    chars = [c for c in postcode.lower() if c.isalnum()]
+    chars = [c for c in postcode.casefold() if c.isalnum()]
     if len(chars) < 2:
         return None
     body = r"\s*".join(re.escape(c) for c in chars)
-    return re.compile(rf"(?<![a-z0-9]){body}(?![a-z0-9])")
+    return re.compile(rf"(?<![^\W_]){body}(?![^\W_])")
 
 
 def contact_patterns(person: Person) -> WithheldContact:
     patterns: list[re.Pattern[str]] = []
     if person.address is not None:
-        for line in person.address.lines:
-            words = _WORD.findall(line.lower())
-            if words and is_street_line(line):
+        lines = person.address.lines
+        for position, line in enumerate(lines):
+            words = _WORD.findall(line.casefold())
+            if words and is_street_line(line, position, len(lines)):
                 patterns.append(_words_pattern(words))
         postcode = _postcode_pattern(person.address.postcode)
         if postcode is not None:
             patterns.append(postcode)
     if person.email:
-        patterns.append(re.compile(re.escape(person.email.lower())))
+        patterns.append(re.compile(re.escape(person.email.casefold())))
     return WithheldContact(person.id, tuple(patterns))
 
 
@@ -146,7 +153,7 @@ def withheld_contacts(export: Export, persons: Iterable[str]) -> tuple[WithheldC
 
 def mentioned_owner(text: str, contacts: Iterable[WithheldContact]) -> str | None:
     """The id of the person whose withheld contact details `text` mentions, or None."""
-    folded = text.lower()
+    folded = text.casefold()
     for contact in contacts:
         if any(pattern.search(folded) for pattern in contact.patterns):
             return contact.owner

@@ -41,6 +41,9 @@ def free_text(
         yield from _decisions(export, with_dissent=False)
         yield from _complaints(export)
     elif document == "outline_plan":
+        # templates/records/_base.html heads every record-like document with the venue
+        if export.conference.venue:
+            yield "conference.venue", export.conference.venue
         yield from _plan(export, viewer)
     elif document == "record":
         yield from _record(export, viewer)

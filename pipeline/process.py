@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import lxml.html
 
+from pipeline.address_guard import mentioned_owner, withheld_contacts
 from pipeline.compose import RECORD_DOCUMENTS, Composer
 from pipeline.export_model import Export
 from pipeline.outbox import RenderedCopy
@@ -22,7 +23,7 @@ from pipeline.render_docx import DocxMarks, render_docx
 from pipeline.render_pdf import render_pdf
 from redaction.leak_check import UnreadableFile, check_no_leaks
 from redaction.plain_language import PlainWords
-from redaction.view import RecipientMarks, RecipientView, marks_for, view_for
+from redaction.view import RecipientMarks, RecipientView, marks_for, view_for, view_strings
 from redaction.withheld import withheld_strings
 
 
@@ -44,6 +45,9 @@ class Renderer:
 
     def render(self, export: Export, copy: PlannedCopy) -> RenderedCopy:
         view = view_for(export, copy, self.words)
+        mention = _withheld_contact_in(export, copy, view)
+        if mention is not None:
+            return RenderedCopy(copy, (), "held", mention)
         html = self.composer.html(view)
         laid_out = self._layouts.get(view)
         if laid_out is None:
@@ -54,7 +58,7 @@ class Renderer:
         name = file_stem(copy)
         files = ((f"{name}.pdf", pdf), (f"{name}.docx", docx))
         try:
-            leaks = check_no_leaks(dict(files), withheld_strings(export, copy.viewer))
+            leaks = check_no_leaks(dict(files), withheld_strings(export, copy.viewer, self.words))
         except UnreadableFile as exc:
             # What cannot be read back cannot be proved clean: hold it, never ship it.
             return RenderedCopy(
@@ -70,6 +74,22 @@ class Renderer:
                 "nothing was sent (spec §4 rule 6)",
             )
         return RenderedCopy(copy, files, "ready", None)
+
+
+def _withheld_contact_in(export: Export, copy: PlannedCopy, view: RecipientView) -> str | None:
+    """Spec §4 rule 4 again, on every string the renderer would receive: the plan looked at the
+    free text it knows of; this looks at the view itself, so no template can bring in more."""
+    contacts = withheld_contacts(export, copy.viewer.persons)
+    if not contacts:
+        return None
+    for text in view_strings(view):
+        owner = mentioned_owner(text, contacts)
+        if owner is not None:
+            return (
+                f"held for the chair: the {copy.document.replace('_', ' ')} would mention the "
+                f"contact details of {owner}, which are withheld from this recipient (spec §4 rule 4)"
+            )
+    return None
 
 
 def file_stem(copy: PlannedCopy) -> str:

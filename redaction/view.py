@@ -10,6 +10,7 @@ view and nothing else.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -197,6 +198,18 @@ class RecipientMarks:
 def view_for(export: Export, copy: PlannedCopy, words: PlainWords) -> RecipientView:
     """The content of `copy.document` that `copy.viewer` may see."""
     return _ViewBuilder(export, copy, words).build()
+
+
+def view_strings(value: object) -> Iterator[str]:
+    """Every string anywhere in a view, however deep: what a renderer could print."""
+    if isinstance(value, str):
+        yield value
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for field in dataclasses.fields(value):
+            yield from view_strings(getattr(value, field.name))
+    elif isinstance(value, tuple | list):
+        for item in value:
+            yield from view_strings(item)
 
 
 def amendment_view(

@@ -15,6 +15,7 @@ from pipeline.document_text import free_text
 from pipeline.export_model import Export
 from pipeline.visibility import Viewer
 from redaction.comparison import normalise
+from redaction.plain_language import PlainWords
 
 # What the reader is shown at each stage; something shown at another stage proves nothing now.
 _DOCUMENTS_BY_STAGE = {
@@ -24,16 +25,26 @@ _DOCUMENTS_BY_STAGE = {
 }
 
 
-def withheld_strings(export: Export, viewer: Viewer) -> tuple[str, ...]:
-    """Strings of `export` that `viewer` may not see anywhere, sorted, without duplicates."""
-    candidates = set(_withheld_content(export, viewer)) | set(_withheld_contacts(export, viewer))
+def withheld_strings(
+    export: Export, viewer: Viewer, words: PlainWords | None = None
+) -> tuple[str, ...]:
+    """Strings of `export` that `viewer` may not see anywhere, sorted, without duplicates.
+
+    With `words` (the glossary family views are written in), each string is also listed as a
+    family reader would be shown it, acronyms written out, so the check sees it in either form.
+    """
+    plain = words if words is not None and viewer.audience == "family" else PlainWords.none()
     visible = [normalise(text) for text in _visible_text(export, viewer)]
-    kept = {
-        text
-        for text in candidates
-        if normalise(text) and not any(normalise(text) in seen for seen in visible)
+    content = {
+        form
+        for text in _withheld_content(export, viewer)
+        for form in {text, plain.plain(text)}
+        if normalise(form) and not any(normalise(form) in seen for seen in visible)
     }
-    return tuple(sorted(kept))
+    # Contact details are never dropped, even if they also stand in text the reader may see:
+    # there they are a mention the plan holds for the chair (spec §4 rule 4), not a licence.
+    contacts = {text for text in _withheld_contacts(export, viewer) if normalise(text)}
+    return tuple(sorted(content | contacts))
 
 
 def _withheld_content(export: Export, viewer: Viewer) -> Iterator[str]:
@@ -63,7 +74,8 @@ def _withheld_contacts(export: Export, viewer: Viewer) -> Iterator[str]:
         if not viewer.persons & frozenset(person.address_withheld_from):
             continue
         if person.address is not None:
-            yield from (line for line in person.address.lines if is_street_line(line))
+            lines = person.address.lines
+            yield from (line for i, line in enumerate(lines) if is_street_line(line, i, len(lines)))
             yield person.address.postcode
         if person.email:
             yield person.email

@@ -309,6 +309,15 @@ class TestWithheldAddressHold:
         assert the_copy(plan, "p-police", "record").status == "ready"
         assert the_copy(plan, "p-gran", "record").status == "ready"
 
+    def test_a_venue_at_the_address_holds_every_document_showing_it(self, plan_of: PlanOf) -> None:
+        # found in review: the outline plan prints the venue too
+        data = example("initial-domestic-abuse")
+        data["conference"]["venue"] = "Children's Centre, 17 Linden Court"
+        plan = plan_of(data)
+        for document in ("record", "outline_plan"):
+            assert the_copy(plan, "p-father", document).status == "held"
+        assert the_copy(plan, "p-mother", "outline_plan").status == "ready"
+
     def test_a_bare_town_name_is_not_a_mention(self, plan_of: PlanOf) -> None:
         data = example("initial-domestic-abuse")
         data["record"]["sections"][1]["paragraphs"].append("Ms Whitfield has moved to Eastvale.")
