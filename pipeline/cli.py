@@ -18,7 +18,7 @@ from pipeline.contract import load_document, load_export
 from pipeline.distribution import plan_distribution
 from pipeline.errors import ContractError, CpcError
 from pipeline.export_model import Export
-from pipeline.outbox import write_outbox
+from pipeline.outbox import sha256, write_outbox
 from pipeline.plan_types import DistributionPlan
 from pipeline.process import Renderer, render_plan
 from pipeline.profile import Profile, load_profiles
@@ -123,7 +123,8 @@ def process(
     failed = 0
     for file in files:
         try:
-            export = load_export(file.read_bytes(), profiles.keys(), str(file))
+            raw = file.read_bytes()
+            export = load_export(raw, profiles.keys(), str(file))
         except OSError as exc:
             failed += 1
             typer.echo(f"{file}: cannot read the file ({exc.strerror})", err=True)
@@ -141,14 +142,19 @@ def process(
             failed += 1
             typer.echo(f"{file}: {exc}", err=True)
             continue
-        result = write_outbox(outbox, plan_, export.export_id, rendered)
+        try:
+            result = write_outbox(outbox, plan_, export.export_id, sha256(raw), rendered)
+        except CpcError as exc:
+            failed += 1
+            typer.echo(f"{file}: {exc}", err=True)
+            continue
         counts: dict[str, int] = {}
         for item in rendered:
             counts[item.status] = counts.get(item.status, 0) + 1
         summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
         typer.echo(
             f"{file}: {plan_.conference}: {summary}; {len(result.written)} files written, "
-            f"{len(result.unchanged)} unchanged ({result.manifest})"
+            f"{len(result.unchanged)} unchanged, {len(result.removed)} removed ({result.manifest})"
         )
     raise typer.Exit(1 if failed else 0)
 

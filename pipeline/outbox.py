@@ -16,7 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.errors import CpcError
 from pipeline.plan_types import DistributionPlan, PlannedCopy
+
+
+class StaleExport(CpcError):
+    """The outbox already holds a later revision of the conference, or the same one with other content."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +39,7 @@ class OutboxResult:
     manifest: Path
     written: tuple[Path, ...]
     unchanged: tuple[Path, ...]
+    removed: tuple[Path, ...] = ()
 
 
 def sha256(data: bytes) -> str:
@@ -68,10 +74,54 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def _refuse_stale(folder: Path, plan: DistributionPlan, export_id: str, export_sha: str) -> None:
+    """Spec §1: a lower or equal revision is a duplicate or stale, and a changed file may not
+    reuse an export_id; neither may replace what the outbox holds."""
+    path = folder / "manifest.json"
+    if not path.exists():
+        return
+    held = json.loads(path.read_text(encoding="utf-8"))
+    same_content = held.get("export_sha256") == export_sha
+    if held.get("revision", 0) > plan.revision:
+        raise StaleExport(
+            f"{plan.conference}: revision {plan.revision} is older than revision "
+            f"{held['revision']} already processed; nothing was written"
+        )
+    if held.get("export_id") == export_id and not same_content:
+        raise StaleExport(
+            f"{plan.conference}: export_id {export_id} was already processed with other content; "
+            "a changed export needs a new export_id and a higher revision; nothing was written"
+        )
+    if held.get("revision") == plan.revision and not same_content:
+        raise StaleExport(
+            f"{plan.conference}: revision {plan.revision} was already processed with other "
+            "content; a changed export needs a higher revision; nothing was written"
+        )
+
+
+def _remove_unlisted(folder: Path, keep: set[Path]) -> list[Path]:
+    """Files of copies that are no longer ready (held, waiting, not sent) must not stay behind."""
+    removed = []
+    for recipient in (p for p in folder.iterdir() if p.is_dir()):
+        for path in recipient.iterdir():
+            if path.is_file() and path not in keep:
+                path.unlink()
+                removed.append(path)
+        if not any(recipient.iterdir()):
+            recipient.rmdir()
+    return removed
+
+
 def write_outbox(
-    outbox: Path, plan: DistributionPlan, export_id: str, rendered: Sequence[RenderedCopy]
+    outbox: Path,
+    plan: DistributionPlan,
+    export_id: str,
+    export_sha: str,
+    rendered: Sequence[RenderedCopy],
 ) -> OutboxResult:
+    """Write the ready copies' files and the manifest, and remove files no copy lists any more."""
     folder = outbox / plan.conference
+    _refuse_stale(folder, plan, export_id, export_sha)
     written: list[Path] = []
     unchanged: list[Path] = []
     entries: list[dict[str, Any]] = []
@@ -101,6 +151,7 @@ def write_outbox(
         "conference": plan.conference,
         "revision": plan.revision,
         "export_id": export_id,
+        "export_sha256": export_sha,
         "stage": plan.stage,
         "profile": plan.profile,
         "copies": entries,
@@ -109,4 +160,7 @@ def write_outbox(
     manifest_path = folder / "manifest.json"
     data = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     (written if write_atomically(manifest_path, data) else unchanged).append(manifest_path)
-    return OutboxResult(manifest_path, tuple(written), tuple(unchanged))
+    # After the manifest: a crash before this leaves extra files the manifest does not list,
+    # which the next run removes; never a listed file missing.
+    removed = _remove_unlisted(folder, {*written, *unchanged} - {manifest_path})
+    return OutboxResult(manifest_path, tuple(written), tuple(unchanged), tuple(removed))

@@ -261,3 +261,60 @@ def test_amendment_notice_renders_the_change_as_before_and_after(profiles) -> No
     assert "9 Orchard Row" in text  # the grandmother's own address block
     docx = docx_text(render_docx(html, DocxMarks(), composer.templates))
     assert "Ella's attendance fell to 86% this term" in docx
+
+
+def _write_export(path: Path, data: dict) -> Path:
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def test_a_stale_revision_never_replaces_a_later_one(tmp_path: Path) -> None:
+    # spec §1: a lower revision is stale, never a reason to send again; here revision 2 withholds
+    # s2 from the father, and re-running revision 1 must not bring it back into his folder
+    later = example("initial-domestic-abuse")
+    later.update(revision=2, export_id="LCS-EXP-20261201-0002", exported_at="2026-12-01T09:00:00Z")
+    later["record"]["sections"][1]["visibility"] = {"withheld_from": ["p-father"]}
+    _process(tmp_path / "out", _write_export(tmp_path / "r2.json", later))
+    father = tmp_path / "out" / "CPC-2026-0412" / "p-father"
+    assert "Mr Whitfield said he loves" not in _all_text(father)
+    result = runner.invoke(
+        app,
+        [
+            "process",
+            "--outbox",
+            str(tmp_path / "out"),
+            str(EXAMPLES / "initial-domestic-abuse.json"),
+        ],
+    )
+    assert result.exit_code == 1 and "older than revision 2" in result.output
+    assert "Mr Whitfield said he loves" not in _all_text(father)
+
+
+def test_a_changed_file_reusing_an_export_id_is_refused(tmp_path: Path) -> None:
+    _process(tmp_path / "out", EXAMPLES / "initial-domestic-abuse.json")
+    changed = example("initial-domestic-abuse")
+    changed["record"]["sections"][0]["paragraphs"].append("Another sentence.")
+    result = runner.invoke(
+        app,
+        [
+            "process",
+            "--outbox",
+            str(tmp_path / "out"),
+            str(_write_export(tmp_path / "x.json", changed)),
+        ],
+    )
+    assert result.exit_code == 1 and "already processed with other content" in result.output
+
+
+def test_files_of_a_copy_no_longer_sent_are_removed(tmp_path: Path) -> None:
+    # revision 2: the chair decides the father gets no record; his revision-1 record must go
+    _process(tmp_path / "out", EXAMPLES / "initial-domestic-abuse.json")
+    father = tmp_path / "out" / "CPC-2026-0412" / "p-father"
+    assert (father / "record.pdf").exists()
+    later = example("initial-domestic-abuse")
+    later.update(revision=2, export_id="LCS-EXP-20261201-0002", exported_at="2026-12-01T09:00:00Z")
+    later["exclusions"][0]["record_copy"] = "none"
+    output = _process(tmp_path / "out", _write_export(tmp_path / "r2.json", later))
+    assert " 2 removed" in output
+    assert not (father / "record.pdf").exists() and not (father / "record.docx").exists()
+    assert (father / "decision_letter.pdf").exists()
