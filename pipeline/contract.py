@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Collection, Iterator
 from typing import Any, TypeVar
 
@@ -69,6 +70,7 @@ CROSS_CHECKS_LATER = (
     "checks across fields, such as references, decisions and dates in order, run once the "
     "problems above are fixed"
 )
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 MAX_DEPTH = 32  # a valid export nests about 8 deep; far deeper is a broken or hostile file
 
 
@@ -89,6 +91,9 @@ def _value_issues(data: Any) -> Iterator[FieldIssue]:
             yield FieldIssue(json_path(loc), "must not be null: leave the field out instead")
         elif isinstance(value, str) and any("\ud800" <= c <= "\udfff" for c in value):
             yield FieldIssue(json_path(loc), "contains a broken character (a lone surrogate)")
+        elif isinstance(value, str) and _CONTROL.search(value):
+            # Such characters cannot stand in a document (XML forbids them) and print as nothing.
+            yield FieldIssue(json_path(loc), "contains a control character that cannot be printed")
         elif isinstance(value, dict):
             stack.extend(((*loc, k), v) for k, v in reversed(value.items()))
         elif isinstance(value, list):

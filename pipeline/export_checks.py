@@ -68,7 +68,21 @@ def _duplicates(values: list[tuple[str, str]], message: str, issues: _Issues) ->
             issues.add(path, message.format(value=repr(value)))
 
 
+RESERVED_IDS = frozenset({"manifest.json"})  # names the outbox uses beside recipients' folders
+
+
 def _check_unique_ids(export: Export, issues: _Issues) -> None:
+    # Recipients' ids name their outbox folders, which may sit on a share that ignores case.
+    folders = [(f"people[{i}].id", p.id.casefold()) for i, p in enumerate(export.people)] + [
+        (f"children[{i}].id", c.id.casefold()) for i, c in enumerate(export.children)
+    ]
+    exact = Counter(p.id for p in export.people) + Counter(c.id for c in export.children)
+    folded = Counter(value for _, value in folders)
+    for path, value in folders:
+        if folded[value] > 1 and all(exact[k] == 1 for k in exact if k.casefold() == value):
+            issues.add(path, f"{value!r} differs from another id only in capital letters")
+        if value in RESERVED_IDS:
+            issues.add(path, f"{value!r} is reserved for the pipeline's own files")
     # People and children share one namespace: a reference such as `responsible` may name either.
     # Spec schema: every person, child and agenda item id is unique within the export.
     _duplicates(

@@ -14,6 +14,7 @@ import lxml.html
 
 from pipeline.address_guard import mentioned_owner, withheld_contacts
 from pipeline.compose import RECORD_DOCUMENTS, Composer
+from pipeline.errors import RenderError
 from pipeline.export_model import Export
 from pipeline.outbox import RenderedCopy
 from pipeline.pdf_finish import finish_pdf
@@ -49,12 +50,19 @@ class Renderer:
         if mention is not None:
             return RenderedCopy(copy, (), "held", mention)
         html = self.composer.html(view)
-        laid_out = self._layouts.get(view)
-        if laid_out is None:
-            laid_out = self._layouts[view] = render_pdf(html, self.composer.templates)
         marks = self.marks_html(marks_for(export, copy, self.words), copy.document)
-        pdf = finish_pdf(laid_out, marks, self.composer.templates)
-        docx = render_docx(html, DocxMarks(_lines(marks)), self.composer.templates)
+        try:
+            laid_out = self._layouts.get(view)
+            if laid_out is None:
+                laid_out = self._layouts[view] = render_pdf(html, self.composer.templates)
+            pdf = finish_pdf(laid_out, marks, self.composer.templates)
+            docx = render_docx(html, DocxMarks(_lines(marks)), self.composer.templates)
+        except RenderError:
+            # One copy that cannot be laid out (a script no installed font draws, say) stops only
+            # itself. The renderer's message may quote the text, so it is not repeated here.
+            return RenderedCopy(
+                copy, (), "held", "held: the document could not be rendered exactly as written"
+            )
         name = file_stem(copy)
         files = ((f"{name}.pdf", pdf), (f"{name}.docx", docx))
         try:

@@ -179,6 +179,25 @@ _NOTICES = (
     "amendment_notice",
     "amendment_window",
 )
+# The unit each value is counted in, and whether a profile may say "none" (the code then skips
+# that check); anything else would load and then fail half-way through a plan.
+_UNITS: dict[str, tuple[tuple[Unit, ...], bool]] = {
+    "invitation_after_export": (("working_days",), False),
+    "invitation_before_conference": (("working_days",), False),
+    "exclusion_letter_after_decision": (("working_days",), False),
+    "plan_ended_notice": (("working_days", "hours"), False),
+    "cancellation_notice_after_export": (("working_days",), False),
+    "amendment_notice": (("working_days",), False),
+    "amendment_window": (("working_days", "weeks"), False),
+    "initial_conference": (("working_days",), False),
+    "transfer_in_conference": (("working_days",), False),
+    "first_core_group": (("working_days",), False),
+    "first_review": (("months",), False),
+    "later_review": (("months",), False),
+    "pre_birth_review_after_birth": (("months",), True),
+    "pre_birth_review_after_conference": (("months",), True),
+    "exclusion_request_before_conference": (("working_days",), False),
+}
 _PERIOD_LIMITS = (
     "initial_conference",
     "transfer_in_conference",
@@ -204,15 +223,24 @@ class _ProfileIn(BaseModel):
     glossary: dict[str, str] = {}
 
 
-def _period_or_none(entry: _SourcedIn, where: str) -> Sourced[Period | None]:
+def _period_or_none(entry: _SourcedIn, where: str, key: str) -> Sourced[Period | None]:
+    units, may_be_none = _UNITS[key]
     if entry.value == "none":
+        if not may_be_none:
+            raise ProfileError(f"{where} cannot be 'none'")
         return Sourced(None, entry.source)
     if not isinstance(entry.value, str):
         raise ProfileError(f"{where}: expected a period such as '3 months' or 'none'")
     try:
-        return Sourced(Period.parse(entry.value), entry.source)
+        period = Period.parse(entry.value)
     except ValueError as exc:
         raise ProfileError(f"{where}: {exc}") from exc
+    if period.unit not in units:
+        allowed = " or ".join(u.replace("_", " ") for u in units)
+        raise ProfileError(
+            f"{where}: must be counted in {allowed}, not {period.unit.replace('_', ' ')}"
+        )
+    return Sourced(period, entry.source)
 
 
 def _exact_keys(origin: str, table: str, given: Mapping[str, Any], known: tuple[str, ...]) -> None:
@@ -261,12 +289,11 @@ def _build(raw: dict[str, Any], origin: str) -> Profile:
     }
     notices: dict[str, Sourced[Period]] = {}
     for key in _NOTICES:
-        period = _period_or_none(data.notices[key], f"profile {origin}: notices.{key}")
-        if period.value is None:
-            raise ProfileError(f"profile {origin}: notices.{key} cannot be 'none'")
+        period = _period_or_none(data.notices[key], f"profile {origin}: notices.{key}", key)
+        assert period.value is not None  # no notice may be 'none' (_UNITS)
         notices[key] = Sourced(period.value, period.source)
     timeliness: dict[str, Sourced[Any]] = {
-        key: _period_or_none(data.timeliness[key], f"profile {origin}: timeliness.{key}")
+        key: _period_or_none(data.timeliness[key], f"profile {origin}: timeliness.{key}", key)
         for key in _PERIOD_LIMITS
     }
     weeks = data.timeliness["pre_birth_gestation_weeks"]
@@ -285,8 +312,12 @@ def _build(raw: dict[str, Any], origin: str) -> Profile:
     if not _is_number(quorum.value):
         raise ProfileError(f"profile {origin}: timeliness.quorum_other_agencies must be a number")
     timeliness["quorum_other_agencies"] = Sourced(quorum.value, quorum.source)
-    lead = _period_or_none(data.handover["lead_time"], f"profile {origin}: handover.lead_time")
-    if lead.value is None or lead.value.unit != "working_days":
+    lead_in = data.handover["lead_time"]
+    try:
+        lead = Period.parse(lead_in.value) if isinstance(lead_in.value, str) else None
+    except ValueError as exc:
+        raise ProfileError(f"profile {origin}: handover.lead_time: {exc}") from exc
+    if lead is None or lead.unit != "working_days":
         raise ProfileError(f"profile {origin}: handover.lead_time must be in working days")
     supporter = data.authorisations["supporter_record_with_parent_consent"]
     if not isinstance(supporter.value, bool):
@@ -298,7 +329,7 @@ def _build(raw: dict[str, Any], origin: str) -> Profile:
         name=data.name,
         title=data.title,
         closure_days=frozenset(data.closure_days),
-        handover_lead_time=Sourced(lead.value, lead.source),
+        handover_lead_time=Sourced(lead, lead_in.source),
         copies=copies,
         notices=notices,
         timeliness=timeliness,

@@ -1366,3 +1366,29 @@ def test_an_agenda_item_id_may_not_equal_a_person_id() -> None:
         put("record.sections[0].agenda_item", "p-chair"),
     )()
     _assert_issue(_issues(raw), "agenda[0].id", "more than once")
+
+
+@pytest.mark.parametrize(
+    ("mutation", "path", "word"),
+    [
+        # outbox folders are named by id and may live on a share that ignores case
+        pytest.param(
+            put("people[3].id", "P-MOTHER"),
+            "people[3].id",
+            "capital letters",
+            id="ids-differ-by-case",
+        ),
+        pytest.param(
+            put("children[0].id", "manifest.json"), "children[0].id", "reserved", id="reserved-id"
+        ),
+        # XML forbids control characters, so no document could carry them (found in review)
+        pytest.param(
+            put("people[2].name", "Sarah\x0bWhitfield"),
+            "people[2].name",
+            "control character",
+            id="control-character",
+        ),
+    ],
+)
+def test_ids_and_text_that_no_document_can_hold(mutation: Mutation, path: str, word: str) -> None:
+    _assert_issue(_issues(variant(INITIAL, mutation)()), path, word)

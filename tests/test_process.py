@@ -318,3 +318,21 @@ def test_files_of_a_copy_no_longer_sent_are_removed(tmp_path: Path) -> None:
     assert " 2 removed" in output
     assert not (father / "record.pdf").exists() and not (father / "record.docx").exists()
     assert (father / "decision_letter.pdf").exists()
+
+
+def test_a_copy_that_cannot_be_rendered_is_held_alone(tmp_path: Path) -> None:
+    # found in review: one unrenderable name stopped the whole conference; now only its copies
+    # are held, and the reason does not quote the text (it could be withheld from someone)
+    data = example("review-plan-ends")
+    data["people"][4]["name"] = "王小明"  # p-dad: no installed font draws these characters
+    output = _process(tmp_path, _write_export(tmp_path / "x.json", data))
+    manifest = json.loads(
+        (tmp_path / "CPC-2026-0208" / "manifest.json").read_text(encoding="utf-8")
+    )
+    dad = [e for e in manifest["copies"] if e["recipient"] == "p-dad" and e["status"] != "waiting"]
+    others = [
+        e for e in manifest["copies"] if e["recipient"] == "p-sw2" and e["status"] != "waiting"
+    ]
+    assert dad and all(e["status"] == "held" and "王" not in e["reason"] for e in dad)
+    assert others and all(e["status"] == "ready" for e in others)
+    assert "1 held" in output or "held" in output.split(";")[0]

@@ -557,3 +557,26 @@ def test_a_citation_cannot_change_without_its_value(tmp_path: Path) -> None:
     )
     with pytest.raises(ProfileError, match="due"):
         load_profiles([tmp_path])
+
+
+@pytest.mark.parametrize(
+    ("table", "line", "message"),
+    [
+        # found in review: each loaded, then crashed `cpc plan` half-way
+        ("timeliness", 'initial_conference = { value = "none", source = "x" }', "cannot be 'none'"),
+        ("timeliness", 'first_review = { value = "13 weeks", source = "x" }', "counted in months"),
+        (
+            "notices",
+            'invitation_before_conference = { value = "72 hours", source = "x" }',
+            "working days",
+        ),
+    ],
+)
+def test_a_value_in_the_wrong_unit_is_refused_when_loaded(
+    tmp_path: Path, table: str, line: str, message: str
+) -> None:
+    write(
+        tmp_path, "units", f'extends = "default"\nname = "units"\ntitle = "U"\n[{table}]\n{line}\n'
+    )
+    with pytest.raises(ProfileError, match=message):
+        load_profiles([tmp_path])
