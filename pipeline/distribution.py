@@ -545,7 +545,11 @@ def _no_document_reason(document: SharedDocument) -> str:
 
 def _case_social_worker(export: Export) -> str | None:
     """The lead social worker who hands over family copies (R32): from the decisions, else the
-    children's social care professional whose job title says social worker."""
+    children's social care professional whose job title says social worker.
+
+    Before the conference no decision names one; the contract has no field for the allocated
+    social worker, so the job title is the best the data allows (the copy's `via` shows who was
+    chosen, and a copy with nobody to hand it over waits with that reason)."""
     for decision in sorted(export.decisions, key=lambda d: not d.has_plan):
         if decision.lead_social_worker is not None:
             return decision.lead_social_worker

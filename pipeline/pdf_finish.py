@@ -33,7 +33,7 @@ p { margin: 0; }
 
 
 def _stamp_html(marks_html: str) -> str:
-    body = marks_html
+    body = marks_html  # already escaped: it comes from the autoescaping _marks.html template
     return (
         '<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>stamp</title>'
         f'<style>{_STAMP_CSS}</style></head><body><div class="stamp">{body}</div></body></html>'

@@ -217,6 +217,9 @@ def amendment_view(
 ) -> RecipientView:
     """An amendment notice: only the changes to sections the reader's copy of the record holds
     (spec §5: nobody learns of a section they could not see)."""
+    if amendment.decision.status != "agreed":
+        # 002 §22.7 (R61): only amendments the chair agreed are circulated.
+        raise ValueError(f"amendment {amendment.amendment_id} is {amendment.decision.status}")
     builder = _ViewBuilder(export, copy, words)
     sections = {s.id: s for s in export.record.sections} if export.record else {}
     changes = tuple(
