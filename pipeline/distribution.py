@@ -446,7 +446,7 @@ class _Planner:
             channel = self._channel(recipient)
             if channel is None:
                 waiting.append("there is no postal address or e-mail for this recipient")
-        held = self._address_hold(document, viewer, subject)
+        held = self._address_hold(document, viewer, subject, authorisation)
         status = "held" if held else "waiting" if waiting else "ready"
         reasons = ([held] if held else []) + waiting
         large_print = (
@@ -513,13 +513,23 @@ class _Planner:
         return None
 
     def _address_hold(
-        self, document: DocumentKind, viewer: Viewer, subject: str | None
+        self,
+        document: DocumentKind,
+        viewer: Viewer,
+        subject: str | None,
+        authorisation: int | None,
     ) -> str | None:
         """Spec §4 rule 4: free text reaching the viewer mentions an address withheld from them."""
         contacts = withheld_contacts(self.export, viewer.persons)
         if not contacts:
             return None
-        for path, text in free_text(self.export, document, viewer, subject):
+        texts = list(free_text(self.export, document, viewer, subject))
+        if authorisation is not None:
+            # The purpose is printed on every page of an authorised copy (spec §4 rule 5).
+            purpose = self.export.distribution.authorisations[authorisation].purpose
+            if purpose:
+                texts.append((f"distribution.authorisations[{authorisation}].purpose", purpose))
+        for path, text in texts:
             owner = mentioned_owner(text, contacts)
             if owner is not None:
                 return (

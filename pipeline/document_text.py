@@ -33,17 +33,18 @@ def free_text(
 
     `subject` is the person an exclusion letter is about.
     """
+    # Mirrors what the templates print (templates/letters/*.html, templates/records/*.html);
+    # tests/test_property_leaks.py checks that a mention here holds exactly the copies printing it.
     if document in ("invitation", "cancellation_notice"):
-        yield from _meeting(export)
+        yield from _venue(export)
     elif document == "exclusion_letter":
-        yield from _exclusion(export, subject)
+        yield from _exclusion(export, subject, viewer)
     elif document == "decision_letter":
         yield from _decisions(export, with_dissent=False)
         yield from _complaints(export)
     elif document == "outline_plan":
         # templates/records/_base.html heads every record-like document with the venue
-        if export.conference.venue:
-            yield "conference.venue", export.conference.venue
+        yield from _venue(export)
         yield from _plan(export, viewer)
     elif document == "record":
         yield from _record(export, viewer)
@@ -51,11 +52,18 @@ def free_text(
     # amendment's own text is checked where amendments are handled.
 
 
-def _meeting(export: Export) -> Iterator[TextField]:
+def _venue(export: Export) -> Iterator[TextField]:
     if export.conference.venue:
         yield "conference.venue", export.conference.venue
+
+
+def _excluded_items(export: Export, index: int, viewer: Viewer) -> Iterator[TextField]:
+    """The titles of the agenda items an exclusion names, where the reader may see them."""
+    sections = export.record.sections if export.record is not None else ()
+    exclusion = export.exclusions[index]
     for i, item in enumerate(export.agenda):
-        yield f"agenda[{i}].title", item.title
+        if item.id in exclusion.agenda_items and viewer.may_see_agenda_title(item.id, sections):
+            yield f"agenda[{i}].title", item.title
 
 
 def _complaints(export: Export) -> Iterator[TextField]:
@@ -63,10 +71,10 @@ def _complaints(export: Export) -> Iterator[TextField]:
         yield "authority.complaints_contact", export.authority.complaints_contact
 
 
-def _exclusion(export: Export, subject: str | None) -> Iterator[TextField]:
-    yield from _meeting(export)
+def _exclusion(export: Export, subject: str | None, viewer: Viewer) -> Iterator[TextField]:
     for i, exclusion in enumerate(export.exclusions):
         if exclusion.person == subject:
+            yield from _excluded_items(export, i, viewer)
             yield f"exclusions[{i}].reason", exclusion.reason
             if exclusion.how_views_are_heard:
                 yield f"exclusions[{i}].how_views_are_heard", exclusion.how_views_are_heard
@@ -108,15 +116,9 @@ def _plan(export: Export, viewer: Viewer) -> Iterator[TextField]:
 
 
 def _record(export: Export, viewer: Viewer) -> Iterator[TextField]:
-    sections = export.record.sections if export.record is not None else ()
-    if export.conference.venue:
-        yield "conference.venue", export.conference.venue
-    for i, item in enumerate(export.agenda):
-        if viewer.may_see_agenda_title(item.id, sections):
-            yield f"agenda[{i}].title", item.title
-    if export.conference.inquorate_reason:
-        yield "conference.inquorate_reason", export.conference.inquorate_reason
+    yield from _venue(export)
     for i, exclusion in enumerate(export.exclusions):
+        yield from _excluded_items(export, i, viewer)
         yield f"exclusions[{i}].reason", exclusion.reason
         if exclusion.how_views_are_heard:
             yield f"exclusions[{i}].how_views_are_heard", exclusion.how_views_are_heard

@@ -24,7 +24,7 @@ from pipeline.render_docx import DocxMarks, render_docx
 from pipeline.render_pdf import render_pdf
 from redaction.leak_check import UnreadableFile, check_no_leaks
 from redaction.plain_language import PlainWords
-from redaction.view import RecipientMarks, RecipientView, marks_for, view_for, view_strings
+from redaction.view import RecipientMarks, RecipientView, marks_for, view_for
 from redaction.withheld import withheld_strings
 
 
@@ -46,11 +46,11 @@ class Renderer:
 
     def render(self, export: Export, copy: PlannedCopy) -> RenderedCopy:
         view = view_for(export, copy, self.words)
-        mention = _withheld_contact_in(export, copy, view)
-        if mention is not None:
-            return RenderedCopy(copy, (), "held", mention)
         html = self.composer.html(view)
         marks = self.marks_html(marks_for(export, copy, self.words), copy.document)
+        mention = _withheld_contact_in(export, copy, (_text(html), _text(marks)))
+        if mention is not None:
+            return RenderedCopy(copy, (), "held", mention)
         try:
             laid_out = self._layouts.get(view)
             if laid_out is None:
@@ -88,13 +88,19 @@ class Renderer:
         return RenderedCopy(copy, files, "ready", None)
 
 
-def _withheld_contact_in(export: Export, copy: PlannedCopy, view: RecipientView) -> str | None:
-    """Spec §4 rule 4 again, on every string the renderer would receive: the plan looked at the
-    free text it knows of; this looks at the view itself, so no template can bring in more."""
+def _text(html: str) -> str:
+    if not html.strip():
+        return ""
+    return lxml.html.fromstring(html).text_content()
+
+
+def _withheld_contact_in(export: Export, copy: PlannedCopy, printed: tuple[str, ...]) -> str | None:
+    """Spec §4 rule 4 again, on the words about to be printed: the plan looked at the free text
+    it knows of; this reads the document itself, so no template can bring in more."""
     contacts = withheld_contacts(export, copy.viewer.persons)
     if not contacts:
         return None
-    for text in view_strings(view):
+    for text in printed:
         owner = mentioned_owner(text, contacts)
         if owner is not None:
             return (
