@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from importlib import resources
 from pathlib import Path
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
@@ -161,15 +161,7 @@ class _CopyIn(BaseModel):
         return value
 
 
-_CLASSES: tuple[RecipientClass, ...] = (
-    "professional",
-    "parent_attended",
-    "parent_absent",
-    "parent_excluded_part",
-    "parent_excluded_whole",
-    "family_member",
-    "child",
-)
+_CLASSES: tuple[RecipientClass, ...] = get_args(RecipientClass)
 _NOTICES = (
     "invitation_after_export",
     "invitation_before_conference",
