@@ -13,14 +13,13 @@ from rich.table import Table
 from rich.text import Text
 
 from pipeline.calendar import WorkingCalendar
-from pipeline.compose import Composer
 from pipeline.contract import load_document, load_export
 from pipeline.distribution import plan_distribution
 from pipeline.errors import ContractError, CpcError
 from pipeline.export_model import Export
-from pipeline.outbox import sha256, write_outbox
+from pipeline.outbox import write_outbox
 from pipeline.plan_types import DistributionPlan
-from pipeline.process import Renderer, render_plan
+from pipeline.process import render_files
 from pipeline.profile import Profile, load_profiles
 
 app = typer.Typer(
@@ -115,45 +114,31 @@ def process(
     outbox: Annotated[
         Path, typer.Option("--outbox", help="Folder to write the documents into.", file_okay=False)
     ] = Path("outbox"),
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Processes laying out documents in parallel.")
+    ] = 1,
     profiles_dir: ProfilesDir = None,
 ) -> None:
     """Validate, plan and render every ready copy into OUTBOX/<conference>/<recipient>/, with a manifest."""
-    profiles = _profiles(profiles_dir)
-    composer = Composer.at()
+    _profiles(profiles_dir)  # a bad profile folder is reported once, before any work
     failed = 0
-    for file in files:
-        try:
-            raw = file.read_bytes()
-            export = load_export(raw, profiles.keys(), str(file))
-        except OSError as exc:
+    for done in render_files(files, tuple(profiles_dir or ()), workers):
+        if done.error is not None or done.plan is None:
             failed += 1
-            typer.echo(f"{file}: cannot read the file ({exc.strerror})", err=True)
+            typer.echo(done.error, err=True)
             continue
-        except ContractError as exc:
-            failed += 1
-            typer.echo(str(exc), err=True)
-            continue
-        profile = profile_for(export, profiles)
-        calendar = WorkingCalendar.for_nation(export.authority.nation, profile.closure_days)
-        plan_ = plan_distribution(export, profile, calendar)
         try:
-            rendered = list(render_plan(export, plan_, Renderer.for_profile(profile, composer)))
+            result = write_outbox(outbox, done.plan, done.export_id, done.export_sha, done.rendered)
         except CpcError as exc:
             failed += 1
-            typer.echo(f"{file}: {exc}", err=True)
-            continue
-        try:
-            result = write_outbox(outbox, plan_, export.export_id, sha256(raw), rendered)
-        except CpcError as exc:
-            failed += 1
-            typer.echo(f"{file}: {exc}", err=True)
+            typer.echo(f"{done.file}: {exc}", err=True)
             continue
         counts: dict[str, int] = {}
-        for item in rendered:
+        for item in done.rendered:
             counts[item.status] = counts.get(item.status, 0) + 1
         summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
         typer.echo(
-            f"{file}: {plan_.conference}: {summary}; {len(result.written)} files written, "
+            f"{done.file}: {done.plan.conference}: {summary}; {len(result.written)} files written, "
             f"{len(result.unchanged)} unchanged, {len(result.removed)} removed ({result.manifest})"
         )
     raise typer.Exit(1 if failed else 0)

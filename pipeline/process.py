@@ -7,19 +7,26 @@ bytes fail the leak check is held, with the reason, and its files are dropped: n
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+import multiprocessing
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import lxml.html
 
 from pipeline.address_guard import mentioned_owner, withheld_contacts
+from pipeline.calendar import WorkingCalendar
 from pipeline.compose import RECORD_DOCUMENTS, Composer
-from pipeline.errors import RenderError
+from pipeline.contract import load_export
+from pipeline.distribution import plan_distribution
+from pipeline.errors import ContractError, CpcError, RenderError
 from pipeline.export_model import Export
-from pipeline.outbox import RenderedCopy
+from pipeline.outbox import RenderedCopy, sha256
 from pipeline.pdf_finish import finish_pdf
 from pipeline.plan_types import DistributionPlan, PlannedCopy
-from pipeline.profile import Profile
+from pipeline.profile import Profile, load_profiles
 from pipeline.render_docx import DocxMarks, render_docx
 from pipeline.render_pdf import render_pdf
 from redaction.leak_check import UnreadableFile, check_no_leaks
@@ -135,3 +142,60 @@ def render_plan(
             yield RenderedCopy(copy, (), copy.status, copy.reason)
         else:
             yield renderer.render(export, copy)
+
+
+@dataclass(frozen=True)
+class FileRendering:
+    """One export file validated, planned and rendered; `error` says why not, in plain words."""
+
+    file: str
+    error: str | None
+    plan: DistributionPlan | None = None
+    export_id: str = ""
+    export_sha: str = ""
+    rendered: tuple[RenderedCopy, ...] = ()
+
+
+@functools.cache
+def _tools(profile_dirs: tuple[Path, ...]) -> tuple[dict[str, Profile], Composer]:
+    # Once per process: a worker reuses its profiles and compiled templates for every file.
+    return load_profiles(profile_dirs), Composer.at()
+
+
+def render_file(path: Path, profile_dirs: tuple[Path, ...] = ()) -> FileRendering:
+    """Validate, plan and render one export file (no writing: the caller writes, in order).
+
+    A top-level function of plain arguments, so that worker processes can run it."""
+    profiles, composer = _tools(profile_dirs)
+    try:
+        raw = path.read_bytes()
+        export = load_export(raw, profiles.keys(), str(path))
+    except OSError as exc:
+        return FileRendering(str(path), f"{path}: cannot read the file ({exc.strerror})")
+    except ContractError as exc:
+        return FileRendering(str(path), str(exc))
+    profile = profiles[export.authority.procedure_profile or "default"]
+    calendar = WorkingCalendar.for_nation(export.authority.nation, profile.closure_days)
+    plan = plan_distribution(export, profile, calendar)
+    try:
+        rendered = tuple(render_plan(export, plan, Renderer.for_profile(profile, composer)))
+    except CpcError as exc:
+        return FileRendering(str(path), f"{path}: {exc}")
+    return FileRendering(str(path), None, plan, export.export_id, sha256(raw), rendered)
+
+
+def render_files(
+    paths: Sequence[Path], profile_dirs: tuple[Path, ...], workers: int
+) -> Iterator[FileRendering]:
+    """Each file's rendering, in the order given; with workers > 1, laid out in parallel.
+
+    Workers start by forkserver: WeasyPrint is known to crash in a process forked after it has
+    loaded its libraries. Writing stays in the caller, in file order, so two revisions of one
+    conference in one run are still taken one after the other."""
+    if workers <= 1 or len(paths) <= 1:
+        for path in paths:
+            yield render_file(path, profile_dirs)
+        return
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        yield from pool.map(render_file, paths, [profile_dirs] * len(paths))

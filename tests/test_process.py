@@ -336,3 +336,24 @@ def test_a_copy_that_cannot_be_rendered_is_held_alone(tmp_path: Path) -> None:
     assert dad and all(e["status"] == "held" and "王" not in e["reason"] for e in dad)
     assert others and all(e["status"] == "ready" for e in others)
     assert "1 held" in output or "held" in output.split(";")[0]
+
+
+def test_workers_lay_out_in_parallel_and_write_the_same_files(tmp_path: Path) -> None:
+    # Worker processes (forkserver) render; the parent writes in file order: same bytes either way
+    files = [EXAMPLES / "pre-birth-scheduled.json", EXAMPLES / "review-plan-ends.json"]
+    _process(tmp_path / "one", *files)
+    result = runner.invoke(
+        app, ["process", "--workers", "2", "--outbox", str(tmp_path / "two"), *map(str, files)]
+    )
+    assert result.exit_code == 0, result.output
+    one = {
+        p.relative_to(tmp_path / "one"): p.read_bytes()
+        for p in (tmp_path / "one").rglob("*")
+        if p.is_file()
+    }
+    two = {
+        p.relative_to(tmp_path / "two"): p.read_bytes()
+        for p in (tmp_path / "two").rglob("*")
+        if p.is_file()
+    }
+    assert one == two and len(one) > 50
