@@ -17,7 +17,9 @@ first repeat also pays for loading fonts and compiling templates: its time is sh
 
 Memory: the process's peak resident set (ru_maxrss) after everything, and, in one extra untimed
 pass per example under tracemalloc, the peak of Python allocations for that example (WeasyPrint's
-Pango and HarfBuzz allocate in C, which tracemalloc does not see; ru_maxrss does).
+Pango and HarfBuzz allocate in C, which tracemalloc does not see; ru_maxrss does). The council
+night also records the resident set after each conference: a steady climb there is native memory
+that one long-running process (a watcher on the inbox) would not get back.
 
 The "large council night" processes 20 conferences in one process, made from the domestic-abuse
 example by renaming its conference id and export_id, as `cpc process` would given 20 files.
@@ -171,10 +173,20 @@ def night_exports(size: int) -> list[bytes]:
     return exports
 
 
+def current_rss_mb() -> float | None:
+    """The resident set now (Linux /proc), to see whether memory grows conference by conference."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def bench_night(
     exports: list[bytes], profiles: dict[str, Profile], composer: Composer
 ) -> dict[str, Any]:
     copies = files = 0
+    rss_after: list[float | None] = []
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="cpc-bench-night-") as outbox:
         for raw in exports:
@@ -185,6 +197,7 @@ def bench_night(
             )
             copies += rendered_copies
             files += written
+            rss_after.append(current_rss_mb())  # one small read per conference
     seconds = time.perf_counter() - started
     return {
         "conferences": len(exports),
@@ -194,6 +207,7 @@ def bench_night(
         "seconds_per_conference": seconds / len(exports),
         "documents_per_second": files / seconds,
         "copies_per_second": copies / seconds,
+        "rss_mb_after_each_conference": rss_after,
     }
 
 
@@ -255,8 +269,10 @@ def print_tables(
         "s/conference",
         "docs/s",
         "copies/s",
+        "RSS MB after\n1st / last",
     ):
         night_table.add_column(heading, justify="right")
+    rss = [r for r in night["rss_mb_after_each_conference"] if r is not None]
     night_table.add_row(
         str(night["conferences"]),
         str(night["copies_rendered"]),
@@ -265,6 +281,7 @@ def print_tables(
         f"{night['seconds_per_conference']:.2f}",
         f"{night['documents_per_second']:.1f}",
         f"{night['copies_per_second']:.1f}",
+        f"{rss[0]:.0f} / {rss[-1]:.0f}" if rss else "-",
     )
     console.print(night_table)
     console.print(f"Peak resident set of the whole run (ru_maxrss): {peak_rss_mb:.0f} MB")

@@ -164,12 +164,12 @@ class _Tokens:
         self.rng = random.Random(seed)
         self.serial = 0
 
-    def _letters(self, n: int) -> str:
+    def letters(self, n: int) -> str:
         return "".join(self.rng.choice(_LETTERS) for _ in range(n))
 
     def token(self) -> str:
         self.serial += 1
-        return f"Zq{self._letters(10)}{self.serial:04d}"
+        return f"Zq{self.letters(10)}{self.serial:04d}"
 
     def words(self, n: int) -> str:
         return " ".join(self.token() for _ in range(n))
@@ -178,7 +178,7 @@ class _Tokens:
         """A word without digits, unique by its serial written in letters."""
         self.serial += 1
         serial = "".join(_LETTERS[(self.serial // 24**k) % 24] for k in (2, 1, 0))
-        return f"Zq{self._letters(10)}{serial}"
+        return f"Zq{self.letters(10)}{serial}"
 
 
 @dataclass(frozen=True)
@@ -258,7 +258,7 @@ def build(choices: Choices) -> Built:
         else None,
         town=t.name().capitalize(),
         postcode=f"ZQ{t.rng.randint(1, 9)} {t.rng.randint(1, 9)}{t.rng.choice('ABDEFGHJ')}{t.rng.choice('LNPQRSTU')}",
-        email=f"zq{t._letters(10)}@zq{t._letters(8)}.example.org",
+        email=f"zq{t.letters(10)}@zq{t.letters(8)}.example.org",
     )
     lines = (*((address.building,) if address.building else ()), address.street, address.town)
     address = dataclasses.replace(address, lines=lines)
