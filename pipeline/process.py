@@ -29,7 +29,7 @@ from pipeline.plan_types import DistributionPlan, PlannedCopy
 from pipeline.profile import Profile, load_profiles
 from pipeline.render_docx import DocxMarks, render_docx
 from pipeline.render_pdf import render_pdf
-from redaction.leak_check import UnreadableFile, check_no_leaks
+from redaction.leak_check import UnreadableFile, leak_report
 from redaction.plain_language import PlainWords
 from redaction.view import RecipientMarks, RecipientView, marks_for, view_for
 from redaction.withheld import withheld_strings
@@ -77,20 +77,30 @@ class Renderer:
             # Nothing is withheld from this reader (most professionals): nothing to look for.
             return RenderedCopy(copy, files, "ready", None)
         try:
-            leaks = check_no_leaks(dict(files), withheld)
+            report = leak_report(dict(files), withheld)
         except UnreadableFile as exc:
             # What cannot be read back cannot be proved clean: hold it, never ship it.
             return RenderedCopy(
                 copy, (), "held", f"held: the leak check could not read a file ({exc})"
             )
-        if leaks:
-            where = "; ".join(f"{leak.file_name} ({leak.where})" for leak in leaks[:3])
+        if report.leaks:
+            where = "; ".join(f"{leak.file_name} ({leak.where})" for leak in report.leaks[:3])
             return RenderedCopy(
                 copy,
                 (),
                 "held",
                 f"held for the chair: the leak check found withheld content in {where}; "
                 "nothing was sent (spec §4 rule 6)",
+            )
+        if report.skipped:
+            # A withheld item of a few characters (an address line such as "3A") cannot be looked
+            # for without matching everywhere; unproved is not clean, so a person decides.
+            return RenderedCopy(
+                copy,
+                (),
+                "held",
+                f"held for the chair: {len(report.skipped)} withheld item(s) too short for the "
+                "leak check to look for; nothing was sent (spec §4 rule 6)",
             )
         return RenderedCopy(copy, files, "ready", None)
 

@@ -357,3 +357,17 @@ def test_workers_lay_out_in_parallel_and_write_the_same_files(tmp_path: Path) ->
         if p.is_file()
     }
     assert one == two and len(one) > 50
+
+
+def test_a_withheld_item_too_short_to_look_for_holds_the_copy(tmp_path: Path) -> None:
+    # "3A" cannot be searched for without matching everywhere: not proved clean, so not sent
+    data = example("initial-domestic-abuse")
+    data["people"][2]["address"]["lines"] = ["3A", "Linden Court", "Eastvale"]
+    _process(tmp_path / "out", _write_export(tmp_path / "x.json", data))
+    manifest = json.loads(
+        (tmp_path / "out" / "CPC-2026-0412" / "manifest.json").read_text(encoding="utf-8")
+    )
+    father = [e for e in manifest["copies"] if e["recipient"] == "p-father"]
+    assert father and all(e["status"] == "held" and "too short" in e["reason"] for e in father)
+    mother = [e for e in manifest["copies"] if e["recipient"] == "p-mother"]
+    assert all(e["status"] == "ready" for e in mother)
