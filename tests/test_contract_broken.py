@@ -26,6 +26,7 @@ import pytest
 
 from pipeline.contract import load_document, load_export
 from pipeline.errors import ContractError, FieldIssue
+from tests.mutations import Mutation, _parent, drop, put
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 KNOWN_PROFILES = frozenset({"default", "wirral"})
@@ -35,7 +36,6 @@ REVIEW = "review-plan-ends"
 PRE_BIRTH = "pre-birth-scheduled"
 AMENDMENT = "amendment-agreed"
 
-Mutation = Callable[[Any], None]
 Make = Callable[[], bytes]
 
 
@@ -49,45 +49,6 @@ def _raw(name: str) -> bytes:
 
 def _data(name: str) -> Any:
     return copy.deepcopy(json.loads(_raw(name)))
-
-
-_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def _steps(path: str) -> list[str | int]:
-    """'people[3].email' → ['people', 3, 'email']."""
-    return [int(index) if index else key for key, index in _STEP.findall(path)]
-
-
-def _parent(data: Any, path: str) -> tuple[Any, str | int]:
-    *head, last = _steps(path)
-    for step in head:
-        data = data[step]
-    return data, last
-
-
-def put(path: str, value: Any) -> Mutation:
-    """Set the value at `path` (which must exist, or be a new key of an existing object)."""
-
-    def mutate(data: Any) -> None:
-        parent, last = _parent(data, path)
-        if isinstance(last, int):
-            assert last < len(parent), f"{path} does not exist in the example"
-        parent[last] = copy.deepcopy(value)
-
-    return mutate
-
-
-def drop(path: str) -> Mutation:
-    """Remove the field at `path`, which must exist in the example."""
-
-    def mutate(data: Any) -> None:
-        parent, last = _parent(data, path)
-        exists = last < len(parent) if isinstance(last, int) else last in parent
-        assert exists, f"{path} does not exist in the example"
-        del parent[last]
-
-    return mutate
 
 
 def append_copy_of(path: str) -> Mutation:

@@ -12,11 +12,9 @@ The models are deliberately stricter than the schema where the contract asks for
 
 from __future__ import annotations
 
-import copy
 import json
-import re
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -30,6 +28,7 @@ from pipeline.amendment_model import Amendment
 from pipeline.contract import load_document
 from pipeline.errors import ContractError
 from pipeline.export_model import Export
+from tests.mutations import Mutation, drop, put
 
 SPEC = Path(__file__).resolve().parents[1].parent / "shared" / "spec"
 if not SPEC.is_dir():
@@ -286,33 +285,6 @@ def test_the_shape_check_can_fail() -> None:
 
 
 # --- schema-level breakage: refused by both ------------------------------------------------------
-
-Mutation = Callable[[Any], None]
-_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def _parent(data: Any, path: str) -> tuple[Any, str | int]:
-    *head, last = [int(index) if index else key for key, index in _STEP.findall(path)]
-    for step in head:
-        data = data[step]
-    return data, last
-
-
-def put(path: str, value: Any) -> Mutation:
-    def mutate(data: Any) -> None:
-        parent, last = _parent(data, path)
-        parent[last] = copy.deepcopy(value)
-
-    return mutate
-
-
-def drop(path: str) -> Mutation:
-    def mutate(data: Any) -> None:
-        parent, last = _parent(data, path)
-        del parent[last]
-
-    return mutate
-
 
 INITIAL = "initial-domestic-abuse"
 REVIEW = "review-plan-ends"
