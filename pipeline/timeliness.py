@@ -12,7 +12,7 @@ from datetime import date
 from pipeline.calendar import WorkingCalendar, months_after
 from pipeline.export_model import Export
 from pipeline.plan_types import Check, PlannedCopy
-from pipeline.profile import Period, Profile
+from pipeline.profile import Period, Profile, Sourced
 
 PRESENT = frozenset({"attended", "attended_part"})
 FULL_TERM_WEEKS = 40
@@ -59,40 +59,53 @@ def _conference_in_time(
     c = export.conference
     if c.kind in ("initial", "pre_birth"):
         limit = profile.limit("initial_conference")
-        if c.strategy_discussion_date is None:
-            if c.kind == "initial":
-                yield Check(
-                    "conference_within_limit",
-                    "unknown",
-                    "no strategy discussion date in the export, so the 15 working days "
-                    "cannot be checked (R36)",
-                    limit.source,
-                )
-        else:
-            deadline = limit.value.after(c.strategy_discussion_date, calendar)
-            yield _within(
+        if c.strategy_discussion_date is not None:
+            yield _held_within(
+                export,
+                calendar,
+                limit,
+                "R36",
+                c.strategy_discussion_date,
+                "the strategy discussion",
+            )
+        elif c.kind == "initial":
+            yield Check(
                 "conference_within_limit",
-                f"R36; {limit.source}",
-                c.date,
-                deadline,
-                "conference on",
-                f"{limit.value} of the strategy discussion on {c.strategy_discussion_date}",
+                "unknown",
+                f"no strategy discussion date in the export, so the {limit.value} cannot be "
+                "checked (R36)",
+                limit.source,
             )
     if c.kind == "transfer_in" and c.transfer_notification_date is not None:
         limit = profile.limit("transfer_in_conference")
-        deadline = limit.value.after(c.transfer_notification_date, calendar)
-        yield _within(
-            "conference_within_limit",
-            f"R37; {limit.source}",
-            c.date,
-            deadline,
-            "transfer-in conference on",
-            f"{limit.value} of the notification on {c.transfer_notification_date}",
+        yield _held_within(
+            export, calendar, limit, "R37", c.transfer_notification_date, "the notification"
         )
     if c.kind == "pre_birth":
         yield from _gestation(export, profile)
     if c.kind == "review":
         yield from _review_in_time(export, profile)
+
+
+def _held_within(
+    export: Export,
+    calendar: WorkingCalendar,
+    limit: Sourced[Period],
+    rule: str,
+    start: date,
+    what: str,
+) -> Check:
+    """R36, R37: the conference is held within the profile's limit of `start`."""
+    c = export.conference
+    held = "transfer-in conference on" if c.kind == "transfer_in" else "conference on"
+    return _within(
+        "conference_within_limit",
+        f"{rule}; {limit.source}",
+        c.date,
+        limit.value.after(start, calendar),
+        held,
+        f"{limit.value} of {what} on {start}",
+    )
 
 
 def _gestation(export: Export, profile: Profile) -> Iterator[Check]:
