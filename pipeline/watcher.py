@@ -1,0 +1,115 @@
+"""A watched inbox folder → each whole file ingested as it arrives, until told to stop.
+
+watchdog only tells the loop where to look soon; a full scan at the start and every
+`rescan_seconds` is the source of truth, because watchdog drops events when the kernel's queue
+overflows and sees none at all on many network shares. Everything but noting paths happens in
+the calling thread, one file at a time.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Collection
+from pathlib import Path
+
+from watchdog.events import (
+    EVENT_TYPE_CLOSED,
+    EVENT_TYPE_CREATED,
+    EVENT_TYPE_MODIFIED,
+    EVENT_TYPE_MOVED,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
+from watchdog.observers import Observer
+
+from pipeline.inbox import (
+    InboxFolders,
+    IngestOutcome,
+    SettleTracker,
+    Sink,
+    ingest_ready,
+    is_candidate,
+    look,
+    scan,
+)
+from pipeline.intake import DEFAULT_MAX_BYTES
+
+TICK_SECONDS = 0.2  # how long the loop sleeps between looks; also how soon it notices `stop`
+
+
+class _NotedPaths(FileSystemEventHandler):
+    """Runs in watchdog's thread: records which paths changed, and nothing else."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._paths: set[Path] = set()
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.is_directory:
+            return  # a new or renamed folder is found by the next full scan
+        if event.event_type == EVENT_TYPE_MOVED:
+            changed = event.dest_path
+        elif event.event_type in (EVENT_TYPE_CREATED, EVENT_TYPE_MODIFIED, EVENT_TYPE_CLOSED):
+            changed = event.src_path
+        else:
+            return  # opened, closed without writing, deleted: nothing new to take
+        with self._lock:
+            self._paths.add(Path(os.fsdecode(changed)))
+
+    def drain(self) -> set[Path]:
+        with self._lock:
+            paths, self._paths = self._paths, set()
+        return paths
+
+
+def watch(
+    folders: InboxFolders,
+    sink: Sink,
+    known_profiles: Collection[str],
+    *,
+    settle_seconds: float = 2.0,
+    rescan_seconds: float = 30.0,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    stop: threading.Event,
+    on_outcome: Callable[[IngestOutcome], None],
+) -> None:
+    """Ingest files from the inbox as they become whole, until `stop` is set.
+
+    Files already in the inbox are taken too. An exception from the sink that is not a
+    CpcError (the store itself failing) leaves that file in the inbox and ends the watch.
+    """
+    folders.ensure()
+    tracker = SettleTracker(settle_seconds)
+    noted = _NotedPaths()
+    observer = Observer()
+    observer.schedule(noted, str(folders.root), recursive=True)
+    # Started before the first scan, so a file dropped in between is noted, not missed.
+    observer.start()
+    try:
+        next_scan = time.monotonic()
+        while not stop.is_set():
+            now = time.time()  # wall clock, because mtimes are
+            changed = noted.drain()
+            if time.monotonic() >= next_scan:
+                tracker.observe_all(scan(folders), now)
+                next_scan = time.monotonic() + rescan_seconds
+            else:
+                # Noted paths, and those still settling: a writer on a network share makes
+                # no events, and a settling file must be seen unchanged again to count.
+                for path in changed | set(tracker.pending()):
+                    seen = look(path) if is_candidate(path, folders) else None
+                    if seen is None:
+                        tracker.forget(path)
+                    else:
+                        tracker.observe(seen, now)
+            for outcome in ingest_ready(folders, tracker, sink, known_profiles, max_bytes):
+                on_outcome(outcome)
+                if stop.is_set():
+                    break
+            stop.wait(TICK_SECONDS)
+    finally:
+        observer.stop()
+        observer.join()
