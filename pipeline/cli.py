@@ -3,24 +3,42 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sys
+import threading
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated, Literal, NoReturn
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+from sqlalchemy.exc import SQLAlchemyError
 
-from pipeline.calendar import WorkingCalendar
+from pipeline.calendar import WorkingCalendar, uk_date
+from pipeline.cli_output import print_status, print_summary, run_reporter
+from pipeline.compose import Composer
+from pipeline.config import Config, load_config
 from pipeline.contract import load_document, load_export
+from pipeline.copy_state import RELEASABLE
+from pipeline.deliver_email import SmtpSettings
+from pipeline.distribute import RunSettings
+from pipeline.distribute import distribute as run_distribution
 from pipeline.distribution import plan_distribution
 from pipeline.errors import ContractError, CpcError
 from pipeline.export_model import Export
+from pipeline.inbox import InboxFolders, IngestOutcome, ingest_file, scan
+from pipeline.ingest import StoreSink, quarantined_files
 from pipeline.outbox import write_outbox
 from pipeline.plan_types import DistributionPlan
 from pipeline.process import render_files
 from pipeline.profile import Profile, load_profiles
+from pipeline.status_report import status_report
+from pipeline.store import Store
+from pipeline.watcher import watch as run_watcher
 
 app = typer.Typer(
     help="Child protection conference documents: validate exports and plan their distribution.",
@@ -202,6 +220,302 @@ def _print_table(result: DistributionPlan, export: Export) -> None:
             check.name, Text(check.status, style=style), Text(check.detail), Text(check.source)
         )
     out.print(checks)
+
+
+# ---- the service: inbox, store, delivery (issue 4) -------------------------------------------------
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        envvar="CPC_CONFIG",
+        help="The service's TOML configuration (folders, store, channels, SMTP). None: folders "
+        "under the current directory.",
+        dir_okay=False,
+    ),
+]
+TodayOption = Annotated[
+    datetime | None,
+    typer.Option(
+        "--today", formats=["%Y-%m-%d"], help="Run as on this date (default: today in the UK)."
+    ),
+]
+
+
+def _config(path: Path | None) -> Config:
+    try:
+        return load_config(path, os.environ)
+    except CpcError as exc:
+        _fail(str(exc), code=2)
+
+
+def _open_store(config: Config) -> Store:
+    try:
+        return Store.open(config.store_url())
+    except SQLAlchemyError as exc:
+        _fail(f"cannot open the state store at {config.store_url()}: {exc}", code=2)
+
+
+def _today(value: datetime | None) -> date:
+    return value.date() if value is not None else uk_date(datetime.now(UTC))
+
+
+def _sink(config: Config, store: Store, profiles: dict[str, Profile]) -> StoreSink:
+    return StoreSink(store, profiles, Composer.at(), lambda message: typer.echo(message, err=True))
+
+
+def _print_outcome(outcome: IngestOutcome) -> None:
+    if outcome.outcome == "quarantined":
+        typer.echo(f"{outcome.source}: QUARANTINED: {outcome.reason} ({outcome.moved_to})")
+    else:
+        typer.echo(f"{outcome.source}: {outcome.outcome} ({outcome.moved_to})")
+
+
+@app.command()
+def ingest(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Files to take in (default: every file now in the inbox)."),
+    ] = None,
+    config_path: ConfigOption = None,
+) -> None:
+    """Take exports and amendments into the store; move each to processed/, or to quarantine/ with a reason."""
+    config = _config(config_path)
+    profiles = _profiles(list(config.folders.profiles))
+    folders = InboxFolders.at(config.folders.inbox, config.quarantine, config.processed)
+    folders.ensure()
+    store = _open_store(config)
+    sink = _sink(config, store, profiles)
+    paths = files if files else [seen.path for seen in scan(folders)]
+    quarantined = 0
+    for path in paths:
+        outcome = ingest_file(path, folders, sink, profiles.keys(), config.intake.max_bytes)
+        if outcome is None:
+            typer.echo(f"{path}: not found (taken by another process?)", err=True)
+            continue
+        quarantined += outcome.outcome == "quarantined"
+        _print_outcome(outcome)
+    store.close()
+    raise typer.Exit(1 if quarantined else 0)
+
+
+@app.command()
+def watch(config_path: ConfigOption = None) -> None:
+    """Watch the inbox and take each file once it is whole, until interrupted (Ctrl-C)."""
+    config = _config(config_path)
+    profiles = _profiles(list(config.folders.profiles))
+    folders = InboxFolders.at(config.folders.inbox, config.quarantine, config.processed)
+    folders.ensure()
+    store = _open_store(config)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    typer.echo(f"watching {folders.root} (Ctrl-C to stop)", err=True)
+    try:
+        run_watcher(
+            folders,
+            _sink(config, store, profiles),
+            profiles.keys(),
+            settle_seconds=config.intake.settle_seconds,
+            rescan_seconds=config.intake.rescan_seconds,
+            max_bytes=config.intake.max_bytes,
+            stop=stop,
+            on_outcome=_print_outcome,
+        )
+    except KeyboardInterrupt:
+        stop.set()
+    finally:
+        store.close()
+
+
+def _run_settings(
+    config: Config, today: date, real_day: bool, dry_run: bool, workers: int | None
+) -> RunSettings:
+    smtp = None
+    if config.smtp.host:
+        smtp = SmtpSettings(
+            host=config.smtp.host,
+            port=config.smtp.port,
+            starttls=config.smtp.starttls,
+            username=config.smtp.username,
+            password=config.smtp_password(os.environ),
+            sender=config.smtp.sender,
+            timeout=config.smtp.timeout_seconds,
+        )
+    sent_at = (
+        datetime.now(UTC)
+        if real_day
+        else datetime.combine(today, time(9, 0), tzinfo=ZoneInfo("Europe/London"))
+    )
+    return RunSettings(
+        today=today,
+        sent_at=sent_at,
+        outbox=config.folders.outbox,
+        spool=config.folders.state / "spool",
+        channels=config.channels,
+        smtp=smtp,
+        message_id_domain=config.smtp.message_id_domain,
+        profile_dirs=tuple(config.folders.profiles),
+        workers=config.rendering.workers if workers is None else workers,
+        document_timeout=config.rendering.document_timeout_seconds,
+        dry_run=dry_run,
+    )
+
+
+@app.command()
+def distribute(
+    today: TodayOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would be sent; change nothing.")
+    ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers", min=0, help="Worker processes for rendering (0: in this process)."
+        ),
+    ] = None,
+    config_path: ConfigOption = None,
+) -> None:
+    """Deliver every ready copy not yet delivered, through each recipient's channel; exit 1 if any failed."""
+    config = _config(config_path)
+    profiles = _profiles(list(config.folders.profiles))
+    store = _open_store(config)
+    settings = _run_settings(config, _today(today), today is None, dry_run, workers)
+    with run_reporter(sys.stderr) as report:
+        summary = run_distribution(store, profiles, settings, report)
+    store.close()
+    print_summary(summary, dry_run)
+    raise typer.Exit(1 if summary.failed else 0)
+
+
+@app.command()
+def status(
+    today: TodayOption = None,
+    output_format: Annotated[
+        Literal["table", "json"], typer.Option("--format", help="table or json")
+    ] = "table",
+    config_path: ConfigOption = None,
+) -> None:
+    """What is overdue, due today and tomorrow, held (for the chair), waiting, and still to do."""
+    config = _config(config_path)
+    store = _open_store(config)
+    report = status_report(
+        _today(today),
+        store.copy_rows(),
+        store.task_rows(),
+        store.deliveries(),
+        store.conference_rows(),
+        quarantined_files(config.quarantine),
+    )
+    store.close()
+    if output_format == "json":
+        sys.stdout.write(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        print_status(report)
+
+
+def _chair_check(store: Store, profiles: dict[str, Profile], conference_id: str, by: str) -> None:
+    stored = store.current_exports(conference_id)
+    if not stored:
+        _fail(f"{conference_id}: no such conference in the store")
+    export = load_export(stored[0].raw, profiles.keys())
+    chairs = [p for p in export.people if p.role == "chair"]
+    if not any(by in (p.id, p.name) for p in chairs):
+        _fail(
+            f"{conference_id}: only the conference chair may decide on a held copy; "
+            f"--by {by!r} is not the chair of this conference (spec §4 rule 7)"
+        )
+
+
+@app.command()
+def release(
+    conference: Annotated[str, typer.Argument(help="Conference id, e.g. CPC-2026-0412.")],
+    copy: Annotated[
+        str, typer.Argument(help="The copy, as `cpc status` names it: recipient/document.")
+    ],
+    by: Annotated[str, typer.Option("--by", help="The chair deciding (their id or name).")],
+    why: Annotated[str, typer.Option("--why", help="The reason, for the audit log.")],
+    config_path: ConfigOption = None,
+) -> None:
+    """Record the chair's release of a held copy; the next run sends it."""
+    config = _config(config_path)
+    profiles = _profiles(list(config.folders.profiles))
+    store = _open_store(config)
+    _chair_check(store, profiles, conference, by)
+    try:
+        row = store.copy_row(conference, copy)
+    except CpcError as exc:
+        _fail(str(exc))
+    if row["status"] != "held":
+        _fail(f"{conference} {copy} is {row['status']}, not held: there is nothing to release")
+    if row["hold_kind"] not in RELEASABLE:
+        _fail(
+            f"{conference} {copy} cannot be released: {row['reason']}. A copy that would show "
+            "the reader something withheld from them never goes (spec §4 rule 4); a changed "
+            "record needs an agreed amendment (spec §5). Correct the export (a new revision) or "
+            "withdraw the copy."
+        )
+    store.record_decision(
+        conference, copy, "released", by=by, why=why, fingerprint=row["fingerprint"]
+    )
+    store.close()
+    typer.echo(f"{conference} {copy}: released by {by}; it goes with the next distribution run")
+
+
+@app.command()
+def withdraw(
+    conference: Annotated[str, typer.Argument(help="Conference id.")],
+    copy: Annotated[
+        str, typer.Argument(help="The copy, as `cpc status` names it: recipient/document.")
+    ],
+    by: Annotated[str, typer.Option("--by", help="The chair deciding (their id or name).")],
+    why: Annotated[str, typer.Option("--why", help="The reason, for the audit log.")],
+    config_path: ConfigOption = None,
+) -> None:
+    """Record the chair's decision that a copy is never sent."""
+    config = _config(config_path)
+    profiles = _profiles(list(config.folders.profiles))
+    store = _open_store(config)
+    _chair_check(store, profiles, conference, by)
+    try:
+        row = store.copy_row(conference, copy)
+    except CpcError as exc:
+        _fail(str(exc))
+    if row["status"] in ("delivered", "sending", "withdrawn"):
+        _fail(f"{conference} {copy} is already {row['status']}: it cannot be withdrawn")
+    store.record_decision(
+        conference, copy, "withdrawn", by=by, why=why, fingerprint=row["fingerprint"]
+    )
+    store.close()
+    typer.echo(f"{conference} {copy}: withdrawn by {by}; it will not be sent")
+
+
+@app.command("handed-over")
+def handed_over(
+    conference: Annotated[str, typer.Argument(help="Conference id.")],
+    copy: Annotated[
+        str, typer.Argument(help="The copy, as `cpc status` names it: recipient/document.")
+    ],
+    by: Annotated[
+        str, typer.Option("--by", help="Who confirms it (the social worker, or who records it).")
+    ],
+    on: Annotated[
+        datetime | None,
+        typer.Option(
+            "--on", formats=["%Y-%m-%d"], help="The day it was handed over (default: today)."
+        ),
+    ] = None,
+    note: Annotated[str, typer.Option("--note", help="Anything to keep with the record.")] = "",
+    config_path: ConfigOption = None,
+) -> None:
+    """Record that the lead social worker handed a copy over: the recipient's receipt date."""
+    config = _config(config_path)
+    store = _open_store(config)
+    try:
+        delivery = store.record_handover(conference, copy, on=_today(on), by=by, note=note)
+    except CpcError as exc:
+        _fail(str(exc))
+    store.close()
+    typer.echo(f"{conference} {copy}: handed over on {delivery.handed_over_on}, recorded")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -32,6 +32,9 @@ class RenderedCopy:
     files: tuple[tuple[str, bytes], ...]
     status: str
     reason: str | None
+    # Why it is held, as a code the store and `cpc release` act on: address, leak, unreadable,
+    # short_items, render_error (None when not held).
+    hold_kind: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,11 +7,13 @@ bytes fail the leak check is held, with the reason, and its files are dropped: n
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import multiprocessing
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import lxml.html
@@ -23,6 +25,7 @@ from pipeline.contract import load_export
 from pipeline.distribution import plan_distribution
 from pipeline.errors import ContractError, CpcError, RenderError
 from pipeline.export_model import Export
+from pipeline.handover_sheet import handover_facts, handover_html
 from pipeline.outbox import RenderedCopy, sha256
 from pipeline.pdf_finish import finish_pdf
 from pipeline.plan_types import DistributionPlan, PlannedCopy
@@ -33,6 +36,8 @@ from redaction.leak_check import UnreadableFile, leak_report
 from redaction.plain_language import PlainWords
 from redaction.view import RecipientMarks, RecipientView, marks_for, view_for
 from redaction.withheld import withheld_strings
+
+_FIXED_DAY = date(2000, 1, 1)
 
 
 @dataclass
@@ -51,13 +56,33 @@ class Renderer:
         template = self.composer.environment.get_template("_marks.html")
         return template.render(m=marks, record=document in RECORD_DOCUMENTS)
 
-    def render(self, export: Export, copy: PlannedCopy) -> RenderedCopy:
+    def fingerprint(self, export: Export, copy: PlannedCopy) -> str:
+        """What the reader would read, hashed: equal when a new revision leaves their copy's
+        content alone. The issue date (the export's) and the edition lines are left out, so a
+        re-export alone never counts as a change (issue 4)."""
+        view = dataclasses.replace(view_for(export, copy, self.words), issued_on=_FIXED_DAY)
+        marks = self.marks_html(marks_for(export, copy, self.words), copy.document)
+        return sha256((self.composer.html(view) + "\x00" + marks).encode("utf-8"))
+
+    def render(
+        self,
+        export: Export,
+        copy: PlannedCopy,
+        *,
+        edition: tuple[str, ...] = (),
+        checked_by_person: bool = False,
+    ) -> RenderedCopy:
+        """`edition`: lines saying which version this is (an updated invitation, an amended record);
+        `checked_by_person`: the chair released a copy held because a withheld item was too short
+        to search for, after a person read it."""
         view = view_for(export, copy, self.words)
+        if edition:
+            view = dataclasses.replace(view, edition=edition)
         html = self.composer.html(view)
         marks = self.marks_html(marks_for(export, copy, self.words), copy.document)
         mention = _withheld_contact_in(export, copy, (_text(html), _text(marks)))
         if mention is not None:
-            return RenderedCopy(copy, (), "held", mention)
+            return RenderedCopy(copy, (), "held", mention, "address")
         try:
             laid_out = self._layouts.get(view)
             if laid_out is None:
@@ -68,7 +93,11 @@ class Renderer:
             # One copy that cannot be laid out (a script no installed font draws, say) stops only
             # itself. The renderer's message may quote the text, so it is not repeated here.
             return RenderedCopy(
-                copy, (), "held", "held: the document could not be rendered exactly as written"
+                copy,
+                (),
+                "held",
+                "held: the document could not be rendered exactly as written",
+                "render_error",
             )
         name = file_stem(copy)
         files = ((f"{name}.pdf", pdf), (f"{name}.docx", docx))
@@ -81,7 +110,11 @@ class Renderer:
         except UnreadableFile as exc:
             # What cannot be read back cannot be proved clean: hold it, never ship it.
             return RenderedCopy(
-                copy, (), "held", f"held: the leak check could not read a file ({exc})"
+                copy,
+                (),
+                "held",
+                f"held: the leak check could not read a file ({exc})",
+                "unreadable",
             )
         if report.leaks:
             where = "; ".join(f"{leak.file_name} ({leak.where})" for leak in report.leaks[:3])
@@ -91,8 +124,9 @@ class Renderer:
                 "held",
                 f"held for the chair: the leak check found withheld content in {where}; "
                 "nothing was sent (spec §4 rule 6)",
+                "leak",
             )
-        if report.skipped:
+        if report.skipped and not checked_by_person:
             # A withheld item of a few characters (an address line such as "3A") cannot be looked
             # for without matching everywhere; unproved is not clean, so a person decides.
             return RenderedCopy(
@@ -101,6 +135,7 @@ class Renderer:
                 "held",
                 f"held for the chair: {len(report.skipped)} withheld item(s) too short for the "
                 "leak check to look for; nothing was sent (spec §4 rule 6)",
+                "short_items",
             )
         return RenderedCopy(copy, files, "ready", None)
 
@@ -209,3 +244,46 @@ def render_files(
     context = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         yield from pool.map(render_file, paths, [profile_dirs] * len(paths))
+
+
+@dataclass(frozen=True, slots=True)
+class CopyJob:
+    """One copy the delivery stage wants rendered, by its key, and how (issue 4)."""
+
+    copy_key: str
+    edition: tuple[str, ...] = ()
+    checked_by_person: bool = False
+
+
+def copy_key(copy: PlannedCopy) -> str:
+    """A copy's name in the store: its recipient and its file stem, nothing personal."""
+    return f"{copy.recipient}/{file_stem(copy)}"
+
+
+def render_jobs(
+    raw: bytes, profile_dirs: tuple[Path, ...], jobs: tuple[CopyJob, ...]
+) -> tuple[RenderedCopy, ...]:
+    """Render the named copies of one stored export (in a worker process: plain arguments in,
+    bytes out). The plan is made again here, from the same bytes, so the worker needs nothing
+    but the export."""
+    profiles, composer = _tools(profile_dirs)
+    export = load_export(raw, profiles.keys())
+    profile = profiles[export.authority.procedure_profile or "default"]
+    calendar = WorkingCalendar.for_nation(export.authority.nation, profile.closure_days)
+    plan = plan_distribution(export, profile, calendar)
+    by_key = {copy_key(c): c for c in plan.copies}
+    renderer = Renderer.for_profile(profile, composer)
+    rendered = []
+    for job in jobs:
+        copy = by_key[job.copy_key]
+        item = renderer.render(
+            export, copy, edition=job.edition, checked_by_person=job.checked_by_person
+        )
+        if item.status == "ready" and copy.via is not None:
+            # The social worker's sheet travels with the copy (002 §22.9); it is for them, and
+            # says whose copy it is and by when, never what is in it.
+            facts = handover_facts(export, copy, plan.tasks, job.edition)
+            sheet = render_pdf(handover_html(composer, facts), composer.templates)
+            item = dataclasses.replace(item, files=(*item.files, ("handover-sheet.pdf", sheet)))
+        rendered.append(item)
+    return tuple(rendered)

@@ -170,6 +170,7 @@ _NOTICES = (
     "cancellation_notice_after_export",
     "amendment_notice",
     "amendment_window",
+    "post_receipt",
 )
 # The unit each value is counted in, and whether a profile may say "none" (the code then skips
 # that check); anything else would load and then fail half-way through a plan.
@@ -181,6 +182,7 @@ _UNITS: dict[str, tuple[tuple[Unit, ...], bool]] = {
     "cancellation_notice_after_export": (("working_days",), False),
     "amendment_notice": (("working_days",), False),
     "amendment_window": (("working_days", "weeks"), False),
+    "post_receipt": (("working_days",), False),
     "initial_conference": (("working_days",), False),
     "transfer_in_conference": (("working_days",), False),
     "first_core_group": (("working_days",), False),

@@ -181,6 +181,9 @@ class RecipientView:
     exclusion: ExclusionFacts | None = None
     ended_plans: tuple[DecisionFacts, ...] = ()
     amendment: AmendmentFacts | None = None
+    # Which version this copy is (an updated invitation, a record with agreed amendments); set by
+    # the delivery stage, never from the export's free text.
+    edition: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

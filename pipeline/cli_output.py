@@ -1,0 +1,141 @@
+"""Run events, summaries and status reports → what a person at a terminal or a log collector reads.
+
+On a terminal a distribution run shows a progress bar; otherwise (cron, systemd) each event is one
+JSON line on stderr, so a log collector can count and alert without parsing prose.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from pipeline.distribute import Report, RunSummary
+from pipeline.status_report import StatusReport
+
+
+@contextmanager
+def run_reporter(stream: TextIO) -> Iterator[Report]:
+    if not stream.isatty():
+
+        def log(event: str, fields: dict[str, Any]) -> None:
+            line = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "event": event, **fields}
+            stream.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+            stream.flush()
+
+        yield log
+        return
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(file=stream),
+    )
+    task = progress.add_task("delivering", total=None)
+
+    def show(event: str, fields: dict[str, Any]) -> None:
+        if event == "rendering":
+            progress.update(task, total=fields["copies"])
+        elif event in ("delivered", "held", "failed"):
+            progress.advance(task)
+        if event == "failed":
+            progress.console.print(
+                f"[red]failed[/red] {fields['conference']} {fields['copy']}: {fields['error']}"
+            )
+
+    with progress:
+        yield show
+
+
+def print_summary(summary: RunSummary, dry_run: bool) -> None:
+    out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    if dry_run:
+        table = Table(title=f"Would send ({len(summary.would_send)})")
+        for heading in ("conference", "copy", "channel"):
+            table.add_column(heading)
+        for conference, key, channel in summary.would_send:
+            table.add_row(conference, key, channel)
+        out.print(table)
+    else:
+        sent = ", ".join(f"{n} by {channel}" for channel, n in sorted(summary.delivered.items()))
+        out.print(f"Delivered: {sum(summary.delivered.values())} ({sent or 'none'})")
+        for batch in summary.post_batches:
+            out.print(f"Post batch: {batch} (with its list for the post room, .csv)")
+    if summary.held:
+        held = Table(title=f"Held for the chair ({len(summary.held)})")
+        for heading in ("conference", "copy", "reason"):
+            held.add_column(heading, overflow="fold")
+        for conference, key, reason in summary.held:
+            held.add_row(conference, key, Text(reason))
+        out.print(held)
+    if summary.failed:
+        failed = Table(title=f"FAILED ({len(summary.failed)}): tried again next run")
+        for heading in ("conference", "copy", "error"):
+            failed.add_column(heading, overflow="fold")
+        for conference, key, error in summary.failed:
+            failed.add_row(conference, key, Text(error))
+        out.print(failed)
+
+
+def _table(
+    out: Console, title: str, rows: tuple[dict[str, Any], ...], columns: tuple[str, ...]
+) -> None:
+    if not rows:
+        out.print(f"{title}: none")
+        return
+    table = Table(title=f"{title} ({len(rows)})")
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*(Text("" if row.get(c) is None else str(row.get(c))) for c in columns))
+    out.print(table)
+
+
+def print_status(report: StatusReport) -> None:
+    out = Console(highlight=False, width=None if sys.stdout.isatty() else 180)
+    out.print(Text(f"Status on {report.today.isoformat()}", style="bold"))
+    copy_columns = ("conference", "copy", "due", "status", "via", "reason")
+    _table(out, "Overdue", report.overdue, copy_columns)
+    _table(out, "Due today", report.due_today, copy_columns)
+    _table(out, "Due tomorrow", report.due_tomorrow, copy_columns)
+    _table(
+        out,
+        "Held: for the chair to decide",
+        report.held,
+        ("conference", "copy", "due", "hold", "releasable", "reason"),
+    )
+    _table(out, "Waiting", report.waiting, copy_columns)
+    _table(
+        out,
+        "With the social worker, not yet handed over",
+        report.awaiting_handover,
+        ("conference", "copy", "social_worker", "sent_to_social_worker"),
+    )
+    _table(
+        out,
+        "Open tasks",
+        report.open_tasks,
+        ("conference", "task", "owner", "for", "document", "due", "overdue"),
+    )
+    _table(
+        out,
+        "Quarantined files",
+        tuple({"file": q.file, "reason": q.reason} for q in report.quarantined),
+        ("file", "reason"),
+    )
+    problems = tuple(c for c in report.checks if c["status"] != "ok")
+    _table(
+        out,
+        "Timeliness checks not met or unknown",
+        problems,
+        ("conference", "check", "status", "detail"),
+    )

@@ -1,0 +1,163 @@
+"""A TOML file and environment variables → the service's settings (folders, store, channels, SMTP).
+
+With no file and no variables every folder is under the current directory and nothing is sent by
+e-mail, so `cpc` works on the shipped examples out of the box. Paths in a file are taken relative to
+that file's folder, so a configuration can be moved with the folders it names.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from pipeline.errors import CpcError
+
+DeliveryChannel = Literal["folder", "email", "post"]
+CONFIG_ENV = "CPC_CONFIG"
+
+
+class ConfigError(CpcError):
+    """The configuration file or an environment override cannot be used; the message names the key."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Folders(_Section):
+    inbox: Path = Path("inbox")
+    state: Path = Path("state")
+    outbox: Path = Path("outbox")
+    profiles: tuple[Path, ...] = ()
+
+
+class Intake(_Section):
+    max_bytes: Annotated[int, Field(gt=0)] = 2 * 1024 * 1024
+    settle_seconds: Annotated[float, Field(ge=0)] = 2.0
+    rescan_seconds: Annotated[float, Field(gt=0)] = 30.0
+
+
+class Rendering(_Section):
+    workers: Annotated[int, Field(ge=1)] = max(1, min(os.cpu_count() or 1, 4))
+    document_timeout_seconds: Annotated[float, Field(gt=0)] = 60.0
+
+
+class Channels(_Section):
+    """Which channel each kind of recipient is sent through (issue 4). A copy the plan routes
+    through the lead social worker goes to that social worker, by `lead_social_worker`."""
+
+    professional: DeliveryChannel = "folder"
+    family: DeliveryChannel = "post"
+    authorised: DeliveryChannel = "folder"
+    lead_social_worker: DeliveryChannel = "folder"
+
+
+class Smtp(_Section):
+    host: str | None = None
+    port: Annotated[int, Field(gt=0, lt=65536)] = 587
+    starttls: bool = True
+    username: str | None = None
+    # The password itself never sits in the file: the file names the variable that holds it.
+    password_env: str = "CPC_SMTP_PASSWORD"
+    sender: str = "cpc-pipeline@localhost"
+    message_id_domain: str = "cpc.invalid"
+    timeout_seconds: Annotated[float, Field(gt=0)] = 30.0
+
+
+class Config(_Section):
+    folders: Folders = Folders()
+    database_url: str | None = None
+    intake: Intake = Intake()
+    rendering: Rendering = Rendering()
+    channels: Channels = Channels()
+    smtp: Smtp = Smtp()
+
+    @model_validator(mode="after")
+    def _email_needs_a_server(self) -> Config:
+        uses_email = "email" in self.channels.model_dump().values()
+        if uses_email and not self.smtp.host:
+            raise ValueError(
+                "channels: e-mail is chosen for some recipients but smtp.host is not set"
+            )
+        return self
+
+    @property
+    def quarantine(self) -> Path:
+        return self.folders.inbox.parent / "quarantine"
+
+    @property
+    def processed(self) -> Path:
+        return self.folders.inbox.parent / "processed"
+
+    def store_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.folders.state / 'cpc.sqlite3'}"
+
+    def smtp_password(self, environ: Mapping[str, str]) -> str | None:
+        return environ.get(self.smtp.password_env)
+
+
+# Environment variable → (section, key): the few settings an operator changes per machine.
+_OVERRIDES: dict[str, tuple[str | None, str]] = {
+    "CPC_INBOX": ("folders", "inbox"),
+    "CPC_STATE": ("folders", "state"),
+    "CPC_OUTBOX": ("folders", "outbox"),
+    "CPC_DATABASE_URL": (None, "database_url"),
+    "CPC_WORKERS": ("rendering", "workers"),
+    "CPC_SMTP_HOST": ("smtp", "host"),
+    "CPC_SMTP_PORT": ("smtp", "port"),
+    "CPC_SMTP_USERNAME": ("smtp", "username"),
+    "CPC_SMTP_SENDER": ("smtp", "sender"),
+}
+
+
+def load_config(path: Path | None, environ: Mapping[str, str]) -> Config:
+    """The file at `path` (or $CPC_CONFIG, or none), then environment overrides, checked whole."""
+    named = path or (Path(environ[CONFIG_ENV]) if environ.get(CONFIG_ENV) else None)
+    data: dict[str, object] = {}
+    base = Path.cwd()
+    if named is not None:
+        try:
+            data = tomllib.loads(named.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError(f"{named}: cannot read the configuration ({exc.strerror})") from exc
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{named}: not valid TOML ({exc})") from exc
+        base = named.resolve().parent
+    for variable, (section, key) in _OVERRIDES.items():
+        if environ.get(variable):
+            target = data if section is None else data.setdefault(section, {})
+            if not isinstance(target, dict):
+                raise ConfigError(f"{named}: [{section}] must be a table")
+            target[key] = environ[variable]
+    if environ.get("CPC_PROFILES_DIR"):
+        folders = data.setdefault("folders", {})
+        if isinstance(folders, dict):
+            folders["profiles"] = environ["CPC_PROFILES_DIR"].split(os.pathsep)
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc']) or 'file'}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise ConfigError(f"{named or 'configuration'}: {problems}") from exc
+    return _anchored(config, base)
+
+
+def _anchored(config: Config, base: Path) -> Config:
+    def at(path: Path) -> Path:
+        return path if path.is_absolute() else base / path
+
+    folders = config.folders
+    anchored = Folders(
+        inbox=at(folders.inbox),
+        state=at(folders.state),
+        outbox=at(folders.outbox),
+        profiles=tuple(at(p) for p in folders.profiles),
+    )
+    return config.model_copy(update={"folders": anchored})

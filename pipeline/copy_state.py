@@ -1,0 +1,113 @@
+"""A planned copy, what was last delivered of it and the chair's decisions → what the service does with it now.
+
+Pure: the store reads the rows, this decides. Spec §1 and issue 4: a copy already delivered is
+never sent again unless its content changed; a changed invitation goes out again as an updated
+invitation; any other changed document already sent is held for the chair, and a changed record
+needs an agreed amendment (spec §5), so the chair cannot simply release it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+CopyStatus = Literal["ready", "waiting", "held", "delivered", "withdrawn", "sending"]
+
+# Holds the chair may release. A copy held because its bytes or free text would show something
+# withheld from the reader cannot be: spec §4 rule 4 says withheld contact details never reach
+# the listed people, so the remedy is a corrected export (a new revision) or withdrawing the copy.
+RELEASABLE = frozenset({"short_items", "changed_after_sent"})
+REISSUED_WHEN_CHANGED = frozenset({"invitation"})
+
+
+@dataclass(frozen=True, slots=True)
+class LastDelivery:
+    fingerprint: str
+    sent_on: date | None
+    state: str  # pending | sent
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    decision: Literal["released", "withdrawn"]
+    fingerprint: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CopyState:
+    status: CopyStatus
+    reason: str | None
+    hold_kind: str | None
+    reissue: bool  # sent before: this one goes out as an updated copy
+    checked_by_person: bool  # released after a person checked what the leak check could not
+
+
+def copy_state(
+    *,
+    document: str,
+    plan_status: str,
+    plan_reason: str | None,
+    fingerprint: str | None,
+    last: LastDelivery | None,
+    decisions: tuple[Decision, ...],
+    render_hold: tuple[str, str, str | None] | None,
+) -> CopyState:
+    """`render_hold`: (hold_kind, reason, fingerprint) of a hold the renderer put on this copy."""
+    if any(d.decision == "withdrawn" for d in decisions):
+        return CopyState("withdrawn", "withdrawn by the chair", None, False, False)
+    if last is not None and last.state == "pending":
+        return CopyState("sending", None, None, False, False)
+    if plan_status == "held":
+        return CopyState("held", plan_reason, "address", False, False)
+    released = any(d.decision == "released" and d.fingerprint == fingerprint for d in decisions)
+    if plan_status == "waiting":
+        if last is not None:
+            # Sent once; a later revision that makes it wait again (say, a record reopened for
+            # signing) does not unsend it. Any change is looked at when it is ready again.
+            return CopyState("delivered", None, None, False, False)
+        return CopyState("waiting", plan_reason, None, False, False)
+    if last is None:
+        if render_hold is not None and render_hold[2] == fingerprint:
+            kind, reason, _ = render_hold
+            if kind in RELEASABLE and released:
+                return CopyState("ready", None, None, False, kind == "short_items")
+            return CopyState("held", reason, kind, False, False)
+        return CopyState("ready", None, None, False, False)
+    if last.fingerprint == fingerprint:
+        return CopyState("delivered", None, None, False, False)
+    sent = last.sent_on.isoformat() if last.sent_on else "an earlier run"
+    if document in REISSUED_WHEN_CHANGED:
+        return CopyState("ready", None, None, True, False)
+    if document == "record":
+        return CopyState(
+            "held",
+            f"the record's text changed after it was sent on {sent}; it is not sent again: the "
+            "change needs an amendment the chair agrees (spec §5; 002 §22.6-22.7)",
+            "changed_record",
+            False,
+            False,
+        )
+    if released:
+        return CopyState("ready", None, None, True, False)
+    return CopyState(
+        "held",
+        f"the {document.replace('_', ' ')} changed after it was sent on {sent}; held for the "
+        "chair to release as an updated copy or to withdraw (issue 4)",
+        "changed_after_sent",
+        False,
+        False,
+    )
+
+
+def edition_lines(document: str, reissue: bool, last_sent: date | None) -> tuple[str, ...]:
+    """The line an updated copy opens with, so nobody reads two versions as one."""
+    if not reissue:
+        return ()
+    when = f" sent on {last_sent.strftime('%-d %B %Y')}" if last_sent else ""
+    if document == "invitation":
+        return (
+            f"Updated invitation: this replaces the invitation{when}. Please use the details "
+            "in this letter.",
+        )
+    return (f"Updated copy: this replaces the copy{when}.",)

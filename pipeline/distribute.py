@@ -1,0 +1,655 @@
+"""The store's conferences → every ready copy rendered, delivered once through its channel, and recorded.
+
+One run: finish what a killed run left begun (from the spool), re-plan conferences with a new
+revision, render the copies that are ready and not yet delivered (in worker processes started by
+forkserver, each conference with a time budget per document), deliver each as soon as it is
+rendered, then put every posted letter of the run into one print-ready batch. Every delivery is
+recorded as begun before anything leaves and as sent after, so a re-run after a kill at any point
+delivers each copy exactly once to the folder and post channels, and re-sends an e-mail (if at
+all) with the same Message-ID.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from pebble import ProcessPool
+
+from pipeline.calendar import WorkingCalendar
+from pipeline.channels import (
+    Destination,
+    Spool,
+    choose_channel,
+    deliver_by_email,
+    deliver_to_folder,
+)
+from pipeline.compose import Composer
+from pipeline.config import Channels, DeliveryChannel
+from pipeline.contract import load_export
+from pipeline.copy_state import (
+    CopyState,
+    Decision,
+    LastDelivery,
+    copy_state,
+    edition_lines,
+)
+from pipeline.deliver_email import DeliveryError, SmtpSettings, message_id_for
+from pipeline.distribution import plan_distribution
+from pipeline.errors import CpcError
+from pipeline.export_model import Export
+from pipeline.handover_sheet import DOCUMENT_NAMES
+from pipeline.outbox import RenderedCopy, sha256, write_atomically
+from pipeline.plan_types import DistributionPlan, PlannedCopy
+from pipeline.post_batch import PostedLetter, build_batch
+from pipeline.process import CopyJob, Renderer, copy_key, render_jobs
+from pipeline.profile import Profile
+from pipeline.store import Store, StoredDelivery, StoredExport, content_key
+
+Report = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class RunSettings:
+    today: date
+    sent_at: datetime
+    outbox: Path
+    spool: Path
+    channels: Channels
+    smtp: SmtpSettings | None
+    message_id_domain: str
+    profile_dirs: tuple[Path, ...]
+    workers: int = 0  # 0: render in this process (tests, small runs)
+    document_timeout: float = 60.0
+    dry_run: bool = False
+
+
+@dataclass
+class RunSummary:
+    delivered: Counter[str] = field(default_factory=Counter)
+    held: list[tuple[str, str, str]] = field(default_factory=list)
+    failed: list[tuple[str, str, str]] = field(default_factory=list)
+    would_send: list[tuple[str, str, str]] = field(default_factory=list)
+    post_batches: list[Path] = field(default_factory=list)
+    replanned: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "delivered": dict(self.delivered),
+            "held": [list(h) for h in self.held],
+            "failed": [list(f) for f in self.failed],
+            "would_send": [list(w) for w in self.would_send],
+            "post_batches": [str(p) for p in self.post_batches],
+            "replanned": self.replanned,
+        }
+
+
+@dataclass(frozen=True)
+class Conference:
+    """One stored export, read and planned again (both are pure and take milliseconds)."""
+
+    stored: StoredExport
+    export: Export
+    profile: Profile
+    calendar: WorkingCalendar
+    plan: DistributionPlan
+
+    @property
+    def copies(self) -> dict[str, PlannedCopy]:
+        return {copy_key(c): c for c in self.plan.copies}
+
+
+def read_conference(stored: StoredExport, profiles: dict[str, Profile]) -> Conference:
+    export = load_export(stored.raw, profiles.keys(), stored.conference_id)
+    profile = profiles[export.authority.procedure_profile or "default"]
+    calendar = WorkingCalendar.for_nation(export.authority.nation, profile.closure_days)
+    return Conference(
+        stored, export, profile, calendar, plan_distribution(export, profile, calendar)
+    )
+
+
+# ---- planning into the store ---------------------------------------------------------------------
+
+
+def _last_deliveries(store: Store, conference_id: str) -> dict[str, StoredDelivery]:
+    last: dict[str, StoredDelivery] = {}
+    for delivery in store.deliveries(conference_id):
+        last[delivery.copy_key] = delivery  # ordered by id: the latest wins
+    return last
+
+
+def _decisions(store: Store, conference_id: str) -> dict[str, tuple[Decision, ...]]:
+    found: dict[str, list[Decision]] = {}
+    for row in store.decisions_for(conference_id):
+        found.setdefault(row["copy_key"], []).append(Decision(row["decision"], row["fingerprint"]))
+    return {key: tuple(value) for key, value in found.items()}
+
+
+def _state(
+    copy: PlannedCopy,
+    fingerprint: str | None,
+    row: dict[str, Any] | None,
+    last: StoredDelivery | None,
+    decisions: tuple[Decision, ...],
+) -> CopyState:
+    render_hold = None
+    if (
+        row is not None
+        and row["status"] == "held"
+        and row["hold_kind"] not in (None, "changed_after_sent", "changed_record")
+        and row["plan_status"] == "ready"
+    ):
+        render_hold = (row["hold_kind"], row["reason"], row["fingerprint"])
+    return copy_state(
+        document=copy.document,
+        plan_status=copy.status,
+        plan_reason=copy.reason,
+        fingerprint=fingerprint,
+        last=LastDelivery(last.fingerprint, last.sent_on, last.state) if last else None,
+        decisions=decisions,
+        render_hold=render_hold,
+    )
+
+
+def replan(store: Store, conference: Conference, composer: Composer) -> None:
+    """Save the conference's current plan: each copy with its content fingerprint and what the
+    service will do with it (issue 4: re-planning a new revision)."""
+    conference_id = conference.stored.conference_id
+    renderer = Renderer.for_profile(conference.profile, composer)
+    existing = {row["copy_key"]: row for row in store.copy_rows(conference_id)}
+    last = _last_deliveries(store, conference_id)
+    decisions = _decisions(store, conference_id)
+    rows = []
+    for key, copy in conference.copies.items():
+        fingerprint = (
+            renderer.fingerprint(conference.export, copy) if copy.status == "ready" else None
+        )
+        state = _state(copy, fingerprint, existing.get(key), last.get(key), decisions.get(key, ()))
+        rows.append(
+            {
+                "copy_key": key,
+                "recipient": copy.recipient,
+                "document": copy.document,
+                "view": copy.view,
+                "plan_status": copy.status,
+                "status": state.status,
+                "reason": state.reason,
+                "hold_kind": state.hold_kind,
+                "due": copy.due,
+                "via": copy.via,
+                "handover_by": copy.handover_by,
+                "channel_hint": copy.channel,
+                "recipient_class": copy.recipient_class,
+                "on_behalf_of": copy.on_behalf_of,
+                "fingerprint": fingerprint,
+            }
+        )
+    store.save_plan(
+        conference_id,
+        conference.stored.revision,
+        [c.to_json() for c in conference.plan.checks],
+        rows,
+        [
+            {
+                "kind": t.kind,
+                "owner": t.owner,
+                "recipient": t.recipient,
+                "document": t.document,
+                "due": t.due,
+            }
+            for t in conference.plan.tasks
+        ],
+    )
+
+
+def replan_new_revisions(
+    store: Store, profiles: dict[str, Profile], composer: Composer
+) -> list[str]:
+    replanned = []
+    for row in store.conference_rows():
+        if row["planned_at"] is None:
+            for stored in store.current_exports(row["conference_id"]):
+                replan(store, read_conference(stored, profiles), composer)
+                replanned.append(row["conference_id"])
+    return replanned
+
+
+# ---- where a copy goes ---------------------------------------------------------------------------
+
+
+def _configured(channels: Channels, copy: PlannedCopy, role: str) -> DeliveryChannel:
+    if copy.via is not None:
+        return channels.lead_social_worker
+    if copy.on_behalf_of is not None or copy.recipient_class == "authorised":
+        return channels.authorised
+    return channels.professional if role == "professional" else channels.family
+
+
+def destination_for(
+    conference: Conference, copy: PlannedCopy, settings: RunSettings
+) -> Destination:
+    """Through the lead social worker when the plan says `via` (to the social worker, by their
+    channel); else the recipient's own, by the configured channel where it can reach them."""
+    export = conference.export
+    reached = copy.via or copy.recipient
+    person = export.person(reached)
+    channel = choose_channel(
+        _configured(
+            settings.channels,
+            copy,
+            "child" if export.is_child(copy.recipient) else export.person(copy.recipient).role,
+        ),
+        has_email=person.email is not None,
+        has_address=person.address is not None,
+        email_possible=settings.smtp is not None,
+    )
+    folder = f"{copy.via}/to-hand-over/{copy.recipient}" if copy.via is not None else copy.recipient
+    return Destination(
+        channel=channel,
+        folder=folder,
+        email=person.email if channel == "email" else None,
+        name=person.name,
+        address_lines=person.address.lines if person.address and channel == "post" else (),
+        postcode=person.address.postcode if person.address and channel == "post" else "",
+    )
+
+
+def _destination_json(destination: Destination) -> str:
+    return json.dumps(
+        {
+            "channel": destination.channel,
+            "folder": destination.folder,
+            "email": destination.email,
+            "name": destination.name,
+            "address_lines": list(destination.address_lines),
+            "postcode": destination.postcode,
+        },
+        ensure_ascii=False,
+    )
+
+
+def _destination_from(text: str) -> Destination:
+    data = json.loads(text)
+    return Destination(
+        channel=data["channel"],
+        folder=data["folder"],
+        email=data["email"],
+        name=data["name"],
+        address_lines=tuple(data["address_lines"]),
+        postcode=data["postcode"],
+    )
+
+
+def _email_body(document: str, reference: str, via: bool) -> str:
+    what = DOCUMENT_NAMES.get(document, document.replace("_", " "))
+    if via:
+        return (
+            f"Attached is the {what} for conference {reference}, for you to hand over and "
+            "discuss, with its hand-over sheet saying to whom and by when.\n\n"
+            "This e-mail and its attachments are confidential. Do not forward them.\n"
+        )
+    return (
+        f"Attached is the {what} for conference {reference}.\n\n"
+        "This e-mail and its attachments are confidential. If you are not the person it is "
+        "addressed to, please delete it and tell the sender.\n"
+    )
+
+
+def _spool_key(delivery: StoredDelivery | dict[str, Any]) -> str:
+    get = delivery.__getitem__ if isinstance(delivery, dict) else delivery.__getattribute__
+    return content_key(get("conference_id"), get("copy_key"), get("fingerprint"), get("edition"))
+
+
+# ---- rendering in workers ------------------------------------------------------------------------
+
+
+def _render_all(
+    work: Sequence[tuple[Conference, tuple[CopyJob, ...]]], settings: RunSettings
+) -> Iterator[tuple[Conference, tuple[CopyJob, ...], tuple[RenderedCopy, ...] | str]]:
+    """Each conference's rendered copies, in the order given, or why they could not be made."""
+    if settings.workers == 0:
+        for conference, jobs in work:
+            try:
+                yield (
+                    conference,
+                    jobs,
+                    render_jobs(conference.stored.raw, settings.profile_dirs, jobs),
+                )
+            except CpcError as exc:
+                yield conference, jobs, str(exc)
+        return
+    # WeasyPrint is known to crash in a process forked after it loaded its libraries: forkserver.
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPool(max_workers=settings.workers, context=context) as pool:
+        futures = [
+            pool.schedule(
+                render_jobs,
+                args=(conference.stored.raw, settings.profile_dirs, jobs),
+                timeout=settings.document_timeout * len(jobs),
+            )
+            for conference, jobs in work
+        ]
+        for (conference, jobs), future in zip(work, futures, strict=True):
+            try:
+                yield conference, jobs, future.result()
+            except FutureTimeout:
+                yield (
+                    conference,
+                    jobs,
+                    f"rendering took longer than {settings.document_timeout:g} s a document and "
+                    "was stopped; nothing of it was sent",
+                )
+            except Exception as exc:  # a worker that died (a crash in a C library, say)
+                yield conference, jobs, f"rendering failed in a worker process ({exc!r})"
+
+
+# ---- the run -------------------------------------------------------------------------------------
+
+
+def _received_on(
+    conference: Conference | None, channel: str, via: str | None, sent_on: date
+) -> date | None:
+    if via is not None:
+        return None  # received when the social worker hands it over (`cpc handed-over`)
+    if channel == "post":
+        assert conference is not None
+        days = conference.profile.notice("post_receipt").value.amount
+        return conference.calendar.add_working_days(sent_on, days)
+    return sent_on
+
+
+class _Run:
+    def __init__(
+        self,
+        store: Store,
+        profiles: dict[str, Profile],
+        composer: Composer,
+        settings: RunSettings,
+        report: Report,
+    ) -> None:
+        self.store = store
+        self.profiles = profiles
+        self.composer = composer
+        self.settings = settings
+        self.report = report
+        self.spool = Spool(settings.spool)
+        self.summary = RunSummary()
+        self._conferences: dict[str, Conference] = {}
+
+    def conference(self, conference_id: str) -> Conference:
+        if conference_id not in self._conferences:
+            (stored,) = self.store.current_exports(conference_id)
+            self._conferences[conference_id] = read_conference(stored, self.profiles)
+        return self._conferences[conference_id]
+
+    # -- finishing --
+
+    def finish(self, delivery: StoredDelivery, conference: Conference | None) -> None:
+        """Do the channel's part of a begun delivery and record it sent. Idempotent for folders."""
+        settings = self.settings
+        names = [f["name"] for f in delivery.files]
+        files = self.spool.get(_spool_key(delivery), names)
+        destination = _destination_from(delivery.destination or "{}")
+        if destination.channel == "email":
+            assert settings.smtp is not None and delivery.message_id is not None
+            where = deliver_by_email(
+                settings.smtp,
+                reference=delivery.conference_id,
+                destination=destination,
+                files=files,
+                body=_email_body(
+                    delivery.document, delivery.conference_id, delivery.via is not None
+                ),
+                message_id=delivery.message_id,
+                sent_at=settings.sent_at,
+            )
+        else:
+            where = deliver_to_folder(settings.outbox, delivery.conference_id, destination, files)
+        self.store.finish_delivery(
+            delivery.id,
+            sent_on=settings.today,
+            received_on=_received_on(conference, destination.channel, delivery.via, settings.today),
+            destination=where,
+            why="ready and not yet delivered",
+        )
+        self.spool.clear(_spool_key(delivery))
+        self.summary.delivered[destination.channel] += 1
+        self.report(
+            "delivered",
+            {
+                "conference": delivery.conference_id,
+                "copy": delivery.copy_key,
+                "channel": destination.channel,
+            },
+        )
+
+    def recover(self) -> None:
+        """Deliveries a killed run began and did not finish (post waits for the batch)."""
+        for delivery in self.store.deliveries(state="pending"):
+            if delivery.channel == "post":
+                continue
+            try:
+                self.finish(delivery, None)
+            except (DeliveryError, OSError) as exc:
+                self._failed(delivery.conference_id, delivery.copy_key, str(exc))
+
+    def _failed(self, conference_id: str, key: str, why: str) -> None:
+        self.summary.failed.append((conference_id, key, why))
+        self.report("failed", {"conference": conference_id, "copy": key, "error": why})
+
+    # -- choosing and rendering --
+
+    def work(self) -> list[tuple[Conference, tuple[CopyJob, ...]]]:
+        work = []
+        for row in self.store.conference_rows():
+            conference = self.conference(row["conference_id"])
+            conference_id = row["conference_id"]
+            rows = {r["copy_key"]: r for r in self.store.copy_rows(conference_id) if r["in_plan"]}
+            last = _last_deliveries(self.store, conference_id)
+            decisions = _decisions(self.store, conference_id)
+            jobs = []
+            for key, copy in conference.copies.items():
+                row = rows.get(key)
+                if row is None or row["status"] not in ("ready", "held"):
+                    continue
+                state = _state(copy, row["fingerprint"], row, last.get(key), decisions.get(key, ()))
+                if state.status != "ready":
+                    if (state.status, state.reason) != (row["status"], row["reason"]):
+                        self.store.set_copy_state(
+                            conference_id,
+                            key,
+                            status=state.status,
+                            reason=state.reason,
+                            hold_kind=state.hold_kind,
+                        )
+                    continue
+                previous = last.get(key)
+                edition = edition_lines(
+                    copy.document, state.reissue, previous.sent_on if previous else None
+                )
+                jobs.append(CopyJob(key, edition, state.checked_by_person))
+            if jobs:
+                work.append((conference, tuple(jobs)))
+        return work
+
+    def deliver_rendered(
+        self, conference: Conference, jobs: tuple[CopyJob, ...], rendered: tuple[RenderedCopy, ...]
+    ) -> None:
+        conference_id = conference.stored.conference_id
+        rows = {r["copy_key"]: r for r in self.store.copy_rows(conference_id)}
+        sent_before = Counter(
+            d.copy_key for d in self.store.deliveries(conference_id) if d.state == "sent"
+        )
+        for job, item in zip(jobs, rendered, strict=True):
+            row = rows[job.copy_key]
+            if item.status != "ready":
+                self.store.set_copy_state(
+                    conference_id,
+                    job.copy_key,
+                    status="held",
+                    reason=item.reason,
+                    hold_kind=item.hold_kind,
+                    fingerprint=row["fingerprint"],
+                )
+                self.summary.held.append((conference_id, job.copy_key, item.reason or ""))
+                self.report("held", {"conference": conference_id, "copy": job.copy_key})
+                continue
+            edition = f"updated-{sent_before[job.copy_key]}" if job.edition else "original"
+            self.begin_and_send(conference, item, row["fingerprint"], edition)
+
+    def begin_and_send(
+        self, conference: Conference, item: RenderedCopy, fingerprint: str, edition: str
+    ) -> None:
+        copy = item.copy
+        key = copy_key(copy)
+        conference_id = conference.stored.conference_id
+        destination = destination_for(conference, copy, self.settings)
+        files = _named(item.files, edition)
+        if destination.channel in ("email", "post"):
+            # Only the PDF travels by e-mail and post; the folder keeps the DOCX as well.
+            files = tuple(f for f in files if f[0].endswith(".pdf"))
+        values = {
+            "conference_id": conference_id,
+            "copy_key": key,
+            "revision": conference.stored.revision,
+            "recipient": copy.recipient,
+            "document": copy.document,
+            "channel": destination.channel,
+            "via": copy.via,
+            "edition": edition,
+            "fingerprint": fingerprint,
+            "files": [{"name": n, "sha256": sha256(d), "bytes": len(d)} for n, d in files],
+            "message_id": message_id_for(
+                conference_id,
+                key,
+                sha256(b"".join(d for _, d in files)),
+                self.settings.message_id_domain,
+            )
+            if destination.channel == "email"
+            else None,
+            "destination": _destination_json(destination),
+        }
+        self.spool.put(_spool_key(values), files)
+        delivery_id = self.store.begin_delivery(values)
+        if destination.channel == "post":
+            return  # into this run's batch
+        (delivery,) = [d for d in self.store.deliveries(conference_id) if d.id == delivery_id]
+        try:
+            self.finish(delivery, conference)
+        except (DeliveryError, OSError) as exc:
+            self._failed(conference_id, key, str(exc))
+
+    # -- post --
+
+    def post(self) -> None:
+        pending = [d for d in self.store.deliveries(state="pending") if d.channel == "post"]
+        unbatched = [d.id for d in pending if d.batch_id is None]
+        if unbatched:
+            batch_id = f"post-{self.settings.today:%Y%m%d}-{content_key(*map(str, unbatched))[:8]}"
+            self.store.assign_batch(unbatched, batch_id)
+            pending = [d for d in self.store.deliveries(state="pending") if d.channel == "post"]
+        batches: dict[str, list[StoredDelivery]] = {}
+        for delivery in pending:
+            batches.setdefault(delivery.batch_id or "", []).append(delivery)
+        for batch_id, deliveries in sorted(batches.items()):
+            letters = []
+            for delivery in deliveries:
+                destination = _destination_from(delivery.destination or "{}")
+                ((_, pdf),) = self.spool.get(_spool_key(delivery), [delivery.files[0]["name"]])
+                letters.append(
+                    PostedLetter(
+                        conference=delivery.conference_id,
+                        document=delivery.document,
+                        recipient_name=destination.name,
+                        address_lines=destination.address_lines,
+                        postcode=destination.postcode,
+                        pdf=pdf,
+                    )
+                )
+            batch = build_batch(letters, batch_id)
+            folder = self.settings.outbox / "post"
+            write_atomically(
+                folder / f"{batch_id}.csv", batch.post_room_list_csv.encode("utf-8-sig")
+            )
+            write_atomically(folder / f"{batch_id}.pdf", batch.pdf)
+            self.summary.post_batches.append(folder / f"{batch_id}.pdf")
+            for delivery in deliveries:
+                conference = self.conference(delivery.conference_id)
+                self.store.finish_delivery(
+                    delivery.id,
+                    sent_on=self.settings.today,
+                    received_on=_received_on(conference, "post", delivery.via, self.settings.today),
+                    destination=f"{folder / batch_id}.pdf",
+                    why="ready and not yet delivered",
+                )
+                self.spool.clear(_spool_key(delivery))
+                self.summary.delivered["post"] += 1
+
+
+def _named(files: tuple[tuple[str, bytes], ...], edition: str) -> tuple[tuple[str, bytes], ...]:
+    """An updated copy gets its own file names, so it never overwrites the copy it replaces."""
+    if edition == "original":
+        return files
+    renamed = []
+    for name, data in files:
+        stem, dot, suffix = name.rpartition(".")
+        renamed.append((f"{stem}-{edition}{dot}{suffix}", data))
+    return tuple(renamed)
+
+
+def distribute(
+    store: Store,
+    profiles: dict[str, Profile],
+    settings: RunSettings,
+    report: Report = lambda _event, _fields: None,
+    composer: Composer | None = None,
+) -> RunSummary:
+    """One distribution run over everything in the store (issue 4)."""
+    run = _Run(store, profiles, composer or Composer.at(), settings, report)
+    if settings.dry_run:
+        return _dry_run(run)
+    run.recover()
+    run.summary.replanned = replan_new_revisions(store, profiles, run.composer)
+    work = run.work()
+    report("rendering", {"conferences": len(work), "copies": sum(len(j) for _, j in work)})
+    for conference, jobs, outcome in _render_all(work, settings):
+        if isinstance(outcome, str):
+            for job in jobs:
+                run._failed(conference.stored.conference_id, job.copy_key, outcome)
+            continue
+        run.deliver_rendered(conference, jobs, outcome)
+    run.post()
+    return run.summary
+
+
+def _dry_run(run: _Run) -> RunSummary:
+    """What a run would send, worked out without writing anything: new revisions are planned in
+    memory only, and nothing is rendered."""
+    for row in run.store.conference_rows():
+        conference = run.conference(row["conference_id"])
+        stored_rows = {r["copy_key"]: r for r in run.store.copy_rows(row["conference_id"])}
+        renderer = Renderer.for_profile(conference.profile, run.composer)
+        last = _last_deliveries(run.store, row["conference_id"])
+        decisions = _decisions(run.store, row["conference_id"])
+        for key, copy in conference.copies.items():
+            stored = stored_rows.get(key)
+            if stored is not None and stored["in_plan"] and row["planned_at"] is not None:
+                fingerprint = stored["fingerprint"]
+            elif copy.status == "ready":
+                fingerprint = renderer.fingerprint(conference.export, copy)
+            else:
+                fingerprint = None
+            state = _state(copy, fingerprint, stored, last.get(key), decisions.get(key, ()))
+            if state.status == "ready":
+                channel = destination_for(conference, copy, run.settings).channel
+                run.summary.would_send.append((row["conference_id"], key, channel))
+            elif state.status == "held":
+                run.summary.held.append((row["conference_id"], key, state.reason or ""))
+    return run.summary

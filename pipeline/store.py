@@ -1,0 +1,677 @@
+"""The state store: documents taken in, plans, copies, decisions, deliveries and the audit log, in one database.
+
+SQLite in WAL mode by default (one file under the state folder), any SQLAlchemy URL by
+configuration; the schema is brought up to date by Alembic when the store opens. Every change and
+the audit line that explains it are written in one transaction, so a crash leaves either both or
+neither.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy.engine import Connection, Engine, Row
+
+from pipeline.errors import CpcError
+from pipeline.inbox import StaleDocument
+from pipeline.intake import Accepted
+from pipeline.store_schema import (
+    audit_log,
+    conferences,
+    copies,
+    decisions,
+    deliveries,
+    received_documents,
+    tasks,
+)
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+SYSTEM_ACTOR = "cpc-pipeline"
+
+
+class StoreError(CpcError):
+    """The store cannot do what was asked (an unknown copy, a decision that does not apply)."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredExport:
+    conference_id: str
+    revision: int
+    export_id: str
+    sha256: str
+    raw: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDelivery:
+    id: int
+    conference_id: str
+    copy_key: str
+    revision: int
+    recipient: str
+    document: str
+    channel: str
+    via: str | None
+    edition: str
+    state: str
+    fingerprint: str
+    files: tuple[dict[str, Any], ...]
+    message_id: str | None
+    batch_id: str | None
+    destination: str | None
+    sent_on: date | None
+    received_on: date | None
+    handed_over_on: date | None
+
+
+def _delivery(row: Row[Any]) -> StoredDelivery:
+    m = row._mapping
+    return StoredDelivery(
+        id=m["id"],
+        conference_id=m["conference_id"],
+        copy_key=m["copy_key"],
+        revision=m["revision"],
+        recipient=m["recipient"],
+        document=m["document"],
+        channel=m["channel"],
+        via=m["via"],
+        edition=m["edition"],
+        state=m["state"],
+        fingerprint=m["fingerprint"],
+        files=tuple(m["files"]),
+        message_id=m["message_id"],
+        batch_id=m["batch_id"],
+        destination=m["destination"],
+        sent_on=m["sent_on"],
+        received_on=m["received_on"],
+        handed_over_on=m["handed_over_on"],
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL: readers (cpc status) never block the nightly run; FULL sync: a committed delivery
+    # survives a power cut, which is what "delivered exactly once" rests on.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+class Store:
+    """One database of the service's state; every method is one transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url)
+        if engine.dialect.name == "sqlite":
+            sa.event.listen(engine, "connect", _sqlite_pragmas)
+        store = cls(engine)
+        store.migrate()
+        return store
+
+    def migrate(self) -> None:
+        settings = AlembicConfig()
+        settings.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.begin() as connection:
+            settings.attributes["connection"] = connection
+            command.upgrade(settings, "head")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self.engine.begin() as connection:
+            yield connection
+
+    # ---- audit -----------------------------------------------------------------------------------
+
+    @staticmethod
+    def audit(
+        connection: Connection,
+        action: str,
+        detail: dict[str, Any],
+        *,
+        actor: str = SYSTEM_ACTOR,
+        conference_id: str | None = None,
+        copy_key: str | None = None,
+    ) -> None:
+        connection.execute(
+            audit_log.insert().values(
+                at=_now(),
+                actor=actor,
+                action=action,
+                conference_id=conference_id,
+                copy_key=copy_key,
+                detail=detail,
+            )
+        )
+
+    def audit_lines(self, conference_id: str | None = None) -> list[dict[str, Any]]:
+        query = sa.select(audit_log).order_by(audit_log.c.id)
+        if conference_id is not None:
+            query = query.where(audit_log.c.conference_id == conference_id)
+        with self.engine.connect() as connection:
+            return [dict(r._mapping) for r in connection.execute(query)]
+
+    # ---- intake (the inbox's Sink) ---------------------------------------------------------------
+
+    def take(self, accepted: Accepted, source_name: str) -> Literal["new", "duplicate"]:
+        """Keep the document's bytes; refuse a stale revision or a reused id (spec §1)."""
+        document = accepted.document
+        with self.transaction() as connection:
+            seen = connection.execute(
+                sa.select(received_documents.c.id).where(
+                    received_documents.c.sha256 == accepted.sha256
+                )
+            ).first()
+            if seen is not None:
+                self.audit(
+                    connection,
+                    "duplicate_received",
+                    {"source": source_name, "sha256": accepted.sha256},
+                    conference_id=document.conference_id
+                    if accepted.kind == "amendment"
+                    else document.conference.id,  # type: ignore[union-attr]
+                )
+                return "duplicate"
+            if accepted.kind == "export":
+                return self._take_export(connection, accepted, source_name)
+            return self._take_amendment(connection, accepted, source_name)
+
+    def _take_export(
+        self, connection: Connection, accepted: Accepted, source_name: str
+    ) -> Literal["new"]:
+        export = accepted.document
+        conference_id = export.conference.id  # type: ignore[union-attr]
+        revision = export.revision  # type: ignore[union-attr]
+        export_id = export.export_id  # type: ignore[union-attr]
+        reused = connection.execute(
+            sa.select(received_documents.c.id).where(
+                received_documents.c.kind == "export",
+                received_documents.c.document_id == export_id,
+            )
+        ).first()
+        if reused is not None:
+            raise StaleDocument(
+                f"export_id {export_id} was already taken with other content; a changed export "
+                "needs a new export_id and a higher revision (spec §1)"
+            )
+        current = connection.execute(
+            sa.select(conferences.c.revision).where(conferences.c.conference_id == conference_id)
+        ).scalar()
+        if current is not None and revision <= current:
+            raise StaleDocument(
+                f"{conference_id}: revision {revision} is not higher than revision {current} "
+                "already taken; a lower or equal revision is stale and is not sent (spec §1)"
+            )
+        document_id = connection.execute(
+            received_documents.insert().values(
+                sha256=accepted.sha256,
+                kind="export",
+                conference_id=conference_id,
+                document_id=export_id,
+                revision=revision,
+                source_name=source_name,
+                received_at=_now(),
+                raw=accepted.raw,
+            )
+        ).inserted_primary_key[0]
+        values = {
+            "revision": revision,
+            "document_id": document_id,
+            "stage": export.conference.stage,  # type: ignore[union-attr]
+            "profile": export.authority.procedure_profile or "default",  # type: ignore[union-attr]
+            "checks": [],
+            "planned_at": None,
+        }
+        if current is None:
+            connection.execute(conferences.insert().values(conference_id=conference_id, **values))
+        else:
+            connection.execute(
+                conferences.update()
+                .where(conferences.c.conference_id == conference_id)
+                .values(**values)
+            )
+        self.audit(
+            connection,
+            "export_received",
+            {
+                "source": source_name,
+                "revision": revision,
+                "export_id": export_id,
+                "sha256": accepted.sha256,
+            },
+            conference_id=conference_id,
+        )
+        return "new"
+
+    def _take_amendment(
+        self, connection: Connection, accepted: Accepted, source_name: str
+    ) -> Literal["new"]:
+        amendment = accepted.document
+        connection.execute(
+            received_documents.insert().values(
+                sha256=accepted.sha256,
+                kind="amendment",
+                conference_id=amendment.conference_id,  # type: ignore[union-attr]
+                document_id=amendment.amendment_id,  # type: ignore[union-attr]
+                revision=None,
+                source_name=source_name,
+                received_at=_now(),
+                raw=accepted.raw,
+            )
+        )
+        self.audit(
+            connection,
+            "amendment_received",
+            {
+                "source": source_name,
+                "amendment_id": amendment.amendment_id,  # type: ignore[union-attr]
+                "sha256": accepted.sha256,
+            },
+            conference_id=amendment.conference_id,  # type: ignore[union-attr]
+        )
+        return "new"
+
+    # ---- conferences -----------------------------------------------------------------------------
+
+    def current_exports(self, conference_id: str | None = None) -> list[StoredExport]:
+        query = (
+            sa.select(
+                conferences.c.conference_id,
+                conferences.c.revision,
+                received_documents.c.document_id,
+                received_documents.c.sha256,
+                received_documents.c.raw,
+            )
+            .join(received_documents, received_documents.c.id == conferences.c.document_id)
+            .order_by(conferences.c.conference_id)
+        )
+        if conference_id is not None:
+            query = query.where(conferences.c.conference_id == conference_id)
+        with self.engine.connect() as connection:
+            return [StoredExport(*row) for row in connection.execute(query)]
+
+    def conference_rows(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(sa.select(conferences).order_by(conferences.c.conference_id))
+            return [dict(r._mapping) for r in rows]
+
+    def revisions(self, conference_id: str) -> list[dict[str, Any]]:
+        query = (
+            sa.select(
+                received_documents.c.revision,
+                received_documents.c.document_id,
+                received_documents.c.sha256,
+                received_documents.c.source_name,
+                received_documents.c.received_at,
+            )
+            .where(
+                received_documents.c.conference_id == conference_id,
+                received_documents.c.kind == "export",
+            )
+            .order_by(received_documents.c.revision)
+        )
+        with self.engine.connect() as connection:
+            return [dict(r._mapping) for r in connection.execute(query)]
+
+    # ---- copies and tasks ------------------------------------------------------------------------
+
+    def copy_rows(self, conference_id: str | None = None) -> list[dict[str, Any]]:
+        query = sa.select(copies).order_by(copies.c.conference_id, copies.c.id)
+        if conference_id is not None:
+            query = query.where(copies.c.conference_id == conference_id)
+        with self.engine.connect() as connection:
+            return [dict(r._mapping) for r in connection.execute(query)]
+
+    def copy_row(self, conference_id: str, copy_key: str) -> dict[str, Any]:
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                sa.select(copies).where(
+                    copies.c.conference_id == conference_id, copies.c.copy_key == copy_key
+                )
+            ).first()
+        if row is None:
+            raise StoreError(f"{conference_id} has no copy {copy_key}")
+        return dict(row._mapping)
+
+    def task_rows(self, conference_id: str | None = None) -> list[dict[str, Any]]:
+        query = sa.select(tasks).where(tasks.c.in_plan).order_by(tasks.c.due, tasks.c.id)
+        if conference_id is not None:
+            query = query.where(tasks.c.conference_id == conference_id)
+        with self.engine.connect() as connection:
+            return [dict(r._mapping) for r in connection.execute(query)]
+
+    def save_plan(
+        self,
+        conference_id: str,
+        revision: int,
+        checks: list[dict[str, Any]],
+        planned: Sequence[dict[str, Any]],
+        planned_tasks: Sequence[dict[str, Any]],
+    ) -> None:
+        """The conference's copies and tasks as its current plan says; copies earlier plans named
+        and this one does not stay on record, out of the plan."""
+        with self.transaction() as connection:
+            connection.execute(
+                copies.update().where(copies.c.conference_id == conference_id).values(in_plan=False)
+            )
+            existing = {
+                row.copy_key: row
+                for row in connection.execute(
+                    sa.select(copies.c.copy_key, copies.c.status).where(
+                        copies.c.conference_id == conference_id
+                    )
+                )
+            }
+            for values in planned:
+                key = values["copy_key"]
+                row = {
+                    **values,
+                    "conference_id": conference_id,
+                    "revision": revision,
+                    "in_plan": True,
+                }
+                if key in existing:
+                    connection.execute(
+                        copies.update()
+                        .where(copies.c.conference_id == conference_id, copies.c.copy_key == key)
+                        .values(**row)
+                    )
+                else:
+                    connection.execute(copies.insert().values(**row))
+            done = {
+                (t.kind, t.recipient, t.document): t.done_on
+                for t in connection.execute(
+                    sa.select(tasks).where(tasks.c.conference_id == conference_id)
+                )
+            }
+            connection.execute(tasks.delete().where(tasks.c.conference_id == conference_id))
+            for task in planned_tasks:
+                connection.execute(
+                    tasks.insert().values(
+                        conference_id=conference_id,
+                        in_plan=True,
+                        done_on=done.get((task["kind"], task["recipient"], task["document"])),
+                        **task,
+                    )
+                )
+            connection.execute(
+                conferences.update()
+                .where(conferences.c.conference_id == conference_id)
+                .values(checks=checks, planned_at=_now())
+            )
+            self.audit(
+                connection,
+                "planned",
+                {"revision": revision, "copies": len(planned), "tasks": len(planned_tasks)},
+                conference_id=conference_id,
+            )
+
+    def set_copy_state(
+        self,
+        conference_id: str,
+        copy_key: str,
+        *,
+        status: str,
+        reason: str | None,
+        hold_kind: str | None = None,
+        fingerprint: str | None = None,
+    ) -> None:
+        with self.transaction() as connection:
+            before = connection.execute(
+                sa.select(copies.c.status, copies.c.reason).where(
+                    copies.c.conference_id == conference_id, copies.c.copy_key == copy_key
+                )
+            ).first()
+            values: dict[str, Any] = {"status": status, "reason": reason, "hold_kind": hold_kind}
+            if fingerprint is not None:
+                values["fingerprint"] = fingerprint
+            connection.execute(
+                copies.update()
+                .where(copies.c.conference_id == conference_id, copies.c.copy_key == copy_key)
+                .values(**values)
+            )
+            if status == "held" and (
+                before is None or (before.status, before.reason) != (status, reason)
+            ):
+                self.audit(
+                    connection,
+                    "held",
+                    {"reason": reason, "hold_kind": hold_kind},
+                    conference_id=conference_id,
+                    copy_key=copy_key,
+                )
+
+    # ---- decisions -------------------------------------------------------------------------------
+
+    def decisions_for(self, conference_id: str) -> list[dict[str, Any]]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(decisions)
+                .where(decisions.c.conference_id == conference_id)
+                .order_by(decisions.c.id)
+            )
+            return [dict(r._mapping) for r in rows]
+
+    def record_decision(
+        self,
+        conference_id: str,
+        copy_key: str,
+        decision: Literal["released", "withdrawn"],
+        *,
+        by: str,
+        why: str,
+        fingerprint: str | None,
+    ) -> None:
+        with self.transaction() as connection:
+            connection.execute(
+                decisions.insert().values(
+                    conference_id=conference_id,
+                    copy_key=copy_key,
+                    decision=decision,
+                    fingerprint=fingerprint,
+                    by=by,
+                    why=why,
+                    at=_now(),
+                )
+            )
+            if decision == "withdrawn":
+                connection.execute(
+                    copies.update()
+                    .where(copies.c.conference_id == conference_id, copies.c.copy_key == copy_key)
+                    .values(status="withdrawn", reason=f"withdrawn by {by}: {why}")
+                )
+            else:
+                connection.execute(
+                    copies.update()
+                    .where(copies.c.conference_id == conference_id, copies.c.copy_key == copy_key)
+                    .values(status="ready", reason=f"released by {by}: {why}", hold_kind=None)
+                )
+            self.audit(
+                connection,
+                decision,
+                {"why": why, "fingerprint": fingerprint},
+                actor=by,
+                conference_id=conference_id,
+                copy_key=copy_key,
+            )
+
+    # ---- deliveries ------------------------------------------------------------------------------
+
+    def deliveries(
+        self, conference_id: str | None = None, state: str | None = None
+    ) -> list[StoredDelivery]:
+        query = sa.select(deliveries).order_by(deliveries.c.id)
+        if conference_id is not None:
+            query = query.where(deliveries.c.conference_id == conference_id)
+        if state is not None:
+            query = query.where(deliveries.c.state == state)
+        with self.engine.connect() as connection:
+            return [_delivery(r) for r in connection.execute(query)]
+
+    def begin_delivery(self, values: dict[str, Any]) -> int:
+        """Record the intent before anything leaves: a crash after this line is finished by the
+        next run from the spool, with the same bytes and the same Message-ID."""
+        with self.transaction() as connection:
+            delivery_id = connection.execute(
+                deliveries.insert().values(state="pending", started_at=_now(), **values)
+            ).inserted_primary_key[0]
+            connection.execute(
+                copies.update()
+                .where(
+                    copies.c.conference_id == values["conference_id"],
+                    copies.c.copy_key == values["copy_key"],
+                )
+                .values(status="sending", reason=None, hold_kind=None)
+            )
+            return int(delivery_id)
+
+    def assign_batch(self, delivery_ids: Sequence[int], batch_id: str) -> None:
+        with self.transaction() as connection:
+            connection.execute(
+                deliveries.update()
+                .where(deliveries.c.id.in_(delivery_ids), deliveries.c.batch_id.is_(None))
+                .values(batch_id=batch_id)
+            )
+
+    def finish_delivery(
+        self,
+        delivery_id: int,
+        *,
+        sent_on: date,
+        received_on: date | None,
+        destination: str,
+        why: str,
+    ) -> None:
+        with self.transaction() as connection:
+            row = connection.execute(
+                sa.select(deliveries).where(deliveries.c.id == delivery_id)
+            ).one()
+            if row.state == "sent":
+                return  # finished by an earlier run: idempotent
+            connection.execute(
+                deliveries.update()
+                .where(deliveries.c.id == delivery_id)
+                .values(
+                    state="sent", sent_on=sent_on, received_on=received_on, destination=destination
+                )
+            )
+            connection.execute(
+                copies.update()
+                .where(
+                    copies.c.conference_id == row.conference_id,
+                    copies.c.copy_key == row.copy_key,
+                )
+                .values(status="delivered", reason=None, fingerprint=row.fingerprint)
+            )
+            self.audit(
+                connection,
+                "delivered",
+                {
+                    "recipient": row.recipient,
+                    "document": row.document,
+                    "edition": row.edition,
+                    "channel": row.channel,
+                    "via": row.via,
+                    "destination": destination,
+                    "files": row.files,
+                    "message_id": row.message_id,
+                    "batch_id": row.batch_id,
+                    "sent_on": sent_on.isoformat(),
+                    "received_on": received_on.isoformat() if received_on else None,
+                    "why": why,
+                },
+                conference_id=row.conference_id,
+                copy_key=row.copy_key,
+            )
+
+    def record_handover(
+        self, conference_id: str, copy_key: str, *, on: date, by: str, note: str
+    ) -> StoredDelivery:
+        """The lead social worker handed the copy over: the recipient's receipt date (issue 4)."""
+        with self.transaction() as connection:
+            row = connection.execute(
+                sa.select(deliveries)
+                .where(
+                    deliveries.c.conference_id == conference_id,
+                    deliveries.c.copy_key == copy_key,
+                    deliveries.c.state == "sent",
+                    deliveries.c.via.is_not(None),
+                )
+                .order_by(deliveries.c.id.desc())
+            ).first()
+            if row is None:
+                raise StoreError(
+                    f"{conference_id} {copy_key}: no copy has been sent to a social worker to hand "
+                    "over, so there is nothing to record as handed over"
+                )
+            if row.handed_over_on is not None:
+                raise StoreError(
+                    f"{conference_id} {copy_key}: already recorded as handed over on "
+                    f"{row.handed_over_on}"
+                )
+            if on < row.sent_on:
+                raise StoreError(
+                    f"{conference_id} {copy_key}: handed over on {on}, before it reached the "
+                    f"social worker on {row.sent_on}"
+                )
+            connection.execute(
+                deliveries.update()
+                .where(deliveries.c.id == row.id)
+                .values(handed_over_on=on, received_on=on)
+            )
+            connection.execute(
+                tasks.update()
+                .where(
+                    tasks.c.conference_id == conference_id,
+                    tasks.c.kind == "hand_over",
+                    tasks.c.recipient == row.recipient,
+                    tasks.c.document == row.document,
+                )
+                .values(done_on=on)
+            )
+            self.audit(
+                connection,
+                "handed_over",
+                {
+                    "recipient": row.recipient,
+                    "document": row.document,
+                    "on": on.isoformat(),
+                    "note": note,
+                },
+                actor=by,
+                conference_id=conference_id,
+                copy_key=copy_key,
+            )
+            updated = connection.execute(
+                sa.select(deliveries).where(deliveries.c.id == row.id)
+            ).one()
+            return _delivery(updated)
+
+
+def content_key(*parts: str) -> str:
+    """A short stable hash of some strings, for names that must say nothing personal."""
+    return hashlib.sha256(json.dumps(parts).encode("utf-8")).hexdigest()[:20]

@@ -1,0 +1,128 @@
+"""The state store's tables (SQLAlchemy Core): what was taken in, planned, decided, delivered and audited.
+
+The migrations in `pipeline/migrations/` create exactly these tables; a test compares the two, so
+the code and the database cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+# Every file taken in, byte for byte: the store, not the inbox, is the record of what arrived.
+received_documents = sa.Table(
+    "received_documents",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False, unique=True),
+    sa.Column("kind", sa.String(16), nullable=False),  # export | amendment
+    sa.Column("conference_id", sa.String(64), nullable=False, index=True),
+    sa.Column("document_id", sa.String(64), nullable=False),  # export_id or amendment_id
+    sa.Column("revision", sa.Integer, nullable=True),
+    sa.Column("source_name", sa.Text, nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("raw", sa.LargeBinary, nullable=False),
+)
+
+conferences = sa.Table(
+    "conferences",
+    metadata,
+    sa.Column("conference_id", sa.String(64), primary_key=True),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("document_id", sa.Integer, sa.ForeignKey("received_documents.id"), nullable=False),
+    sa.Column("stage", sa.String(16), nullable=False),
+    sa.Column("profile", sa.String(64), nullable=False),
+    sa.Column("checks", sa.JSON, nullable=False, default=list),
+    sa.Column("planned_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+# One row per copy the plans of a conference have ever named (copy_key: recipient/file stem).
+copies = sa.Table(
+    "copies",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("conference_id", sa.String(64), nullable=False),
+    sa.Column("copy_key", sa.String(200), nullable=False),
+    sa.Column("recipient", sa.String(64), nullable=False),
+    sa.Column("document", sa.String(32), nullable=False),
+    sa.Column("view", sa.String(32), nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("in_plan", sa.Boolean, nullable=False),
+    sa.Column("plan_status", sa.String(16), nullable=False),  # ready | waiting | held (the plan's)
+    sa.Column("status", sa.String(16), nullable=False),  # + delivered, withdrawn, sending
+    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("hold_kind", sa.String(32), nullable=True),
+    sa.Column("due", sa.Date, nullable=False),
+    sa.Column("via", sa.String(64), nullable=True),
+    sa.Column("handover_by", sa.Date, nullable=True),
+    sa.Column("channel_hint", sa.String(32), nullable=True),
+    sa.Column("recipient_class", sa.String(40), nullable=False),
+    sa.Column("on_behalf_of", sa.String(64), nullable=True),
+    sa.Column("fingerprint", sa.String(64), nullable=True),
+    sa.UniqueConstraint("conference_id", "copy_key", name="uq_copies_conference_key"),
+)
+
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("conference_id", sa.String(64), nullable=False, index=True),
+    sa.Column("copy_key", sa.String(200), nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("recipient", sa.String(64), nullable=False),
+    sa.Column("document", sa.String(32), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),  # folder | email | post
+    sa.Column("via", sa.String(64), nullable=True),  # the social worker it went to, to hand over
+    sa.Column("edition", sa.String(32), nullable=False),  # original | updated | amended-N ...
+    sa.Column("state", sa.String(16), nullable=False),  # pending | sent
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("files", sa.JSON, nullable=False),  # [{name, sha256, bytes}]
+    sa.Column("message_id", sa.String(200), nullable=True),
+    sa.Column("batch_id", sa.String(64), nullable=True),
+    sa.Column("destination", sa.Text, nullable=True),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("sent_on", sa.Date, nullable=True),
+    sa.Column("received_on", sa.Date, nullable=True),
+    sa.Column("handed_over_on", sa.Date, nullable=True),
+)
+
+decisions = sa.Table(
+    "decisions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("conference_id", sa.String(64), nullable=False),
+    sa.Column("copy_key", sa.String(200), nullable=False),
+    sa.Column("decision", sa.String(16), nullable=False),  # released | withdrawn
+    sa.Column("fingerprint", sa.String(64), nullable=True),
+    sa.Column("by", sa.Text, nullable=False),
+    sa.Column("why", sa.Text, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+
+tasks = sa.Table(
+    "tasks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("conference_id", sa.String(64), nullable=False, index=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("owner", sa.String(64), nullable=True),
+    sa.Column("recipient", sa.String(64), nullable=False),
+    sa.Column("document", sa.String(32), nullable=False),
+    sa.Column("due", sa.Date, nullable=False),
+    sa.Column("in_plan", sa.Boolean, nullable=False),
+    sa.Column("done_on", sa.Date, nullable=True),
+)
+
+# Append-only: who received what and why, and every decision. SQLite triggers refuse changes.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("action", sa.String(40), nullable=False),
+    sa.Column("conference_id", sa.String(64), nullable=True, index=True),
+    sa.Column("copy_key", sa.String(200), nullable=True),
+    sa.Column("detail", sa.JSON, nullable=False),
+)
