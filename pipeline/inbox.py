@@ -223,13 +223,10 @@ def ingest_file(
         read = _read_once(path, max_bytes, expected)
     except FileNotFoundError:
         return None
-    except OSError as exc:
-        if exc.errno != errno.ELOOP:
-            raise
-        return None  # a link put in the file's place: never a candidate, so never followed
     except PermissionError:
         # Still movable (a rename needs only the folder's permission), and an administrator
-        # needs to hear of it; left in place it would be tried again forever.
+        # needs to hear of it; left in place it would be tried again forever. (Before OSError,
+        # of which it is a kind.)
         return _quarantine(
             path,
             folders,
@@ -238,6 +235,10 @@ def ingest_file(
             "and drop it again",
             clock(),
         )
+    except OSError as exc:
+        if exc.errno != errno.ELOOP:
+            raise
+        return None  # a link put in the file's place: never a candidate, so never followed
     if read is None:
         return None
     try:
