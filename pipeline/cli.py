@@ -130,8 +130,14 @@ def plan(
 def process(
     files: Annotated[list[Path], typer.Argument(help="cpc-export/1 files.")],
     outbox: Annotated[
-        Path, typer.Option("--outbox", help="Folder to write the documents into.", file_okay=False)
-    ] = Path("outbox"),
+        Path,
+        typer.Option(
+            "--outbox",
+            help="Folder to write the documents into (a preview: not the delivery outbox, whose "
+            "folders `cpc distribute` owns).",
+            file_okay=False,
+        ),
+    ] = Path("preview"),
     workers: Annotated[
         int, typer.Option("--workers", min=1, help="Processes laying out documents in parallel.")
     ] = 1,

@@ -84,6 +84,9 @@ class Config(_Section):
             raise ValueError(
                 "channels: e-mail is chosen for some recipients but smtp.host is not set"
             )
+        if self.smtp.username and not self.smtp.starttls:
+            # A password sent in clear text to the mail server could be read on the way.
+            raise ValueError("smtp: a username (and so a password) needs starttls = true")
         return self
 
     @property

@@ -5,7 +5,13 @@ CpcError
 ├── ProfileError       a procedure profile is unknown or malformed
 ├── CalendarError      a date calculation was asked for something it cannot answer
 ├── RenderError        a document could not be rendered exactly as written (nothing produced)
-└── UnreadableFile     (redaction.leak_check) a file cannot be read back, so nothing is proved
+├── UnreadableFile     (redaction.leak_check) a file cannot be read back, so nothing is proved
+├── RejectedFile       (intake) a dropped file is not an export or amendment we can take
+├── StaleDocument      (inbox) the store holds a later revision, or the id with other content
+├── ConfigError        (config) the service's configuration cannot be used
+├── StoreError         (store) a decision or hand-over that does not apply to the copy named
+├── DeliveryError      (deliver_email) the mail server refused or could not be reached
+└── PostBatchError     (post_batch) a letter's PDF cannot go into the post batch
 """
 
 from __future__ import annotations
