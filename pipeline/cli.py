@@ -19,17 +19,18 @@ from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
 
 from pipeline.calendar import WorkingCalendar, uk_date
-from pipeline.cli_output import print_status, print_summary, run_reporter
+from pipeline.cli_output import print_history, print_status, print_summary, run_reporter
 from pipeline.compose import Composer
 from pipeline.config import Config, load_config
 from pipeline.contract import load_document, load_export
 from pipeline.copy_state import RELEASABLE
 from pipeline.deliver_email import SmtpSettings
-from pipeline.distribute import RunSettings
+from pipeline.distribute import RunSettings, load_conference
 from pipeline.distribute import distribute as run_distribution
 from pipeline.distribution import plan_distribution
 from pipeline.errors import ContractError, CpcError
 from pipeline.export_model import Export
+from pipeline.history import conference_history
 from pipeline.inbox import InboxFolders, IngestOutcome, ingest_file, scan
 from pipeline.ingest import StoreSink, quarantined_files
 from pipeline.outbox import write_outbox
@@ -411,6 +412,7 @@ def status(
         store.deliveries(),
         store.conference_rows(),
         quarantined_files(config.quarantine),
+        store.amendment_rows(),
     )
     store.close()
     if output_format == "json":
@@ -522,6 +524,37 @@ def handed_over(
         _fail(str(exc))
     store.close()
     typer.echo(f"{conference} {copy}: handed over on {delivery.handed_over_on}, recorded")
+
+
+@app.command()
+def history(
+    conference: Annotated[str, typer.Argument(help="Conference id, e.g. CPC-2026-0412.")],
+    output_format: Annotated[
+        Literal["table", "json"], typer.Option("--format", help="table or json")
+    ] = "table",
+    config_path: ConfigOption = None,
+) -> None:
+    """Every revision, version of the record, amendment and delivery of one conference."""
+    config = _config(config_path)
+    profiles = _profiles(list(config.folders.profiles))
+    store = _open_store(config)
+    if not store.current_exports(conference):
+        _fail(f"{conference}: no such conference in the store")
+    current = load_conference(store, conference, profiles)
+    result = conference_history(
+        conference,
+        store.revisions(conference),
+        current.stored.revision,
+        current.read.current.applied,
+        current.read.current.failed,
+        store.amendment_rows(conference),
+        store.deliveries(conference),
+    )
+    store.close()
+    if output_format == "json":
+        sys.stdout.write(json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        print_history(result)
 
 
 if __name__ == "__main__":  # pragma: no cover

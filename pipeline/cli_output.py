@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from pipeline.distribute import Report, RunSummary
+from pipeline.history import History
 from pipeline.status_report import StatusReport
 
 
@@ -132,10 +133,49 @@ def print_status(report: StatusReport) -> None:
         tuple({"file": q.file, "reason": q.reason} for q in report.quarantined),
         ("file", "reason"),
     )
+    _table(
+        out,
+        "Amendments waiting for the chair's decision",
+        report.pending_amendments,
+        ("conference", "amendment", "requested_by", "received_on", "late"),
+    )
+    _table(
+        out, "Amendment notices and letters to send", report.amendment_letters_to_send, copy_columns
+    )
     problems = tuple(c for c in report.checks if c["status"] != "ok")
     _table(
         out,
         "Timeliness checks not met or unknown",
         problems,
         ("conference", "check", "status", "detail"),
+    )
+
+
+def print_history(history: History) -> None:
+    out = Console(highlight=False, width=None if sys.stdout.isatty() else 180)
+    out.print(Text(f"History of {history.conference}", style="bold"))
+    _table(out, "Revisions", history.revisions, ("revision", "export_id", "received_at", "source"))
+    _table(out, "Versions of the record", history.record_versions, ("version", "made_by", "on"))
+    _table(
+        out,
+        "Amendments",
+        history.amendments,
+        (
+            "amendment",
+            "requested_by",
+            "received_on",
+            "window_ends",
+            "late",
+            "status",
+            "decided_by",
+            "decided_on",
+            "notices_sent",
+            "problem",
+        ),
+    )
+    _table(
+        out,
+        "Deliveries",
+        tuple(d | {"files": "\n".join(d["files"])} for d in history.deliveries),
+        ("recipient", "document", "edition", "channel", "via", "sent_on", "received_on", "files"),
     )

@@ -11,6 +11,7 @@ all) with the same Message-ID.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import multiprocessing
 from collections import Counter
@@ -33,7 +34,6 @@ from pipeline.channels import (
 )
 from pipeline.compose import Composer
 from pipeline.config import Channels, DeliveryChannel
-from pipeline.contract import load_export
 from pipeline.copy_state import (
     CopyState,
     Decision,
@@ -42,14 +42,20 @@ from pipeline.copy_state import (
     edition_lines,
 )
 from pipeline.deliver_email import DeliveryError, SmtpSettings, message_id_for
-from pipeline.distribution import plan_distribution
 from pipeline.errors import CpcError
 from pipeline.export_model import Export
 from pipeline.handover_sheet import DOCUMENT_NAMES
 from pipeline.outbox import RenderedCopy, sha256, write_atomically
 from pipeline.plan_types import DistributionPlan, PlannedCopy
 from pipeline.post_batch import PostedLetter, build_batch
-from pipeline.process import CopyJob, Renderer, copy_key, render_jobs
+from pipeline.process import (
+    AmendmentContext,
+    CopyJob,
+    ReadConference,
+    Renderer,
+    read_conference_copies,
+    render_jobs,
+)
 from pipeline.profile import Profile
 from pipeline.store import Store, StoredDelivery, StoredExport, content_key
 
@@ -93,26 +99,58 @@ class RunSummary:
 
 @dataclass(frozen=True)
 class Conference:
-    """One stored export, read and planned again (both are pure and take milliseconds)."""
+    """One stored export with its amendments, read and planned again (pure, milliseconds)."""
 
     stored: StoredExport
-    export: Export
-    profile: Profile
-    calendar: WorkingCalendar
-    plan: DistributionPlan
+    read: ReadConference
+    context: AmendmentContext
+
+    @property
+    def export(self) -> Export:
+        """The export with every agreed amendment made to its record."""
+        return self.read.current.export
+
+    @property
+    def profile(self) -> Profile:
+        return self.read.profile
+
+    @property
+    def calendar(self) -> WorkingCalendar:
+        return self.read.calendar
 
     @property
     def copies(self) -> dict[str, PlannedCopy]:
-        return {copy_key(c): c for c in self.plan.copies}
+        return self.read.current.copies
+
+    @property
+    def plan(self) -> DistributionPlan:
+        return self.read.current.plan
 
 
-def read_conference(stored: StoredExport, profiles: dict[str, Profile]) -> Conference:
-    export = load_export(stored.raw, profiles.keys(), stored.conference_id)
-    profile = profiles[export.authority.procedure_profile or "default"]
-    calendar = WorkingCalendar.for_nation(export.authority.nation, profile.closure_days)
-    return Conference(
-        stored, export, profile, calendar, plan_distribution(export, profile, calendar)
+def amendment_context(store: Store, conference_id: str) -> AmendmentContext:
+    """The conference's amendments and the record copies already delivered, from the store."""
+    holders: dict[str, tuple[str, ...]] = {}
+    for delivery in store.deliveries(conference_id, state="sent"):
+        if delivery.document == "record":
+            included = set(holders.get(delivery.copy_key, ()))
+            included.update(delivery.amendments_included or ())
+            holders[delivery.copy_key] = tuple(sorted(included))
+    rows = store.amendment_rows(conference_id)
+    return AmendmentContext(
+        amendments=tuple((r["sequence"], bytes(r["raw"]), r["requester_copy_key"]) for r in rows),
+        holders=tuple(sorted(holders.items())),
     )
+
+
+def read_conference(
+    stored: StoredExport, profiles: dict[str, Profile], context: AmendmentContext
+) -> Conference:
+    return Conference(stored, read_conference_copies(stored.raw, profiles, context), context)
+
+
+def load_conference(store: Store, conference_id: str, profiles: dict[str, Profile]) -> Conference:
+    (stored,) = store.current_exports(conference_id)
+    return read_conference(stored, profiles, amendment_context(store, conference_id))
 
 
 # ---- planning into the store ---------------------------------------------------------------------
@@ -158,20 +196,53 @@ def _state(
     )
 
 
-def replan(store: Store, conference: Conference, composer: Composer) -> None:
-    """Save the conference's current plan: each copy with its content fingerprint and what the
-    service will do with it (issue 4: re-planning a new revision)."""
+def _holding(
+    store: Store,
+    conference: Conference,
+    profiles: dict[str, Profile],
+    renderer: Renderer,
+    key: str,
+    current: str | None,
+    last: StoredDelivery,
+) -> StoredDelivery:
+    """What the holder of a delivered record has now, as a fingerprint: the record as sent,
+    with every agreed amendment, since each came to them as a notice (spec §5). Equal to the
+    current record's unless a new export revision changed its text."""
+    if last.revision == conference.stored.revision:
+        return dataclasses.replace(last, fingerprint=current or last.fingerprint)
+    then = read_conference_copies(
+        store.export_raw(conference.stored.conference_id, last.revision),
+        profiles,
+        conference.context,
+    ).current
+    copy = then.copies.get(key)
+    if copy is None:
+        return last
+    return dataclasses.replace(last, fingerprint=renderer.fingerprint(then.export, copy))
+
+
+def replan(
+    store: Store, conference: Conference, composer: Composer, profiles: dict[str, Profile]
+) -> None:
+    """Save the conference's current copies: each with its content fingerprint and what the
+    service will do with it (issue 4: re-planning a new revision; issue 5: amendments)."""
     conference_id = conference.stored.conference_id
     renderer = Renderer.for_profile(conference.profile, composer)
     existing = {row["copy_key"]: row for row in store.copy_rows(conference_id)}
     last = _last_deliveries(store, conference_id)
     decisions = _decisions(store, conference_id)
+    amendment_of = conference.read.current.amendment_of
     rows = []
     for key, copy in conference.copies.items():
         fingerprint = (
-            renderer.fingerprint(conference.export, copy) if copy.status == "ready" else None
+            renderer.fingerprint(conference.export, copy, amendment_of.get(key))
+            if copy.status == "ready"
+            else None
         )
-        state = _state(copy, fingerprint, existing.get(key), last.get(key), decisions.get(key, ()))
+        previous = last.get(key)
+        if previous is not None and previous.state == "sent" and copy.document == "record":
+            previous = _holding(store, conference, profiles, renderer, key, fingerprint, previous)
+        state = _state(copy, fingerprint, existing.get(key), previous, decisions.get(key, ()))
         rows.append(
             {
                 "copy_key": key,
@@ -216,7 +287,8 @@ def replan_new_revisions(
     for row in store.conference_rows():
         if row["planned_at"] is None:
             for stored in store.current_exports(row["conference_id"]):
-                replan(store, read_conference(stored, profiles), composer)
+                conference = load_conference(store, stored.conference_id, profiles)
+                replan(store, conference, composer, profiles)
                 replanned.append(row["conference_id"])
     return replanned
 
@@ -320,7 +392,9 @@ def _render_all(
                 yield (
                     conference,
                     jobs,
-                    render_jobs(conference.stored.raw, settings.profile_dirs, jobs),
+                    render_jobs(
+                        conference.stored.raw, settings.profile_dirs, jobs, conference.context
+                    ),
                 )
             except CpcError as exc:
                 yield conference, jobs, str(exc)
@@ -331,7 +405,7 @@ def _render_all(
         futures = [
             pool.schedule(
                 render_jobs,
-                args=(conference.stored.raw, settings.profile_dirs, jobs),
+                args=(conference.stored.raw, settings.profile_dirs, jobs, conference.context),
                 timeout=settings.document_timeout * len(jobs),
             )
             for conference, jobs in work
@@ -385,8 +459,9 @@ class _Run:
 
     def conference(self, conference_id: str) -> Conference:
         if conference_id not in self._conferences:
-            (stored,) = self.store.current_exports(conference_id)
-            self._conferences[conference_id] = read_conference(stored, self.profiles)
+            self._conferences[conference_id] = load_conference(
+                self.store, conference_id, self.profiles
+            )
         return self._conferences[conference_id]
 
     # -- finishing --
@@ -502,13 +577,17 @@ class _Run:
                 self.report("held", {"conference": conference_id, "copy": job.copy_key})
                 continue
             edition = f"updated-{sent_before[job.copy_key]}" if job.edition else "original"
-            self.begin_and_send(conference, item, row["fingerprint"], edition)
+            self.begin_and_send(conference, job.copy_key, item, row["fingerprint"], edition)
 
     def begin_and_send(
-        self, conference: Conference, item: RenderedCopy, fingerprint: str, edition: str
+        self,
+        conference: Conference,
+        key: str,
+        item: RenderedCopy,
+        fingerprint: str,
+        edition: str,
     ) -> None:
         copy = item.copy
-        key = copy_key(copy)
         conference_id = conference.stored.conference_id
         destination = destination_for(conference, copy, self.settings)
         files = _named(item.files, edition)
@@ -535,6 +614,9 @@ class _Run:
             if destination.channel == "email"
             else None,
             "destination": _destination_json(destination),
+            "amendments_included": list(conference.read.current.applied)
+            if copy.document == "record"
+            else None,
         }
         self.spool.put(_spool_key(values), files)
         delivery_id = self.store.begin_delivery(values)
@@ -643,7 +725,9 @@ def _dry_run(run: _Run) -> RunSummary:
             if stored is not None and stored["in_plan"] and row["planned_at"] is not None:
                 fingerprint = stored["fingerprint"]
             elif copy.status == "ready":
-                fingerprint = renderer.fingerprint(conference.export, copy)
+                fingerprint = renderer.fingerprint(
+                    conference.export, copy, conference.read.current.amendment_of.get(key)
+                )
             else:
                 fingerprint = None
             state = _state(copy, fingerprint, stored, last.get(key), decisions.get(key, ()))

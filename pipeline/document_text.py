@@ -22,6 +22,7 @@ DocumentKind = Literal[
     "plan_ended_notice",
     "cancellation_notice",
     "amendment_notice",
+    "amendment_rejection",
 ]
 TextField = tuple[str, str]  # (JSON path, text)
 
@@ -48,8 +49,10 @@ def free_text(
         yield from _plan(export, viewer)
     elif document == "record":
         yield from _record(export, viewer)
-    # plan_ended_notice and amendment_notice carry no free text from the export here; the
-    # amendment's own text is checked where amendments are handled.
+    elif document == "amendment_rejection":
+        yield from _complaints(export)
+    # plan_ended_notice, amendment_notice and amendment_rejection carry no free text from the
+    # export here; the amendment's own text is read where it is printed (process.Renderer).
 
 
 def _venue(export: Export) -> Iterator[TextField]:

@@ -1,4 +1,4 @@
-"""Accepted documents → the store, and a new revision's plan saved at once (so `cpc status` knows it before any run).
+"""Accepted documents → the store, and the conference planned again at once (so `cpc status` knows before any run).
 
 This is the inbox's Sink for the real service: the store keeps the bytes first; planning follows
 and, should it fail, is left for the next distribution run to do, since the document is already
@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from pipeline.amendment_intake import take_amendment
 from pipeline.compose import Composer
-from pipeline.distribute import read_conference, replan
+from pipeline.distribute import load_conference, replan
 from pipeline.errors import CpcError
 from pipeline.intake import Accepted
 from pipeline.profile import Profile
@@ -29,12 +30,16 @@ class StoreSink:
     on_problem: Callable[[str], None] = lambda _message: None
 
     def take(self, accepted: Accepted, source_name: str) -> Literal["new", "duplicate"]:
-        taken = self.store.take(accepted, source_name)
-        if taken == "new" and accepted.kind == "export":
+        if accepted.kind == "amendment":
+            taken = take_amendment(self.store, accepted, source_name, self.profiles)
+            conference_id = accepted.document.conference_id  # type: ignore[union-attr]
+        else:
+            taken = self.store.take(accepted, source_name)
             conference_id = accepted.document.conference.id  # type: ignore[union-attr]
+        if taken == "new":
             try:
-                for stored in self.store.current_exports(conference_id):
-                    replan(self.store, read_conference(stored, self.profiles), self.composer)
+                conference = load_conference(self.store, conference_id, self.profiles)
+                replan(self.store, conference, self.composer, self.profiles)
             except CpcError as exc:
                 self.on_problem(
                     f"{source_name}: kept, but not planned yet ({exc}); the next run plans it"

@@ -136,3 +136,17 @@ class DistributionPlan:
             "checks": [c.to_json() for c in self.checks],
             "not_sent": [n.to_json() for n in self.not_sent],
         }
+
+
+def file_stem(copy: PlannedCopy) -> str:
+    """The document kind and nothing personal: no names, no withheld words. Two authorised
+    copies for one person (for two children, say) are told apart by the authorisation's number."""
+    stem = copy.document
+    if copy.authorisation is not None:
+        stem += f"-authorisation-{copy.authorisation + 1}"
+    return stem + ("-large-print" if copy.large_print else "")
+
+
+def copy_key(copy: PlannedCopy) -> str:
+    """A copy's name in the store: its recipient and its file stem, nothing personal."""
+    return f"{copy.recipient}/{file_stem(copy)}"

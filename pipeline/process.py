@@ -19,22 +19,31 @@ from pathlib import Path
 import lxml.html
 
 from pipeline.address_guard import mentioned_owner, withheld_contacts
+from pipeline.amendment_model import Amendment
+from pipeline.amendments import AmendmentInput, ConferenceCopies, conference_copies
 from pipeline.calendar import WorkingCalendar
 from pipeline.compose import RECORD_DOCUMENTS, Composer
-from pipeline.contract import load_export
+from pipeline.contract import load_document, load_export
 from pipeline.distribution import plan_distribution
 from pipeline.errors import ContractError, CpcError, RenderError
 from pipeline.export_model import Export
 from pipeline.handover_sheet import handover_facts, handover_html
 from pipeline.outbox import RenderedCopy, sha256
 from pipeline.pdf_finish import finish_pdf
-from pipeline.plan_types import DistributionPlan, PlannedCopy
+from pipeline.plan_types import DistributionPlan, PlannedCopy, file_stem
 from pipeline.profile import Profile, load_profiles
 from pipeline.render_docx import DocxMarks, render_docx
 from pipeline.render_pdf import render_pdf
 from redaction.leak_check import UnreadableFile, leak_report
 from redaction.plain_language import PlainWords
-from redaction.view import RecipientMarks, RecipientView, marks_for, view_for
+from redaction.view import (
+    RecipientMarks,
+    RecipientView,
+    amendment_view,
+    marks_for,
+    rejection_view,
+    view_for,
+)
 from redaction.withheld import withheld_strings
 
 _FIXED_DAY = date(2000, 1, 1)
@@ -56,11 +65,23 @@ class Renderer:
         template = self.composer.environment.get_template("_marks.html")
         return template.render(m=marks, record=document in RECORD_DOCUMENTS)
 
-    def fingerprint(self, export: Export, copy: PlannedCopy) -> str:
+    def view(self, export: Export, copy: PlannedCopy, amendment: Amendment | None) -> RecipientView:
+        """The reader's view; amendment notices and rejections are about one amendment."""
+        if copy.document == "amendment_notice":
+            assert amendment is not None
+            return amendment_view(export, copy, amendment, self.words)
+        if copy.document == "amendment_rejection":
+            assert amendment is not None
+            return rejection_view(export, copy, amendment, self.words)
+        return view_for(export, copy, self.words)
+
+    def fingerprint(
+        self, export: Export, copy: PlannedCopy, amendment: Amendment | None = None
+    ) -> str:
         """What the reader would read, hashed: equal when a new revision leaves their copy's
         content alone. The issue date (the export's) and the edition lines are left out, so a
         re-export alone never counts as a change (issue 4)."""
-        view = dataclasses.replace(view_for(export, copy, self.words), issued_on=_FIXED_DAY)
+        view = dataclasses.replace(self.view(export, copy, amendment), issued_on=_FIXED_DAY)
         marks = self.marks_html(marks_for(export, copy, self.words), copy.document)
         return sha256((self.composer.html(view) + "\x00" + marks).encode("utf-8"))
 
@@ -71,11 +92,12 @@ class Renderer:
         *,
         edition: tuple[str, ...] = (),
         checked_by_person: bool = False,
+        amendment: Amendment | None = None,
     ) -> RenderedCopy:
         """`edition`: lines saying which version this is (an updated invitation, an amended record);
         `checked_by_person`: the chair released a copy held because a withheld item was too short
         to search for, after a person read it."""
-        view = view_for(export, copy, self.words)
+        view = self.view(export, copy, amendment)
         if edition:
             view = dataclasses.replace(view, edition=edition)
         html = self.composer.html(view)
@@ -162,15 +184,6 @@ def _withheld_contact_in(export: Export, copy: PlannedCopy, printed: tuple[str, 
     return None
 
 
-def file_stem(copy: PlannedCopy) -> str:
-    """The document kind and nothing personal: no names, no withheld words. Two authorised
-    copies for one person (for two children, say) are told apart by the authorisation's number."""
-    stem = copy.document
-    if copy.authorisation is not None:
-        stem += f"-authorisation-{copy.authorisation + 1}"
-    return stem + ("-large-print" if copy.large_print else "")
-
-
 def _lines(marks_html: str) -> tuple[str, ...]:
     if not marks_html.strip():
         return ()
@@ -255,35 +268,80 @@ class CopyJob:
     checked_by_person: bool = False
 
 
-def copy_key(copy: PlannedCopy) -> str:
-    """A copy's name in the store: its recipient and its file stem, nothing personal."""
-    return f"{copy.recipient}/{file_stem(copy)}"
+@dataclass(frozen=True, slots=True)
+class AmendmentContext:
+    """What a conference's amendments are, as plain data a worker process can be given (issue 5):
+    each amendment's latest document with its order and its requester's record copy, and each
+    record copy already delivered with the amendments it included."""
+
+    amendments: tuple[tuple[int, bytes, str], ...] = ()
+    holders: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
-def render_jobs(
-    raw: bytes, profile_dirs: tuple[Path, ...], jobs: tuple[CopyJob, ...]
-) -> tuple[RenderedCopy, ...]:
-    """Render the named copies of one stored export (in a worker process: plain arguments in,
-    bytes out). The plan is made again here, from the same bytes, so the worker needs nothing
-    but the export."""
-    profiles, composer = _tools(profile_dirs)
+@dataclass(frozen=True)
+class ReadConference:
+    export: Export  # as exported
+    profile: Profile
+    calendar: WorkingCalendar
+    current: ConferenceCopies  # with agreed amendments made, and the copies they call for
+
+
+def read_conference_copies(
+    raw: bytes, profiles: dict[str, Profile], context: AmendmentContext
+) -> ReadConference:
+    """A stored export and its amendments → every copy the conference now calls for."""
     export = load_export(raw, profiles.keys())
     profile = profiles[export.authority.procedure_profile or "default"]
     calendar = WorkingCalendar.for_nation(export.authority.nation, profile.closure_days)
-    plan = plan_distribution(export, profile, calendar)
-    by_key = {copy_key(c): c for c in plan.copies}
-    renderer = Renderer.for_profile(profile, composer)
+    inputs = []
+    for sequence, amendment_raw, requester_key in context.amendments:
+        amendment = load_document(amendment_raw, profiles.keys())
+        assert isinstance(amendment, Amendment)
+        inputs.append(AmendmentInput(sequence, amendment, requester_key))
+    current = conference_copies(
+        export,
+        profile,
+        calendar,
+        lambda e: plan_distribution(e, profile, calendar),
+        inputs,
+        {key: frozenset(ids) for key, ids in context.holders},
+    )
+    return ReadConference(export, profile, calendar, current)
+
+
+def render_jobs(
+    raw: bytes,
+    profile_dirs: tuple[Path, ...],
+    jobs: tuple[CopyJob, ...],
+    context: AmendmentContext = AmendmentContext(),
+) -> tuple[RenderedCopy, ...]:
+    """Render the named copies of one stored export (in a worker process: plain arguments in,
+    bytes out). The copies are worked out again here from the same data, so the worker needs
+    nothing but the export and its amendments."""
+    profiles, composer = _tools(profile_dirs)
+    conference = read_conference_copies(raw, profiles, context)
+    current = conference.current
+    renderer = Renderer.for_profile(conference.profile, composer)
+    plan_tasks = plan_distribution(current.export, conference.profile, conference.calendar).tasks
     rendered = []
     for job in jobs:
-        copy = by_key[job.copy_key]
+        copy = current.copies[job.copy_key]
+        edition = job.edition + current.record_edition.get(job.copy_key, ())
         item = renderer.render(
-            export, copy, edition=job.edition, checked_by_person=job.checked_by_person
+            current.export,
+            copy,
+            edition=edition,
+            checked_by_person=job.checked_by_person,
+            amendment=current.amendment_of.get(job.copy_key),
         )
+        # Files are named by the copy's key, so two notices to one reader never share a name.
+        stem, key_stem = file_stem(copy), job.copy_key.split("/", 1)[1]
+        files = tuple((name.replace(stem, key_stem, 1), data) for name, data in item.files)
         if item.status == "ready" and copy.via is not None:
             # The social worker's sheet travels with the copy (002 §22.9); it is for them, and
             # says whose copy it is and by when, never what is in it.
-            facts = handover_facts(export, copy, plan.tasks, job.edition)
+            facts = handover_facts(current.export, copy, plan_tasks, edition)
             sheet = render_pdf(handover_html(composer, facts), composer.templates)
-            item = dataclasses.replace(item, files=(*item.files, ("handover-sheet.pdf", sheet)))
-        rendered.append(item)
+            files = (*files, ("handover-sheet.pdf", sheet))
+        rendered.append(dataclasses.replace(item, files=files))
     return tuple(rendered)

@@ -34,6 +34,8 @@ class StatusReport:
     open_tasks: tuple[dict[str, Any], ...]
     quarantined: tuple[Quarantined, ...]
     checks: tuple[dict[str, Any], ...]
+    pending_amendments: tuple[dict[str, Any], ...] = ()
+    amendment_letters_to_send: tuple[dict[str, Any], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         def rows(items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -50,6 +52,8 @@ class StatusReport:
             "open_tasks": rows(self.open_tasks),
             "quarantined": [{"file": q.file, "reason": q.reason} for q in self.quarantined],
             "checks": rows(self.checks),
+            "pending_amendments": rows(self.pending_amendments),
+            "amendment_letters_to_send": rows(self.amendment_letters_to_send),
         }
 
 
@@ -77,6 +81,7 @@ def status_report(
     deliveries: Sequence[StoredDelivery],
     conference_rows: Sequence[dict[str, Any]],
     quarantined: Sequence[Quarantined],
+    amendment_rows: Sequence[dict[str, Any]] = (),
 ) -> StatusReport:
     tomorrow = today + timedelta(days=1)
     current = [r for r in copy_rows if r["in_plan"]]
@@ -141,5 +146,23 @@ def status_report(
             {"conference": c["conference_id"], "revision": c["revision"], **check}
             for c in conference_rows
             for check in c["checks"]
+        ),
+        # Issue 5: what the chair has still to decide, and the letters their decisions call for.
+        pending_amendments=tuple(
+            {
+                "conference": a["conference_id"],
+                "amendment": a["amendment_id"],
+                "requested_by": a["requested_by"],
+                "received_on": a["received_on"],
+                "late": a["late"],
+                "window_ended": a["window_ends"],
+            }
+            for a in amendment_rows
+            if a["status"] == "pending"
+        ),
+        amendment_letters_to_send=tuple(
+            _copy(r)
+            for r in sorted(current, key=lambda r: r["due"])
+            if r["document"] in ("amendment_notice", "amendment_rejection") and outstanding(r)
         ),
     )

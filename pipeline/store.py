@@ -26,6 +26,7 @@ from pipeline.errors import CpcError
 from pipeline.inbox import StaleDocument
 from pipeline.intake import Accepted
 from pipeline.store_schema import (
+    amendments,
     audit_log,
     conferences,
     copies,
@@ -76,6 +77,7 @@ class StoredDelivery:
     sent_on: date | None
     received_on: date | None
     handed_over_on: date | None
+    amendments_included: tuple[str, ...] | None = None
 
 
 def _delivery(row: Row[Any]) -> StoredDelivery:
@@ -99,6 +101,9 @@ def _delivery(row: Row[Any]) -> StoredDelivery:
         sent_on=m["sent_on"],
         received_on=m["received_on"],
         handed_over_on=m["handed_over_on"],
+        amendments_included=tuple(m["amendments_included"])
+        if m["amendments_included"] is not None
+        else None,
     )
 
 
@@ -196,9 +201,9 @@ class Store:
                     else document.conference.id,  # type: ignore[union-attr]
                 )
                 return "duplicate"
-            if accepted.kind == "export":
-                return self._take_export(connection, accepted, source_name)
-            return self._take_amendment(connection, accepted, source_name)
+            if accepted.kind != "export":
+                raise StoreError("amendments are taken by pipeline.ingest, which checks them first")
+            return self._take_export(connection, accepted, source_name)
 
     def _take_export(
         self, connection: Connection, accepted: Accepted, source_name: str
@@ -264,34 +269,6 @@ class Store:
                 "sha256": accepted.sha256,
             },
             conference_id=conference_id,
-        )
-        return "new"
-
-    def _take_amendment(
-        self, connection: Connection, accepted: Accepted, source_name: str
-    ) -> Literal["new"]:
-        amendment = accepted.document
-        connection.execute(
-            received_documents.insert().values(
-                sha256=accepted.sha256,
-                kind="amendment",
-                conference_id=amendment.conference_id,  # type: ignore[union-attr]
-                document_id=amendment.amendment_id,  # type: ignore[union-attr]
-                revision=None,
-                source_name=source_name,
-                received_at=_now(),
-                raw=accepted.raw,
-            )
-        )
-        self.audit(
-            connection,
-            "amendment_received",
-            {
-                "source": source_name,
-                "amendment_id": amendment.amendment_id,  # type: ignore[union-attr]
-                "sha256": accepted.sha256,
-            },
-            conference_id=amendment.conference_id,  # type: ignore[union-attr]
         )
         return "new"
 
@@ -670,6 +647,123 @@ class Store:
                 sa.select(deliveries).where(deliveries.c.id == row.id)
             ).one()
             return _delivery(updated)
+
+    # ---- amendments (issue 5) --------------------------------------------------------------------
+
+    def has_document(self, sha: str) -> bool:
+        with self.engine.connect() as connection:
+            return (
+                connection.execute(
+                    sa.select(received_documents.c.id).where(received_documents.c.sha256 == sha)
+                ).first()
+                is not None
+            )
+
+    def export_raw(self, conference_id: str, revision: int) -> bytes:
+        with self.engine.connect() as connection:
+            raw = connection.execute(
+                sa.select(received_documents.c.raw).where(
+                    received_documents.c.conference_id == conference_id,
+                    received_documents.c.kind == "export",
+                    received_documents.c.revision == revision,
+                )
+            ).scalar()
+        if raw is None:
+            raise StoreError(f"{conference_id} has no revision {revision}")
+        return bytes(raw)
+
+    def amendment_rows(self, conference_id: str | None = None) -> list[dict[str, Any]]:
+        query = sa.select(amendments).order_by(amendments.c.sequence)
+        if conference_id is not None:
+            query = query.where(amendments.c.conference_id == conference_id)
+        with self.engine.connect() as connection:
+            return [dict(r._mapping) for r in connection.execute(query)]
+
+    def amendment_row(self, amendment_id: str) -> dict[str, Any] | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                sa.select(amendments).where(amendments.c.amendment_id == amendment_id)
+            ).first()
+        return dict(row._mapping) if row is not None else None
+
+    def save_amendment(
+        self,
+        accepted: Accepted,
+        source_name: str,
+        values: dict[str, Any],
+        *,
+        action: str,
+        actor: str = SYSTEM_ACTOR,
+    ) -> None:
+        """Keep the document's bytes and the amendment's new state, with the audit line, at once."""
+        amendment = accepted.document
+        amendment_id = amendment.amendment_id  # type: ignore[union-attr]
+        conference_id = amendment.conference_id  # type: ignore[union-attr]
+        with self.transaction() as connection:
+            connection.execute(
+                received_documents.insert().values(
+                    sha256=accepted.sha256,
+                    kind="amendment",
+                    conference_id=conference_id,
+                    document_id=amendment_id,
+                    revision=None,
+                    source_name=source_name,
+                    received_at=_now(),
+                    raw=accepted.raw,
+                )
+            )
+            exists = connection.execute(
+                sa.select(amendments.c.amendment_id).where(
+                    amendments.c.amendment_id == amendment_id
+                )
+            ).first()
+            if exists is None:
+                sequence = (
+                    connection.execute(sa.select(sa.func.max(amendments.c.sequence))).scalar() or 0
+                ) + 1
+                connection.execute(
+                    amendments.insert().values(
+                        amendment_id=amendment_id,
+                        conference_id=conference_id,
+                        raw=accepted.raw,
+                        sequence=sequence,
+                        first_seen_at=_now(),
+                        **values,
+                    )
+                )
+            else:
+                connection.execute(
+                    amendments.update()
+                    .where(amendments.c.amendment_id == amendment_id)
+                    .values(raw=accepted.raw, **values)
+                )
+            # A decision changes what the conference calls for: plan it again.
+            connection.execute(
+                conferences.update()
+                .where(conferences.c.conference_id == conference_id)
+                .values(planned_at=None)
+            )
+            self.audit(
+                connection,
+                action,
+                {"amendment_id": amendment_id, "source": source_name, "sha256": accepted.sha256}
+                | {
+                    k: v.isoformat() if isinstance(v, date) else v
+                    for k, v in values.items()
+                    if k
+                    in (
+                        "status",
+                        "late",
+                        "received_on",
+                        "window_ends",
+                        "decided_on",
+                        "note",
+                        "requested_by",
+                    )
+                },
+                actor=actor,
+                conference_id=conference_id,
+            )
 
 
 def content_key(*parts: str) -> str:

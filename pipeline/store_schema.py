@@ -85,6 +85,8 @@ deliveries = sa.Table(
     sa.Column("sent_on", sa.Date, nullable=True),
     sa.Column("received_on", sa.Date, nullable=True),
     sa.Column("handed_over_on", sa.Date, nullable=True),
+    # For a record: the agreed amendments the copy sent already carried (issue 5).
+    sa.Column("amendments_included", sa.JSON, nullable=True),
 )
 
 decisions = sa.Table(
@@ -125,4 +127,25 @@ audit_log = sa.Table(
     sa.Column("conference_id", sa.String(64), nullable=True, index=True),
     sa.Column("copy_key", sa.String(200), nullable=True),
     sa.Column("detail", sa.JSON, nullable=False),
+)
+
+# Issue 5: each amendment's request and the chair's decision, and what each record copy included.
+amendments = sa.Table(
+    "amendments",
+    metadata,
+    sa.Column("amendment_id", sa.String(64), primary_key=True),
+    sa.Column("conference_id", sa.String(64), nullable=False, index=True),
+    sa.Column("requested_by", sa.String(64), nullable=False),
+    sa.Column("requester_copy_key", sa.String(200), nullable=False),
+    sa.Column("received_on", sa.Date, nullable=False),
+    sa.Column("window_ends", sa.Date, nullable=False),
+    sa.Column("late", sa.Boolean, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # pending | agreed | rejected
+    sa.Column("decided_by", sa.String(64), nullable=True),
+    sa.Column("decided_on", sa.Date, nullable=True),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("sequence", sa.Integer, nullable=False),
+    sa.Column("raw", sa.LargeBinary, nullable=False),  # the latest document: request, then decision
+    sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
 )

@@ -159,8 +159,10 @@ class ChangeFacts:
 @dataclass(frozen=True, slots=True)
 class AmendmentFacts:
     reference: str
-    agreed_on: date | None
+    agreed_on: date | None  # the day the chair decided (agreed or, for a rejection, rejected)
     changes: tuple[ChangeFacts, ...]
+    received_on: date | None = None
+    note: str | None = None  # the chair's note, in a rejection letter
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,11 +240,51 @@ def amendment_view(
     return dataclasses.replace(
         base,
         document="amendment_notice",
+        # Dated the day the chair agreed it, not the day the conference was exported.
+        issued_on=amendment.decision.on or base.issued_on,
         addressee=builder.addressee(),
         decisions=(),
         plan=None,
         record=None,
         amendment=AmendmentFacts(amendment.amendment_id, amendment.decision.on, changes),
+    )
+
+
+def rejection_view(
+    export: Export, copy: PlannedCopy, amendment: Amendment, words: PlainWords
+) -> RecipientView:
+    """The short letter telling the requester the chair did not agree their amendment (issue 5),
+    with the chair's note: only sections the requester's copy holds are named."""
+    if amendment.decision.status != "rejected":
+        raise ValueError(f"amendment {amendment.amendment_id} is {amendment.decision.status}")
+    builder = _ViewBuilder(export, copy, words)
+    sections = {s.id: s for s in export.record.sections} if export.record else {}
+    changes = tuple(
+        ChangeFacts(
+            builder.text(sections[c.section].heading),
+            builder.text(c.replace),
+            builder.text(c.with_),
+        )
+        for c in amendment.changes
+        if c.section in sections and copy.viewer.may_see_section(sections[c.section])
+    )
+    note = amendment.decision.note
+    base = builder.build()
+    return dataclasses.replace(
+        base,
+        document="amendment_rejection",
+        issued_on=amendment.decision.on or base.issued_on,
+        addressee=builder.addressee(),
+        decisions=(),
+        plan=None,
+        record=None,
+        amendment=AmendmentFacts(
+            amendment.amendment_id,
+            amendment.decision.on,
+            changes,
+            received_on=amendment.received_on,
+            note=builder.text(note) if note else None,
+        ),
     )
 
 

@@ -1,0 +1,121 @@
+"""The store's rows for one conference → its history: revisions, record versions, amendments, deliveries (issue 5).
+
+Pure over what the store returns, so the same history prints as a table or as JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from pipeline.store import StoredDelivery
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    conference: str
+    revisions: tuple[dict[str, Any], ...]
+    record_versions: tuple[dict[str, Any], ...]
+    amendments: tuple[dict[str, Any], ...]
+    deliveries: tuple[dict[str, Any], ...]
+
+    def to_json(self) -> dict[str, Any]:
+        def plain(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+            return [
+                {k: v.isoformat() if isinstance(v, date | datetime) else v for k, v in r.items()}
+                for r in rows
+            ]
+
+        return {
+            "conference": self.conference,
+            "revisions": plain(self.revisions),
+            "record_versions": plain(self.record_versions),
+            "amendments": plain(self.amendments),
+            "deliveries": plain(self.deliveries),
+        }
+
+
+def conference_history(
+    conference: str,
+    revisions: Sequence[dict[str, Any]],
+    current_revision: int,
+    applied: Sequence[str],
+    failed: Sequence[tuple[str, str]],
+    amendment_rows: Sequence[dict[str, Any]],
+    deliveries: Sequence[StoredDelivery],
+) -> History:
+    by_id = {row["amendment_id"]: row for row in amendment_rows}
+    versions: list[dict[str, Any]] = [
+        {"version": 1, "made_by": f"revision {current_revision} as exported", "on": None}
+    ]
+    for number, amendment_id in enumerate(applied, start=2):
+        versions.append(
+            {
+                "version": number,
+                "made_by": f"amendment {amendment_id}",
+                "on": by_id[amendment_id]["decided_on"] if amendment_id in by_id else None,
+            }
+        )
+    problems = dict(failed)
+    notices: dict[str, int] = {}
+    for d in deliveries:
+        if d.state == "sent" and d.document == "amendment_notice":
+            amendment_id = next((a for a in by_id if _notice_of(d.copy_key, a)), None)
+            if amendment_id:
+                notices[amendment_id] = notices.get(amendment_id, 0) + 1
+    amendments = tuple(
+        {
+            "amendment": row["amendment_id"],
+            "requested_by": row["requested_by"],
+            "received_on": row["received_on"],
+            "window_ends": row["window_ends"],
+            "late": row["late"],
+            "status": row["status"],
+            "decided_by": row["decided_by"],
+            "decided_on": row["decided_on"],
+            "note": row["note"],
+            "notices_sent": notices.get(row["amendment_id"], 0),
+            "problem": problems.get(row["amendment_id"]),
+        }
+        for row in amendment_rows
+    )
+    return History(
+        conference=conference,
+        revisions=tuple(
+            {
+                "revision": r["revision"],
+                "export_id": r["document_id"],
+                "received_at": r["received_at"],
+                "source": r["source_name"],
+                "sha256": r["sha256"],
+            }
+            for r in revisions
+        ),
+        record_versions=tuple(versions),
+        amendments=amendments,
+        deliveries=tuple(
+            {
+                "recipient": d.recipient,
+                "document": d.document,
+                "copy": d.copy_key,
+                "edition": d.edition,
+                "revision": d.revision,
+                "state": d.state,
+                "channel": d.channel,
+                "via": d.via,
+                "sent_on": d.sent_on,
+                "received_on": d.received_on,
+                "amendments_included": list(d.amendments_included or ()),
+                "files": [f"{f['name']} sha256:{f['sha256']}" for f in d.files],
+            }
+            for d in deliveries
+        ),
+    )
+
+
+def _notice_of(copy_key: str, amendment_id: str) -> bool:
+    stem = copy_key.split("/", 1)[1]
+    prefix = f"amendment_notice-{amendment_id}"
+    return stem == prefix or stem.startswith((f"{prefix}-authorisation-", f"{prefix}-large-print"))
