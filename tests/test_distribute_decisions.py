@@ -7,64 +7,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from pipeline.cli import app
-from pipeline.store import Store
-from redaction.leak_check import extract_pdf
+from tests import service_harness
 from tests.conftest import example
+from tests.service_harness import pdf_text
 
-runner = CliRunner()
 DV = "CPC-2026-0412"
 
 
-class Service:
-    """A configured service in a temporary folder, driven through the `cpc` command."""
+class Service(service_harness.Service):
+    """The DV conference's service: copy() and sent() default to that conference."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.config = root / "cpc.toml"
-        self.config.write_text('[folders]\ninbox = "inbox"\nstate = "state"\noutbox = "outbox"\n')
-        self.drops = 0
+    def copy(self, key: str) -> dict[str, Any]:  # type: ignore[override]
+        return super().copy(DV, key)
 
-    def cpc(self, *args: str, code: int = 0) -> str:
-        result = runner.invoke(app, [*args, "--config", str(self.config)])
-        assert result.exit_code == code, result.output
-        return result.output
-
-    def drop(self, data: dict[str, Any]) -> None:
-        self.drops += 1
-        path = self.root / "inbox" / "exports" / f"{self.drops:03d}.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(data), encoding="utf-8")
-        self.cpc("ingest", str(path))
-
-    def distribute(self, today: str) -> str:
-        return self.cpc("distribute", "--today", today, "--workers", "0")
-
-    def store(self) -> Store:
-        return Store.open(f"sqlite:///{self.root / 'state' / 'cpc.sqlite3'}")
-
-    def copy(self, key: str) -> dict[str, Any]:
-        store = self.store()
-        try:
-            return store.copy_row(DV, key)
-        finally:
-            store.close()
-
-    def sent(self, key: str) -> list[Any]:
-        store = self.store()
-        try:
-            return [d for d in store.deliveries(DV) if d.copy_key == key and d.state == "sent"]
-        finally:
-            store.close()
-
-
-def pdf_text(data: bytes) -> str:
-    """The words on the pages, as a reader sees them."""
-    return " ".join(
-        " ".join(text.split()) for where, text in extract_pdf(data) if where.startswith("page")
-    )
+    def sent(self, key: str) -> list[Any]:  # type: ignore[override]
+        return super().sent(DV, key)
 
 
 def revision(n: int) -> dict[str, Any]:

@@ -1,0 +1,79 @@
+"""A configured service in a temporary folder, driven through the real `cpc` command (issues 4 and 5)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from pipeline.store import Store, StoredDelivery
+from redaction.leak_check import extract_pdf
+
+runner = CliRunner()
+
+
+def pdf_text(data: bytes) -> str:
+    """The words on the pages, as a reader sees them, with spacing made even."""
+    return " ".join(
+        " ".join(text.split()) for where, text in extract_pdf(data) if where.startswith("page")
+    )
+
+
+class Service:
+    def __init__(self, root: Path, channels: str = "") -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+        self.config = root / "cpc.toml"
+        self.config.write_text(
+            '[folders]\ninbox = "inbox"\nstate = "state"\noutbox = "outbox"\n'
+            f"[channels]\n{channels}\n"
+        )
+        self.drops = 0
+
+    def cpc(self, *args: str, code: int = 0) -> str:
+        result = runner.invoke(app, [*args, "--config", str(self.config)])
+        assert result.exit_code == code, result.output
+        return result.output
+
+    def drop(self, data: dict[str, Any], code: int = 0) -> str:
+        """Put a document in the inbox and take it in; the command's output."""
+        self.drops += 1
+        folder = "amendments" if data["format"] == "cpc-amendment/1" else "exports"
+        path = self.root / "inbox" / folder / f"{self.drops:03d}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data, indent=self.drops % 3), encoding="utf-8")
+        return self.cpc("ingest", str(path), code=code)
+
+    def distribute(self, today: str) -> str:
+        return self.cpc("distribute", "--today", today, "--workers", "0")
+
+    def store(self) -> Store:
+        return Store.open(f"sqlite:///{self.root / 'state' / 'cpc.sqlite3'}")
+
+    def copy(self, conference: str, key: str) -> dict[str, Any]:
+        store = self.store()
+        try:
+            return store.copy_row(conference, key)
+        finally:
+            store.close()
+
+    def sent(self, conference: str, key: str | None = None) -> list[StoredDelivery]:
+        store = self.store()
+        try:
+            return [
+                d
+                for d in store.deliveries(conference)
+                if d.state == "sent" and (key is None or d.copy_key == key)
+            ]
+        finally:
+            store.close()
+
+    def outbox(self, *parts: str) -> Path:
+        return self.root.joinpath("outbox", *parts)
+
+    def quarantine_reasons(self) -> list[str]:
+        folder = self.root / "quarantine"
+        return [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.reason.txt"))]
