@@ -526,6 +526,37 @@ def handed_over(
     typer.echo(f"{conference} {copy}: handed over on {delivery.handed_over_on}, recorded")
 
 
+@app.command("task-done")
+def task_done(
+    conference: Annotated[str, typer.Argument(help="Conference id.")],
+    task: Annotated[
+        str,
+        typer.Option(
+            "--task", help="translation, interpreter, braille, audio, easy_read or hand_over."
+        ),
+    ],
+    recipient: Annotated[
+        str, typer.Option("--for", help="The recipient the task is for (their id).")
+    ],
+    document: Annotated[str, typer.Option("--document", help="The document, e.g. record.")],
+    by: Annotated[str, typer.Option("--by", help="Who did it, or who records it.")],
+    on: Annotated[
+        datetime | None,
+        typer.Option("--on", formats=["%Y-%m-%d"], help="The day it was done (default: today)."),
+    ] = None,
+    config_path: ConfigOption = None,
+) -> None:
+    """Record that a task the plan set (a translation, an interpreter, a hand-over) was done."""
+    config = _config(config_path)
+    store = _open_store(config)
+    try:
+        store.record_task_done(conference, task, recipient, document, on=_today(on), by=by)
+    except CpcError as exc:
+        _fail(str(exc))
+    store.close()
+    typer.echo(f"{conference}: {task} for {recipient}'s {document} recorded as done")
+
+
 @app.command()
 def history(
     conference: Annotated[str, typer.Argument(help="Conference id, e.g. CPC-2026-0412.")],

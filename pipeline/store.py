@@ -648,6 +648,35 @@ class Store:
             ).one()
             return _delivery(updated)
 
+    def record_task_done(
+        self, conference_id: str, kind: str, recipient: str, document: str, *, on: date, by: str
+    ) -> None:
+        """A person did a task the plan set (a translation, say); re-planning keeps it done."""
+        with self.transaction() as connection:
+            done = connection.execute(
+                tasks.update()
+                .where(
+                    tasks.c.conference_id == conference_id,
+                    tasks.c.kind == kind,
+                    tasks.c.recipient == recipient,
+                    tasks.c.document == document,
+                    tasks.c.in_plan,
+                    tasks.c.done_on.is_(None),
+                )
+                .values(done_on=on)
+            ).rowcount
+            if not done:
+                raise StoreError(
+                    f"{conference_id}: no open {kind} task for {recipient}'s {document}"
+                )
+            self.audit(
+                connection,
+                "task_done",
+                {"task": kind, "recipient": recipient, "document": document, "on": on.isoformat()},
+                actor=by,
+                conference_id=conference_id,
+            )
+
     # ---- amendments (issue 5) --------------------------------------------------------------------
 
     def has_document(self, sha: str) -> bool:

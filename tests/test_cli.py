@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from pipeline.cli import app
@@ -120,7 +121,14 @@ def test_plan_refuses_an_amendment(tmp_path: Path) -> None:
     assert "format" in result.output
 
 
-@pytest.mark.parametrize("command", ["validate", "plan"])
+COMMANDS = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+
+
+def test_the_command_list_is_read_from_the_app() -> None:
+    assert {"validate", "plan", "ingest", "distribute", "status", "history"} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_is_documented_in_the_readme(command: str) -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert f"cpc {command}" in readme

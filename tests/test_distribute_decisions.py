@@ -144,3 +144,30 @@ def test_handing_over_records_the_recipients_receipt(delivered_once: Service) ->
     assert not any(a["copy"] == "p-mother/record" for a in status["awaiting_handover"])
     # Recorded once only.
     delivered_once.cpc("handed-over", DV, "p-mother/record", "--by", "p-sw", code=1)
+
+
+def test_a_task_done_is_closed_and_stays_closed(tmp_path: Path) -> None:
+    """Spec §3: needs create tracked tasks; doing one closes it, even after a new revision."""
+    service = Service(tmp_path)
+    data = revision(1)
+    mother = next(p for p in data["people"] if p["id"] == "p-mother")
+    mother["needs"] = ["translation"]
+    mother["language"] = "pl"
+    service.drop(data)
+    open_tasks = json.loads(service.cpc("status", "--format", "json"))["open_tasks"]
+    assert {"task": "translation", "for": "p-mother", "document": "record"}.items() <= next(
+        t for t in open_tasks if t["task"] == "translation" and t["document"] == "record"
+    ).items()
+    service.cpc(
+        "task-done", DV, "--task", "translation", "--for", "p-mother", "--document", "record",
+        "--by", "p-sw", "--on", "2026-11-30",
+    )  # fmt: skip
+    second = revision(2)
+    second["people"] = data["people"]
+    service.drop(second)
+    still_open = json.loads(service.cpc("status", "--format", "json"))["open_tasks"]
+    assert not any(t["task"] == "translation" and t["document"] == "record" for t in still_open)
+    service.cpc(
+        "task-done", DV, "--task", "translation", "--for", "p-mother", "--document", "record",
+        "--by", "p-sw", code=1,
+    )  # fmt: skip
