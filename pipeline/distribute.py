@@ -523,9 +523,8 @@ class _Run:
 
     def work(self) -> list[tuple[Conference, tuple[CopyJob, ...]]]:
         work = []
-        for row in self.store.conference_rows():
-            conference = self.conference(row["conference_id"])
-            conference_id = row["conference_id"]
+        for conference_id in self.store.conferences_with_work():
+            conference = self.conference(conference_id)
             rows = {r["copy_key"]: r for r in self.store.copy_rows(conference_id) if r["in_plan"]}
             last = _last_deliveries(self.store, conference_id)
             decisions = _decisions(self.store, conference_id)

@@ -323,6 +323,17 @@ class Store:
         with self.engine.connect() as connection:
             return [dict(r._mapping) for r in connection.execute(query)]
 
+    def conferences_with_work(self) -> list[str]:
+        """Conferences with a copy that may be ready to send: the others need not be read."""
+        query = (
+            sa.select(copies.c.conference_id)
+            .where(copies.c.in_plan, copies.c.status.in_(("ready", "held")))
+            .distinct()
+            .order_by(copies.c.conference_id)
+        )
+        with self.engine.connect() as connection:
+            return list(connection.execute(query).scalars())
+
     def copy_row(self, conference_id: str, copy_key: str) -> dict[str, Any]:
         with self.engine.connect() as connection:
             row = connection.execute(
