@@ -143,8 +143,10 @@ def take_amendment(
                 "other details; a new request needs a new amendment_id"
             )
         if row["status"] != "pending":
-            if stored.decision == decision:
-                return "duplicate"  # the same decision again, however the file was written
+            if stored.decision == decision or decision.status == "pending":
+                # The same decision again, however the file was written; or the request itself
+                # arriving after its decision (files are taken in name order).
+                return "duplicate"
             raise AmendmentRefused(
                 f"{amendment.amendment_id}: already {row['status']} by {row['decided_by']} on "
                 f"{row['decided_on']}; a decision is not changed by a later file"

@@ -9,6 +9,7 @@ receiving it (000 §4.14.4; 002 §22.6, R60); only amendments the chair agreed a
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -39,6 +40,10 @@ def _replace_in(section: Section, change: Change) -> Section | None:
     A change whose new text is already there and old text is not counts as made (a later export
     revision may carry the amended record), so applying it again changes nothing."""
     old, new = _squash(change.replace), _squash(change.with_)
+    if new and section_holds(section, change.with_):
+        # Made already (a later export carries the amended record). Looked for first, so a
+        # change whose new text contains the old is never made twice.
+        return section
     paragraphs = list(section.paragraphs)
     for index, paragraph in enumerate(paragraphs):
         if change.replace in paragraph:
@@ -47,8 +52,6 @@ def _replace_in(section: Section, change: Change) -> Section | None:
         if old in _squash(paragraph):
             paragraphs[index] = _squash(paragraph).replace(old, new, 1)
             return section.model_copy(update={"paragraphs": tuple(paragraphs)})
-    if new and section_holds(section, change.with_):
-        return section
     return None
 
 
@@ -118,6 +121,11 @@ def request_problems(
                 f"{where}.replace: the text is not in section {change.section} of the record "
                 f"as {amendment.requested_by} received it"
             )
+        elif change.with_.strip() and section_holds(section, change.with_):
+            problems.append(
+                f"{where}.with: the new text is already in section {change.section}, so there "
+                "is nothing to change"
+            )
     return problems
 
 
@@ -173,9 +181,15 @@ def amendment_copy(
 
 
 def amendment_copy_key(record_key: str, document: str, amendment_id: str) -> str:
-    """`p-mother-sol/record-authorisation-1` → `p-mother-sol/amendment_notice-AMD-1-authorisation-1`."""
+    """`p-mother-sol/record-authorisation-1` → `p-mother-sol/amendment_notice-AMD-1-authorisation-1`.
+
+    The key names files and e-mail attachments, so an id that is long or holds '..' (the
+    contract allows both) is replaced by a short hash of it."""
     recipient, _, stem = record_key.partition("/")
-    return f"{recipient}/{stem.replace('record', f'{document}-{amendment_id}', 1)}"
+    name = amendment_id
+    if len(name) > 24 or ".." in name:
+        name = "amendment-" + hashlib.sha256(amendment_id.encode()).hexdigest()[:12]
+    return f"{recipient}/{stem.replace('record', f'{document}-{name}', 1)}"
 
 
 def ordered_agreed(amendments: Iterable[tuple[int, Amendment]]) -> list[Amendment]:

@@ -387,8 +387,12 @@ def distribute(
     profiles = _profiles(list(config.folders.profiles))
     store = _open_store(config)
     settings = _run_settings(config, _today(today), today is None, dry_run, workers)
-    with run_reporter(sys.stderr) as report:
-        summary = run_distribution(store, profiles, settings, report)
+    try:
+        with run_reporter(sys.stderr) as report:
+            summary = run_distribution(store, profiles, settings, report)
+    except CpcError as exc:
+        store.close()
+        _fail(str(exc))
     store.close()
     print_summary(summary, dry_run)
     raise typer.Exit(1 if summary.failed else 0)
@@ -413,12 +417,23 @@ def status(
         store.conference_rows(),
         quarantined_files(config.quarantine),
         store.amendment_rows(),
+        _amendments_not_made(store, _profiles(list(config.folders.profiles))),
     )
     store.close()
     if output_format == "json":
         sys.stdout.write(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
     else:
         print_status(report)
+
+
+def _amendments_not_made(store: Store, profiles: dict[str, Profile]) -> list[tuple[str, str, str]]:
+    """Agreed amendments the record no longer has the text for: the chair must look again."""
+    agreed = {r["conference_id"] for r in store.amendment_rows() if r["status"] == "agreed"}
+    return [
+        (conference_id, amendment_id, why)
+        for conference_id in sorted(agreed)
+        for amendment_id, why in load_conference(store, conference_id, profiles).read.current.failed
+    ]
 
 
 def _chair_check(store: Store, profiles: dict[str, Profile], conference_id: str, by: str) -> None:
@@ -488,7 +503,7 @@ def withdraw(
         row = store.copy_row(conference, copy)
     except CpcError as exc:
         _fail(str(exc))
-    if row["status"] in ("delivered", "sending", "withdrawn"):
+    if row["status"] in ("delivered", "withdrawn"):
         _fail(f"{conference} {copy} is already {row['status']}: it cannot be withdrawn")
     store.record_decision(
         conference, copy, "withdrawn", by=by, why=why, fingerprint=row["fingerprint"]

@@ -12,11 +12,13 @@ all) with the same Message-ID.
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import json
 import multiprocessing
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -57,7 +59,7 @@ from pipeline.process import (
     render_jobs,
 )
 from pipeline.profile import Profile
-from pipeline.store import Store, StoredDelivery, StoredExport, content_key
+from pipeline.store import Store, StoredDelivery, StoredExport, StoreError, content_key
 
 Report = Callable[[str, dict[str, Any]], None]
 
@@ -180,7 +182,7 @@ def _state(
     render_hold = None
     if (
         row is not None
-        and row["status"] == "held"
+        and row["status"] in ("held", "ready")
         and row["hold_kind"] not in (None, "changed_after_sent", "changed_record")
         and row["plan_status"] == "ready"
     ):
@@ -252,7 +254,8 @@ def replan(
                 "plan_status": copy.status,
                 "status": state.status,
                 "reason": state.reason,
-                "hold_kind": state.hold_kind,
+                # A release the chair made after a person checked stays readable to the run.
+                "hold_kind": "short_items" if state.checked_by_person else state.hold_kind,
                 "due": copy.due,
                 "via": copy.via,
                 "handover_by": copy.handover_by,
@@ -473,7 +476,11 @@ class _Run:
         files = self.spool.get(_spool_key(delivery), names)
         destination = _destination_from(delivery.destination or "{}")
         if destination.channel == "email":
-            assert settings.smtp is not None and delivery.message_id is not None
+            if settings.smtp is None or delivery.message_id is None:
+                raise DeliveryError(
+                    "this e-mail was begun with a mail server configured and none is now "
+                    "(smtp.host); it stays pending until one is"
+                )
             where = deliver_by_email(
                 settings.smtp,
                 reference=delivery.conference_id,
@@ -512,8 +519,8 @@ class _Run:
                 continue
             try:
                 self.finish(delivery, None)
-            except (DeliveryError, OSError) as exc:
-                self._failed(delivery.conference_id, delivery.copy_key, str(exc))
+            except Exception as exc:  # one stuck delivery must not stop every later run
+                self._failed(delivery.conference_id, delivery.copy_key, _plain_error(exc))
 
     def _failed(self, conference_id: str, key: str, why: str) -> None:
         self.summary.failed.append((conference_id, key, why))
@@ -548,7 +555,7 @@ class _Run:
                 edition = edition_lines(
                     copy.document, state.reissue, previous.sent_on if previous else None
                 )
-                jobs.append(CopyJob(key, edition, state.checked_by_person))
+                jobs.append(CopyJob(key, edition, state.checked_by_person, row["fingerprint"]))
             if jobs:
                 work.append((conference, tuple(jobs)))
         return work
@@ -576,7 +583,7 @@ class _Run:
                 self.report("held", {"conference": conference_id, "copy": job.copy_key})
                 continue
             edition = f"updated-{sent_before[job.copy_key]}" if job.edition else "original"
-            self.begin_and_send(conference, job.copy_key, item, row["fingerprint"], edition)
+            self.begin_and_send(conference, job.copy_key, item, job.fingerprint, edition)
 
     def begin_and_send(
         self,
@@ -618,14 +625,27 @@ class _Run:
             else None,
         }
         self.spool.put(_spool_key(values), files)
-        delivery_id = self.store.begin_delivery(values)
+        try:
+            delivery_id = self.store.begin_delivery(values)
+        except StoreError as exc:
+            self._failed(conference_id, key, str(exc))
+            return
+        if delivery_id is None:
+            # Changed while it was rendered (a new revision taken in): it goes with the next run,
+            # as the copy it is now.
+            self.spool.clear(_spool_key(values))
+            self.report(
+                "skipped",
+                {"conference": conference_id, "copy": key, "why": "changed while rendering"},
+            )
+            return
         if destination.channel == "post":
             return  # into this run's batch
         (delivery,) = [d for d in self.store.deliveries(conference_id) if d.id == delivery_id]
         try:
             self.finish(delivery, conference)
-        except (DeliveryError, OSError) as exc:
-            self._failed(conference_id, key, str(exc))
+        except Exception as exc:  # left pending: the next run tries again
+            self._failed(conference_id, key, _plain_error(exc))
 
     # -- post --
 
@@ -640,10 +660,19 @@ class _Run:
         for delivery in pending:
             batches.setdefault(delivery.batch_id or "", []).append(delivery)
         for batch_id, deliveries in sorted(batches.items()):
-            letters = []
-            for delivery in deliveries:
-                destination = _destination_from(delivery.destination or "{}")
-                ((_, pdf),) = self.spool.get(_spool_key(delivery), [delivery.files[0]["name"]])
+            try:
+                self._post_batch(batch_id, deliveries)
+            except Exception as exc:  # one bad batch must not stop the run; it is tried again
+                for delivery in deliveries:
+                    self._failed(delivery.conference_id, delivery.copy_key, f"post batch: {exc}")
+
+    def _post_batch(self, batch_id: str, deliveries: list[StoredDelivery]) -> None:
+        letters = []
+        for delivery in deliveries:
+            destination = _destination_from(delivery.destination or "{}")
+            names = [f["name"] for f in delivery.files if f["name"].endswith(".pdf")]
+            # The copy, then (through a social worker) its hand-over sheet: each on its own sheets.
+            for _, pdf in self.spool.get(_spool_key(delivery), names):
                 letters.append(
                     PostedLetter(
                         conference=delivery.conference_id,
@@ -654,24 +683,34 @@ class _Run:
                         pdf=pdf,
                     )
                 )
-            batch = build_batch(letters, batch_id)
-            folder = self.settings.outbox / "post"
-            write_atomically(
-                folder / f"{batch_id}.csv", batch.post_room_list_csv.encode("utf-8-sig")
-            )
-            write_atomically(folder / f"{batch_id}.pdf", batch.pdf)
-            self.summary.post_batches.append(folder / f"{batch_id}.pdf")
-            for delivery in deliveries:
-                conference = self.conference(delivery.conference_id)
-                self.store.finish_delivery(
-                    delivery.id,
-                    sent_on=self.settings.today,
-                    received_on=_received_on(conference, "post", delivery.via, self.settings.today),
-                    destination=f"{folder / batch_id}.pdf",
-                    why="ready and not yet delivered",
+        batch = build_batch(letters, batch_id)
+        folder = self.settings.outbox / "post"
+        write_atomically(folder / f"{batch_id}.csv", batch.post_room_list_csv.encode("utf-8-sig"))
+        write_atomically(folder / f"{batch_id}.pdf", batch.pdf)
+        self.store.finish_batch(
+            [
+                (
+                    d.id,
+                    _received_on(
+                        self.conference(d.conference_id), "post", d.via, self.settings.today
+                    ),
                 )
-                self.spool.clear(_spool_key(delivery))
-                self.summary.delivered["post"] += 1
+                for d in deliveries
+            ],
+            sent_on=self.settings.today,
+            destination=f"{folder / batch_id}.pdf",
+            why="ready and not yet delivered",
+        )
+        for delivery in deliveries:
+            self.spool.clear(_spool_key(delivery))
+        self.summary.post_batches.append(folder / f"{batch_id}.pdf")
+        self.summary.delivered["post"] += len(deliveries)
+
+
+def _plain_error(exc: Exception) -> str:
+    if isinstance(exc, CpcError | OSError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _named(files: tuple[tuple[str, bytes], ...], edition: str) -> tuple[tuple[str, bytes], ...]:
@@ -696,17 +735,55 @@ def distribute(
     run = _Run(store, profiles, composer or Composer.at(), settings, report)
     if settings.dry_run:
         return _dry_run(run)
+    with _one_run_at_a_time(settings.spool.parent / "distribute.lock"):
+        return _distribute(run, store, profiles, settings, report)
+
+
+class RunInProgress(CpcError):
+    """Another distribution run holds the lock: two at once would deliver everything twice."""
+
+
+@contextmanager
+def _one_run_at_a_time(lock_path: Path) -> Iterator[None]:
+    # flock is released by the kernel when the process ends, however it ends: a killed run
+    # never leaves the next one locked out.
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise RunInProgress(
+                "another cpc distribute is running on this state folder; this run did nothing"
+            ) from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _distribute(
+    run: _Run, store: Store, profiles: dict[str, Profile], settings: RunSettings, report: Report
+) -> RunSummary:
     run.recover()
-    run.summary.replanned = replan_new_revisions(store, profiles, run.composer)
-    work = run.work()
-    report("rendering", {"conferences": len(work), "copies": sum(len(j) for _, j in work)})
-    for conference, jobs, outcome in _render_all(work, settings):
-        if isinstance(outcome, str):
-            for job in jobs:
-                run._failed(conference.stored.conference_id, job.copy_key, outcome)
-            continue
-        run.deliver_rendered(conference, jobs, outcome)
-    run.post()
+    # A second pass only when finishing something (a post batch a killed run left, say) showed
+    # that a conference moved on meanwhile: its updated copies or notices go in this run too.
+    for attempt in range(2):
+        replanned = replan_new_revisions(store, profiles, run.composer)
+        run.summary.replanned.extend(replanned)
+        if attempt and not replanned:
+            break
+        run._conferences.clear()  # read again: what was planned may have changed
+        work = run.work()
+        report("rendering", {"conferences": len(work), "copies": sum(len(j) for _, j in work)})
+        for conference, jobs, outcome in _render_all(work, settings):
+            if isinstance(outcome, str):
+                for job in jobs:
+                    run._failed(conference.stored.conference_id, job.copy_key, outcome)
+                continue
+            run.deliver_rendered(conference, jobs, outcome)
+        run.post()
+        if not any(row["planned_at"] is None for row in store.conference_rows()):
+            break
     return run.summary
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from pipeline.amendments import amendment_copy_key
 from pipeline.store import StoredDelivery
 
 
@@ -116,6 +117,8 @@ def conference_history(
 
 
 def _notice_of(copy_key: str, amendment_id: str) -> bool:
-    stem = copy_key.split("/", 1)[1]
-    prefix = f"amendment_notice-{amendment_id}"
-    return stem == prefix or stem.startswith((f"{prefix}-authorisation-", f"{prefix}-large-print"))
+    recipient = copy_key.split("/", 1)[0]
+    stem = amendment_copy_key(f"{recipient}/record", "amendment_notice", amendment_id)
+    return copy_key == stem or copy_key.startswith(
+        (f"{stem}-for-", f"{stem}-authorisation-", f"{stem}-large-print")
+    )

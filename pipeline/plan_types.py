@@ -148,5 +148,14 @@ def file_stem(copy: PlannedCopy) -> str:
 
 
 def copy_key(copy: PlannedCopy) -> str:
-    """A copy's name in the store: its recipient and its file stem, nothing personal."""
-    return f"{copy.recipient}/{file_stem(copy)}"
+    """A copy's name in the store, and its delivered files' stem: recipient, document and, for an
+    authorised copy, whom it is for. Built from facts that stay put across revisions (not an
+    authorisation's place in the list), so a re-ordered export never makes a copy look new."""
+    stem = copy.document
+    if copy.authorisation is not None:
+        stem += (
+            f"-for-{copy.on_behalf_of}"
+            if copy.on_behalf_of
+            else f"-authorisation-{copy.authorisation + 1}"
+        )
+    return f"{copy.recipient}/{stem}" + ("-large-print" if copy.large_print else "")

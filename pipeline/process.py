@@ -34,6 +34,7 @@ from pipeline.plan_types import DistributionPlan, PlannedCopy, file_stem
 from pipeline.profile import Profile, load_profiles
 from pipeline.render_docx import DocxMarks, render_docx
 from pipeline.render_pdf import render_pdf
+from pipeline.visibility import Viewer
 from redaction.leak_check import UnreadableFile, leak_report
 from redaction.plain_language import PlainWords
 from redaction.view import (
@@ -102,7 +103,8 @@ class Renderer:
             view = dataclasses.replace(view, edition=edition)
         html = self.composer.html(view)
         marks = self.marks_html(marks_for(export, copy, self.words), copy.document)
-        mention = _withheld_contact_in(export, copy, (_text(html), _text(marks)))
+        readers = _readers(copy)
+        mention = _withheld_contact_in(export, copy, readers, (_text(html), _text(marks)))
         if mention is not None:
             return RenderedCopy(copy, (), "held", mention, "address")
         try:
@@ -123,7 +125,7 @@ class Renderer:
             )
         name = file_stem(copy)
         files = ((f"{name}.pdf", pdf), (f"{name}.docx", docx))
-        withheld = withheld_strings(export, copy.viewer, self.words)
+        withheld = withheld_strings(export, readers, self.words)
         if not withheld:
             # Nothing is withheld from this reader (most professionals): nothing to look for.
             return RenderedCopy(copy, files, "ready", None)
@@ -168,10 +170,20 @@ def _text(html: str) -> str:
     return lxml.html.fromstring(html).text_content()
 
 
-def _withheld_contact_in(export: Export, copy: PlannedCopy, printed: tuple[str, ...]) -> str | None:
+def _readers(copy: PlannedCopy) -> Viewer:
+    """Everyone whose eyes the files reach: a copy through the lead social worker is read by the
+    social worker too, so what is withheld from them is withheld from it (spec §4 rules 2, 4)."""
+    if copy.via is None:
+        return copy.viewer
+    return dataclasses.replace(copy.viewer, persons=copy.viewer.persons | {copy.via})
+
+
+def _withheld_contact_in(
+    export: Export, copy: PlannedCopy, readers: Viewer, printed: tuple[str, ...]
+) -> str | None:
     """Spec §4 rule 4 again, on the words about to be printed: the plan looked at the free text
     it knows of; this reads the document itself, so no template can bring in more."""
-    contacts = withheld_contacts(export, copy.viewer.persons)
+    contacts = withheld_contacts(export, readers.persons)
     if not contacts:
         return None
     for text in printed:
@@ -179,7 +191,9 @@ def _withheld_contact_in(export: Export, copy: PlannedCopy, printed: tuple[str, 
         if owner is not None:
             return (
                 f"held for the chair: the {copy.document.replace('_', ' ')} would mention the "
-                f"contact details of {owner}, which are withheld from this recipient (spec §4 rule 4)"
+                f"contact details of {owner}, which are withheld from this recipient"
+                + (f" or from {copy.via}, through whom it goes" if copy.via else "")
+                + " (spec §4 rule 4)"
             )
     return None
 
@@ -266,6 +280,7 @@ class CopyJob:
     copy_key: str
     edition: tuple[str, ...] = ()
     checked_by_person: bool = False
+    fingerprint: str = ""  # the content the run decided to send; the delivery is of this
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,6 +357,7 @@ def render_jobs(
             # says whose copy it is and by when, never what is in it.
             facts = handover_facts(current.export, copy, plan_tasks, edition)
             sheet = render_pdf(handover_html(composer, facts), composer.templates)
-            files = (*files, ("handover-sheet.pdf", sheet))
+            # Named for its copy: a record and a later notice share the social worker's folder.
+            files = (*files, (f"handover-sheet-{key_stem}.pdf", sheet))
         rendered.append(dataclasses.replace(item, files=files))
     return tuple(rendered)

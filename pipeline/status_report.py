@@ -36,6 +36,7 @@ class StatusReport:
     checks: tuple[dict[str, Any], ...]
     pending_amendments: tuple[dict[str, Any], ...] = ()
     amendment_letters_to_send: tuple[dict[str, Any], ...] = ()
+    amendments_not_made: tuple[dict[str, Any], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         def rows(items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -54,6 +55,7 @@ class StatusReport:
             "checks": rows(self.checks),
             "pending_amendments": rows(self.pending_amendments),
             "amendment_letters_to_send": rows(self.amendment_letters_to_send),
+            "amendments_not_made": rows(self.amendments_not_made),
         }
 
 
@@ -82,7 +84,9 @@ def status_report(
     conference_rows: Sequence[dict[str, Any]],
     quarantined: Sequence[Quarantined],
     amendment_rows: Sequence[dict[str, Any]] = (),
+    not_made: Sequence[tuple[str, str, str]] = (),
 ) -> StatusReport:
+    """`not_made`: (conference, amendment, why) for agreed amendments that could not be made."""
     tomorrow = today + timedelta(days=1)
     current = [r for r in copy_rows if r["in_plan"]]
     # A copy through the social worker is with its recipient only once handed over.
@@ -159,6 +163,9 @@ def status_report(
             }
             for a in amendment_rows
             if a["status"] == "pending"
+        ),
+        amendments_not_made=tuple(
+            {"conference": c, "amendment": a, "why": why} for c, a, why in not_made
         ),
         amendment_letters_to_send=tuple(
             _copy(r)

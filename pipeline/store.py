@@ -487,6 +487,17 @@ class Store:
                 )
             )
             if decision == "withdrawn":
+                # A delivery begun and stuck (a mail server that refuses the address, say) is
+                # stopped too: the next run will not finish it.
+                connection.execute(
+                    deliveries.update()
+                    .where(
+                        deliveries.c.conference_id == conference_id,
+                        deliveries.c.copy_key == copy_key,
+                        deliveries.c.state == "pending",
+                    )
+                    .values(state="withdrawn")
+                )
                 connection.execute(
                     copies.update()
                     .where(copies.c.conference_id == conference_id, copies.c.copy_key == copy_key)
@@ -496,7 +507,9 @@ class Store:
                 connection.execute(
                     copies.update()
                     .where(copies.c.conference_id == conference_id, copies.c.copy_key == copy_key)
-                    .values(status="ready", reason=f"released by {by}: {why}", hold_kind=None)
+                    # The hold's kind stays: the run reads it with the release to know what the
+                    # chair judged (a person read what the leak check could not look for).
+                    .values(status="ready", reason=f"released by {by}: {why}")
                 )
             self.audit(
                 connection,
@@ -520,21 +533,41 @@ class Store:
         with self.engine.connect() as connection:
             return [_delivery(r) for r in connection.execute(query)]
 
-    def begin_delivery(self, values: dict[str, Any]) -> int:
+    def begin_delivery(self, values: dict[str, Any]) -> int | None:
         """Record the intent before anything leaves: a crash after this line is finished by the
-        next run from the spool, with the same bytes and the same Message-ID."""
+        next run from the spool, with the same bytes and the same Message-ID.
+
+        Compare-and-set: None, recording nothing, unless the copy is still as the run found it
+        (not sending, same content): a revision taken in while it rendered, or another run,
+        must not be answered with these bytes."""
         with self.transaction() as connection:
-            delivery_id = connection.execute(
-                deliveries.insert().values(state="pending", started_at=_now(), **values)
-            ).inserted_primary_key[0]
-            connection.execute(
+            claimed = connection.execute(
                 copies.update()
                 .where(
                     copies.c.conference_id == values["conference_id"],
                     copies.c.copy_key == values["copy_key"],
+                    copies.c.status.in_(("ready", "held")),
+                    copies.c.fingerprint == values["fingerprint"],
                 )
-                .values(status="sending", reason=None, hold_kind=None)
-            )
+                .values(status="sending", reason=None)
+            ).rowcount
+            if claimed != 1:
+                return None
+            pending = connection.execute(
+                sa.select(deliveries.c.id).where(
+                    deliveries.c.conference_id == values["conference_id"],
+                    deliveries.c.copy_key == values["copy_key"],
+                    deliveries.c.state == "pending",
+                )
+            ).first()
+            if pending is not None:
+                raise StoreError(
+                    f"{values['conference_id']} {values['copy_key']}: a delivery is already "
+                    "begun and not finished"
+                )  # rolls the claim back with the transaction
+            delivery_id = connection.execute(
+                deliveries.insert().values(state="pending", started_at=_now(), **values)
+            ).inserted_primary_key[0]
             return int(delivery_id)
 
     def assign_batch(self, delivery_ids: Sequence[int], batch_id: str) -> None:
@@ -555,46 +588,77 @@ class Store:
         why: str,
     ) -> None:
         with self.transaction() as connection:
-            row = connection.execute(
-                sa.select(deliveries).where(deliveries.c.id == delivery_id)
-            ).one()
-            if row.state == "sent":
-                return  # finished by an earlier run: idempotent
+            self._finish(connection, delivery_id, sent_on, received_on, destination, why)
+
+    def finish_batch(
+        self,
+        received: Sequence[tuple[int, date | None]],
+        *,
+        sent_on: date,
+        destination: str,
+        why: str,
+    ) -> None:
+        """Every letter of a post batch recorded sent at once: a batch file is never rewritten
+        with some of its letters missing (spec: each copy posted exactly once)."""
+        with self.transaction() as connection:
+            for delivery_id, received_on in received:
+                self._finish(connection, delivery_id, sent_on, received_on, destination, why)
+
+    def _finish(
+        self,
+        connection: Connection,
+        delivery_id: int,
+        sent_on: date,
+        received_on: date | None,
+        destination: str,
+        why: str,
+    ) -> None:
+        row = connection.execute(sa.select(deliveries).where(deliveries.c.id == delivery_id)).one()
+        if row.state != "pending":
+            return  # finished (or withdrawn) already: idempotent
+        connection.execute(
+            deliveries.update()
+            .where(deliveries.c.id == delivery_id)
+            .values(state="sent", sent_on=sent_on, received_on=received_on, destination=destination)
+        )
+        planned = connection.execute(
+            sa.select(copies.c.fingerprint).where(
+                copies.c.conference_id == row.conference_id, copies.c.copy_key == row.copy_key
+            )
+        ).scalar()
+        connection.execute(
+            copies.update()
+            .where(copies.c.conference_id == row.conference_id, copies.c.copy_key == row.copy_key)
+            .values(status="delivered", reason=None, hold_kind=None)
+        )
+        if planned != row.fingerprint or row.document == "record":
+            # The conference moved on while this was in flight (a new revision, an amendment
+            # agreed): plan it again, so an updated copy or a notice is not forgotten.
             connection.execute(
-                deliveries.update()
-                .where(deliveries.c.id == delivery_id)
-                .values(
-                    state="sent", sent_on=sent_on, received_on=received_on, destination=destination
-                )
+                conferences.update()
+                .where(conferences.c.conference_id == row.conference_id)
+                .values(planned_at=None)
             )
-            connection.execute(
-                copies.update()
-                .where(
-                    copies.c.conference_id == row.conference_id,
-                    copies.c.copy_key == row.copy_key,
-                )
-                .values(status="delivered", reason=None, fingerprint=row.fingerprint)
-            )
-            self.audit(
-                connection,
-                "delivered",
-                {
-                    "recipient": row.recipient,
-                    "document": row.document,
-                    "edition": row.edition,
-                    "channel": row.channel,
-                    "via": row.via,
-                    "destination": destination,
-                    "files": row.files,
-                    "message_id": row.message_id,
-                    "batch_id": row.batch_id,
-                    "sent_on": sent_on.isoformat(),
-                    "received_on": received_on.isoformat() if received_on else None,
-                    "why": why,
-                },
-                conference_id=row.conference_id,
-                copy_key=row.copy_key,
-            )
+        self.audit(
+            connection,
+            "delivered",
+            {
+                "recipient": row.recipient,
+                "document": row.document,
+                "edition": row.edition,
+                "channel": row.channel,
+                "via": row.via,
+                "destination": destination,
+                "files": row.files,
+                "message_id": row.message_id,
+                "batch_id": row.batch_id,
+                "sent_on": sent_on.isoformat(),
+                "received_on": received_on.isoformat() if received_on else None,
+                "why": why,
+            },
+            conference_id=row.conference_id,
+            copy_key=row.copy_key,
+        )
 
     def record_handover(
         self, conference_id: str, copy_key: str, *, on: date, by: str, note: str

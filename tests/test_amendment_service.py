@@ -83,7 +83,9 @@ def test_notices_go_by_the_readers_usual_route_and_records_are_not_sent_again(
     # The mother's record came through the lead social worker; so does her notice.
     (notice,) = agreed.sent(DV, "p-mother/amendment_notice-AMD-0412-01")
     assert notice.via == "p-sw"
-    assert agreed.outbox(DV, "p-sw", "to-hand-over", "p-mother", "handover-sheet.pdf").exists()
+    assert agreed.outbox(
+        DV, "p-sw", "to-hand-over", "p-mother", "handover-sheet-amendment_notice-AMD-0412-01.pdf"
+    ).exists()
     # Nobody is sent the record again: the notice is what they attach to it.
     assert len(agreed.sent(DV, "p-police/record")) == 1
     assert agreed.copy(DV, "p-police/record")["status"] == "delivered"
@@ -273,7 +275,7 @@ def test_a_record_made_after_an_amendment_carries_it_and_says_so(tmp_path: Path)
     second["distribution"]["authorisations"] = authorisations
     service.drop(second)
     service.distribute("2026-12-07")
-    record = service.outbox(DV, "p-mother-sol", "record-authorisation-1.pdf")
+    record = service.outbox(DV, "p-mother-sol", "record-for-p-mother.pdf")
     text = pdf_text(record.read_bytes())
     assert "Ella's attendance fell to 86% this term" in text
     assert "81%" not in text

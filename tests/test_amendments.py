@@ -22,6 +22,7 @@ from pipeline.calendar import WorkingCalendar
 from pipeline.contract import load_document, load_export
 from pipeline.distribution import plan_distribution
 from pipeline.export_model import Export
+from pipeline.plan_types import copy_key
 from pipeline.profile import Profile
 from tests.conftest import example
 
@@ -119,11 +120,7 @@ def test_the_window_is_a_week_from_receipt(dv) -> None:  # type: ignore[no-untyp
 def test_notices_go_to_holders_of_a_changed_section_only(dv, profiles) -> None:  # type: ignore[no-untyped-def]
     export, profile, calendar = dv
     plan = plan_distribution(export, profile, calendar)
-    holders = {
-        f"{c.recipient}/record" + (f"-authorisation-{c.authorisation + 1}" if c.authorisation is not None else ""): frozenset()
-        for c in plan.copies
-        if c.document == "record"
-    }  # fmt: skip
+    holders = {copy_key(c): frozenset() for c in plan.copies if c.document == "record"}
     copies = conference_copies(
         export,
         profile,
@@ -163,9 +160,27 @@ def test_pending_amendments_change_nothing(dv, profiles) -> None:  # type: ignor
     ("record_key", "expected"),
     [
         ("p-gp/record", "p-gp/amendment_notice-A-1"),
-        ("p-sol/record-authorisation-2", "p-sol/amendment_notice-A-1-authorisation-2"),
+        ("p-sol/record-for-p-mum", "p-sol/amendment_notice-A-1-for-p-mum"),
+        # an id the contract allows but a file name should not carry
+        ("p-gp/record", "p-gp/amendment_notice-amendment-"),
         ("p-mum/record-large-print", "p-mum/amendment_notice-A-1-large-print"),
     ],
 )
 def test_notice_keys_follow_the_record_copy(record_key: str, expected: str) -> None:
-    assert amendment_copy_key(record_key, "amendment_notice", "A-1") == expected
+    amendment_id = "A-1" if not expected.endswith("amendment-") else "A..B"
+    assert amendment_copy_key(record_key, "amendment_notice", amendment_id).startswith(expected)
+
+
+def test_a_request_whose_new_text_is_already_there_changes_nothing(dv, profiles) -> None:  # type: ignore[no-untyped-def]
+    export, profile, calendar = dv
+    plan = plan_distribution(export, profile, calendar)
+    school = next(c for c in plan.copies if c.recipient == "p-school" and c.document == "record")
+    insertion = amendment(
+        profiles, changes=change("s4", "fell to 81% this term", "fell to 81% this term, then rose")
+    )
+    assert request_problems(export, school, insertion) == []
+    once = apply_amendments(export, [insertion]).export
+    # A later export that already carries it: not made twice.
+    assert s4_text(apply_amendments(once, [insertion]).export) == s4_text(once)
+    (problem,) = request_problems(once, school, insertion)
+    assert "already in section s4" in problem

@@ -131,7 +131,7 @@ def test_handing_over_records_the_recipients_receipt(delivered_once: Service) ->
         / "p-sw"
         / "to-hand-over"
         / "p-mother"
-        / "handover-sheet.pdf"
+        / "handover-sheet-record.pdf"
     )
     assert "Hand-over sheet" in pdf_text(sheet.read_bytes())
     delivered_once.cpc("handed-over", DV, "p-mother/record", "--by", "p-sw", "--on", "2026-12-01")
