@@ -46,6 +46,15 @@ class Spool:
     def clear(self, delivery_key: str) -> None:
         shutil.rmtree(self.folder(delivery_key), ignore_errors=True)
 
+    def keep_only(self, delivery_keys: set[str]) -> None:
+        """Remove what no begun delivery needs: left by a run killed after recording a delivery
+        sent and before clearing its bytes, or before its delivery was begun."""
+        if not self.root.is_dir():
+            return
+        for folder in self.root.iterdir():
+            if folder.name not in delivery_keys:
+                shutil.rmtree(folder, ignore_errors=True)
+
 
 @dataclass(frozen=True, slots=True)
 class Destination:

@@ -43,7 +43,8 @@ class Intake(_Section):
 
 
 class Rendering(_Section):
-    workers: Annotated[int, Field(ge=1)] = max(1, min(os.cpu_count() or 1, 4))
+    # 0: in the calling process, no time limit (tests, a handful of conferences).
+    workers: Annotated[int, Field(ge=0)] = max(1, min(os.cpu_count() or 1, 4))
     document_timeout_seconds: Annotated[float, Field(gt=0)] = 60.0
 
 

@@ -405,7 +405,7 @@ def _render_all(
     # WeasyPrint is known to crash in a process forked after it loaded its libraries: forkserver.
     context = multiprocessing.get_context("forkserver")
     with ProcessPool(max_workers=settings.workers, context=context) as pool:
-        futures = [
+        futures: list[Any] = [
             pool.schedule(
                 render_jobs,
                 args=(conference.stored.raw, settings.profile_dirs, jobs, conference.context),
@@ -413,7 +413,9 @@ def _render_all(
             )
             for conference, jobs in work
         ]
-        for (conference, jobs), future in zip(work, futures, strict=True):
+        for index, (conference, jobs) in enumerate(work):
+            future = futures[index]
+            futures[index] = None  # each conference's bytes are let go once delivered
             try:
                 yield conference, jobs, future.result()
             except FutureTimeout:
@@ -514,7 +516,9 @@ class _Run:
 
     def recover(self) -> None:
         """Deliveries a killed run began and did not finish (post waits for the batch)."""
-        for delivery in self.store.deliveries(state="pending"):
+        pending = self.store.deliveries(state="pending")
+        self.spool.keep_only({_spool_key(d) for d in pending})
+        for delivery in pending:
             if delivery.channel == "post":
                 continue
             try:

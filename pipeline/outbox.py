@@ -7,6 +7,7 @@ re-run on the same export rewrites nothing. The manifest is written last.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
@@ -54,6 +55,10 @@ def write_atomically(path: Path, data: bytes) -> bool:
     if path.exists() and path.read_bytes() == data:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
+    # A process killed mid-write leaves its temporary file (no handler runs on SIGKILL); the
+    # next write of the same file clears it, so no half or stray copy stays beside the real one.
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        stale.unlink(missing_ok=True)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
