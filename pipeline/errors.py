@@ -11,7 +11,9 @@ CpcError
 ├── ConfigError        (config) the service's configuration cannot be used
 ├── StoreError         (store) a decision or hand-over that does not apply to the copy named
 ├── DeliveryError      (deliver_email) the mail server refused or could not be reached
-└── PostBatchError     (post_batch) a letter's PDF cannot go into the post batch
+├── PostBatchError     (post_batch) a letter's PDF cannot go into the post batch
+├── RunInProgress      (distribute) another distribution run holds the state folder's lock
+└── AmendmentRefused   (amendment_intake) a request or decision that does not stand
 """
 
 from __future__ import annotations
