@@ -416,17 +416,49 @@ def _render_all(
         for index, (conference, jobs) in enumerate(work):
             future = futures[index]
             futures[index] = None  # each conference's bytes are let go once delivered
-            try:
+            failure = _outcome_failure(future, settings)
+            if failure is None:
                 yield conference, jobs, future.result()
-            except FutureTimeout:
-                yield (
-                    conference,
-                    jobs,
-                    f"rendering took longer than {settings.document_timeout:g} s a document and "
-                    "was stopped; nothing of it was sent",
-                )
-            except Exception as exc:  # a worker that died (a crash in a C library, say)
-                yield conference, jobs, f"rendering failed in a worker process ({exc!r})"
+            elif len(jobs) == 1:
+                yield conference, jobs, failure
+            else:
+                # Find the document that stuck or crashed: each alone, with its own time limit,
+                # so one bad document holds back only itself.
+                singles = [
+                    (
+                        job,
+                        pool.schedule(
+                            render_jobs,
+                            args=(
+                                conference.stored.raw,
+                                settings.profile_dirs,
+                                (job,),
+                                conference.context,
+                            ),
+                            timeout=settings.document_timeout,
+                        ),
+                    )
+                    for job in jobs
+                ]
+                for job, single in singles:
+                    failed = _outcome_failure(single, settings)
+                    yield conference, (job,), failed if failed is not None else single.result()
+
+
+def _outcome_failure(future: Any, settings: RunSettings) -> str | None:
+    """Why a worker's rendering has no result (waiting for it), or None if it has one."""
+    try:
+        future.result()
+    except FutureTimeout:
+        return (
+            f"rendering took longer than {settings.document_timeout:g} s a document and was "
+            "stopped; nothing of it was sent"
+        )
+    except CpcError as exc:
+        return str(exc)
+    except Exception as exc:  # a worker that died (a crash in a C library, say)
+        return f"rendering failed in a worker process ({exc!r})"
+    return None
 
 
 # ---- the run -------------------------------------------------------------------------------------
