@@ -9,7 +9,6 @@ receiving it (000 §4.14.4; 002 §22.6, R60); only amendments the chair agreed a
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from datetime import date
 from pipeline.amendment_model import Amendment, Change
 from pipeline.calendar import WorkingCalendar
 from pipeline.export_model import Export, Section
-from pipeline.plan_types import DistributionPlan, PlannedCopy, copy_key
+from pipeline.plan_types import DistributionPlan, PlannedCopy, copy_key, name_part
 from pipeline.profile import Profile
 
 _SPACE = re.compile(r"\s+")
@@ -34,15 +33,26 @@ def section_holds(section: Section, text: str) -> bool:
     return any(wanted in _squash(paragraph) for paragraph in section.paragraphs)
 
 
+def _already_made(section: Section, change: Change) -> bool:
+    """Whether the section reads as the change would leave it (a later export carries the
+    amended record): the new text is there, and the old is gone, or survives only inside the
+    new (an insertion). New text that merely also stands elsewhere does not count."""
+    new = _squash(change.with_)
+    if not new or not section_holds(section, change.with_):
+        return False
+    old = _squash(change.replace)
+    if old in new:
+        return True
+    return not section_holds(section, change.replace)
+
+
 def _replace_in(section: Section, change: Change) -> Section | None:
     """The section with the change made, or None if its `replace` text is not there.
 
     A change whose new text is already there and old text is not counts as made (a later export
     revision may carry the amended record), so applying it again changes nothing."""
     old, new = _squash(change.replace), _squash(change.with_)
-    if new and section_holds(section, change.with_):
-        # Made already (a later export carries the amended record). Looked for first, so a
-        # change whose new text contains the old is never made twice.
+    if _already_made(section, change):
         return section
     paragraphs = list(section.paragraphs)
     for index, paragraph in enumerate(paragraphs):
@@ -121,10 +131,10 @@ def request_problems(
                 f"{where}.replace: the text is not in section {change.section} of the record "
                 f"as {amendment.requested_by} received it"
             )
-        elif change.with_.strip() and section_holds(section, change.with_):
+        elif _already_made(section, change):
             problems.append(
-                f"{where}.with: the new text is already in section {change.section}, so there "
-                "is nothing to change"
+                f"{where}.with: section {change.section} already reads as this change would "
+                "leave it, so there is nothing to change"
             )
     return problems
 
@@ -186,10 +196,7 @@ def amendment_copy_key(record_key: str, document: str, amendment_id: str) -> str
     The key names files and e-mail attachments, so an id that is long or holds '..' (the
     contract allows both) is replaced by a short hash of it."""
     recipient, _, stem = record_key.partition("/")
-    name = amendment_id
-    if len(name) > 24 or ".." in name:
-        name = "amendment-" + hashlib.sha256(amendment_id.encode()).hexdigest()[:12]
-    return f"{recipient}/{stem.replace('record', f'{document}-{name}', 1)}"
+    return f"{recipient}/{stem.replace('record', f'{document}-{name_part(amendment_id)}', 1)}"
 
 
 def ordered_agreed(amendments: Iterable[tuple[int, Amendment]]) -> list[Amendment]:
@@ -238,7 +245,13 @@ def conference_copies(
     )
     made = apply_amendments(export, agreed)
     plan = plan_of(made.export)
-    copies = {copy_key(c): c for c in plan.copies}
+    copies: dict[str, PlannedCopy] = {}
+    for copy in plan.copies:
+        key = copy_key(copy)
+        if key not in copies or _authority(made.export, copy) < _authority(
+            made.export, copies[key]
+        ):
+            copies[key] = copy
     amendment_of: dict[str, Amendment] = {}
     by_id = {a.amendment.amendment_id: a for a in amendments}
     for amendment in agreed:
@@ -304,3 +317,12 @@ def conference_copies(
     return ConferenceCopies(
         made.export, plan, copies, amendment_of, editions, made.applied, made.failed
     )
+
+
+def _authority(export: Export, copy: PlannedCopy) -> tuple[str, ...]:
+    """Two authorisations for one holder and one principal make the same copy: the one kept is
+    chosen by what it says, not by its place in the list, so re-ordering changes nothing."""
+    if copy.authorisation is None:
+        return ()
+    auth = export.distribution.authorisations[copy.authorisation]
+    return (auth.authorised_on.isoformat(), auth.basis, auth.authorised_by, auth.purpose or "")

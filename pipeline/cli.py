@@ -478,7 +478,14 @@ def release(
             "withdraw the copy."
         )
     store.record_decision(
-        conference, copy, "released", by=by, why=why, fingerprint=row["fingerprint"]
+        conference,
+        copy,
+        "released",
+        by=by,
+        why=why,
+        fingerprint=row["fingerprint"],
+        hold_kind=row["hold_kind"],
+        revision=row["revision"],
     )
     store.close()
     typer.echo(f"{conference} {copy}: released by {by}; it goes with the next distribution run")
@@ -503,7 +510,9 @@ def withdraw(
         row = store.copy_row(conference, copy)
     except CpcError as exc:
         _fail(str(exc))
-    if row["status"] in ("delivered", "withdrawn"):
+    if row["status"] in ("delivered", "sending", "withdrawn"):
+        # A copy being sent may already have left (a file written, an e-mail accepted): it is
+        # not for the chair to unsend. A stuck one says why on every run until put right.
         _fail(f"{conference} {copy} is already {row['status']}: it cannot be withdrawn")
     store.record_decision(
         conference, copy, "withdrawn", by=by, why=why, fingerprint=row["fingerprint"]

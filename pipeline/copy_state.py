@@ -32,6 +32,7 @@ class LastDelivery:
 class Decision:
     decision: Literal["released", "withdrawn"]
     fingerprint: str | None
+    hold_kind: str | None = None  # the hold a release answers
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,22 +61,31 @@ def copy_state(
         return CopyState("sending", None, None, False, False)
     if plan_status == "held":
         return CopyState("held", plan_reason, "address", False, False)
-    released = any(d.decision == "released" and d.fingerprint == fingerprint for d in decisions)
+
+    def released(kind: str) -> bool:
+        # A release answers one hold on one content; the caller drops releases of short items
+        # made on another revision (a new one may withhold more).
+        return any(
+            d.decision == "released" and d.fingerprint == fingerprint and d.hold_kind == kind
+            for d in decisions
+        )
+
     if plan_status == "waiting":
         if last is not None:
             # Sent once; a later revision that makes it wait again (say, a record reopened for
             # signing) does not unsend it. Any change is looked at when it is ready again.
             return CopyState("delivered", None, None, False, False)
         return CopyState("waiting", plan_reason, None, False, False)
-    if last is None:
-        if render_hold is not None and render_hold[2] == fingerprint:
-            kind, reason, _ = render_hold
-            if kind in RELEASABLE and released:
-                return CopyState("ready", None, None, False, kind == "short_items")
-            return CopyState("held", reason, kind, False, False)
-        return CopyState("ready", None, None, False, False)
-    if last.fingerprint == fingerprint:
+    if last is not None and last.fingerprint == fingerprint:
         return CopyState("delivered", None, None, False, False)
+    if render_hold is not None and render_hold[2] == fingerprint:
+        # The renderer held this content: it stays held until the chair answers that hold.
+        kind, reason, _ = render_hold
+        if kind in RELEASABLE and released(kind):
+            return CopyState("ready", None, None, last is not None, kind == "short_items")
+        return CopyState("held", reason, kind, False, False)
+    if last is None:
+        return CopyState("ready", None, None, False, False)
     sent = last.sent_on.isoformat() if last.sent_on else "an earlier run"
     if document in REISSUED_WHEN_CHANGED:
         return CopyState("ready", None, None, True, False)
@@ -88,7 +98,7 @@ def copy_state(
             False,
             False,
         )
-    if released:
+    if released("changed_after_sent"):
         return CopyState("ready", None, None, True, False)
     return CopyState(
         "held",

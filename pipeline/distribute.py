@@ -165,10 +165,14 @@ def _last_deliveries(store: Store, conference_id: str) -> dict[str, StoredDelive
     return last
 
 
-def _decisions(store: Store, conference_id: str) -> dict[str, tuple[Decision, ...]]:
+def _decisions(store: Store, conference_id: str, revision: int) -> dict[str, tuple[Decision, ...]]:
     found: dict[str, list[Decision]] = {}
     for row in store.decisions_for(conference_id):
-        found.setdefault(row["copy_key"], []).append(Decision(row["decision"], row["fingerprint"]))
+        if row["hold_kind"] == "short_items" and row["revision"] != revision:
+            continue  # a person checked that revision's short items; a new one may add more
+        found.setdefault(row["copy_key"], []).append(
+            Decision(row["decision"], row["fingerprint"], row["hold_kind"])
+        )
     return {key: tuple(value) for key, value in found.items()}
 
 
@@ -232,7 +236,7 @@ def replan(
     renderer = Renderer.for_profile(conference.profile, composer)
     existing = {row["copy_key"]: row for row in store.copy_rows(conference_id)}
     last = _last_deliveries(store, conference_id)
-    decisions = _decisions(store, conference_id)
+    decisions = _decisions(store, conference_id, conference.stored.revision)
     amendment_of = conference.read.current.amendment_of
     rows = []
     for key, copy in conference.copies.items():
@@ -492,6 +496,7 @@ class _Run:
         self.report = report
         self.spool = Spool(settings.spool)
         self.summary = RunSummary()
+        self.failed_keys: set[str] = set()
         self._conferences: dict[str, Conference] = {}
 
     def conference(self, conference_id: str) -> Conference:
@@ -559,6 +564,7 @@ class _Run:
                 self._failed(delivery.conference_id, delivery.copy_key, _plain_error(exc))
 
     def _failed(self, conference_id: str, key: str, why: str) -> None:
+        self.failed_keys.add(key)  # not tried again in the same run's second pass
         self.summary.failed.append((conference_id, key, why))
         self.report("failed", {"conference": conference_id, "copy": key, "error": why})
 
@@ -570,11 +576,16 @@ class _Run:
             conference = self.conference(conference_id)
             rows = {r["copy_key"]: r for r in self.store.copy_rows(conference_id) if r["in_plan"]}
             last = _last_deliveries(self.store, conference_id)
-            decisions = _decisions(self.store, conference_id)
+            decisions = _decisions(self.store, conference_id, conference.stored.revision)
             jobs = []
             for key, copy in conference.copies.items():
                 row = rows.get(key)
-                if row is None or row["status"] not in ("ready", "held"):
+                if row is None or key in self.failed_keys:
+                    continue
+                stranded = row["status"] == "sending" and (
+                    key not in last or last[key].state != "pending"
+                )
+                if row["status"] not in ("ready", "held") and not stranded:
                     continue
                 state = _state(copy, row["fingerprint"], row, last.get(key), decisions.get(key, ()))
                 if state.status != "ready":
@@ -831,7 +842,7 @@ def _dry_run(run: _Run) -> RunSummary:
         stored_rows = {r["copy_key"]: r for r in run.store.copy_rows(row["conference_id"])}
         renderer = Renderer.for_profile(conference.profile, run.composer)
         last = _last_deliveries(run.store, row["conference_id"])
-        decisions = _decisions(run.store, row["conference_id"])
+        decisions = _decisions(run.store, row["conference_id"], conference.stored.revision)
         for key, copy in conference.copies.items():
             stored = stored_rows.get(key)
             if stored is not None and stored["in_plan"] and row["planned_at"] is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -154,8 +155,16 @@ def copy_key(copy: PlannedCopy) -> str:
     stem = copy.document
     if copy.authorisation is not None:
         stem += (
-            f"-for-{copy.on_behalf_of}"
+            f"-for-{name_part(copy.on_behalf_of)}"
             if copy.on_behalf_of
             else f"-authorisation-{copy.authorisation + 1}"
         )
     return f"{copy.recipient}/{stem}" + ("-large-print" if copy.large_print else "")
+
+
+def name_part(some_id: str) -> str:
+    """An id as part of a file name: as it is, unless long or holding '..' (both allowed by the
+    contract), when a short hash of it stands in, so names stay short and plain."""
+    if len(some_id) <= 24 and ".." not in some_id:
+        return some_id
+    return "id-" + hashlib.sha256(some_id.encode("utf-8")).hexdigest()[:12]

@@ -473,6 +473,8 @@ class Store:
         by: str,
         why: str,
         fingerprint: str | None,
+        hold_kind: str | None = None,
+        revision: int | None = None,
     ) -> None:
         with self.transaction() as connection:
             connection.execute(
@@ -484,20 +486,11 @@ class Store:
                     by=by,
                     why=why,
                     at=_now(),
+                    hold_kind=hold_kind,
+                    revision=revision,
                 )
             )
             if decision == "withdrawn":
-                # A delivery begun and stuck (a mail server that refuses the address, say) is
-                # stopped too: the next run will not finish it.
-                connection.execute(
-                    deliveries.update()
-                    .where(
-                        deliveries.c.conference_id == conference_id,
-                        deliveries.c.copy_key == copy_key,
-                        deliveries.c.state == "pending",
-                    )
-                    .values(state="withdrawn")
-                )
                 connection.execute(
                     copies.update()
                     .where(copies.c.conference_id == conference_id, copies.c.copy_key == copy_key)
@@ -541,18 +534,6 @@ class Store:
         (not sending, same content): a revision taken in while it rendered, or another run,
         must not be answered with these bytes."""
         with self.transaction() as connection:
-            claimed = connection.execute(
-                copies.update()
-                .where(
-                    copies.c.conference_id == values["conference_id"],
-                    copies.c.copy_key == values["copy_key"],
-                    copies.c.status.in_(("ready", "held")),
-                    copies.c.fingerprint == values["fingerprint"],
-                )
-                .values(status="sending", reason=None)
-            ).rowcount
-            if claimed != 1:
-                return None
             pending = connection.execute(
                 sa.select(deliveries.c.id).where(
                     deliveries.c.conference_id == values["conference_id"],
@@ -561,10 +542,21 @@ class Store:
                 )
             ).first()
             if pending is not None:
-                raise StoreError(
-                    f"{values['conference_id']} {values['copy_key']}: a delivery is already "
-                    "begun and not finished"
-                )  # rolls the claim back with the transaction
+                return None  # that delivery is finished first
+            claimed = connection.execute(
+                copies.update()
+                .where(
+                    copies.c.conference_id == values["conference_id"],
+                    copies.c.copy_key == values["copy_key"],
+                    # "sending" with no delivery pending: a re-plan raced the finish of the last
+                    # one and left the row behind.
+                    copies.c.status.in_(("ready", "held", "sending")),
+                    copies.c.fingerprint == values["fingerprint"],
+                )
+                .values(status="sending", reason=None)
+            ).rowcount
+            if claimed != 1:
+                return None
             delivery_id = connection.execute(
                 deliveries.insert().values(state="pending", started_at=_now(), **values)
             ).inserted_primary_key[0]
@@ -631,7 +623,24 @@ class Store:
             .where(copies.c.conference_id == row.conference_id, copies.c.copy_key == row.copy_key)
             .values(status="delivered", reason=None, hold_kind=None)
         )
-        if planned != row.fingerprint or row.document == "record":
+        current_revision = connection.execute(
+            sa.select(conferences.c.revision).where(
+                conferences.c.conference_id == row.conference_id
+            )
+        ).scalar()
+        agreed_since = row.document == "record" and bool(
+            {
+                a
+                for (a,) in connection.execute(
+                    sa.select(amendments.c.amendment_id).where(
+                        amendments.c.conference_id == row.conference_id,
+                        amendments.c.status == "agreed",
+                    )
+                )
+            }
+            - set(row.amendments_included or ())
+        )
+        if planned != row.fingerprint or row.revision != current_revision or agreed_since:
             # The conference moved on while this was in flight (a new revision, an amendment
             # agreed): plan it again, so an updated copy or a notice is not forgotten.
             connection.execute(

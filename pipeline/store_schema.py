@@ -97,9 +97,13 @@ decisions = sa.Table(
     sa.Column("copy_key", sa.String(200), nullable=False),
     sa.Column("decision", sa.String(16), nullable=False),  # released | withdrawn
     sa.Column("fingerprint", sa.String(64), nullable=True),
+    # What a release answers, and on which revision: a person's check of short withheld items
+    # holds for that revision only, since a new one may withhold more (issue 4, review).
     sa.Column("by", sa.Text, nullable=False),
     sa.Column("why", sa.Text, nullable=False),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("hold_kind", sa.String(32), nullable=True),
+    sa.Column("revision", sa.Integer, nullable=True),
 )
 
 tasks = sa.Table(

@@ -162,12 +162,12 @@ def test_pending_amendments_change_nothing(dv, profiles) -> None:  # type: ignor
         ("p-gp/record", "p-gp/amendment_notice-A-1"),
         ("p-sol/record-for-p-mum", "p-sol/amendment_notice-A-1-for-p-mum"),
         # an id the contract allows but a file name should not carry
-        ("p-gp/record", "p-gp/amendment_notice-amendment-"),
+        ("p-gp/record", "p-gp/amendment_notice-id-"),
         ("p-mum/record-large-print", "p-mum/amendment_notice-A-1-large-print"),
     ],
 )
 def test_notice_keys_follow_the_record_copy(record_key: str, expected: str) -> None:
-    amendment_id = "A-1" if not expected.endswith("amendment-") else "A..B"
+    amendment_id = "A-1" if not expected.endswith("id-") else "A..B"
     assert amendment_copy_key(record_key, "amendment_notice", amendment_id).startswith(expected)
 
 
@@ -183,4 +183,58 @@ def test_a_request_whose_new_text_is_already_there_changes_nothing(dv, profiles)
     # A later export that already carries it: not made twice.
     assert s4_text(apply_amendments(once, [insertion]).export) == s4_text(once)
     (problem,) = request_problems(once, school, insertion)
-    assert "already in section s4" in problem
+    assert "already reads as this change would leave it" in problem
+
+
+def test_new_text_that_also_stands_elsewhere_does_not_make_a_change_look_made(dv, profiles) -> None:  # type: ignore[no-untyped-def]
+    """The police correct a year; the new year also appears elsewhere in the section."""
+    export, profile, calendar = dv
+    plan = plan_distribution(export, profile, calendar)
+    police = next(c for c in plan.copies if c.recipient == "p-police" and c.document == "record")
+    correction = amendment(
+        profiles,
+        requested_by="p-police",
+        changes=change("s3", "recorded in 2025", "recorded in 2026"),
+    )
+    assert request_problems(export, police, correction) == []
+    made = apply_amendments(export, [correction])
+    assert made.applied == ("AMD-0412-01",)
+    s3 = " ".join(next(s for s in made.export.record.sections if s.id == "s3").paragraphs)  # type: ignore[union-attr]
+    assert "recorded in 2026" in s3 and "recorded in 2025" not in s3
+
+
+def test_two_authorisations_for_one_holder_and_principal_keep_one_copy_whatever_the_order(
+    profiles: dict[str, Profile],
+) -> None:
+    data = example("initial-domestic-abuse")
+    first = data["distribution"]["authorisations"][0]
+    second = first | {
+        "basis": "court_order",
+        "authorised_on": "2026-11-20",
+        "purpose": "care proceedings",
+    }
+    orders = []
+    for ordering in ([first, second], [second, first]):
+        data["distribution"]["authorisations"] = ordering
+        export = load_export(json.dumps(data).encode(), profiles.keys())
+        profile = profiles["default"]
+        calendar = WorkingCalendar.for_nation(export.authority.nation)
+        copies = conference_copies(
+            export,
+            profile,
+            calendar,
+            lambda e, p=profile, c=calendar: plan_distribution(e, p, c),
+            [],
+            {},
+        )
+        chosen = copies.copies["p-mother-sol/record-for-p-mother"]
+        orders.append(export.distribution.authorisations[chosen.authorisation].authorised_on)  # type: ignore[index]
+    assert orders == [date(2026, 11, 20), date(2026, 11, 20)]
+
+
+def test_an_id_the_contract_allows_but_a_file_name_should_not_carry_is_hashed() -> None:
+    from pipeline.plan_types import name_part
+
+    assert name_part("p-mother") == "p-mother"
+    assert name_part("p..mother").startswith("id-") and ".." not in name_part("p..mother")
+    assert len(name_part("x" * 64)) < 24

@@ -63,10 +63,18 @@ def test_another_changed_document_already_sent_is_held_for_the_chair() -> None:
 
 
 def test_the_chairs_release_of_that_content_sends_it_as_an_updated_copy() -> None:
-    released = state("decision_letter", last=SENT, decisions=(Decision("released", "fp-new"),))
+    released = state(
+        "decision_letter",
+        last=SENT,
+        decisions=(Decision("released", "fp-new", "changed_after_sent"),),
+    )
     assert (released.status, released.reissue) == ("ready", True)
     # A release is of the content the chair saw; other content is held again.
-    stale = state("decision_letter", last=SENT, decisions=(Decision("released", "fp-older"),))
+    stale = state(
+        "decision_letter",
+        last=SENT,
+        decisions=(Decision("released", "fp-older", "changed_after_sent"),),
+    )
     assert stale.status == "held"
 
 
@@ -79,7 +87,7 @@ def test_a_changed_record_already_sent_needs_an_amendment_not_a_release() -> Non
 def test_a_render_hold_stays_until_released_or_the_content_changes() -> None:
     hold = ("short_items", "too short", "fp-new")
     assert state(render_hold=hold).status == "held"
-    released = state(render_hold=hold, decisions=(Decision("released", "fp-new"),))
+    released = state(render_hold=hold, decisions=(Decision("released", "fp-new", "short_items"),))
     assert (released.status, released.checked_by_person) == ("ready", True)
     # A new revision changed the content: the renderer looks again.
     assert state(render_hold=("short_items", "too short", "fp-old")).status == "ready"
@@ -88,10 +96,23 @@ def test_a_render_hold_stays_until_released_or_the_content_changes() -> None:
 def test_a_leak_hold_cannot_be_released() -> None:
     """Spec §4 rule 4: withheld contact details never reach the listed people."""
     hold = ("leak", "found", "fp-new")
-    assert state(render_hold=hold, decisions=(Decision("released", "fp-new"),)).status == "held"
+    assert (
+        state(render_hold=hold, decisions=(Decision("released", "fp-new", "leak"),)).status
+        == "held"
+    )
 
 
 def test_edition_lines_say_what_an_updated_copy_replaces() -> None:
     (line,) = edition_lines("invitation", True, date(2026, 12, 2))
     assert "replaces the invitation sent on 2 December 2026" in line
     assert edition_lines("invitation", False, date(2026, 12, 2)) == ()
+
+
+def test_a_release_answers_only_the_hold_it_was_given_for() -> None:
+    """A release of a changed copy is not a person's check of short withheld items."""
+    hold = ("short_items", "too short", "fp-new")
+    other = (Decision("released", "fp-new", "changed_after_sent"),)
+    assert state(last=SENT, render_hold=hold, decisions=other).status == "held"
+    checked = (Decision("released", "fp-new", "short_items"),)
+    result = state("invitation", last=SENT, render_hold=hold, decisions=checked)
+    assert (result.status, result.reissue, result.checked_by_person) == ("ready", True, True)

@@ -50,6 +50,9 @@ def test_a_layout_over_its_time_budget_is_stopped_and_the_run_fails(tmp_path: Pa
     result = runner.invoke(app, ["distribute", "--today", "2026-11-24", "--config", str(config)])
     assert result.exit_code == 1
     assert "longer than 0.001 s a document" in result.output
+    # Each of the 5 copies fails once: tried alone after its conference ran out of time, and not
+    # tried again in the same run.
+    assert "FAILED (5)" in result.output
     assert deliveries(tmp_path) == []
     # With time enough, the next run sends everything through the same worker pool.
     config.write_text("[rendering]\nworkers = 1\ndocument_timeout_seconds = 60\n")

@@ -193,3 +193,18 @@ def test_each_copy_through_the_social_worker_has_its_own_hand_over_sheet(
         for file in delivery.files:
             if delivery.channel == "folder":
                 assert next(service.outbox(DV).rglob(file["name"])).exists()
+
+
+def test_a_copy_left_sending_with_nothing_pending_is_sent_by_the_next_run(tmp_path: Path) -> None:
+    """A re-plan that raced the finish of a delivery can leave a row 'sending' with no delivery
+    in flight: the next run settles it rather than leaving it for ever."""
+    service = Service(tmp_path)
+    service.drop(example("pre-birth-scheduled"))
+    store = service.store()
+    with store.transaction() as connection:
+        connection.exec_driver_sql(
+            "UPDATE copies SET status = 'sending' WHERE copy_key = 'p-sw3/invitation'"
+        )
+    store.close()
+    service.distribute("2026-11-24")
+    assert len(service.sent(PRE_BIRTH, "p-sw3/invitation")) == 1
