@@ -36,7 +36,6 @@ class HandoverFacts:
     recipient: str
     document: str
     edition: tuple[str, ...]
-    handover_by: date | None
     due: date
     needs: tuple[str, ...]
     record: bool  # a record's receipt starts the week for asking for corrections (000 §4.14.4)
@@ -58,7 +57,6 @@ def handover_facts(
         recipient=export.name_of(copy.recipient),
         document=DOCUMENT_NAMES[copy.document],
         edition=edition,
-        handover_by=copy.handover_by,
         due=copy.due,
         needs=needs,
         record=copy.document == "record",
