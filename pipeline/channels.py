@@ -104,11 +104,25 @@ def deliver_by_email(
     body: str,
     message_id: str,
     sent_at: datetime,
+    document: str,
+    edition: str,
 ) -> str:
-    """One e-mail per copy; only the PDFs travel (a document sent out should not be editable)."""
-    assert destination.email is not None
+    """One e-mail per copy; only the PDFs travel (a document sent out should not be editable).
+
+    Attachments are named by the conference reference and the document kind alone (issue 4):
+    not by the outbox's file names, which may name whom an authorised copy is for."""
+    if destination.email is None:
+        raise ValueError("an e-mail delivery needs an address")
+    stem = document if edition == "original" else f"{document}-{edition}"
     attachments = [
-        Attachment(attachment_name(reference, name), data, PDF)
+        Attachment(
+            attachment_name(
+                reference,
+                "handover-sheet.pdf" if name.startswith("handover-sheet") else f"{stem}.pdf",
+            ),
+            data,
+            PDF,
+        )
         for name, data in files
         if name.endswith(".pdf")
     ]

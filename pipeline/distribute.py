@@ -530,6 +530,8 @@ class _Run:
                 ),
                 message_id=delivery.message_id,
                 sent_at=settings.sent_at,
+                document=delivery.document,
+                edition=delivery.edition,
             )
         else:
             where = deliver_to_folder(settings.outbox, delivery.conference_id, destination, files)

@@ -359,3 +359,30 @@ def test_a_header_cannot_smuggle_in_another_header() -> None:
             message_id="<x@example.org>",
             date=DATE,
         )
+
+
+def test_an_authorised_copy_by_email_names_only_the_reference_and_the_document(
+    tls_server: Server, client_tls: ssl.SSLContext
+) -> None:
+    """Issue 4: attachment names carry the conference reference only, never whom an authorised
+    copy is for (the outbox's own file names do)."""
+    from datetime import UTC, datetime
+
+    from pipeline.channels import Destination, deliver_by_email
+
+    deliver_by_email(
+        _settings(tls_server.port, client_tls),
+        reference="CPC-2026-0412",
+        destination=Destination("email", "p-sol", email="solicitor@example.org"),
+        files=[
+            ("record-for-p-mother-updated-1.pdf", FAKE_PDF),
+            ("record-for-p-mother-updated-1.docx", FAKE_DOCX),
+        ],
+        body="Attached.",
+        message_id="<abc@cpc.invalid>",
+        sent_at=datetime(2026, 12, 14, 9, 30, tzinfo=UTC),
+        document="record",
+        edition="updated-1",
+    )
+    ((_, _, raw, _),) = tls_server.received.messages
+    assert _attachments(_parse(raw)) == [("CPC-2026-0412-record-updated-1.pdf", PDF, FAKE_PDF)]

@@ -687,7 +687,8 @@ def test_professionals_get_one_email_per_copy_with_the_pdfs_over_starttls(
         assert [a.get_content_type() for a in attachments] == ["application/pdf"]
         (attachment,) = attachments
         name = attachment.get_filename()
-        assert name == f"{DV}-{delivery.files[0]['name']}"
+        # The reference and the document kind only: never whom an authorised copy is for.
+        assert name == f"{DV}-{delivery.document}.pdf"
         assert not {w for w in personal if w in name.lower()}, name
         pdf = attachment.get_content()
         assert hashlib.sha256(pdf).hexdigest() == delivery.files[0]["sha256"]
