@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pipeline.amendment_model import Amendment
 from pipeline.amendments import request_problems, window_end
 from pipeline.contract import load_document
-from pipeline.distribute import amendment_context, load_conference
+from pipeline.distribute import load_conference
 from pipeline.errors import CpcError
 from pipeline.intake import Accepted
 from pipeline.process import AmendmentContext, read_conference_copies
@@ -54,7 +54,6 @@ def _check_request(
 ) -> dict[str, Any]:
     """The stored values of a new request, or AmendmentRefused naming every problem."""
     delivery = _requester_record(store, amendment)
-    context = amendment_context(store, amendment.conference_id)
     included = set(delivery.amendments_included or ())
     # The record as they received it: that revision, with the amendments their copy carried.
     as_received = read_conference_copies(
@@ -62,7 +61,9 @@ def _check_request(
         profiles,
         AmendmentContext(
             amendments=tuple(
-                entry for entry in context.amendments if _id_of(entry[1], profiles) in included
+                (row["sequence"], bytes(row["raw"]), row["requester_copy_key"])
+                for row in store.amendment_rows(amendment.conference_id)
+                if row["amendment_id"] in included
             )
         ),
     ).current
@@ -72,16 +73,16 @@ def _check_request(
         if copy_then is not None
         else [f"the copy {delivery.copy_key} cannot be read again"]
     )
+    conference = load_conference(store, amendment.conference_id, profiles)
     if problems:
         # Or as they hold it now, with the notices of amendments agreed since attached.
-        current = load_conference(store, amendment.conference_id, profiles).read.current
+        current = conference.read.current
         copy = current.copies.get(delivery.copy_key)
         if copy is None or request_problems(current.export, copy, amendment):
             raise AmendmentRefused(
                 f"{amendment.amendment_id}: checked against the record as "
                 f"{amendment.requested_by} received it: " + "; ".join(problems)
             )
-    conference = load_conference(store, amendment.conference_id, profiles)
     assert delivery.received_on is not None  # sent, and handed over where it went via
     ends = window_end(delivery.received_on, conference.profile, conference.calendar)
     return {
@@ -91,12 +92,6 @@ def _check_request(
         "window_ends": ends,
         "late": amendment.received_on > ends,
     }
-
-
-def _id_of(raw: bytes, profiles: dict[str, Profile]) -> str:
-    document = load_document(raw, profiles.keys())
-    assert isinstance(document, Amendment)
-    return document.amendment_id
 
 
 def _check_chair(store: Store, amendment: Amendment, profiles: dict[str, Profile]) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from pipeline.atomic_files import write_atomically
 from pipeline.config import DeliveryChannel
 from pipeline.deliver_email import (
     PDF,
@@ -24,7 +25,6 @@ from pipeline.deliver_email import (
     send_message,
     subject_for,
 )
-from pipeline.outbox import write_atomically
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ import sys
 import threading
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Annotated, Literal, NoReturn
+from typing import Annotated, Any, Literal, NoReturn
 from zoneinfo import ZoneInfo
 
 import typer
@@ -436,17 +436,28 @@ def _amendments_not_made(store: Store, profiles: dict[str, Profile]) -> list[tup
     ]
 
 
-def _chair_check(store: Store, profiles: dict[str, Profile], conference_id: str, by: str) -> None:
+def _held_copy_for_the_chair(
+    config_path: Path | None, conference_id: str, copy: str, by: str
+) -> tuple[Store, dict[str, Any]]:
+    """The store and the copy's row, once `by` is shown to be the conference's chair: only the
+    chair decides on a held copy (spec §4 rule 7), as on an amendment (002 §22.7)."""
+    config = _config(config_path)
+    profiles = _profiles(list(config.folders.profiles))
+    store = _open_store(config)
     stored = store.current_exports(conference_id)
     if not stored:
         _fail(f"{conference_id}: no such conference in the store")
     export = load_export(stored[0].raw, profiles.keys())
-    chairs = [p for p in export.people if p.role == "chair"]
-    if not any(by in (p.id, p.name) for p in chairs):
+    chair = export.person(export.conference.chair)
+    if by not in (chair.id, chair.name):
         _fail(
             f"{conference_id}: only the conference chair may decide on a held copy; "
             f"--by {by!r} is not the chair of this conference (spec §4 rule 7)"
         )
+    try:
+        return store, store.copy_row(conference_id, copy)
+    except CpcError as exc:
+        _fail(str(exc))
 
 
 @app.command()
@@ -460,14 +471,7 @@ def release(
     config_path: ConfigOption = None,
 ) -> None:
     """Record the chair's release of a held copy; the next run sends it."""
-    config = _config(config_path)
-    profiles = _profiles(list(config.folders.profiles))
-    store = _open_store(config)
-    _chair_check(store, profiles, conference, by)
-    try:
-        row = store.copy_row(conference, copy)
-    except CpcError as exc:
-        _fail(str(exc))
+    store, row = _held_copy_for_the_chair(config_path, conference, copy, by)
     if row["status"] != "held":
         _fail(f"{conference} {copy} is {row['status']}, not held: there is nothing to release")
     if row["hold_kind"] not in RELEASABLE:
@@ -502,14 +506,7 @@ def withdraw(
     config_path: ConfigOption = None,
 ) -> None:
     """Record the chair's decision that a copy is never sent."""
-    config = _config(config_path)
-    profiles = _profiles(list(config.folders.profiles))
-    store = _open_store(config)
-    _chair_check(store, profiles, conference, by)
-    try:
-        row = store.copy_row(conference, copy)
-    except CpcError as exc:
-        _fail(str(exc))
+    store, row = _held_copy_for_the_chair(config_path, conference, copy, by)
     if row["status"] in ("delivered", "sending", "withdrawn"):
         # A copy being sent may already have left (a file written, an e-mail accepted): it is
         # not for the chair to unsend. A stuck one says why on every run until put right.

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
+import functools
 import json
 import multiprocessing
 from collections import Counter
@@ -26,6 +27,8 @@ from typing import Any
 
 from pebble import ProcessPool
 
+from pipeline.amendments import ConferenceCopies
+from pipeline.atomic_files import write_atomically
 from pipeline.calendar import WorkingCalendar
 from pipeline.channels import (
     Destination,
@@ -47,7 +50,7 @@ from pipeline.deliver_email import DeliveryError, SmtpSettings, message_id_for
 from pipeline.errors import CpcError
 from pipeline.export_model import Export
 from pipeline.handover_sheet import DOCUMENT_NAMES
-from pipeline.outbox import RenderedCopy, sha256, write_atomically
+from pipeline.outbox import RenderedCopy, sha256
 from pipeline.plan_types import DistributionPlan, PlannedCopy
 from pipeline.post_batch import PostedLetter, build_batch
 from pipeline.process import (
@@ -144,15 +147,10 @@ def amendment_context(store: Store, conference_id: str) -> AmendmentContext:
     )
 
 
-def read_conference(
-    stored: StoredExport, profiles: dict[str, Profile], context: AmendmentContext
-) -> Conference:
-    return Conference(stored, read_conference_copies(stored.raw, profiles, context), context)
-
-
 def load_conference(store: Store, conference_id: str, profiles: dict[str, Profile]) -> Conference:
     (stored,) = store.current_exports(conference_id)
-    return read_conference(stored, profiles, amendment_context(store, conference_id))
+    context = amendment_context(store, conference_id)
+    return Conference(stored, read_conference_copies(stored.raw, profiles, context), context)
 
 
 # ---- planning into the store ---------------------------------------------------------------------
@@ -203,9 +201,8 @@ def _state(
 
 
 def _holding(
-    store: Store,
     conference: Conference,
-    profiles: dict[str, Profile],
+    earlier: Callable[[int], ConferenceCopies],
     renderer: Renderer,
     key: str,
     current: str | None,
@@ -216,11 +213,7 @@ def _holding(
     current record's unless a new export revision changed its text."""
     if last.revision == conference.stored.revision:
         return dataclasses.replace(last, fingerprint=current or last.fingerprint)
-    then = read_conference_copies(
-        store.export_raw(conference.stored.conference_id, last.revision),
-        profiles,
-        conference.context,
-    ).current
+    then = earlier(last.revision)
     copy = then.copies.get(key)
     if copy is None:
         return last
@@ -238,6 +231,13 @@ def replan(
     last = _last_deliveries(store, conference_id)
     decisions = _decisions(store, conference_id, conference.stored.revision)
     amendment_of = conference.read.current.amendment_of
+
+    @functools.cache
+    def earlier(revision: int) -> ConferenceCopies:
+        # An earlier revision is read once however many of its records were delivered.
+        raw = store.export_raw(conference_id, revision)
+        return read_conference_copies(raw, profiles, conference.context).current
+
     rows = []
     for key, copy in conference.copies.items():
         fingerprint = (
@@ -247,7 +247,7 @@ def replan(
         )
         previous = last.get(key)
         if previous is not None and previous.state == "sent" and copy.document == "record":
-            previous = _holding(store, conference, profiles, renderer, key, fingerprint, previous)
+            previous = _holding(conference, earlier, renderer, key, fingerprint, previous)
         state = _state(copy, fingerprint, existing.get(key), previous, decisions.get(key, ()))
         rows.append(
             {
@@ -690,7 +690,7 @@ class _Run:
             return
         if destination.channel == "post":
             return  # into this run's batch
-        (delivery,) = [d for d in self.store.deliveries(conference_id) if d.id == delivery_id]
+        delivery = self.store.delivery(delivery_id)
         try:
             self.finish(delivery, conference)
         except Exception as exc:  # left pending: the next run tries again

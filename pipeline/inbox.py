@@ -15,15 +15,14 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-import shutil
 import stat
-import tempfile
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO, Literal, NamedTuple, Protocol
+from typing import Literal, NamedTuple, Protocol
 
+from pipeline.atomic_files import fsync_dir, write_atomically
 from pipeline.errors import CpcError
 from pipeline.intake import DEFAULT_MAX_BYTES, Accepted, RejectedFile, read_document
 
@@ -324,7 +323,7 @@ def _quarantine(
     """Write the reason file, then move the file beside it; None if the file vanished."""
     name = _free_name(folders.quarantine, _stamped_name(path, read, when), REASON_SUFFIX)
     reason_file = folders.quarantine / f"{name}{REASON_SUFFIX}"
-    _write_atomically(reason_file, _reason_text(path, folders, when, reason).encode("utf-8"))
+    write_atomically(reason_file, _reason_text(path, folders, when, reason).encode("utf-8"))
     # The reason goes first: a crash between the two leaves a reason with the file still in
     # the inbox (tried again), never a quarantined file nobody can explain.
     moved_to = _move(path, folders.quarantine / name)
@@ -381,37 +380,10 @@ def _move(
         # Another file system: copy and make the copy durable before the original goes.
         try:
             with source.open("rb") as original:
-                _write_atomically(target, original)
+                write_atomically(target, original)
         except FileNotFoundError:
             return None
         source.unlink()
-    _fsync_dir(target.parent)
-    _fsync_dir(source.parent)
+    fsync_dir(target.parent)
+    fsync_dir(source.parent)
     return target
-
-
-def _write_atomically(path: Path, data: bytes | BinaryIO) -> None:
-    """Write bytes, or copy an open file, to `path` through a temporary name, durably."""
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            if isinstance(data, bytes):
-                handle.write(data)
-            else:
-                shutil.copyfileobj(data, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    # A rename is durable only once the folder entry is on disk.
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

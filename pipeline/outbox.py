@@ -7,16 +7,14 @@ re-run on the same export rewrites nothing. The manifest is written last.
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.atomic_files import write_atomically
 from pipeline.errors import CpcError
 from pipeline.plan_types import DistributionPlan, PlannedCopy
 
@@ -48,38 +46,6 @@ class OutboxResult:
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def write_atomically(path: Path, data: bytes) -> bool:
-    """Write `data` to `path` unless it already holds exactly that; True if written."""
-    if path.exists() and path.read_bytes() == data:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # A process killed mid-write leaves its temporary file (no handler runs on SIGKILL); the
-    # next write of the same file clears it, so no half or stray copy stays beside the real one.
-    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
-        stale.unlink(missing_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-    return True
-
-
-def _fsync_dir(folder: Path) -> None:
-    # The rename is durable only once the folder entry is on disk.
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _refuse_stale(folder: Path, plan: DistributionPlan, export_id: str, export_sha: str) -> None:

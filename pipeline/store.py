@@ -184,7 +184,8 @@ class Store:
 
     def take(self, accepted: Accepted, source_name: str) -> Literal["new", "duplicate"]:
         """Keep the document's bytes; refuse a stale revision or a reused id (spec §1)."""
-        document = accepted.document
+        if accepted.kind != "export":
+            raise StoreError("amendments are taken by pipeline.ingest, which checks them first")
         with self.transaction() as connection:
             seen = connection.execute(
                 sa.select(received_documents.c.id).where(
@@ -196,13 +197,9 @@ class Store:
                     connection,
                     "duplicate_received",
                     {"source": source_name, "sha256": accepted.sha256},
-                    conference_id=document.conference_id
-                    if accepted.kind == "amendment"
-                    else document.conference.id,  # type: ignore[union-attr]
+                    conference_id=accepted.document.conference.id,  # type: ignore[union-attr]
                 )
                 return "duplicate"
-            if accepted.kind != "export":
-                raise StoreError("amendments are taken by pipeline.ingest, which checks them first")
             return self._take_export(connection, accepted, source_name)
 
     def _take_export(
@@ -231,18 +228,7 @@ class Store:
                 f"{conference_id}: revision {revision} is not higher than revision {current} "
                 "already taken; a lower or equal revision is stale and is not sent (spec §1)"
             )
-        document_id = connection.execute(
-            received_documents.insert().values(
-                sha256=accepted.sha256,
-                kind="export",
-                conference_id=conference_id,
-                document_id=export_id,
-                revision=revision,
-                source_name=source_name,
-                received_at=_now(),
-                raw=accepted.raw,
-            )
-        ).inserted_primary_key[0]
+        document_id = _keep(connection, accepted, source_name, conference_id, export_id, revision)
         values = {
             "revision": revision,
             "document_id": document_id,
@@ -525,6 +511,14 @@ class Store:
             query = query.where(deliveries.c.state == state)
         with self.engine.connect() as connection:
             return [_delivery(r) for r in connection.execute(query)]
+
+    def delivery(self, delivery_id: int) -> StoredDelivery:
+        with self.engine.connect() as connection:
+            return _delivery(
+                connection.execute(
+                    sa.select(deliveries).where(deliveries.c.id == delivery_id)
+                ).one()
+            )
 
     def begin_delivery(self, values: dict[str, Any]) -> int | None:
         """Record the intent before anything leaves: a crash after this line is finished by the
@@ -813,18 +807,7 @@ class Store:
         amendment_id = amendment.amendment_id  # type: ignore[union-attr]
         conference_id = amendment.conference_id  # type: ignore[union-attr]
         with self.transaction() as connection:
-            connection.execute(
-                received_documents.insert().values(
-                    sha256=accepted.sha256,
-                    kind="amendment",
-                    conference_id=conference_id,
-                    document_id=amendment_id,
-                    revision=None,
-                    source_name=source_name,
-                    received_at=_now(),
-                    raw=accepted.raw,
-                )
-            )
+            _keep(connection, accepted, source_name, conference_id, amendment_id, None)
             exists = connection.execute(
                 sa.select(amendments.c.amendment_id).where(
                     amendments.c.amendment_id == amendment_id
@@ -877,6 +860,31 @@ class Store:
                 actor=actor,
                 conference_id=conference_id,
             )
+
+
+def _keep(
+    connection: Connection,
+    accepted: Accepted,
+    source_name: str,
+    conference_id: str,
+    document_id: str,
+    revision: int | None,
+) -> int:
+    """A document's exact bytes, as received: the store, not the inbox, is the record of it."""
+    return int(
+        connection.execute(
+            received_documents.insert().values(
+                sha256=accepted.sha256,
+                kind=accepted.kind,
+                conference_id=conference_id,
+                document_id=document_id,
+                revision=revision,
+                source_name=source_name,
+                received_at=_now(),
+                raw=accepted.raw,
+            )
+        ).inserted_primary_key[0]
+    )
 
 
 def content_key(*parts: str) -> str:

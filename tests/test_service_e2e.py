@@ -33,8 +33,6 @@ import pikepdf
 import pypdfium2
 import pytest
 import trustme
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from typer.testing import CliRunner
 
 from pipeline.cli import app
@@ -46,6 +44,13 @@ from pipeline.export_model import Export
 from pipeline.profile import load_profiles
 from pipeline.store import Store, StoredDelivery
 from tests.conftest import EXAMPLES, example
+from tests.test_deliver_email import (
+    PASSWORD,
+    USER,
+    Received,
+    _AnyPortController,
+    _check_password,
+)
 
 runner = CliRunner()
 
@@ -541,45 +546,13 @@ def test_a_moved_conference_reissues_every_invitation_as_an_updated_copy(
 
 # ---- e-mail through a real SMTP server ------------------------------------------------------------
 
-SMTP_USER = "cpc-pipeline"
-SMTP_PASSWORD = "correct horse battery staple"
-
-
-@dataclass
-class Mailbox:
-    """Every message the server accepted: envelope sender, recipients, bytes, over TLS or not."""
-
-    messages: list[tuple[str, list[str], bytes, bool]] = field(default_factory=list)
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        assert isinstance(envelope.content, bytes) and envelope.mail_from is not None
-        self.messages.append(
-            (envelope.mail_from, list(envelope.rcpt_tos), envelope.content, session.ssl is not None)
-        )
-        return "250 OK"
-
-
-class _AnyPortController(Controller):
-    # Port 0: the system picks a free port; ask the socket which (no clash between xdist workers).
-    def _trigger_server(self) -> None:
-        assert self.server is not None
-        self.port = self.server.sockets[0].getsockname()[1]
-        super()._trigger_server()
-
-
-def _check_password(
-    server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
-) -> AuthResult:
-    ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
-        SMTP_USER.encode(),
-        SMTP_PASSWORD.encode(),
-    )
-    return AuthResult(success=ok, handled=False)
+# The SMTP server of tests/test_deliver_email.py: its mailbox, free-port controller and login.
+SMTP_USER, SMTP_PASSWORD = USER, PASSWORD
 
 
 @dataclass
 class MailServer:
-    mailbox: Mailbox
+    mailbox: Received
     port: int
     client_tls: ssl.SSLContext
 
@@ -591,7 +564,7 @@ def mail_server() -> Iterator[MailServer]:
     ca.issue_cert("127.0.0.1").configure_cert(server_tls)
     client_tls = ssl.create_default_context()
     ca.configure_trust(client_tls)
-    mailbox = Mailbox()
+    mailbox = Received()
     controller = _AnyPortController(
         mailbox,
         hostname="127.0.0.1",
