@@ -226,16 +226,7 @@ def amendment_view(
         # 002 §22.7 (R61): only amendments the chair agreed are circulated.
         raise ValueError(f"amendment {amendment.amendment_id} is {amendment.decision.status}")
     builder = _ViewBuilder(export, copy, words)
-    sections = {s.id: s for s in export.record.sections} if export.record else {}
-    changes = tuple(
-        ChangeFacts(
-            builder.text(sections[c.section].heading),
-            builder.text(c.replace),
-            builder.text(c.with_),
-        )
-        for c in amendment.changes
-        if c.section in sections and copy.viewer.may_see_section(sections[c.section])
-    )
+    changes = _changes_seen(builder, export, copy, amendment)
     base = builder.build()
     return dataclasses.replace(
         base,
@@ -250,16 +241,12 @@ def amendment_view(
     )
 
 
-def rejection_view(
-    export: Export, copy: PlannedCopy, amendment: Amendment, words: PlainWords
-) -> RecipientView:
-    """The short letter telling the requester the chair did not agree their amendment (issue 5),
-    with the chair's note: only sections the requester's copy holds are named."""
-    if amendment.decision.status != "rejected":
-        raise ValueError(f"amendment {amendment.amendment_id} is {amendment.decision.status}")
-    builder = _ViewBuilder(export, copy, words)
+def _changes_seen(
+    builder: _ViewBuilder, export: Export, copy: PlannedCopy, amendment: Amendment
+) -> tuple[ChangeFacts, ...]:
+    """The amendment's changes to sections the reader's copy holds; the rest are not named."""
     sections = {s.id: s for s in export.record.sections} if export.record else {}
-    changes = tuple(
+    return tuple(
         ChangeFacts(
             builder.text(sections[c.section].heading),
             builder.text(c.replace),
@@ -268,6 +255,17 @@ def rejection_view(
         for c in amendment.changes
         if c.section in sections and copy.viewer.may_see_section(sections[c.section])
     )
+
+
+def rejection_view(
+    export: Export, copy: PlannedCopy, amendment: Amendment, words: PlainWords
+) -> RecipientView:
+    """The short letter telling the requester the chair did not agree their amendment (issue 5),
+    with the chair's note: only sections the requester's copy holds are named."""
+    if amendment.decision.status != "rejected":
+        raise ValueError(f"amendment {amendment.amendment_id} is {amendment.decision.status}")
+    builder = _ViewBuilder(export, copy, words)
+    changes = _changes_seen(builder, export, copy, amendment)
     note = amendment.decision.note
     base = builder.build()
     return dataclasses.replace(
