@@ -14,8 +14,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from pipeline.address_guard import first_mention, mention_reason, withheld_contacts
 from pipeline.amendment_model import Amendment, Change
 from pipeline.calendar import WorkingCalendar
+from pipeline.document_text import DocumentKind, amendment_text, free_text
 from pipeline.export_model import Export, Section
 from pipeline.plan_types import DistributionPlan, PlannedCopy, copy_key, name_part
 from pipeline.profile import Profile
@@ -190,6 +192,25 @@ def amendment_copy(
     )
 
 
+def guarded(export: Export, copy: PlannedCopy, amendment: Amendment) -> PlannedCopy:
+    """Spec §4 rule 4 on a notice or rejection letter: the amendment's text and the chair's note
+    reach the copy's readers (the holder, whom they act for, the social worker it goes through)
+    like any other free text, so one that mentions an address withheld from them holds the copy."""
+    readers = copy.viewer.persons | ({copy.via} if copy.via else set())
+    contacts = withheld_contacts(export, readers)
+    if not contacts:
+        return copy
+    document: DocumentKind = copy.document  # type: ignore[assignment]
+    fields = [
+        *amendment_text(export, document, copy.viewer, amendment),
+        *free_text(export, document, copy.viewer),
+    ]
+    found = first_mention(fields, contacts)
+    if found is None:
+        return copy
+    return dataclasses.replace(copy, status="held", reason=mention_reason(*found, copy.via))
+
+
 def amendment_copy_key(record_key: str, document: str, amendment_id: str) -> str:
     """`p-mother-sol/record-authorisation-1` → `p-mother-sol/amendment_notice-AMD-1-authorisation-1`.
 
@@ -265,14 +286,18 @@ def conference_copies(
             if not changed_sections_seen(made.export, record_copy, amendment):
                 continue
             key = amendment_copy_key(record_key, "amendment_notice", amendment.amendment_id)
-            copies[key] = amendment_copy(
-                record_copy,
-                "amendment_notice",
-                amendment.amendment_id,
-                due,
-                calendar,
-                profile,
-                amendment.decision.on,
+            copies[key] = guarded(
+                made.export,
+                amendment_copy(
+                    record_copy,
+                    "amendment_notice",
+                    amendment.amendment_id,
+                    due,
+                    calendar,
+                    profile,
+                    amendment.decision.on,
+                ),
+                amendment,
             )
             amendment_of[key] = amendment
     for entry in amendments:
@@ -284,14 +309,18 @@ def conference_copies(
         key = amendment_copy_key(
             entry.requester_copy_key, "amendment_rejection", amendment.amendment_id
         )
-        copies[key] = amendment_copy(
-            record_copy,
-            "amendment_rejection",
-            amendment.amendment_id,
-            notice_due(decided, profile, calendar),
-            calendar,
-            profile,
-            decided,
+        copies[key] = guarded(
+            made.export,
+            amendment_copy(
+                record_copy,
+                "amendment_rejection",
+                amendment.amendment_id,
+                notice_due(decided, profile, calendar),
+                calendar,
+                profile,
+                decided,
+            ),
+            amendment,
         )
         amendment_of[key] = amendment
     editions = {}

@@ -71,6 +71,10 @@ CROSS_CHECKS_LATER = (
     "problems above are fixed"
 )
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+# Bidi embeddings, overrides and isolates: they make a letter show text in an order other than
+# the one stored ("truoC nedniL 71" read as "17 Linden Court"), which only hides it from checks;
+# nothing in these letters needs them (issue 9). Right-to-left scripts need none of them.
+_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 MAX_DEPTH = 32  # a valid export nests about 8 deep; far deeper is a broken or hostile file
 
 
@@ -94,6 +98,12 @@ def _value_issues(data: Any) -> Iterator[FieldIssue]:
         elif isinstance(value, str) and _CONTROL.search(value):
             # Such characters cannot stand in a document (XML forbids them) and print as nothing.
             yield FieldIssue(json_path(loc), "contains a control character that cannot be printed")
+        elif isinstance(value, str) and (bidi := _BIDI_CONTROL.search(value)):
+            yield FieldIssue(
+                json_path(loc),
+                f"contains a text-direction control character (U+{ord(bidi.group()):04X}) that "
+                "would show the text in another order than it is written; remove it",
+            )
         elif isinstance(value, dict):
             stack.extend(((*loc, k), v) for k, v in reversed(value.items()))
         elif isinstance(value, list):

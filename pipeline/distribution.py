@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from pipeline.address_guard import mentioned_owner, withheld_contacts
+from pipeline.address_guard import first_mention, mention_reason, withheld_contacts
 from pipeline.calendar import WorkingCalendar, uk_date
 from pipeline.document_text import DocumentKind, free_text
 from pipeline.export_model import Authorisation, Export, Person
@@ -446,7 +446,7 @@ class _Planner:
             channel = self._channel(recipient)
             if channel is None:
                 waiting.append("there is no postal address or e-mail for this recipient")
-        held = self._address_hold(document, viewer, subject, authorisation)
+        held = self._address_hold(document, viewer, subject, authorisation, via)
         status = "held" if held else "waiting" if waiting else "ready"
         reasons = ([held] if held else []) + waiting
         large_print = (
@@ -518,9 +518,12 @@ class _Planner:
         viewer: Viewer,
         subject: str | None,
         authorisation: int | None,
+        via: str | None,
     ) -> str | None:
-        """Spec §4 rule 4: free text reaching the viewer mentions an address withheld from them."""
-        contacts = withheld_contacts(self.export, viewer.persons)
+        """Spec §4 rule 4: free text reaching anyone who reads the copy (the recipient, whom they
+        act for, the social worker it goes through) mentions an address withheld from them."""
+        readers = viewer.persons | {via} if via is not None else viewer.persons
+        contacts = withheld_contacts(self.export, readers)
         if not contacts:
             return None
         texts = list(free_text(self.export, document, viewer, subject))
@@ -529,14 +532,8 @@ class _Planner:
             purpose = self.export.distribution.authorisations[authorisation].purpose
             if purpose:
                 texts.append((f"distribution.authorisations[{authorisation}].purpose", purpose))
-        for path, text in texts:
-            owner = mentioned_owner(text, contacts)
-            if owner is not None:
-                return (
-                    f"held for the chair: {path} mentions the contact details of {owner}, which "
-                    "are withheld from this recipient (spec §4 rule 4)"
-                )
-        return None
+        found = first_mention(texts, contacts)
+        return None if found is None else mention_reason(*found, via)
 
 
 def _audience(view: ViewName) -> str:

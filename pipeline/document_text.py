@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Literal
 
+from pipeline.amendment_model import Amendment
 from pipeline.export_model import Export
 from pipeline.visibility import Viewer
 
@@ -36,13 +37,17 @@ def free_text(
     """
     # Mirrors what the templates print (templates/letters/*.html, templates/records/*.html);
     # tests/test_property_leaks.py checks that a mention here holds exactly the copies printing it.
+    yield from _names_everywhere(export)
     if document in ("invitation", "cancellation_notice"):
         yield from _venue(export)
     elif document == "exclusion_letter":
         yield from _exclusion(export, subject, viewer)
     elif document == "decision_letter":
         yield from _decisions(export, with_dissent=False)
+        yield from _lead_social_workers(export)
         yield from _complaints(export)
+    elif document == "plan_ended_notice":
+        yield from _lead_social_workers(export)
     elif document == "outline_plan":
         # templates/records/_base.html heads every record-like document with the venue
         yield from _venue(export)
@@ -51,8 +56,56 @@ def free_text(
         yield from _record(export, viewer)
     elif document == "amendment_rejection":
         yield from _complaints(export)
-    # plan_ended_notice, amendment_notice and amendment_rejection carry no free text from the
-    # export here; the amendment's own text is read where it is printed (process.Renderer).
+    # amendment_notice and amendment_rejection print the amendment's own text: `amendment_text`.
+
+
+def amendment_text(
+    export: Export, document: DocumentKind, viewer: Viewer, amendment: Amendment
+) -> Iterator[TextField]:
+    """The free text of `amendment` that a notice or rejection letter shows `viewer`: each change
+    to a section their copy of the record holds (what it said, what it says now), and, in a
+    rejection letter, the chair's note (templates/letters/amendment_*.html)."""
+    sections = {s.id: s for s in export.record.sections} if export.record is not None else {}
+    for i, change in enumerate(amendment.changes):
+        section = sections.get(change.section)
+        if section is None or not viewer.may_see_section(section):
+            continue
+        yield f"changes[{i}].replace", change.replace
+        yield f"changes[{i}].with", change.with_
+    if document == "amendment_rejection" and amendment.decision.note:
+        yield "decision.note", amendment.decision.note
+
+
+def _person(export: Export, person_id: str, *, with_role: bool) -> Iterator[TextField]:
+    """A person's name as printed, and the words their role is printed in (job title, agency or
+    relationship: redaction.view `_role`)."""
+    i = export.person_index(person_id)
+    if i is None:
+        return  # a child, or no one: children's names are printed everywhere
+    person = export.people[i]
+    yield f"people[{i}].name", person.name
+    if with_role:
+        for key in ("job_title", "agency", "relationship"):
+            value = getattr(person, key)
+            if value:
+                yield f"people[{i}].{key}", value
+
+
+def _names_everywhere(export: Export) -> Iterator[TextField]:
+    """What every document prints: the children's names, the chair's name and title."""
+    for i, child in enumerate(export.children):
+        yield f"children[{i}].name", child.name
+    for i, person in enumerate(export.people):
+        if person.id == export.conference.chair:
+            yield f"people[{i}].name", person.name
+            if person.job_title:
+                yield f"people[{i}].job_title", person.job_title
+
+
+def _lead_social_workers(export: Export) -> Iterator[TextField]:
+    for decision in export.decisions:
+        if decision.lead_social_worker is not None:
+            yield from _person(export, decision.lead_social_worker, with_role=False)
 
 
 def _venue(export: Export) -> Iterator[TextField]:
@@ -77,6 +130,7 @@ def _complaints(export: Export) -> Iterator[TextField]:
 def _exclusion(export: Export, subject: str | None, viewer: Viewer) -> Iterator[TextField]:
     for i, exclusion in enumerate(export.exclusions):
         if exclusion.person == subject:
+            yield from _person(export, exclusion.person, with_role=False)
             yield from _excluded_items(export, i, viewer)
             yield f"exclusions[{i}].reason", exclusion.reason
             if exclusion.how_views_are_heard:
@@ -91,6 +145,7 @@ def _decisions(export: Export, *, with_dissent: bool) -> Iterator[TextField]:
         if with_dissent:
             for j, dissent in enumerate(decision.dissent):
                 yield f"decisions[{i}].dissent[{j}].view", dissent.view
+                yield from _person(export, dissent.person, with_role=True)
 
 
 def _plan(export: Export, viewer: Viewer) -> Iterator[TextField]:
@@ -108,6 +163,8 @@ def _plan(export: Export, viewer: Viewer) -> Iterator[TextField]:
                     continue
                 path = f"{base}.outcomes[{j}].actions[{k}]"
                 yield f"{path}.action", action.action
+                for person in action.responsible:
+                    yield from _person(export, person, with_role=False)
                 if action.frequency:
                     yield f"{path}.frequency", action.frequency
         for j, text in enumerate(child_plan.services):
@@ -116,11 +173,18 @@ def _plan(export: Export, viewer: Viewer) -> Iterator[TextField]:
             yield f"{base}.assessments[{j}]", text
     for j, text in enumerate(plan.contingency):
         yield f"plan.contingency[{j}]", text
+    if plan.core_group is not None:
+        for member in plan.core_group.members:
+            yield from _person(export, member, with_role=True)
 
 
 def _record(export: Export, viewer: Viewer) -> Iterator[TextField]:
     yield from _venue(export)
+    for attendance in export.attendance:
+        yield from _person(export, attendance.person, with_role=True)
+    yield from _lead_social_workers(export)
     for i, exclusion in enumerate(export.exclusions):
+        yield from _person(export, exclusion.person, with_role=False)
         yield from _excluded_items(export, i, viewer)
         yield f"exclusions[{i}].reason", exclusion.reason
         if exclusion.how_views_are_heard:

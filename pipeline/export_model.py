@@ -331,7 +331,15 @@ class Export(Strict):
     def decision_for(self, child_id: str) -> Decision | None:
         return next((d for d in self.decisions if d.child == child_id), None)
 
+    def person_index(self, person_id: str) -> int | None:
+        """The position of a person in `people` (for a JSON path), or None for a child or no one."""
+        return self._people_positions.get(person_id)
+
     # Lookups are derived from the frozen fields, so caching them cannot go stale.
+    @cached_property
+    def _people_positions(self) -> dict[str, int]:
+        return {p.id: i for i, p in enumerate(self.people)}
+
     @cached_property
     def _people_by_id(self) -> dict[str, Person]:
         return {p.id: p for p in self.people}

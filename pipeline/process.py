@@ -18,13 +18,14 @@ from pathlib import Path
 
 import lxml.html
 
-from pipeline.address_guard import mentioned_owner, withheld_contacts
+from pipeline.address_guard import first_mention, mention_reason, withheld_contacts
 from pipeline.amendment_model import Amendment
 from pipeline.amendments import AmendmentInput, ConferenceCopies, conference_copies
 from pipeline.calendar import WorkingCalendar
 from pipeline.compose import RECORD_DOCUMENTS, Composer
 from pipeline.contract import load_document, load_export
 from pipeline.distribution import plan_distribution
+from pipeline.document_text import amendment_text, free_text
 from pipeline.errors import ContractError, CpcError, RenderError
 from pipeline.export_model import Export
 from pipeline.handover_sheet import handover_facts, handover_html
@@ -45,7 +46,7 @@ from redaction.view import (
     rejection_view,
     view_for,
 )
-from redaction.withheld import withheld_strings
+from redaction.withheld import withheld_patterns, withheld_strings
 
 _FIXED_DAY = date(2000, 1, 1)
 
@@ -104,7 +105,9 @@ class Renderer:
         html = self.composer.html(view)
         marks = self.marks_html(marks_for(export, copy, self.words), copy.document)
         readers = _readers(copy)
-        mention = _withheld_contact_in(export, copy, readers, (_text(html), _text(marks)))
+        mention = _withheld_contact_in(
+            export, copy, readers, (_text(html), _text(marks)), amendment
+        )
         if mention is not None:
             return RenderedCopy(copy, (), "held", mention, "address")
         try:
@@ -126,11 +129,12 @@ class Renderer:
         name = file_stem(copy)
         files = ((f"{name}.pdf", pdf), (f"{name}.docx", docx))
         withheld = withheld_strings(export, readers, self.words)
-        if not withheld:
+        patterns = withheld_patterns(export, readers, _own_lines(export, copy))
+        if not withheld and not patterns:
             # Nothing is withheld from this reader (most professionals): nothing to look for.
             return RenderedCopy(copy, files, "ready", None)
         try:
-            report = leak_report(dict(files), withheld)
+            report = leak_report(dict(files), withheld, patterns)
         except UnreadableFile as exc:
             # What cannot be read back cannot be proved clean: hold it, never ship it.
             return RenderedCopy(
@@ -179,23 +183,39 @@ def _readers(copy: PlannedCopy) -> Viewer:
 
 
 def _withheld_contact_in(
-    export: Export, copy: PlannedCopy, readers: Viewer, printed: tuple[str, ...]
+    export: Export,
+    copy: PlannedCopy,
+    readers: Viewer,
+    printed: tuple[str, ...],
+    amendment: Amendment | None,
 ) -> str | None:
     """Spec §4 rule 4 again, on the words about to be printed: the plan looked at the free text
-    it knows of; this reads the document itself, so no template can bring in more."""
+    it knows of, field by field; this looks at those fields again (the reason names the one),
+    then reads the document itself, so no template can bring in more."""
     contacts = withheld_contacts(export, readers.persons)
     if not contacts:
         return None
-    for text in printed:
-        owner = mentioned_owner(text, contacts)
-        if owner is not None:
-            return (
-                f"held for the chair: the {copy.document.replace('_', ' ')} would mention the "
-                f"contact details of {owner}, which are withheld from this recipient"
-                + (f" or from {copy.via}, through whom it goes" if copy.via else "")
-                + " (spec §4 rule 4)"
-            )
-    return None
+    subject = copy.on_behalf_of or copy.recipient  # whom an exclusion letter is about
+    fields = list(free_text(export, copy.document, copy.viewer, subject))
+    if copy.authorisation is not None:
+        purpose = export.distribution.authorisations[copy.authorisation].purpose
+        if purpose:
+            fields.append((f"distribution.authorisations[{copy.authorisation}].purpose", purpose))
+    if amendment is not None:
+        fields.extend(amendment_text(export, copy.document, copy.viewer, amendment))
+    found = first_mention(fields, contacts)
+    if found is None:
+        where = f"the {copy.document.replace('_', ' ')}"
+        found = first_mention(((where, text) for text in printed), contacts)
+    return None if found is None else mention_reason(*found, copy.via)
+
+
+def _own_lines(export: Export, copy: PlannedCopy) -> tuple[str, ...]:
+    """The address lines printed in the recipient's own address block."""
+    if export.is_child(copy.recipient):
+        return ()
+    address = export.person(copy.recipient).address
+    return () if address is None else (*address.lines, address.postcode)
 
 
 def _lines(marks_html: str) -> tuple[str, ...]:

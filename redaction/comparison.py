@@ -1,53 +1,119 @@
-"""Text → its comparison form, the one both the leak check and the withheld list compare in.
+"""Text → its comparison form: the one normal form every check that looks for withheld text uses.
 
-Both sides of every comparison go through `normalise`, so a withheld string is found however layout
-or extraction wrapped, hyphenated, re-spaced or re-cased it (spec §4 rule 6: removal, not masking).
+The plan's free-text guard, the render-time guard and the byte check on the rendered files all
+compare text in this form, on both sides (spec §4 rules 4 and 6; issue 9), so a withheld string or
+address is found however layout, extraction or a person typing re-spelt it:
+
+- markup tags are removed (`17 <b>Linden</b> Court` prints literally and still reads as the address);
+- compatibility forms are unfolded (NFKD: ligatures, full-width and mathematical letters), then
+  every format character (Cf: zero-width characters, soft hyphens, bidi controls) and every
+  combining mark is dropped, so an invisible or accent mark cannot split a word;
+- letters of other scripts that look like Latin letters (Cyrillic `е`, Greek `ο`, a dotless `ı`)
+  are folded to them, from the Unicode confusables table as packaged by `confusable-homoglyphs`
+  (pinned; its `confusables.json`, read as data); digits of any script become ASCII digits;
+- case is folded;
+- every run of spacing and punctuation becomes one separator (`match_form`), or nothing at all
+  (`normalise`, for substring search in extracted text, where layout may break or join lines);
+- in a number, the letters that pass for digits are read as digits (`l7` → `17`, `1O` → `10`).
+
+`match_form` keeps word boundaries (one space between words, one at each end) for the address
+guard's whole-word patterns; `normalise` is the same text without separators, for the leak check.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from functools import cache
+from importlib import resources
+
+# A tag-like run: `<b>`, `</span>`, `<a href="...">`. A bare `<` or `a < b` is not a tag.
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+# Kept through every form: the leak check joins separate values with it, so that no match can
+# span two of them (redaction.leak_check._BOUNDARY).
+BOUNDARY = "\uffff"
+_SEPARATORS = re.compile(rf"(?:[^\w{BOUNDARY}]|_)+")
+# A token that is a number once look-alike letters are read as digits: digits and l/i/o, at least
+# one real digit, and perhaps one letter after (a house number such as 17A).
+_NUMBER_LIKE = re.compile(r"(?<!\S)(?=[0-9lio]*[0-9])[0-9lio]+[a-z]?(?!\S)")
+_DIGIT_LOOKALIKES = str.maketrans({"l": "1", "i": "1", "o": "0"})
+_CURLY = {
+    **dict.fromkeys(map(ord, "\u2018\u2019\u201a\u201b\u2032\u02bc"), "'"),
+    **dict.fromkeys(map(ord, "\u201c\u201d\u201e\u201f\u2033"), '"'),
+}
 
 
 @cache
-def _comparison_table() -> dict[int, str | None]:
-    """Characters dropped or folded by `normalise`, built once from the Unicode database.
-
-    Dropped: whitespace (Z*), control characters (Cc: line breaks, tabs, stray markers),
-    format characters (Cf: soft hyphen, zero-width space/joiners, bidi marks, BOM), dashes (Pd:
-    a line-end hyphen may be added, kept or dropped by layout and extraction; U+2212 too, which is
-    what PDFDocEncoding gives byte 0x8A) and variation selectors. Folded: curly quotes to straight.
-    Planes 0, 1 and 14 are scanned: the others hold only ideographs, private use or nothing.
-    """
-    dropped = {"Zs", "Zl", "Zp", "Cc", "Cf", "Pd"}
-    codepoints = [*range(0x20000), *range(0xE0000, 0xF0000)]
-    table: dict[int, str | None] = {
-        cp: None for cp in codepoints if unicodedata.category(chr(cp)) in dropped
-    }
-    table.update(dict.fromkeys([0x2212, *range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)]))
-    table.update(dict.fromkeys(map(ord, "\u2018\u2019\u201a\u201b\u2032\u02bc"), "'"))
-    table.update(dict.fromkeys(map(ord, "\u201c\u201d\u201e\u201f\u2033"), '"'))
+def _confusable_letters() -> dict[int, str]:
+    """Each non-ASCII character the Unicode confusables table says looks like one ASCII letter or
+    digit → that letter or digit. Only folds towards Latin: ASCII characters are left alone."""
+    data = resources.files("confusable_homoglyphs").joinpath("confusables.json")
+    table: dict[int, str] = {}
+    for char, entries in json.loads(data.read_text(encoding="utf-8")).items():
+        if len(char) != 1 or char.isascii():
+            continue
+        latin = [e["c"] for e in entries if len(e["c"]) == 1 and e["c"].isascii()]
+        latin = [c for c in latin if c.isalnum()]
+        if latin:
+            table[ord(char)] = latin[0]
     return table
 
 
-def normalise(text: str) -> str:
-    """The comparison form of extracted text and of withheld strings alike.
+@cache
+def _fold_table() -> dict[int, str | None]:
+    """Non-ASCII characters dropped or folded by `fold`, built once from the Unicode database.
 
-    NFKC (expands ligatures such as ﬁ, folds full-width forms), case-folded (then NFKC again, as
-    Unicode's caseless matching asks), and without whitespace, hyphens and invisible characters, so
-    that a paragraph wrapped, hyphenated or re-spaced by layout still matches its source; curly
-    quotes are folded to straight ones, as a template's typography may change them."""
-    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
-    # The same as folded.translate(_comparison_table()), two to eight times faster: str.translate
-    # is slow on text that is not pure ASCII, so it is given only the non-ASCII runs, and the ASCII
-    # characters to drop (whitespace, controls, "-") go by split() and one small regex.
-    if not folded.isascii():
-        table = _comparison_table()
-        folded = _NON_ASCII_RUN.sub(lambda run: run.group().translate(table), folded)
-    return _ASCII_DROPPED.sub("", "".join(folded.split()))
+    Dropped: format characters (Cf), combining marks (Mn, Mc, Me: after NFKD an accent is one),
+    and control characters other than line breaks. Spacing (Z*) becomes a plain space. Folded:
+    confusable letters to their Latin look-alike, any decimal digit to its ASCII digit, curly
+    quotes to straight ones. Planes 0, 1 and 14 are scanned: the others hold only ideographs,
+    private use or nothing.
+    """
+    table: dict[int, str | None] = {}
+    for cp in (*range(0x80, 0x20000), *range(0xE0000, 0xF0000)):
+        category = unicodedata.category(chr(cp))
+        if category in ("Cf", "Cc", "Mn", "Mc", "Me"):
+            table[cp] = None
+        elif category in ("Zs", "Zl", "Zp"):
+            table[cp] = " "
+        elif category == "Nd":
+            table[cp] = str(unicodedata.decimal(chr(cp)))
+    table.update(_confusable_letters())
+    table.update(_CURLY)
+    table[ord(BOUNDARY)] = BOUNDARY
+    return table
 
 
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
-_ASCII_DROPPED = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-]+")  # what split() leaves of Cc, and "-"
+
+
+def fold(text: str) -> str:
+    """Tags removed, compatibility forms unfolded, invisible characters and marks dropped,
+    look-alike letters and other scripts' digits folded, case folded; spacing and punctuation kept."""
+    text = _TAG.sub("", text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        table = _fold_table()
+        text = _NON_ASCII_RUN.sub(lambda run: run.group().translate(table), text)
+        # Case folding can bring back a non-ASCII form (ß → ss is ASCII; ǰ is not), so once more.
+        text = unicodedata.normalize("NFKD", text.casefold())
+        text = _NON_ASCII_RUN.sub(lambda run: run.group().translate(table), text)
+        return text
+    return text.lower()
+
+
+def match_form(text: str) -> str:
+    """`fold`, then every run of spacing and punctuation one space, numbers read as numbers, with
+    a space at each end so that a whole word is always between two spaces: ' 17 linden court '."""
+    words = _SEPARATORS.sub(" ", fold(text))
+    if words.isspace() or not words:
+        return " "
+    words = _NUMBER_LIKE.sub(lambda m: m.group().translate(_DIGIT_LOOKALIKES), f" {words.strip()} ")
+    return words
+
+
+def normalise(text: str) -> str:
+    """The comparison form of extracted text and of withheld strings alike: `match_form` without
+    separators, so that a paragraph wrapped, hyphenated or re-spaced by layout still matches."""
+    return match_form(text).replace(" ", "")

@@ -40,7 +40,7 @@ import pypdfium2.raw as pdfium_c
 from lxml import etree
 
 from pipeline.errors import CpcError
-from redaction.comparison import normalise
+from redaction.comparison import BOUNDARY, match_form, normalise
 
 MIN_CHECKED_LENGTH = 4
 
@@ -64,7 +64,7 @@ _DIGITS = re.compile(r"\d+")
 
 # Joins values that must not run into each other (attribute values, separate strings): it survives
 # `normalise`, and no withheld string contains it, so no match can span two values.
-_BOUNDARY = "\uffff"
+_BOUNDARY = BOUNDARY
 
 # A file inside a file (a PDF attached to a PDF, an Office document embedded in a DOCX) is opened
 # as what it is, this deep and no deeper; below that its bytes are read as text.
@@ -436,8 +436,17 @@ def check_no_leaks(files: Mapping[str, bytes], withheld: Sequence[str]) -> list[
     return list(leak_report(files, withheld).leaks)
 
 
-def leak_report(files: Mapping[str, bytes], withheld: Sequence[str]) -> LeakReport:
-    """As `check_no_leaks`, also giving the indexes of withheld strings too short to look for."""
+def leak_report(
+    files: Mapping[str, bytes],
+    withheld: Sequence[str],
+    patterns: Sequence[re.Pattern[str]] = (),
+) -> LeakReport:
+    """As `check_no_leaks`, also giving the indexes of withheld strings too short to look for.
+
+    `patterns`: forms of withheld contact details that count as a mention (spec §4 rule 4: a
+    street's name without its number, in any spelling of its street word), searched for in the
+    same text in `match_form`, word by word; a hit is reported as withheld item
+    `len(withheld) + i` for pattern `i`."""
     needles: list[tuple[int, str]] = []
     skipped: list[int] = []
     for index, text in enumerate(withheld):
@@ -446,9 +455,10 @@ def leak_report(files: Mapping[str, bytes], withheld: Sequence[str]) -> LeakRepo
             needles.append((index, needle))
         else:
             skipped.append(index)
+    numbered = [(len(withheld) + i, pattern) for i, pattern in enumerate(patterns)]
     leaks: list[Leak] = []
     for position, (name, data) in enumerate(files.items(), start=1):
-        leaks.extend(_file_leaks(position, name, data, needles))
+        leaks.extend(_file_leaks(position, name, data, needles, numbered))
     return LeakReport(leaks=tuple(leaks), skipped=tuple(skipped))
 
 
@@ -463,19 +473,29 @@ def _extract(name: str, data: bytes) -> list[tuple[str, str]]:
 
 
 def _file_leaks(
-    position: int, name: str, data: bytes, needles: Sequence[tuple[int, str]]
+    position: int,
+    name: str,
+    data: bytes,
+    needles: Sequence[tuple[int, str]],
+    patterns: Sequence[tuple[int, re.Pattern[str]]] = (),
 ) -> list[Leak]:
-    file_label = _safe_label(name, f"file {position} (its name carries withheld text)", needles)
+    file_label = _safe_label(
+        name, f"file {position} (its name carries withheld text)", needles, patterns
+    )
     try:
         pieces = [(FILE_NAME, name), *_extract(name, data)]
     except UnreadableFile as exc:
         raise UnreadableFile(f"{file_label}: {exc}") from exc
     found: dict[tuple[str, int], None] = {}  # (where, index), in order found, each once
     for number, (where, text) in enumerate(pieces):
-        haystack = normalise(text)
+        words = match_form(text)
+        haystack = words.replace(" ", "")
         hits = [index for index, needle in needles if needle in haystack]
+        hits += [index for index, pattern in patterns if pattern.search(words)]
         if hits:
-            label = _safe_label(where, f"item {number} (its label carries withheld text)", needles)
+            label = _safe_label(
+                where, f"item {number} (its label carries withheld text)", needles, patterns
+            )
             found.update(dict.fromkeys((label, index) for index in hits))
     on_a_page = {index for where, index in found if _PAGE_TEXT.fullmatch(where)}
     return [
@@ -485,7 +505,15 @@ def _file_leaks(
     ]
 
 
-def _safe_label(label: str, neutral: str, needles: Sequence[tuple[int, str]]) -> str:
+def _safe_label(
+    label: str,
+    neutral: str,
+    needles: Sequence[tuple[int, str]],
+    patterns: Sequence[tuple[int, re.Pattern[str]]] = (),
+) -> str:
     """`label`, or `neutral` if the label itself carries a withheld string (an attachment's name, say)."""
-    normalised = normalise(label)
-    return neutral if any(needle in normalised for _, needle in needles) else label
+    words = match_form(label)
+    normalised = words.replace(" ", "")
+    if any(needle in normalised for _, needle in needles):
+        return neutral
+    return neutral if any(pattern.search(words) for _, pattern in patterns) else label

@@ -8,13 +8,14 @@ also part of something the viewer may see is dropped from the set: its presence 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 
-from pipeline.address_guard import is_street_line
+from pipeline.address_guard import contact_patterns, withheld_contacts, withholds_from
 from pipeline.document_text import free_text
 from pipeline.export_model import Export
 from pipeline.visibility import Viewer
-from redaction.comparison import normalise
+from redaction.comparison import match_form, normalise
 from redaction.plain_language import PlainWords
 
 # What the reader is shown at each stage; something shown at another stage proves nothing now.
@@ -69,16 +70,31 @@ def _withheld_content(export: Export, viewer: Viewer) -> Iterator[str]:
 
 
 def _withheld_contacts(export: Export, viewer: Viewer) -> Iterator[str]:
-    """Spec §4 rule 4: the address and e-mail of anyone who withholds them from the viewer."""
+    """Spec §4 rule 4: the address and e-mail of anyone who withholds them from the viewer, as
+    text: each identifying line whole (street words in each spelling), the postcode, the e-mail
+    and its written-out forms. The other forms (a street's name alone) are patterns:
+    `withheld_patterns`."""
     for person in export.people:
-        if not viewer.persons & frozenset(person.address_withheld_from):
-            continue
-        if person.address is not None:
-            lines = person.address.lines
-            yield from (line for i, line in enumerate(lines) if is_street_line(line, i, len(lines)))
-            yield person.address.postcode
-        if person.email:
-            yield person.email
+        if withholds_from(person, viewer.persons):
+            yield from contact_patterns(person).forms
+
+
+def withheld_patterns(
+    export: Export, viewer: Viewer, own_lines: Iterable[str] = ()
+) -> tuple[re.Pattern[str], ...]:
+    """Every form of a contact detail withheld from `viewer` that counts as a mention (spec §4
+    rule 4), as patterns over `redaction.comparison.match_form` text, for the byte check.
+
+    `own_lines`: the address lines printed in the reader's own address block. A form that is part
+    of them (the reader lives on the same street) is not looked for in the files: their own
+    address proves nothing, and the plan's guard has already held any free text naming it."""
+    own = [match_form(line) for line in own_lines]
+    return tuple(
+        pattern
+        for contact in withheld_contacts(export, viewer.persons)
+        for pattern in contact.patterns
+        if not any(pattern.search(line) for line in own)
+    )
 
 
 def _visible_text(export: Export, viewer: Viewer) -> Iterator[str]:

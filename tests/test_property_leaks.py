@@ -5,8 +5,8 @@ Generated conferences are built on the domestic-abuse example (stage held, recor
 family side; plan actions and appended reports with random visibility; the father not excluded,
 excluded from part (record_copy full, attended_parts or none) or from the whole conference; the
 mother's address withheld from a random set of people; random authorisations for both solicitors;
-and sometimes one piece of free text that mentions the mother's address (or, as a near miss, only
-her town or her street without its number).
+and sometimes one piece of free text that mentions the mother's address, her street without its
+number (a mention since issue 9), or, as a near miss, only her town.
 
 Every piece of free text is a generated token ("Zq" + ten random letters + a serial number), never
 English, so no two can overlap by accident and each token found in a file points at one field.
@@ -121,8 +121,9 @@ class AuthChoice:
 
 
 MentionKind = Literal["street", "building", "postcode", "email", "town", "partial_street"]
-# Kinds that are a mention under spec §4 rule 4; a bare town and a street without its number are not.
-HOLDING_KINDS = frozenset({"street", "building", "postcode", "email"})
+# Kinds that are a mention under spec §4 rule 4; a bare town is not. The street without its number
+# is one since the rule was widened (2026-12-01; issue 9).
+HOLDING_KINDS = frozenset({"street", "building", "postcode", "email", "partial_street"})
 
 
 @dataclass(frozen=True)
@@ -231,7 +232,7 @@ def _address_form(address: MotherAddress, kind: MentionKind, variant: int) -> st
         return [address.email, address.email.upper(), address.email.capitalize()][variant]
     if kind == "town":
         return [address.town, address.town.upper(), address.town.lower()][variant]
-    # partial_street: the street without its number is not "the street line, matched whole"
+    # partial_street: the street's name without its number, a mention since issue 9
     return address.street.split(" ", 1)[1]
 
 
@@ -914,12 +915,20 @@ def _fathers_copies(planned: PlannedCopy) -> bool:
     return "p-father" in planned.viewer.persons
 
 
-@pytest.mark.parametrize("variant", [0, 1, 2])  # as written, upper-cased and re-spaced, lower-cased
+@pytest.mark.parametrize(
+    ("kind", "variant"),
+    [
+        ("street", 0),  # as written
+        ("street", 1),  # upper-cased and re-spaced
+        ("street", 2),  # lower-cased
+        ("partial_street", 0),  # the street's name without its number (issue 9)
+    ],
+)
 def test_fathers_record_is_held_when_a_paragraph_he_may_see_names_the_mothers_street(
-    variant: int,
+    kind: MentionKind, variant: int
 ) -> None:
     """Spec §4 rule 4 (000 §4.5.8; 002 §12.13): his record and his solicitor's are held, not sent."""
-    built = build(_fixed(mention=Mention(("paragraph", 1, 0), "street", variant)))
+    built = build(_fixed(mention=Mention(("paragraph", 1, 0), kind, variant)))
     assert built.mention_path == "record.sections[1].paragraphs[0]"
     counts = check_conference(built, select=_fathers_copies)
     _, plan, _ = plan_of(built)
@@ -943,10 +952,8 @@ def test_fathers_record_is_held_when_a_paragraph_he_may_see_names_the_mothers_st
         ),
         # a bare town name is not a mention of the address (spec §4 rule 4)
         (Mention(("paragraph", 1, 0), "town"), SectionChoice("a2", None, (1,))),
-        # nor is the street without its number: the street line is matched whole
-        (Mention(("paragraph", 1, 0), "partial_street"), SectionChoice("a2", None, (1,))),
     ],
-    ids=["withheld-section", "bare-town", "street-without-number"],
+    ids=["withheld-section", "bare-town"],
 )
 def test_fathers_record_is_not_held_when_the_address_does_not_reach_him(
     mention: Mention, section: SectionChoice
