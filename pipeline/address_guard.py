@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pipeline.export_model import Address, Export, Person
-from redaction.comparison import match_form
+from redaction.comparison import match_form, match_forms
 
 # Street words and the abbreviations a person or a case system writes for them (Royal Mail's
 # common forms), each group read both ways.
@@ -140,6 +140,14 @@ def _word_alternatives(word: str) -> list[str]:
     return sorted(_SPELLINGS.get(word, {word}))
 
 
+def _digits_pattern(chars: str) -> str:
+    # Text folds look-alike letters only in a token that is all number ("l7"); in a mixed one
+    # ("CF3l") the pattern accepts them where the address has a 1 or a 0.
+    return "".join(
+        "[1li]" if c == "1" else "[0o]" if c == "0" else re.escape(c) for c in chars
+    )
+
+
 def _words_pattern(words: list[str]) -> str:
     # Whole words in order; between them a space or none (markup or a zero-width join may have
     # run them together); each street word in any of its spellings.
@@ -147,7 +155,7 @@ def _words_pattern(words: list[str]) -> str:
     for word in words:
         spellings = _word_alternatives(word)
         parts.append(
-            re.escape(spellings[0])
+            _digits_pattern(spellings[0])
             if len(spellings) == 1
             else "(?:" + "|".join(map(re.escape, spellings)) + ")"
         )
@@ -215,7 +223,7 @@ def contact_patterns(person: Person) -> WithheldContact:
                 forms.extend(_spelled_forms(words))
         chars = _postcode_chars(person.address.postcode)
         if len(chars) >= 2:
-            bodies.append(" ?".join(map(re.escape, chars)))
+            bodies.append(" ?".join(map(_digits_pattern, chars)))
             forms.append(person.address.postcode)
     if person.email:
         body = _email_pattern(person.email)
@@ -247,9 +255,9 @@ def _searchable(text: str) -> tuple[str, ...]:
     """The forms of `text` a mention is looked for in: its match form and, where a bidi override
     would show the stored characters in reverse, that reversed order too (validation refuses
     such characters in exports; this keeps the guard whole for text from anywhere else)."""
-    forms = [match_form(text)]
+    forms = list(match_forms(text))
     if any(c in text for c in "\u202e\u2067\u202b"):
-        forms.append(match_form(text[::-1]))
+        forms.extend(match_forms(text[::-1]))
     return tuple(forms)
 
 

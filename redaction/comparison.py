@@ -57,6 +57,16 @@ def _confusable_letters() -> dict[int, str]:
         latin = [c for c in latin if c.isalnum()]
         if latin:
             table[ord(char)] = latin[0]
+    # The table lists Cyrillic М as M but not its small form м, which reads as m all the same:
+    # a letter with no entry of its own folds as its other case does.
+    for cp in range(0x80, 0x20000):
+        char = chr(cp)
+        if cp in table or not char.isalpha():
+            continue
+        for other in (char.upper(), char.lower()):
+            if len(other) == 1 and ord(other) in table and table[ord(other)].isalpha():
+                table[cp] = table[ord(other)].lower() if other == char.upper() else table[ord(other)].upper()
+                break
     return table
 
 
@@ -88,10 +98,14 @@ def _fold_table() -> dict[int, str | None]:
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 
 
-def fold(text: str) -> str:
-    """Tags removed, compatibility forms unfolded, invisible characters and marks dropped,
-    look-alike letters and other scripts' digits folded, case folded; spacing and punctuation kept."""
-    text = _TAG.sub("", text)
+def fold(text: str, *, tags: bool = False) -> str:
+    """Compatibility forms unfolded, invisible characters and marks dropped, look-alike letters
+    and other scripts' digits folded, case folded, then markup tags removed (unless `tags`);
+    spacing and punctuation kept.
+
+    Tags go last, once the text is folded: a tag whose letters were disguised (`<ı>`, `<b\u200b>`,
+    full-width `＜b＞`) is then a tag, and a `<` that is not ASCII cannot pair with a `>` across
+    the words between them. Removal repeats, so a tag split by another (`<sp<br/>an>`) goes too."""
     if not text.isascii():
         text = unicodedata.normalize("NFKD", text)
         table = _fold_table()
@@ -99,18 +113,39 @@ def fold(text: str) -> str:
         # Case folding can bring back a non-ASCII form (ß → ss is ASCII; ǰ is not), so once more.
         text = unicodedata.normalize("NFKD", text.casefold())
         text = _NON_ASCII_RUN.sub(lambda run: run.group().translate(table), text)
+    else:
+        text = text.lower()
+    if tags or "<" not in text:
         return text
-    return text.lower()
+    for _ in range(8):
+        stripped = _TAG.sub("", text)
+        if stripped == text:
+            break
+        text = stripped
+    return text
 
 
-def match_form(text: str) -> str:
+def match_form(text: str, *, tags: bool = False) -> str:
     """`fold`, then every run of spacing and punctuation one space, numbers read as numbers, with
-    a space at each end so that a whole word is always between two spaces: ' 17 linden court '."""
-    words = _SEPARATORS.sub(" ", fold(text))
+    a space at each end so that a whole word is always between two spaces: ' 17 linden court '.
+
+    `tags`: keep what looks like markup as words, for text where `<Linden Court>` was written
+    in angle brackets rather than as markup around words."""
+    words = _SEPARATORS.sub(" ", fold(text, tags=tags))
     if words.isspace() or not words:
         return " "
     words = _NUMBER_LIKE.sub(lambda m: m.group().translate(_DIGIT_LOOKALIKES), f" {words.strip()} ")
     return words
+
+
+def match_forms(text: str) -> tuple[str, ...]:
+    """The forms a mention is looked for in: `match_form`, and where the text holds something
+    tag-like, the form that keeps it as words too (both readings a person could give it)."""
+    first = match_form(text)
+    folded_has_angle = "<" in text or not text.isascii()
+    if folded_has_angle and "<" in fold(text, tags=True):
+        return first, match_form(text, tags=True)
+    return (first,)
 
 
 def normalise(text: str) -> str:

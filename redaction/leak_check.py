@@ -40,7 +40,7 @@ import pypdfium2.raw as pdfium_c
 from lxml import etree
 
 from pipeline.errors import CpcError
-from redaction.comparison import BOUNDARY, match_form, normalise
+from redaction.comparison import BOUNDARY, match_form, match_forms, normalise
 
 MIN_CHECKED_LENGTH = 4
 
@@ -491,7 +491,9 @@ def _file_leaks(
         words = match_form(text)
         haystack = words.replace(" ", "")
         hits = [index for index, needle in needles if needle in haystack]
-        hits += [index for index, pattern in patterns if pattern.search(words)]
+        if patterns:
+            forms = match_forms(text)
+            hits += [i for i, pattern in patterns if any(pattern.search(f) for f in forms)]
         if hits:
             label = _safe_label(
                 where, f"item {number} (its label carries withheld text)", needles, patterns

@@ -8,6 +8,7 @@ rule 4: the reason names the place, never the withheld text).
 
 from __future__ import annotations
 
+import html
 import io
 import random
 import time
@@ -463,8 +464,10 @@ def test_comparison_form_matches_its_plain_definition(text: str) -> None:
     # normalise() takes a faster path (ASCII alone; non-ASCII runs only) to the same result as
     # the plain definition: one translate() over the whole text at each step.
     table = _fold_table()
-    folded = unicodedata.normalize("NFKD", _TAG.sub("", text)).translate(table)
+    folded = unicodedata.normalize("NFKD", text).translate(table)
     folded = unicodedata.normalize("NFKD", folded.casefold()).translate(table)
+    while _TAG.search(folded):
+        folded = _TAG.sub("", folded)
     words = _SEPARATORS.sub(" ", folded).strip()
     words = _NUMBER_LIKE.sub(lambda m: m.group().translate(str.maketrans("lio", "110")), words)
     assert normalise(text) == words.replace(" ", "")
@@ -490,3 +493,89 @@ def test_four_page_pdf_with_fifty_withheld_strings() -> None:
     with pikepdf.open(io.BytesIO(pdf)) as opened:
         assert len(opened.pages) >= 4
     assert [leak.withheld_index for leak in leaks] == [49]
+
+
+# --- the byte check looks for every spelling of a withheld address (issue 9; spec §4 rule 4) ----
+
+
+def _mother_contact():  # type: ignore[no-untyped-def]
+    from pipeline.address_guard import contact_patterns
+    from pipeline.export_model import Address, Person
+
+    mother = Person.model_validate(
+        {
+            "id": "p-mother",
+            "name": "Sarah Whitfield",
+            "role": "parent",
+            "address": Address(lines=("Flat 3", "17 Linden Court", "Eastvale"), postcode="EV4 7QT"),
+            "email": "s.whitfield@example.org",
+        }
+    )
+    return contact_patterns(mother)
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "Ms Whitfield is now settled at 17 Linden Ct.",  # abbreviated
+        "She has moved to Linden Court.",  # the street without its number
+        "Post to EV4.7QT please.",  # the postcode re-punctuated
+        "Write to s.whitfield[at]example.org",  # the e-mail written out
+        "Seen at Lind\u0435n C\u043eurt.",  # Cyrillic look-alikes
+    ],
+)
+def test_every_spelling_of_a_withheld_address_is_found_in_a_pdf_and_a_docx(written: str) -> None:
+    contact = _mother_contact()
+    pdf = _pdf(f"<p>The conference heard from the school.</p><p>{html.escape(written)}</p>")
+
+    def body(document: DocxDocument) -> None:
+        document.add_paragraph(written)
+
+    report = leak_report(
+        {"record.pdf": pdf, "record.docx": _docx(body)}, contact.forms, contact.patterns
+    )
+    assert {leak.file_name for leak in report.leaks} == {"record.pdf", "record.docx"}
+    for leak in report.leaks:
+        assert "Linden" not in str(leak) and "EV4" not in str(leak)
+
+
+def test_an_invisible_combining_character_does_not_hide_the_address_in_a_docx() -> None:
+    # Issue 9: the PDF happened to drop the mark; the DOCX kept it and the old form missed it.
+    contact = _mother_contact()
+
+    def body(document: DocxDocument) -> None:
+        document.add_paragraph("She lives at 17 Lin\u0301den Court.")
+
+    report = leak_report({"record.docx": _docx(body)}, contact.forms, contact.patterns)
+    assert report.leaks
+
+
+def test_another_street_in_the_files_is_no_leak() -> None:
+    contact = _mother_contact()
+    pdf = _pdf("<p>The family centre is on Larch Court, near the linden trees; EV4 7QX.</p>")
+    assert not leak_report({"record.pdf": pdf}, contact.forms, contact.patterns).leaks
+
+
+def test_the_readers_own_street_is_not_looked_for_in_their_files(dv_export) -> None:  # type: ignore[no-untyped-def]
+    # A father on the same street as the mother: his own address block is no leak (it is his),
+    # so the street's name alone is not looked for in his files; her full line still is.
+    from pipeline.visibility import Viewer
+    from redaction.withheld import withheld_patterns
+
+    viewer = Viewer("family", frozenset({"p-father"}))
+    patterns = withheld_patterns(dv_export, viewer, own_lines=("42 Linden Court", "Eastvale"))
+    assert patterns
+    pdf = _pdf("<p>Mark Whitfield</p><p>42 Linden Court</p><p>Eastvale</p>")
+    assert not leak_report({"letter.pdf": pdf}, (), patterns).leaks
+    pdf = _pdf("<p>Mark Whitfield</p><p>42 Linden Court</p><p>Ms Whitfield, 17 Linden Ct</p>")
+    assert leak_report({"letter.pdf": pdf}, (), patterns).leaks
+
+
+@pytest.fixture(scope="module")
+def dv_export():  # type: ignore[no-untyped-def]
+    import json
+
+    from pipeline.contract import load_export
+    from tests.conftest import example
+
+    return load_export(json.dumps(example("initial-domestic-abuse")).encode(), {"default"})

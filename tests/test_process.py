@@ -6,16 +6,23 @@ and attachments; every XML part of each DOCX; the file names (redaction.leak_che
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 import pytest
 from typer.testing import CliRunner
 
+from pipeline.calendar import WorkingCalendar
 from pipeline.cli import app
+from pipeline.compose import Composer
+from pipeline.contract import load_export
+from pipeline.distribution import plan_distribution
+from pipeline.process import Renderer
 from pipeline.outbox import sha256
 from redaction.leak_check import extract_docx, extract_pdf
 from redaction.withheld import normalise
@@ -371,3 +378,51 @@ def test_a_withheld_item_too_short_to_look_for_holds_the_copy(tmp_path: Path) ->
     assert father and all(e["status"] == "held" and "too short" in e["reason"] for e in father)
     mother = [e for e in manifest["copies"] if e["recipient"] == "p-mother"]
     assert all(e["status"] == "ready" for e in mother)
+
+
+@pytest.mark.parametrize(
+    ("path", "written"),
+    [
+        (("record", "sections", 0, "paragraphs", 0), "Ms Whitfield is settled at 17 Linden Ct."),
+        (("decisions", 0, "recommendations", 0), "Contact only away from EV4.7QT."),
+        (("plan", "children", 0, "outcomes", 0, "actions", 0, "action"), "Visit Lind\u0435n C\u043eurt."),
+    ],
+)
+def test_a_disguised_address_reaches_no_file_of_the_father(
+    tmp_path: Path, path: tuple[str | int, ...], written: str
+) -> None:
+    # Issue 9 through `cpc process`: the father's copies printing the field are held and have no
+    # files; the mother's, to whom her address is no secret, are written as usual.
+    data = example("initial-domestic-abuse")
+    target: Any = data
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = written
+    _process(tmp_path, _write_export(tmp_path / "x.json", data))
+    manifest = json.loads((tmp_path / "CPC-2026-0412" / "manifest.json").read_text("utf-8"))
+    father = [e for e in manifest["copies"] if e["recipient"] == "p-father"]
+    held = [e for e in father if e["status"] == "held"]
+    assert held and all("spec §4 rule 4" in e["reason"] and "Linden" not in e["reason"] for e in held)
+    folder = tmp_path / "CPC-2026-0412" / "p-father"
+    text = _all_text(folder) if folder.exists() else ""
+    assert "linden" not in text.casefold() and "ev4" not in text.casefold()
+    for entry in held:
+        assert not entry.get("files")
+    mother = [e for e in manifest["copies"] if e["recipient"] == "p-mother"]
+    assert mother and all(e["status"] == "ready" for e in mother)
+
+
+def test_the_render_time_guard_names_the_field_when_the_plan_missed_it(profiles) -> None:  # type: ignore[no-untyped-def]
+    # Belt and braces: a copy the plan made ready is held by the renderer's own reading of the
+    # words it is about to print, before anything is laid out, and the reason names the field.
+    data = example("initial-domestic-abuse")
+    data["record"]["sections"][0]["paragraphs"][0] = "She is at No. 17, Linden Ct. now."
+    export = load_export(json.dumps(data).encode(), profiles.keys())
+    profile = profiles["default"]
+    plan = plan_distribution(export, profile, WorkingCalendar.for_nation(export.authority.nation))
+    copy = next(c for c in plan.copies if c.recipient == "p-father" and c.document == "record")
+    assert copy.status == "held"
+    forced = dataclasses.replace(copy, status="ready", reason=None)
+    rendered = Renderer.for_profile(profile, Composer.at()).render(export, forced)
+    assert rendered.status == "held" and rendered.files == ()
+    assert rendered.reason is not None and "record.sections[0].paragraphs[0]" in rendered.reason
