@@ -211,11 +211,16 @@ def _withheld_contact_in(
 
 
 def _own_lines(export: Export, copy: PlannedCopy) -> tuple[str, ...]:
-    """The address lines printed in the recipient's own address block."""
-    if export.is_child(copy.recipient):
-        return ()
-    address = export.person(copy.recipient).address
-    return () if address is None else (*address.lines, address.postcode)
+    """Address lines every copy of this reader's prints that prove nothing: the recipient's own
+    address block, and the authority's letterhead (a council on the mother's street is no leak)."""
+    lines: list[str] = []
+    for address in (
+        None if export.is_child(copy.recipient) else export.person(copy.recipient).address,
+        export.authority.address,
+    ):
+        if address is not None:
+            lines.extend((*address.lines, address.postcode))
+    return tuple(lines)
 
 
 def _lines(marks_html: str) -> tuple[str, ...]:

@@ -138,12 +138,13 @@ def match_form(text: str, *, tags: bool = False) -> str:
     return words
 
 
-def match_forms(text: str) -> tuple[str, ...]:
-    """The forms a mention is looked for in: `match_form`, and where the text holds something
-    tag-like, the form that keeps it as words too (both readings a person could give it)."""
-    first = match_form(text)
-    folded_has_angle = "<" in text or not text.isascii()
-    if folded_has_angle and "<" in fold(text, tags=True):
+def match_forms(text: str, first: str | None = None) -> tuple[str, ...]:
+    """The forms a mention is looked for in: `match_form` (or `first`, if already made), and
+    where the text holds something tag-like, the form that keeps it as words too (both readings
+    a person could give it)."""
+    first = match_form(text) if first is None else first
+    maybe_tag = "<" in text or not text.isascii()  # a non-ASCII bracket may fold to '<'
+    if maybe_tag and "<" in fold(text, tags=True):
         return first, match_form(text, tags=True)
     return (first,)
 

@@ -492,7 +492,7 @@ def _file_leaks(
         haystack = words.replace(" ", "")
         hits = [index for index, needle in needles if needle in haystack]
         if patterns:
-            forms = match_forms(text)
+            forms = match_forms(text, words)
             hits += [i for i, pattern in patterns if any(pattern.search(f) for f in forms)]
         if hits:
             label = _safe_label(

@@ -85,9 +85,10 @@ def withheld_patterns(
     """Every form of a contact detail withheld from `viewer` that counts as a mention (spec §4
     rule 4), as patterns over `redaction.comparison.match_form` text, for the byte check.
 
-    `own_lines`: the address lines printed in the reader's own address block. A form that is part
-    of them (the reader lives on the same street) is not looked for in the files: their own
-    address proves nothing, and the plan's guard has already held any free text naming it."""
+    `own_lines`: address lines printed on the copy that prove nothing (the reader's own address
+    block, the authority's letterhead). A form that is part of them (the reader lives on the same
+    street) is not looked for in the files; the plan's guard has already held any free text
+    naming it."""
     own = [match_form(line) for line in own_lines]
     return tuple(
         pattern
