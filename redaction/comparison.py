@@ -38,6 +38,8 @@ _SEPARATORS = re.compile(rf"(?:[^\w{BOUNDARY}]|_)+")
 # one real digit, and perhaps one letter after (a house number such as 17A).
 _NUMBER_LIKE = re.compile(r"(?<!\S)(?=[0-9lio]*[0-9])[0-9lio]+[a-z]?(?!\S)")
 _DIGIT_LOOKALIKES = str.maketrans({"l": "1", "i": "1", "o": "0"})
+_LOOKALIKE_BY_DIGIT = re.compile(r"[0-9][lio]|[lio][0-9]")
+_ASCII_SEPARATORS = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum()})
 _CURLY = {
     **dict.fromkeys(map(ord, "\u2018\u2019\u201a\u201b\u2032\u02bc"), "'"),
     **dict.fromkeys(map(ord, "\u201c\u201d\u201e\u201f\u2033"), '"'),
@@ -131,10 +133,16 @@ def match_form(text: str, *, tags: bool = False) -> str:
 
     `tags`: keep what looks like markup as words, for text where `<Linden Court>` was written
     in angle brackets rather than as markup around words."""
-    words = _SEPARATORS.sub(" ", fold(text, tags=tags))
-    if words.isspace() or not words:
+    folded = fold(text, tags=tags)
+    if folded.isascii():  # the common case, several times faster than the regex
+        words = " ".join(folded.translate(_ASCII_SEPARATORS).split())
+    else:
+        words = " ".join(_SEPARATORS.sub(" ", folded).split())
+    if not words:
         return " "
-    words = _NUMBER_LIKE.sub(lambda m: m.group().translate(_DIGIT_LOOKALIKES), f" {words.strip()} ")
+    words = f" {words} "
+    if _LOOKALIKE_BY_DIGIT.search(words):  # only then can a token be a disguised number
+        words = _NUMBER_LIKE.sub(lambda m: m.group().translate(_DIGIT_LOOKALIKES), words)
     return words
 
 
