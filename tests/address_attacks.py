@@ -169,8 +169,11 @@ def _full_width(text: str, rng: random.Random) -> str:
 
 
 def _number_words(text: str, rng: random.Random) -> str:
-    words = text.split(" ")
-    return " ".join(_NUMBER_WORDS.get(w, w) if rng.random() < 0.7 else w for w in words)
+    # A house number written out ("seventeen Linden Court"); a postcode's digits are not words.
+    number, _, rest = text.partition(" ")
+    if number in _NUMBER_WORDS and rest and not _POSTCODE.fullmatch(text):
+        return f"{_NUMBER_WORDS[number]} {rest}"
+    return text
 
 
 def _email_spelt(text: str, rng: random.Random) -> str:
