@@ -23,6 +23,7 @@ from pipeline.cli_output import print_history, print_status, print_summary, run_
 from pipeline.compose import Composer
 from pipeline.config import Config, load_config
 from pipeline.contract import load_document, load_export
+from pipeline.fonts import installed_fonts_can_print
 from pipeline.copy_state import RELEASABLE
 from pipeline.deliver_email import SmtpSettings
 from pipeline.distribute import RunSettings, load_conference
@@ -85,7 +86,9 @@ def validate(
     invalid = 0
     for path in files:
         try:
-            document = load_document(path.read_bytes(), profiles.keys(), str(path))
+            document = load_document(
+                path.read_bytes(), profiles.keys(), str(path), installed_fonts_can_print
+            )
         except OSError as exc:
             invalid += 1
             typer.echo(f"{path}: cannot read the file ({exc.strerror})")
@@ -113,7 +116,9 @@ def plan(
     """Show who receives which document, in which view, by when; and the timeliness checks."""
     profiles = _profiles(profiles_dir)
     try:
-        export = load_export(file.read_bytes(), profiles.keys(), str(file))
+        export = load_export(
+            file.read_bytes(), profiles.keys(), str(file), installed_fonts_can_print
+        )
     except OSError as exc:
         _fail(f"{file}: cannot read the file ({exc.strerror})")
     except ContractError as exc:

@@ -79,9 +79,14 @@ def script_font(char: str) -> ScriptFont | None:
     return next((font for font in SCRIPT_FONTS if font.covers(char)), None)
 
 
-# Every font installs these (DejaVu Sans has them all; bootstrap installs it), so a Latin export
-# never pays for asking fontconfig. tests/test_fonts.py checks the claim against fontconfig.
-ALWAYS_PRINTABLE = (0x20, 0x17F)  # Basic Latin, Latin-1 Supplement, Latin Extended-A
+# DejaVu Sans draws all of these (bootstrap installs it), so a Latin export, typographic quotes,
+# dashes and pound signs included, never pays for asking fontconfig. tests/test_fonts.py checks
+# the claim against fontconfig.
+ALWAYS_PRINTABLE = (
+    (0x0020, 0x024F),  # Basic Latin to Latin Extended-B (controls are never asked about)
+    (0x2000, 0x2064),  # General Punctuation: spaces, dashes, quotes, bullet, ellipsis
+    (0x20A0, 0x20B5),  # currency signs: euro, pound...
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +153,6 @@ def installed_font_files() -> frozenset[Path]:
 def installed_fonts_can_print(char: str) -> bool:
     """Whether some installed font has a glyph for `char` (pipeline.printable.CanPrint)."""
     code = ord(char)
-    if ALWAYS_PRINTABLE[0] <= code <= ALWAYS_PRINTABLE[1]:
+    if any(low <= code <= high for low, high in ALWAYS_PRINTABLE):
         return True
     return code in installed_coverage()
