@@ -23,7 +23,6 @@ from pipeline.cli_output import print_history, print_status, print_summary, run_
 from pipeline.compose import Composer
 from pipeline.config import Config, load_config
 from pipeline.contract import load_document, load_export
-from pipeline.fonts import installed_fonts_can_print
 from pipeline.copy_state import RELEASABLE
 from pipeline.deliver_email import SmtpSettings
 from pipeline.distribute import RunSettings, load_conference
@@ -31,6 +30,7 @@ from pipeline.distribute import distribute as run_distribution
 from pipeline.distribution import plan_distribution
 from pipeline.errors import ContractError, CpcError
 from pipeline.export_model import Export
+from pipeline.fonts import installed_fonts_can_print
 from pipeline.history import conference_history
 from pipeline.inbox import InboxFolders, IngestOutcome, ingest_file, scan
 from pipeline.ingest import StoreSink, quarantined_files

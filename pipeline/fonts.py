@@ -38,6 +38,10 @@ EAST_ASIAN_FAMILY = "WenQuanYi Micro Hei"
 ARABIC_RANGES = (
     (0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF),
 )  # fmt: skip
+CJK_RANGES = (
+    (0x2E80, 0x2FDF), (0x3000, 0x303F), (0x3040, 0x30FF), (0x3100, 0x312F), (0x3190, 0x31FF),
+    (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0xFE30, 0xFE4F), (0xFF00, 0xFFEF),
+)  # fmt: skip
 SCRIPT_FONTS: tuple[ScriptFont, ...] = (
     ScriptFont("Bengali", "Noto Sans Bengali", ((0x0980, 0x09FF),)),
     ScriptFont("Gurmukhi", "Noto Sans Gurmukhi", ((0x0A00, 0x0A7F),)),
@@ -47,17 +51,16 @@ SCRIPT_FONTS: tuple[ScriptFont, ...] = (
     # Naskh, the usual text face for Arabic and one Urdu readers read; Nastaliq's tall stacks
     # would not fit the body's line height. The stylesheet gives it the whole Arabic script
     # (an @font-face with a unicode-range) because DejaVu Sans has most Arabic letters but not
-    # Urdu's ہ or ے, and a word drawn from two fonts loses its joins.
+    # Urdu's heh goal (U+06C1) or yeh barree (U+06D2), and a word drawn from two fonts loses
+    # its joins.
     ScriptFont("Arabic", "Noto Naskh Arabic", ARABIC_RANGES),
     # Chinese (and Japanese kana, full-width Latin letters): WenQuanYi Micro Hei, 1.6 MB to
     # download where Noto Sans CJK is 56 MB, and covering all of CJK Unified Ideographs.
     ScriptFont(
         "Chinese",
         EAST_ASIAN_FAMILY,
-        ((0x2E80, 0x2FDF), (0x3000, 0x303F), (0x3040, 0x30FF), (0x3100, 0x312F),
-         (0x3190, 0x31FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF),
-         (0xFE30, 0xFE4F), (0xFF00, 0xFFEF)),
-    ),  # fmt: skip
+        CJK_RANGES,
+    ),
     # Symbola (Unicode 9 emoji, in outline): a colour bitmap font's glyphs become images in the
     # PDF whose text is lost, and draw digits too (templates/_fonts.css). Later emoji are not
     # in it: validation names the field that holds one.

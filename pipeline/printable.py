@@ -32,7 +32,9 @@ def needs_a_glyph(char: str) -> bool:
     return not any(low <= code <= high for low, high in _VARIATION_SELECTORS)
 
 
-def unprintable_fields(data: Any, can_print: CanPrint) -> Iterator[tuple[Location, tuple[str, ...]]]:
+def unprintable_fields(
+    data: Any, can_print: CanPrint
+) -> Iterator[tuple[Location, tuple[str, ...]]]:
     """Each string value of `data` (parsed JSON) holding characters `can_print` refuses: its
     location and those characters, in order of appearance, each once."""
     stack: list[tuple[Location, Any]] = [((), data)]

@@ -66,9 +66,7 @@ def printed_chars(pdf: bytes) -> list[list[PrintedChar]]:
 
 def text_on_pages(pdf: bytes) -> str:
     """The text a reader sees: characters inside the page, pages joined by a line break."""
-    return "\n".join(
-        "".join(c.char for c in page if c.on_page) for page in printed_chars(pdf)
-    )
+    return "\n".join("".join(c.char for c in page if c.on_page) for page in printed_chars(pdf))
 
 
 def off_page(pdf: bytes) -> str:

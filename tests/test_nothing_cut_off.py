@@ -19,25 +19,27 @@ from pipeline.calendar import WorkingCalendar
 from pipeline.compose import Composer
 from pipeline.contract import load_export
 from pipeline.distribution import plan_distribution
-from pipeline.profile import Profile
 from pipeline.process import Renderer
+from pipeline.profile import Profile
 from redaction.comparison import normalise
 from redaction.view import marks_for
 from tests.conftest import EXAMPLES, example
 from tests.printed import off_page, printed_chars, text_on_pages
 
 NBSP = "\u00a0"
-PASTED = NBSP.join(
+_FATHERS_VIEWS = (
     "He disputed the account of the incident given by the police and said that the argument "
-    "had been about money and that he had never hit anyone in the house".split()
+    "had been about money and that he had never hit anyone in the house"
 )
+PASTED = NBSP.join(_FATHERS_VIEWS.split())
 TOKEN = "REF-" + "".join(f"{i:03d}" for i in range(80))  # 244 characters with nowhere to break
-ACTION = NBSP.join(
-    "Attend the Caring Dads programme every week until the review conference".split()
-)
+_ACTION = "Attend the Caring Dads programme every week until the review conference"
+ACTION = NBSP.join(_ACTION.split())
 
 
-def _render_all(data: dict[str, Any], profiles: dict[str, Profile], pick: set[tuple[str, str]] | None = None):  # type: ignore[no-untyped-def]
+def _render_all(
+    data: dict[str, Any], profiles: dict[str, Profile], pick: set[tuple[str, str]] | None = None
+):  # type: ignore[no-untyped-def]
     """(copy, pdf, the words the reader should read) for ready copies, one per document and
     view unless `pick` names (recipient, document) pairs."""
     export = load_export(json.dumps(data).encode(), profiles.keys())
@@ -104,7 +106,7 @@ def pasted(profiles: dict[str, Profile]) -> tuple[bytes, str]:
     data["record"]["sections"][1]["paragraphs"][1] = PASTED
     data["record"]["sections"][1]["paragraphs"].append(TOKEN)
     data["plan"]["children"][0]["outcomes"][0]["actions"][0]["action"] = ACTION
-    ((_, pdf, words, marks),) = _render_all(data, profiles, {("p-father", "record")})
+    ((_, pdf, words, _marks),) = _render_all(data, profiles, {("p-father", "record")})
     return pdf, words
 
 

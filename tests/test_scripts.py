@@ -45,7 +45,8 @@ SCRIPT_NAMES: dict[str, tuple[str, str, str]] = {
     "Urdu": ("عائشہ", "CPC-Arabic", "Noto Naskh Arabic"),
     "Chinese": ("王小明", "WenQuanYi-Micro-Hei", "WenQuanYi Micro Hei"),
     "emoji": ("🌟👍🏽", "Symbola-Semi-Condensed", "Symbola"),
-    "full-width": ("Ｓａｒａｈ", "WenQuanYi-Micro-Hei", "WenQuanYi Micro Hei"),
+    # Full-width letters look like Latin ones on purpose: that is the case being tested.
+    "full-width": ("Ｓａｒａｈ", "WenQuanYi-Micro-Hei", "WenQuanYi Micro Hei"),  # noqa: RUF001
 }
 NAME = "Sarah " + " ".join(name for name, _, _ in SCRIPT_NAMES.values())
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -92,7 +93,9 @@ def _amendment_copy(decision: dict[str, Any], document: str, recipient: str):  #
             [AmendmentInput(1, amendment, f"{data['requested_by']}/record")], holders,
         )  # fmt: skip
         (key,) = [
-            k for k, c in current.copies.items() if (c.recipient, c.document) == (recipient, document)
+            k
+            for k, c in current.copies.items()
+            if (c.recipient, c.document) == (recipient, document)
         ]
         renderer = Renderer.for_profile(profile, Composer.at())
         return renderer.render(
