@@ -203,3 +203,18 @@ def test_docx_script_runs_follow_the_same_table() -> None:
     assert script_font("a") is None and script_font("é") is None
     assert script_font("অ").family == "Noto Sans Bengali"  # type: ignore[union-attr]
     assert script_font("\u06c1").family == "Noto Naskh Arabic"  # type: ignore[union-attr]
+
+
+def test_without_fontconfig_validate_says_so_rather_than_guessing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "bengali.json"
+    path.write_text(json.dumps(_with_name("অনন্যা")), encoding="utf-8")
+    installed_coverage.cache_clear()
+    monkeypatch.setenv("PATH", str(tmp_path))  # no fc-list on it
+    try:
+        result = runner.invoke(app, ["validate", str(path)])
+    finally:
+        installed_coverage.cache_clear()  # the next test asks the real fontconfig again
+    assert result.exit_code == 2
+    assert "cannot ask fontconfig" in result.output and "scripts/bootstrap" in result.output
