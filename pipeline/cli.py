@@ -30,6 +30,7 @@ from pipeline.distribute import distribute as run_distribution
 from pipeline.distribution import plan_distribution
 from pipeline.errors import ContractError, CpcError
 from pipeline.export_model import Export
+from pipeline.fonts import installed_fonts_can_print
 from pipeline.history import conference_history
 from pipeline.inbox import InboxFolders, IngestOutcome, ingest_file, scan
 from pipeline.ingest import StoreSink, quarantined_files
@@ -85,7 +86,9 @@ def validate(
     invalid = 0
     for path in files:
         try:
-            document = load_document(path.read_bytes(), profiles.keys(), str(path))
+            document = load_document(
+                path.read_bytes(), profiles.keys(), str(path), installed_fonts_can_print
+            )
         except OSError as exc:
             invalid += 1
             typer.echo(f"{path}: cannot read the file ({exc.strerror})")
@@ -98,6 +101,8 @@ def validate(
             if exc.note:
                 typer.echo(f"  ({exc.note})")
             continue
+        except CpcError as exc:  # the fonts could not be asked what they print: nothing is proved
+            _fail(str(exc), code=2)
         typer.echo(f"{path}: valid ({document.format})")
     raise typer.Exit(1 if invalid else 0)
 
@@ -113,10 +118,12 @@ def plan(
     """Show who receives which document, in which view, by when; and the timeliness checks."""
     profiles = _profiles(profiles_dir)
     try:
-        export = load_export(file.read_bytes(), profiles.keys(), str(file))
+        export = load_export(
+            file.read_bytes(), profiles.keys(), str(file), installed_fonts_can_print
+        )
     except OSError as exc:
         _fail(f"{file}: cannot read the file ({exc.strerror})")
-    except ContractError as exc:
+    except CpcError as exc:  # ContractError, or the fonts could not be asked what they print
         _fail(str(exc))
     profile = profile_for(export, profiles)
     calendar = WorkingCalendar.for_nation(export.authority.nation, profile.closure_days)

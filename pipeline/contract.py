@@ -21,6 +21,7 @@ from pipeline.contract_types import ID_PATTERN
 from pipeline.errors import ContractError, FieldIssue
 from pipeline.export_checks import check_export
 from pipeline.export_model import Export
+from pipeline.printable import CanPrint, unprintable_fields, unprintable_message
 
 EXPORT_FORMAT = "cpc-export/1"
 AMENDMENT_FORMAT = "cpc-amendment/1"
@@ -28,9 +29,14 @@ KNOWN_FORMATS = (EXPORT_FORMAT, AMENDMENT_FORMAT)
 M = TypeVar("M", Export, Amendment)
 
 
-def load_export(raw: bytes, known_profiles: Collection[str], source: str = "") -> Export:
+def load_export(
+    raw: bytes,
+    known_profiles: Collection[str],
+    source: str = "",
+    can_print: CanPrint | None = None,
+) -> Export:
     """Validate the bytes of a `cpc-export/1` file; raise ContractError with every problem."""
-    document = load_document(raw, known_profiles, source)
+    document = load_document(raw, known_profiles, source, can_print)
     if not isinstance(document, Export):
         raise ContractError(
             [FieldIssue("format", f"is {AMENDMENT_FORMAT}, but a conference export was expected")],
@@ -40,12 +46,23 @@ def load_export(raw: bytes, known_profiles: Collection[str], source: str = "") -
 
 
 def load_document(
-    raw: bytes, known_profiles: Collection[str], source: str = ""
+    raw: bytes,
+    known_profiles: Collection[str],
+    source: str = "",
+    can_print: CanPrint | None = None,
 ) -> Export | Amendment:
-    """Validate an export or an amendment, chosen by its `format` field."""
+    """Validate an export or an amendment, chosen by its `format` field.
+
+    `can_print`, where given (the edges pass pipeline.fonts.installed_fonts_can_print), refuses
+    any text holding a character no installed font prints, naming its field (issue 10 §5)."""
     data = _parse_json(raw, source)
     fmt = data.get("format")
     value_issues = list(_value_issues(data))
+    if can_print is not None:
+        value_issues.extend(
+            FieldIssue(json_path(loc), unprintable_message(chars))
+            for loc, chars in unprintable_fields(data, can_print)
+        )
     if fmt == AMENDMENT_FORMAT:
         _raise_if_any(value_issues, source)
         amendment = _validate_fields(Amendment, _canonical(raw), source)

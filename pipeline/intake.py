@@ -19,6 +19,8 @@ from pipeline.amendment_model import Amendment
 from pipeline.contract import load_document
 from pipeline.errors import ContractError, CpcError
 from pipeline.export_model import Export
+from pipeline.fonts import installed_fonts_can_print
+from pipeline.printable import CanPrint
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024  # the largest shipped example is 16 kB; 2 MiB is generous
 SNIFF_BYTES = 8192  # libmagic decides from the head of a file; this is what it reads of one on disk
@@ -53,8 +55,11 @@ def read_document(
     name: str,
     known_profiles: Collection[str],
     max_bytes: int = DEFAULT_MAX_BYTES,
+    can_print: CanPrint = installed_fonts_can_print,
 ) -> Accepted:
-    """Check the bytes of the file called `name`; return it accepted or raise RejectedFile."""
+    """Check the bytes of the file called `name`; return it accepted or raise RejectedFile.
+
+    `can_print`: whether a character prints; by default, in the fonts installed here."""
     if not raw:
         raise RejectedFile("the file is empty")
     if len(raw) > max_bytes:
@@ -73,7 +78,7 @@ def read_document(
             f"the file is not UTF-8 text (byte {exc.start} cannot be read); save it again as UTF-8"
         ) from exc
     try:
-        document = load_document(raw, known_profiles, name)
+        document = load_document(raw, known_profiles, name, can_print)
     except ContractError as exc:
         # The contract's message already lists every problem with its JSON path, one per line.
         raise RejectedFile(f"the file breaks the contract: {exc}") from exc

@@ -23,20 +23,22 @@ _ALLOWED_XMP = (
     "{http://www.aiim.org/pdfa/ns/id/}part",
     "{http://www.aiim.org/pdfa/ns/id/}conformance",
 )
+FONTS_CSS = "_fonts.css"
 _STAMP_CSS = """
 @page { size: A4; margin: 0; }
-html { font: 7.5pt/1.3 "DejaVu Sans", sans-serif; color: #000; }
+html { font-size: 7.5pt; line-height: 1.3; color: #000; }
 .stamp { position: absolute; left: 22mm; right: 20mm; bottom: 17mm;
          border-top: 0.5pt solid #666; padding-top: 1.5pt; }
 p { margin: 0; }
 """
 
 
-def _stamp_html(marks_html: str) -> str:
+def _stamp_html(marks_html: str, fonts_css: str) -> str:
     body = marks_html  # already escaped: it comes from the autoescaping _marks.html template
     return (
         '<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>stamp</title>'
-        f'<style>{_STAMP_CSS}</style></head><body><div class="stamp">{body}</div></body></html>'
+        f"<style>{fonts_css}{_STAMP_CSS}</style></head>"
+        f'<body><div class="stamp">{body}</div></body></html>'
     )
 
 
@@ -45,7 +47,9 @@ def stamp_pdf(marks_html: str, templates: Path) -> bytes:
     """A one-page transparent PDF carrying the marks at the foot of the page (cached per text).
 
     `marks_html` is an escaped fragment from the `_marks.html` template."""
-    return render_pdf(_stamp_html(marks_html), templates)
+    # The marks name the reader, in whatever script their name is written: the documents' fonts.
+    fonts_css = (templates / FONTS_CSS).read_text(encoding="utf-8")
+    return render_pdf(_stamp_html(marks_html, fonts_css), templates)
 
 
 def finish_pdf(laid_out: bytes, marks_html: str, templates: Path) -> bytes:

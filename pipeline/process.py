@@ -28,6 +28,7 @@ from pipeline.distribution import plan_distribution
 from pipeline.document_text import amendment_text, free_text
 from pipeline.errors import ContractError, CpcError, RenderError
 from pipeline.export_model import Export
+from pipeline.fonts import installed_fonts_can_print
 from pipeline.handover_sheet import handover_facts, handover_html
 from pipeline.outbox import RenderedCopy, sha256
 from pipeline.pdf_finish import finish_pdf
@@ -266,7 +267,7 @@ def render_file(path: Path, profile_dirs: tuple[Path, ...] = ()) -> FileRenderin
     profiles, composer = _tools(profile_dirs)
     try:
         raw = path.read_bytes()
-        export = load_export(raw, profiles.keys(), str(path))
+        export = load_export(raw, profiles.keys(), str(path), installed_fonts_can_print)
     except OSError as exc:
         return FileRendering(str(path), f"{path}: cannot read the file ({exc.strerror})")
     except ContractError as exc:

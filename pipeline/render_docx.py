@@ -24,6 +24,7 @@ import io
 import itertools
 import posixpath
 import re
+import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -44,6 +45,8 @@ from docxtpl import DocxTemplate
 from lxml import etree
 
 from pipeline.errors import RenderError
+from pipeline.fonts import EAST_ASIAN_FAMILY, script_font
+from pipeline.printable import needs_a_glyph
 
 TEMPLATE_NAME = "document.docx"
 CONTEXT_VARIABLES = frozenset({"body", "footer_lines"})  # everything document.docx may use
@@ -420,9 +423,43 @@ def _write_paragraph(paragraph: DocxParagraph, block: Paragraph) -> None:
             paragraph.add_run().add_break()
             continue
         for chunk in DOCXTPL_REWRITES.split(run.text):
-            docx_run = paragraph.add_run(chunk)
-            docx_run.bold = run.bold or None  # None: inherit from the style, as CSS does
-            docx_run.italic = run.italic or None
+            for text, family in script_runs(chunk):
+                docx_run = paragraph.add_run(text)
+                docx_run.bold = run.bold or None  # None: inherit from the style, as CSS does
+                docx_run.italic = run.italic or None
+                if family is not None:
+                    _name_font(docx_run.element.get_or_add_rPr(), family)
+
+
+def script_runs(text: str) -> Iterator[tuple[str, str | None]]:
+    """`text` cut where the font changes: (piece, the family of its script, or None for the
+    style's DejaVu Sans). Word takes one font a run and LibreOffice one for each of three kinds
+    of script, where the PDF falls back glyph by glyph (templates/_fonts.css), so a run in
+    Bengali, Tamil, Chinese... names the family that draws it. Marks, joiners and variation
+    selectors stay with the character before them, or a conjunct or emoji would be split."""
+    pieces: list[tuple[str, str | None]] = []
+    for char in text:
+        font = script_font(char)
+        family = font.family if font is not None else None
+        if pieces and (family == pieces[-1][1] or _attaches(char)):
+            pieces[-1] = (pieces[-1][0] + char, pieces[-1][1])
+        else:
+            pieces.append((char, family))
+    yield from pieces
+
+
+def _attaches(char: str) -> bool:
+    return unicodedata.category(char) in ("Mn", "Mc", "Me", "Cf") or not needs_a_glyph(char)
+
+
+def _name_font(r_pr: etree._Element, family: str) -> None:
+    # All four slots: Word chooses among ascii, hAnsi, eastAsia and cs by the character (and
+    # the hint), so naming one alone would leave the others to the style's DejaVu Sans.
+    fonts = r_pr.get_or_add_rFonts()
+    for slot in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(slot), family)
+    if family == EAST_ASIAN_FAMILY:
+        fonts.set(qn("w:hint"), "eastAsia")  # full-width letters are East Asian, not Latin
 
 
 def _write_table(container: _Container, table: Table, width: int) -> None:

@@ -1,8 +1,10 @@
 """HTML of one document → PDF bytes (WeasyPrint), fetching nothing, failing loudly, carrying no stray metadata.
 
 WeasyPrint's own habit is to log a problem and carry on; a legal letter must not go out half laid
-out, so every warning WeasyPrint logs while rendering becomes an error. Resources: deny by default,
-only files inside the templates folder may be read (there are none today: the stylesheet is inlined).
+out, so every warning WeasyPrint logs while rendering becomes an error (a character no font draws
+is one: WeasyPrint warns of its .notdef glyph). Resources: deny by default; only files inside the
+templates folder may be read (there are none today: the stylesheet is inlined), and the installed
+font files fontconfig knows, which the stylesheet's @font-face src: local() reads.
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from pipeline.errors import RenderError
+from pipeline.fonts import installed_font_files
 
 PDF_VARIANT = "pdf/a-3b"
 
 
 class TemplatesOnlyFetcher(URLFetcher):
-    """Refuses every URL except files inside the templates folder (and never the network)."""
+    """Refuses every URL except files inside the templates folder and installed font files (and
+    never the network)."""
 
     def __init__(self, templates: Path) -> None:
         super().__init__(allowed_protocols={"file"}, allow_redirects=False, fail_on_errors=True)
@@ -34,7 +38,8 @@ class TemplatesOnlyFetcher(URLFetcher):
             path = Path(
                 weasyprint.urls.request.url2pathname(url.removeprefix("file:").split("?")[0])
             )
-            if path.resolve().is_relative_to(self._root):
+            resolved = path.resolve()
+            if resolved.is_relative_to(self._root) or resolved in installed_font_files():
                 return super().fetch(url, headers)
         raise FatalURLFetchingError(
             f"refused to fetch {url!r}: documents may use no outside resource"
@@ -66,8 +71,9 @@ def _weasyprint_must_not_warn() -> Iterator[_RaiseOnLog]:
 @functools.cache
 def _font_configuration() -> FontConfiguration:
     # One per process: WeasyPrint otherwise builds a fontconfig set for every layout, which grew
-    # memory by ~6 MB a conference in a long run and cost ~15% of a record's layout time. Our
-    # templates declare no @font-face, so the shared configuration never changes.
+    # memory by ~6 MB a conference in a long run and cost ~15% of a record's layout time. The
+    # only @font-face rules are _fonts.css's, the same in every document: WeasyPrint adds each
+    # once (keyed by its descriptors) and later layouts find it there, so the set stops growing.
     return FontConfiguration()
 
 

@@ -22,8 +22,9 @@ from pipeline.cli import app
 from pipeline.compose import Composer
 from pipeline.contract import load_export
 from pipeline.distribution import plan_distribution
-from pipeline.process import Renderer
 from pipeline.outbox import sha256
+from pipeline.process import Renderer, render_plan
+from pipeline.profile import Profile
 from redaction.leak_check import extract_docx, extract_pdf
 from redaction.withheld import normalise
 from tests.conftest import EXAMPLES, example
@@ -327,22 +328,35 @@ def test_files_of_a_copy_no_longer_sent_are_removed(tmp_path: Path) -> None:
     assert (father / "decision_letter.pdf").exists()
 
 
-def test_a_copy_that_cannot_be_rendered_is_held_alone(tmp_path: Path) -> None:
+def test_a_copy_that_cannot_be_rendered_is_held_alone(profiles: dict[str, Profile]) -> None:
     # found in review: one unrenderable name stopped the whole conference; now only its copies
-    # are held, and the reason does not quote the text (it could be withheld from someone)
+    # are held, and the reason does not quote the text (it could be withheld from someone).
+    # Validation now refuses such a name at intake (issue 10 §5), so this is the renderer's own
+    # guard, for an export taken in where other fonts were installed: the contract is loaded
+    # without the installed fonts' check, as a stored export is.
     data = example("review-plan-ends")
-    data["people"][4]["name"] = "王小明"  # p-dad: no installed font draws these characters
-    output = _process(tmp_path, _write_export(tmp_path / "x.json", data))
-    manifest = json.loads(
-        (tmp_path / "CPC-2026-0208" / "manifest.json").read_text(encoding="utf-8")
-    )
-    dad = [e for e in manifest["copies"] if e["recipient"] == "p-dad" and e["status"] != "waiting"]
-    others = [
-        e for e in manifest["copies"] if e["recipient"] == "p-sw2" and e["status"] != "waiting"
-    ]
-    assert dad and all(e["status"] == "held" and "王" not in e["reason"] for e in dad)
-    assert others and all(e["status"] == "ready" for e in others)
-    assert "1 held" in output or "held" in output.split(";")[0]
+    data["people"][4]["name"] = "Adam \uf8ff"  # p-dad: private use, which no installed font draws
+    export = load_export(json.dumps(data).encode(), profiles.keys())
+    profile = profiles[export.authority.procedure_profile or "default"]
+    calendar = WorkingCalendar.for_nation(export.authority.nation, profile.closure_days)
+    plan = plan_distribution(export, profile, calendar)
+    renderer = Renderer.for_profile(profile, Composer.at())
+    rendered = [r for r in render_plan(export, plan, renderer) if r.status != "waiting"]
+    dad = [r for r in rendered if r.copy.recipient == "p-dad"]
+    others = [r for r in rendered if r.copy.recipient == "p-sw2"]
+    assert dad and all(r.status == "held" and "\uf8ff" not in (r.reason or "") for r in dad)
+    assert others and all(r.status == "ready" for r in others)
+
+
+def test_cpc_process_refuses_an_export_naming_the_field_no_font_can_print(tmp_path: Path) -> None:
+    # issue 10 §5: said before any copy is made, with the field named
+    data = example("review-plan-ends")
+    data["people"][4]["name"] = "Adam \uf8ff"
+    path = _write_export(tmp_path / "x.json", data)
+    result = runner.invoke(app, ["process", "--outbox", str(tmp_path / "out"), str(path)])
+    assert result.exit_code == 1
+    assert "people[4].name: holds U+F8FF" in result.output
+    assert not (tmp_path / "out" / "CPC-2026-0208").exists()
 
 
 def test_workers_lay_out_in_parallel_and_write_the_same_files(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from pipeline.compose import DEFAULT_TEMPLATES
 from pipeline.errors import RenderError
+from pipeline.fonts import installed_font_files
 from pipeline.render_pdf import render_pdf
 
 
@@ -58,3 +59,21 @@ def test_escaped_markup_is_printed_as_text() -> None:
         _page("<p>&lt;img src=&quot;file:///etc/passwd&quot;&gt;</p>"), DEFAULT_TEMPLATES
     )
     assert '<img src="file:///etc/passwd">' in _text(pdf)
+
+
+def _font_face(url: str) -> str:
+    return _page(
+        '<p style="font-family: Probe">x</p>',
+        f'<style>@font-face {{ font-family: Probe; src: url("{url}"); }}</style>',
+    )
+
+
+def test_installed_font_files_may_be_read_and_no_other_font_file(tmp_path: Path) -> None:
+    # issue 10 §5: _fonts.css reads installed fonts through src: local(); the fetcher lets
+    # through exactly the files fontconfig lists, not any file that happens to be a font.
+    installed = sorted(installed_font_files())[0]
+    assert "x" in _text(render_pdf(_font_face(installed.as_uri()), DEFAULT_TEMPLATES))
+    copied = tmp_path / installed.name
+    copied.write_bytes(installed.read_bytes())
+    with pytest.raises(RenderError, match="refused to fetch"):
+        render_pdf(_font_face(copied.as_uri()), DEFAULT_TEMPLATES)
