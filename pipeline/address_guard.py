@@ -21,14 +21,15 @@ record that says "Northby" would hold them all.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from pipeline.export_model import Address, Export, Person
-from redaction.comparison import match_form, match_forms
+from redaction.comparison import match_form, pattern_forms
 
 # Street words and the abbreviations a person or a case system writes for them (Royal Mail's
 # common forms), each group read both ways.
@@ -37,7 +38,7 @@ _ABBREVIATIONS: tuple[frozenset[str], ...] = tuple(
     for group in (
         "court ct crt",
         "road rd",
-        "street st str",
+        "street st str saint",
         "avenue ave av",
         "close cl",
         "drive dr",
@@ -94,21 +95,34 @@ def _is_number(word: str) -> bool:
     return any(c.isdigit() for c in word)
 
 
-def is_street_line(line: str, position: int = 0, count: int = 1) -> bool:
-    """Whether an address line identifies where someone lives, rather than naming a town.
+def _unit_only(words: list[str]) -> bool:
+    """A line that says which dwelling and not where ("Flat 3", "Apartment 10", "23")."""
+    return bool(words) and all(w in _UNIT_WORDS or _is_number(w) for w in words)
 
-    A house number or a street word does, on any line. The last line is the post town, a bare
-    place name. Any other line does too: a house name ("The Old Vicarage", "Rosebank") stands on
-    any line but the last, unless it is one common word ("Flat").
+
+def _real_street(words: list[str]) -> bool:
+    return not _unit_only(words) and any(_is_number(w) or w in _STREET_WORDS for w in words)
+
+
+def identifying(lines: Sequence[str]) -> tuple[bool, ...]:
+    """Which address lines identify where someone lives, each on its own.
+
+    A street line (a street word, or a number with a name) does, wherever it stands. A house name
+    ("The Old Vicarage", "Rosebank") does: a line of neither kind before the street line, or on
+    any line but the last where there is no street line. A line after the street line that is
+    neither is a locality, the post town or a county: a place name, not a home. A line that only
+    says which dwelling ("Flat 3", "23") identifies nothing alone: it is read with the line after
+    it (`_identifying_words`).
     """
-    words = _words(line)
-    if any(_is_number(w) for w in words):
-        return True
-    if not words or all(w in _UNIT_WORDS for w in words):
-        return False  # "Flat" alone says which dwelling, not where
-    if any(w in _STREET_WORDS for w in words):
-        return True
-    return position != count - 1
+    words = [_words(line) for line in lines]
+    street = next((i for i, w in enumerate(words) if _real_street(w)), None)
+    last = len(lines) - 1
+    return tuple(
+        bool(w)
+        and not _unit_only(w)
+        and (_real_street(w) or (i != last and (street is None or i < street)))
+        for i, w in enumerate(words)
+    )
 
 
 def street_name(line: str) -> list[str] | None:
@@ -125,11 +139,19 @@ def street_name(line: str) -> list[str] | None:
 
 def _identifying_words(address: Address) -> Iterator[tuple[list[str], str | None]]:
     """Each identifying line's words (with the line as written), and its street's name where
-    that differs (with None)."""
+    that differs (with None). A line that only says which dwelling ("Flat 3") is read together
+    with the identifying line after it: "Flat 3 17 Linden Court"."""
     lines = address.lines
+    marks = identifying(lines)
     for position, line in enumerate(lines):
-        if not is_street_line(line, position, len(lines)):
+        if not marks[position]:
             continue
+        before = lines[position - 1] if position > 0 else None
+        if before is not None and _unit_only(_words(before)) and any(
+            _is_number(w) for w in _words(before)
+        ):
+            joined = f"{before} {line}"
+            yield _words(joined), joined
         yield _words(line), line
         name = street_name(line)
         if name is not None:
@@ -140,26 +162,50 @@ def _word_alternatives(word: str) -> list[str]:
     return sorted(_SPELLINGS.get(word, {word}))
 
 
-def _digits_pattern(chars: str) -> str:
-    # Text folds look-alike letters only in a token that is all number ("l7"); in a mixed one
-    # ("CF3l") the pattern accepts them where the address has a 1 or a 0.
-    return "".join(
-        "[1li]" if c == "1" else "[0o]" if c == "0" else re.escape(c) for c in chars
-    )
+# Where the text may put punctuation or spacing, or nothing: in the strict match form
+# (`match_form(strict=True)`) punctuation is the token '|'.
+_ANY_SEP = "(?: \\| | ?)"
+# Letters that ASCII look-alikes stand in for, as the confusables table reads them (1, I and |
+# for l; 0 for o; rn for m; cl for d; vv for w). '|' is punctuation, so a separator stands for it.
+_LOOKALIKE = {
+    "l": "(?:[l1i]| \\| )",
+    "i": "(?:[i1l]| \\| )",
+    "o": "[o0]",
+    "m": "(?:m|rn)",
+    "d": "(?:d|cl)",
+    "w": "(?:w|vv)",
+    "1": "[1li]",
+    "0": "[0o]",
+}
+# Abbreviations that are also other words before a name (St Luke's, Dr Smith): between them and
+# the word before, spacing only, so "Church, St Luke's Road" is not "Church St".
+_AMBIGUOUS = frozenset({"st", "saint", "dr"})
+
+
+def _spelling_pattern(word: str) -> str:
+    """One spelling of a word, letter by letter: any letter may be split from the next by
+    spacing or punctuation ("Lin-den", "L i n d e n"), and may be its ASCII look-alike."""
+    return _ANY_SEP.join(_LOOKALIKE.get(c, re.escape(c)) for c in word)
+
+
+def _word_pattern(word: str) -> str:
+    spellings = _word_alternatives(word)
+    if len(spellings) == 1:
+        return _spelling_pattern(spellings[0])
+    return "(?:" + "|".join(_spelling_pattern(w) for w in spellings) + ")"
 
 
 def _words_pattern(words: list[str]) -> str:
-    # Whole words in order; between them a space or none (markup or a zero-width join may have
-    # run them together); each street word in any of its spellings.
-    parts = []
-    for word in words:
-        spellings = _word_alternatives(word)
-        parts.append(
-            _digits_pattern(spellings[0])
-            if len(spellings) == 1
-            else "(?:" + "|".join(map(re.escape, spellings)) + ")"
-        )
-    return " ?".join(parts)
+    """Whole words in order, each in any of its spellings; between them spacing, punctuation or
+    nothing (markup or a zero-width join may have run them together) — but only spacing before
+    an abbreviation that could begin a name."""
+    parts: list[str] = []
+    for i, word in enumerate(words):
+        if i:
+            ambiguous = bool(_AMBIGUOUS & set(_word_alternatives(word)))
+            parts.append(" ?" if ambiguous else _ANY_SEP)
+        parts.append(_word_pattern(word))
+    return "".join(parts)
 
 
 def _spelled_forms(words: list[str]) -> Iterator[str]:
@@ -181,9 +227,10 @@ def _email_pattern(email: str) -> str | None:
     local, domain = _email_parts(email)
     if not local or not domain:
         return None
-    dot = "(?: dot | ?)"  # '.', or written out as ' dot '
-    at = "(?: at | ?)"  # '@', '[at]', '(at)' or ' at ' (punctuation is already a space)
-    return dot.join(map(re.escape, local)) + at + dot.join(map(re.escape, domain))
+    # '.', '@' (punctuation: '|'), or written out: ' dot ', ' at ', '[at]', '(at)'
+    dot = "(?: (?:\\| )?dot(?: \\|)? | \\| | ?)"
+    at = "(?: (?:\\| )?at(?: \\|)? | \\| | ?)"
+    return dot.join(map(_spelling_pattern, local)) + at + dot.join(map(_spelling_pattern, domain))
 
 
 def _email_forms(email: str) -> Iterator[str]:
@@ -223,7 +270,7 @@ def contact_patterns(person: Person) -> WithheldContact:
                 forms.extend(_spelled_forms(words))
         chars = _postcode_chars(person.address.postcode)
         if len(chars) >= 2:
-            bodies.append(" ?".join(map(_digits_pattern, chars)))
+            bodies.append(_ANY_SEP.join(_LOOKALIKE.get(c, re.escape(c)) for c in chars))
             forms.append(person.address.postcode)
     if person.email:
         body = _email_pattern(person.email)
@@ -250,14 +297,23 @@ def withheld_contacts(export: Export, persons: Iterable[str]) -> tuple[WithheldC
     )
 
 
-@lru_cache(maxsize=8192)
 def _searchable(text: str) -> tuple[str, ...]:
+    # Field texts repeat across a conference's copies; a whole printed document does not.
+    return _searchable_cached(text) if len(text) <= 2000 else _searchable_forms(text)
+
+
+@lru_cache(maxsize=4096)
+def _searchable_cached(text: str) -> tuple[str, ...]:
+    return _searchable_forms(text)
+
+
+def _searchable_forms(text: str) -> tuple[str, ...]:
     """The forms of `text` a mention is looked for in: its match form and, where a bidi override
     would show the stored characters in reverse, that reversed order too (validation refuses
     such characters in exports; this keeps the guard whole for text from anywhere else)."""
-    forms = list(match_forms(text))
+    forms = list(pattern_forms(text))
     if any(c in text for c in "\u202e\u2067\u202b"):
-        forms.extend(match_forms(text[::-1]))
+        forms.extend(pattern_forms(text[::-1]))
     return tuple(forms)
 
 
@@ -274,17 +330,39 @@ def mentioned_owner(text: str, contacts: Iterable[WithheldContact]) -> str | Non
 
 
 def first_mention(
-    fields: Iterable[tuple[str, str]], contacts: Iterable[WithheldContact]
+    fields: Iterable[tuple[str, str]],
+    contacts: Iterable[WithheldContact],
+    authority: Address | None = None,
 ) -> tuple[str, str] | None:
-    """The first (JSON path, owner) where a field's text mentions withheld contact details."""
+    """The first (JSON path, owner) where a field's text mentions withheld contact details.
+
+    `authority`: the council's own address. In the council's words about itself (`authority.*`,
+    such as the complaints contact "Town Hall, Market Street") a form that is part of that address
+    names the council, not the mother who lives on the same street."""
     contacts = tuple(contacts)
     if not contacts:
         return None
+    own = _public_contacts(contacts, authority)
     for path, text in fields:
-        owner = mentioned_owner(text, contacts)
+        owner = mentioned_owner(text, own if path.startswith("authority.") else contacts)
         if owner is not None:
             return path, owner
     return None
+
+
+def _public_contacts(
+    contacts: tuple[WithheldContact, ...], authority: Address | None
+) -> tuple[WithheldContact, ...]:
+    if authority is None:
+        return contacts
+    forms = [f for line in (*authority.lines, authority.postcode) for f in pattern_forms(line)]
+    return tuple(
+        dataclasses.replace(
+            contact,
+            patterns=tuple(p for p in contact.patterns if not any(p.search(f) for f in forms)),
+        )
+        for contact in contacts
+    )
 
 
 def mention_reason(where: str, owner: str, via: str | None) -> str:

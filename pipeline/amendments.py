@@ -205,7 +205,7 @@ def guarded(export: Export, copy: PlannedCopy, amendment: Amendment) -> PlannedC
         *amendment_text(export, document, copy.viewer, amendment),
         *free_text(export, document, copy.viewer),
     ]
-    found = first_mention(fields, contacts)
+    found = first_mention(fields, contacts, export.authority.address)
     if found is None:
         return copy
     return dataclasses.replace(copy, status="held", reason=mention_reason(*found, copy.via))

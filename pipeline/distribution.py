@@ -532,7 +532,7 @@ class _Planner:
             purpose = self.export.distribution.authorisations[authorisation].purpose
             if purpose:
                 texts.append((f"distribution.authorisations[{authorisation}].purpose", purpose))
-        found = first_mention(texts, contacts)
+        found = first_mention(texts, contacts, self.export.authority.address)
         return None if found is None else mention_reason(*found, via)
 
 

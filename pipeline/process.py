@@ -107,7 +107,7 @@ class Renderer:
         marks = self.marks_html(marks_for(export, copy, self.words), copy.document)
         readers = _readers(copy)
         mention = _withheld_contact_in(
-            export, copy, readers, (_text(html), _text(marks)), amendment
+            export, copy, readers, (_text(html, skip=_OWN_BLOCKS), _text(marks)), amendment
         )
         if mention is not None:
             return RenderedCopy(copy, (), "held", mention, "address")
@@ -129,8 +129,9 @@ class Renderer:
             )
         name = file_stem(copy)
         files = ((f"{name}.pdf", pdf), (f"{name}.docx", docx))
-        withheld = withheld_strings(export, readers, self.words)
-        patterns = withheld_patterns(export, readers, _own_lines(export, copy))
+        own_lines = _own_lines(export, copy)
+        withheld = withheld_strings(export, readers, self.words, own_lines)
+        patterns = withheld_patterns(export, readers, own_lines)
         if not withheld and not patterns:
             # Nothing is withheld from this reader (most professionals): nothing to look for.
             return RenderedCopy(copy, files, "ready", None)
@@ -169,10 +170,19 @@ class Renderer:
         return RenderedCopy(copy, files, "ready", None)
 
 
-def _text(html: str) -> str:
+# The reader's own address block and the authority's letterhead: printed on every copy of theirs
+# and no mention of anyone's withheld address (the plan's guard holds free text that names one).
+_OWN_BLOCKS = ("address", "letterhead")
+
+
+def _text(html: str, skip: tuple[str, ...] = ()) -> str:
     if not html.strip():
         return ""
-    return lxml.html.fromstring(html).text_content()
+    tree = lxml.html.fromstring(html)
+    for element in list(tree.iter()):
+        if element.get("class") in skip and element.getparent() is not None:
+            element.drop_tree()
+    return tree.text_content()
 
 
 def _readers(copy: PlannedCopy) -> Viewer:
@@ -204,10 +214,16 @@ def _withheld_contact_in(
             fields.append((f"distribution.authorisations[{copy.authorisation}].purpose", purpose))
     if amendment is not None:
         fields.extend(amendment_text(export, copy.document, copy.viewer, amendment))
-    found = first_mention(fields, contacts)
+    found = first_mention(fields, contacts, export.authority.address)
     if found is None:
+        # The whole document, less the reader's address block and the letterhead: words the
+        # fields above do not cover. The council's own address (its complaints contact, say)
+        # is read as the council's, as in those fields.
         where = f"the {copy.document.replace('_', ' ')}"
-        found = first_mention(((where, text) for text in printed), contacts)
+        printed_fields = ((f"authority.printed ({where})", text) for text in printed)
+        found = first_mention(printed_fields, contacts, export.authority.address)
+        if found is not None:
+            found = (where, found[1])
     return None if found is None else mention_reason(*found, copy.via)
 
 

@@ -29,7 +29,7 @@ from functools import cache
 from importlib import resources
 
 # A tag-like run: `<b>`, `</span>`, `<a href="...">`. A bare `<` or `a < b` is not a tag.
-_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+_TAG = re.compile(r"<(?:/?[A-Za-z][^<>]*|!--.*?--|![^<>]*)>", re.DOTALL)
 # Kept through every form: the leak check joins separate values with it, so that no match can
 # span two of them (redaction.leak_check._BOUNDARY).
 BOUNDARY = "\uffff"
@@ -85,7 +85,7 @@ def _fold_table() -> dict[int, str | None]:
     table: dict[int, str | None] = {}
     for cp in (*range(0x80, 0x20000), *range(0xE0000, 0xF0000)):
         category = unicodedata.category(chr(cp))
-        if category in ("Cf", "Cc", "Mn", "Mc", "Me"):
+        if category in ("Cf", "Cc", "Mn", "Mc", "Me") or cp in _DEFAULT_IGNORABLE:
             table[cp] = None
         elif category in ("Zs", "Zl", "Zp"):
             table[cp] = " "
@@ -98,6 +98,11 @@ def _fold_table() -> dict[int, str | None]:
 
 
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+# Unicode's Default_Ignorable_Code_Point characters that are letters, not format characters, and
+# so print as nothing while passing as part of a word (the Hangul fillers, Khmer inherent vowels).
+_DEFAULT_IGNORABLE = frozenset(
+    [0x115F, 0x1160, 0x17B4, 0x17B5, 0x3164, 0xFFA0, *range(0xFFF0, 0xFFF9)]
+)
 
 
 def fold(text: str, *, tags: bool = False) -> str:
@@ -109,6 +114,9 @@ def fold(text: str, *, tags: bool = False) -> str:
     full-width `＜b＞`) is then a tag, and a `<` that is not ASCII cannot pair with a `>` across
     the words between them. Removal repeats, so a tag split by another (`<sp<br/>an>`) goes too."""
     if not text.isascii():
+        # Look-alikes first as written (lunate sigma ϲ looks like c, but NFKD makes it σ), then
+        # again once compatibility forms are unfolded.
+        text = _NON_ASCII_RUN.sub(lambda run: run.group().translate(_confusable_letters()), text)
         text = unicodedata.normalize("NFKD", text)
         table = _fold_table()
         text = _NON_ASCII_RUN.sub(lambda run: run.group().translate(table), text)
@@ -127,14 +135,18 @@ def fold(text: str, *, tags: bool = False) -> str:
     return text
 
 
-def match_form(text: str, *, tags: bool = False) -> str:
+def match_form(text: str, *, tags: bool = False, strict: bool = False) -> str:
     """`fold`, then every run of spacing and punctuation one space, numbers read as numbers, with
     a space at each end so that a whole word is always between two spaces: ' 17 linden court '.
 
     `tags`: keep what looks like markup as words, for text where `<Linden Court>` was written
-    in angle brackets rather than as markup around words."""
+    in angle brackets rather than as markup around words.
+    `strict`: a separator holding punctuation is the token `|`, not a space, so that a pattern can
+    tell "Church St" (a street) from "Church, St Luke's" (a saint's name after a comma)."""
     folded = fold(text, tags=tags)
-    if folded.isascii():  # the common case, several times faster than the regex
+    if strict:
+        words = " ".join(_SEPARATORS.sub(_strict_separator, folded).split())
+    elif folded.isascii():  # the common case, several times faster than the regex
         words = " ".join(folded.translate(_ASCII_SEPARATORS).split())
     else:
         words = " ".join(_SEPARATORS.sub(" ", folded).split())
@@ -146,14 +158,18 @@ def match_form(text: str, *, tags: bool = False) -> str:
     return words
 
 
-def match_forms(text: str, first: str | None = None) -> tuple[str, ...]:
-    """The forms a mention is looked for in: `match_form` (or `first`, if already made), and
-    where the text holds something tag-like, the form that keeps it as words too (both readings
-    a person could give it)."""
-    first = match_form(text) if first is None else first
+def _strict_separator(run: re.Match[str]) -> str:
+    return " " if run.group().isspace() else " | "
+
+
+def pattern_forms(text: str) -> tuple[str, ...]:
+    """The forms the address guard's patterns are searched in: the strict match form, and where
+    the text holds something tag-like, the strict form that keeps it as words too (both readings
+    a person could give it: markup around words, or `<Linden Court>` written in angle brackets)."""
+    first = match_form(text, strict=True)
     maybe_tag = "<" in text or not text.isascii()  # a non-ASCII bracket may fold to '<'
     if maybe_tag and "<" in fold(text, tags=True):
-        return first, match_form(text, tags=True)
+        return first, match_form(text, tags=True, strict=True)
     return (first,)
 
 

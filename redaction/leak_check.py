@@ -40,7 +40,7 @@ import pypdfium2.raw as pdfium_c
 from lxml import etree
 
 from pipeline.errors import CpcError
-from redaction.comparison import BOUNDARY, match_form, match_forms, normalise
+from redaction.comparison import BOUNDARY, match_form, normalise, pattern_forms
 
 MIN_CHECKED_LENGTH = 4
 
@@ -445,7 +445,7 @@ def leak_report(
 
     `patterns`: forms of withheld contact details that count as a mention (spec §4 rule 4: a
     street's name without its number, in any spelling of its street word), searched for in the
-    same text in `match_form`, word by word; a hit is reported as withheld item
+    same text in its strict match form (`pattern_forms`), word by word; a hit is reported as withheld item
     `len(withheld) + i` for pattern `i`."""
     needles: list[tuple[int, str]] = []
     skipped: list[int] = []
@@ -492,7 +492,7 @@ def _file_leaks(
         haystack = words.replace(" ", "")
         hits = [index for index, needle in needles if needle in haystack]
         if patterns:
-            forms = match_forms(text, words)
+            forms = pattern_forms(text)
             hits += [i for i, pattern in patterns if any(pattern.search(f) for f in forms)]
         if hits:
             label = _safe_label(
@@ -514,8 +514,8 @@ def _safe_label(
     patterns: Sequence[tuple[int, re.Pattern[str]]] = (),
 ) -> str:
     """`label`, or `neutral` if the label itself carries a withheld string (an attachment's name, say)."""
-    words = match_form(label)
-    normalised = words.replace(" ", "")
+    normalised = normalise(label)
     if any(needle in normalised for _, needle in needles):
         return neutral
-    return neutral if any(pattern.search(words) for _, pattern in patterns) else label
+    forms = pattern_forms(label) if patterns else ()
+    return neutral if any(p.search(f) for _, p in patterns for f in forms) else label

@@ -15,7 +15,7 @@ from pipeline.address_guard import contact_patterns, withheld_contacts, withhold
 from pipeline.document_text import free_text
 from pipeline.export_model import Export
 from pipeline.visibility import Viewer
-from redaction.comparison import match_form, normalise
+from redaction.comparison import normalise, pattern_forms
 from redaction.plain_language import PlainWords
 
 # What the reader is shown at each stage; something shown at another stage proves nothing now.
@@ -27,12 +27,16 @@ _DOCUMENTS_BY_STAGE = {
 
 
 def withheld_strings(
-    export: Export, viewer: Viewer, words: PlainWords | None = None
+    export: Export,
+    viewer: Viewer,
+    words: PlainWords | None = None,
+    own_lines: Iterable[str] = (),
 ) -> tuple[str, ...]:
     """Strings of `export` that `viewer` may not see anywhere, sorted, without duplicates.
 
     With `words` (the glossary family views are written in), each string is also listed as a
     family reader would be shown it, acronyms written out, so the check sees it in either form.
+    `own_lines`: as for `withheld_patterns`; a contact form within them is not looked for.
     """
     plain = words if words is not None and viewer.audience == "family" else PlainWords.none()
     visible = [normalise(text) for text in _visible_text(export, viewer)]
@@ -44,7 +48,12 @@ def withheld_strings(
     }
     # Contact details are never dropped, even if they also stand in text the reader may see:
     # there they are a mention the plan holds for the chair (spec §4 rule 4), not a licence.
-    contacts = {text for text in _withheld_contacts(export, viewer) if normalise(text)}
+    own = normalise(" ".join(own_lines)) if own_lines else ""
+    contacts = {
+        text
+        for text in _withheld_contacts(export, viewer)
+        if normalise(text) and not (own and normalise(text) in own)
+    }
     return tuple(sorted(content | contacts))
 
 
@@ -89,7 +98,7 @@ def withheld_patterns(
     block, the authority's letterhead). A form that is part of them (the reader lives on the same
     street) is not looked for in the files; the plan's guard has already held any free text
     naming it."""
-    own = [match_form(line) for line in own_lines]
+    own = [form for line in own_lines for form in pattern_forms(line)]
     return tuple(
         pattern
         for contact in withheld_contacts(export, viewer.persons)

@@ -440,3 +440,32 @@ def test_the_render_time_guard_names_the_field_when_the_plan_missed_it(profiles)
     rendered = Renderer.for_profile(profile, Composer.at()).render(export, forced)
     assert rendered.status == "held" and rendered.files == ()
     assert rendered.reason is not None and "record.sections[0].paragraphs[0]" in rendered.reason
+
+
+@pytest.mark.parametrize(
+    ("mother_lines", "father_lines"),
+    [
+        # the council's letterhead stands on her street (Town Hall, Market Street, Northby)
+        (["17 Market Street", "Eastvale"], None),
+        # the father lives on her street: his own address block names it
+        (["Flat 3", "17 Linden Court", "Eastvale"], ["42 Linden Court", "Eastvale"]),
+    ],
+    ids=["letterhead-on-her-street", "father-on-her-street"],
+)
+def test_a_street_printed_anyway_holds_nothing(
+    tmp_path: Path, mother_lines: list[str], father_lines: list[str] | None
+) -> None:
+    # Found by review (issue 9): the render-time guard read the letterhead and the reader's own
+    # address block, so every letter to the father was held for good although no free text
+    # mentioned her address. Those blocks prove nothing; the father's letters are written.
+    data = example("initial-domestic-abuse")
+    people = {p["id"]: p for p in data["people"]}
+    people["p-mother"]["address"]["lines"] = mother_lines
+    if father_lines is not None:
+        people["p-father"]["address"]["lines"] = father_lines
+    _process(tmp_path, _write_export(tmp_path / "x.json", data))
+    manifest = json.loads((tmp_path / "CPC-2026-0412" / "manifest.json").read_text("utf-8"))
+    father = [e for e in manifest["copies"] if e["recipient"] in ("p-father",)]
+    assert father and all(e["status"] == "ready" for e in father), father
+    text = _all_text(tmp_path / "CPC-2026-0412" / "p-father")
+    assert "17 linden" not in text.casefold() and "17 market" not in text.casefold()
