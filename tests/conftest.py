@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+import pipeline.clock
 
 from pipeline.calendar import WorkingCalendar
 from pipeline.contract import load_export
@@ -20,6 +23,24 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 _cache: dict[str, dict[str, Any]] = {}
+
+# The real clock the service's guards compare with (issue 10: a real run may not be dated after
+# today, nor a hand-over). The examples' conferences are in late 2026 and the tests run the
+# service on days of their choosing, so the suite stands on a day after all of them; a test of
+# a guard sets its own day with `real_now`.
+TEST_NOW = datetime(2027, 12, 31, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def real_now(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[datetime], None]]:
+    """Set the real clock: `real_now(datetime(...))`."""
+    moment = [TEST_NOW]
+    monkeypatch.setattr(pipeline.clock, "now", lambda: moment[0])
+
+    def set_to(value: datetime) -> None:
+        moment[0] = value
+
+    yield set_to
 
 
 def example(name: str) -> dict[str, Any]:
