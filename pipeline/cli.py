@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from pipeline import clock
 from pipeline.calendar import WorkingCalendar, uk_date
 from pipeline.cli_output import print_history, print_status, print_summary, run_reporter
-from pipeline.atomic_files import PRIVATE_FOLDER, make_private, private_folder
+from pipeline.atomic_files import PRIVATE_FILE, PRIVATE_FOLDER, make_private, private_folder
 from pipeline.compose import Composer
 from pipeline.config import Config, load_config
 from pipeline.contract import load_document, load_export
@@ -365,6 +365,10 @@ def _sink(config: Config, store: Store, profiles: dict[str, Profile]) -> StoreSi
 
 
 def _print_outcome(outcome: IngestOutcome) -> None:
+    # A file moved into processed/ or quarantine/ keeps the mode it was dropped with: it holds
+    # every address of the export, so it is made the service's own (issue 10).
+    if outcome.moved_to is not None:
+        make_private(Path(outcome.moved_to), PRIVATE_FILE)
     if outcome.outcome == "quarantined":
         typer.echo(f"{outcome.source}: QUARANTINED: {outcome.reason} ({outcome.moved_to})")
     else:

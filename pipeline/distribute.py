@@ -16,6 +16,7 @@ import fcntl
 import functools
 import json
 import multiprocessing
+import os
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -29,7 +30,7 @@ from typing import Any
 from pebble import ProcessPool
 
 from pipeline.amendments import ConferenceCopies
-from pipeline.atomic_files import write_atomically
+from pipeline.atomic_files import PRIVATE_FILE, private_folder, write_atomically
 from pipeline.calendar import WorkingCalendar
 from pipeline.channels import (
     Destination,
@@ -965,8 +966,9 @@ class RunInProgress(CpcError):
 def _one_run_at_a_time(lock_path: Path) -> Iterator[None]:
     # flock is released by the kernel when the process ends, however it ends: a killed run
     # never leaves the next one locked out.
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with lock_path.open("a+") as handle:
+    private_folder(lock_path.parent)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, PRIVATE_FILE)
+    with os.fdopen(fd, "a+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
