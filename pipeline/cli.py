@@ -533,7 +533,7 @@ def status(
     config = _config(config_path)
     profiles = _profiles(list(config.folders.profiles))
     store = _open_store(config)
-    not_made, unreadable = _amendments_not_made(store, profiles)
+    names, not_made, unreadable = _read_all(store, profiles)
     report = status_report(
         _today(today),
         store.copy_rows(),
@@ -543,7 +543,7 @@ def status(
         quarantined_files(config.quarantine),
         store.amendment_rows(),
         not_made,
-        names=_names(store, profiles),
+        names=names,
         late_days=late_days,
         store=describe_url(config.store_url()),
         unreadable=unreadable,
@@ -555,37 +555,33 @@ def status(
         print_status(report)
 
 
-def _names(store: Store, profiles: dict[str, Profile]) -> dict[tuple[str, str], tuple[str, str]]:
-    """(conference, person id) → (name, role) from each current export, for the people shown."""
-    names: dict[tuple[str, str], tuple[str, str]] = {}
-    for stored in store.current_exports():
-        try:
-            export = load_export(stored.raw, profiles.keys())
-        except CpcError:
-            continue  # reported as not planned; its ids are shown without names
-        for person in export.people:
-            names[(stored.conference_id, person.id)] = (person.name, person.role)
-        for child in export.children:
-            names[(stored.conference_id, child.id)] = (child.name, "child")
-    return names
-
-
-def _amendments_not_made(
+def _read_all(
     store: Store, profiles: dict[str, Profile]
-) -> tuple[list[tuple[str, str, str]], dict[str, str]]:
-    """Agreed amendments the record no longer has the text for (the chair must look again), and
-    conferences that cannot be read at all, with why (they are reported, not a traceback)."""
-    agreed = {r["conference_id"] for r in store.amendment_rows() if r["status"] == "agreed"}
-    found: list[tuple[str, str, str]] = []
+) -> tuple[dict[tuple[str, str], tuple[str, str]], list[tuple[str, str, str]], dict[str, str]]:
+    """Every stored conference read and planned as a run would (milliseconds each), for the
+    status: (conference, person id) → (name, role); the agreed amendments the record no longer
+    has the text for (the chair must look again); and the conferences that cannot be read or
+    planned now, with why (reported, never a traceback: issue 10)."""
+    names: dict[tuple[str, str], tuple[str, str]] = {}
+    not_made: list[tuple[str, str, str]] = []
     unreadable: dict[str, str] = {}
-    for conference_id in sorted(agreed):
+    for stored in store.current_exports():
+        conference_id = stored.conference_id
         try:
-            failed = load_conference(store, conference_id, profiles).read.current.failed
+            names.update(_people(conference_id, load_export(stored.raw, profiles.keys())))
+            current = load_conference(store, conference_id, profiles).read.current
         except Exception as exc:
             unreadable[conference_id] = plain_error(exc)
             continue
-        found += [(conference_id, amendment_id, why) for amendment_id, why in failed]
-    return found, unreadable
+        not_made += [(conference_id, amendment_id, why) for amendment_id, why in current.failed]
+    return names, not_made, unreadable
+
+
+def _people(conference_id: str, export: Export) -> dict[tuple[str, str], tuple[str, str]]:
+    """(conference, person id) → (name, role) of one conference's people and children."""
+    names = {(conference_id, p.id): (p.name, p.role) for p in export.people}
+    names.update({(conference_id, c.id): (c.name, "child") for c in export.children})
+    return names
 
 
 def _chair_store(
@@ -828,7 +824,7 @@ def history(
         store.deliveries(conference),
         handovers=store.handover_rows(conference),
         copy_rows=store.copy_rows(conference),
-        names=_names(store, profiles),
+        names=_people(conference, current.export),
         today=_real_today(),
         store=where,
     )
