@@ -128,6 +128,21 @@ def print_summary(summary: RunSummary, dry_run: bool) -> None:
         out.print(late)
 
 
+# Column headings in words where the field's name is not one (issue 10: plain words).
+HEADINGS = {
+    "recipient_name": "recipient",
+    "via_name": "via",
+    "social_worker_name": "social worker",
+    "owner_name": "owner",
+    "for_name": "for",
+    "requested_by_name": "requested by",
+    "late_by_working_days": "working days late",
+    "next": "what happens next",
+    "failed_at": "failed at",
+    "delivered_at": "delivered at",
+}
+
+
 def _table(
     out: Console, title: str, rows: tuple[dict[str, Any], ...], columns: tuple[str, ...]
 ) -> None:
@@ -136,7 +151,7 @@ def _table(
         return
     table = Table(title=f"{title} ({len(rows)})")
     for column in columns:
-        table.add_column(column, overflow="fold")
+        table.add_column(HEADINGS.get(column, column.replace("_", " ")), overflow="fold")
     for row in rows:
         table.add_row(*(Text(plain(row.get(c))) for c in columns))
     out.print(table)
@@ -222,7 +237,7 @@ def print_status(report: StatusReport) -> None:
         out,
         "Open tasks",
         report.open_tasks,
-        ("conference", "task", "owner", "for", "document", "due", "overdue"),
+        ("conference", "task", "owner_name", "for_name", "document", "due", "overdue"),
     )
     _table(
         out,
@@ -234,7 +249,7 @@ def print_status(report: StatusReport) -> None:
         out,
         "Amendments waiting for the chair's decision",
         report.pending_amendments,
-        ("conference", "amendment", "requested_by", "received_on", "late"),
+        ("conference", "amendment", "requested_by_name", "received_on", "late"),
     )
     _table(
         out, "Amendment notices and letters to send", report.amendment_letters_to_send, copy_columns

@@ -125,7 +125,7 @@ def copy_state(
     return CopyState(
         "held",
         f"the {document.replace('_', ' ')} changed after it was sent on {sent}; held for the "
-        "chair to release as an updated copy or to withdraw (issue 4)",
+        "chair to release as an updated copy or to withdraw",
         "changed_after_sent",
         False,
         False,

@@ -1021,10 +1021,15 @@ def _dry_run(run: _Run) -> RunSummary:
     """What a run would send, worked out without writing anything: new revisions are planned in
     memory only, and nothing is rendered."""
     for row in run.store.conference_rows():
-        conference = run.conference(row["conference_id"])
+        try:
+            conference = run.conference(row["conference_id"])
+        except Exception as exc:  # said, and the others are still looked at
+            run.not_planned(row["conference_id"], exc)
+            continue
         stored_rows = {r["copy_key"]: r for r in run.store.copy_rows(row["conference_id"])}
         renderer = Renderer.for_profile(conference.profile, run.composer)
         last = _last_deliveries(run.store, row["conference_id"])
+        refusals = _refusals(run.store, row["conference_id"])
         decisions = _decisions(run.store, row["conference_id"], conference.stored.revision)
         for key, copy in conference.copies.items():
             stored = stored_rows.get(key)
@@ -1036,7 +1041,15 @@ def _dry_run(run: _Run) -> RunSummary:
                 )
             else:
                 fingerprint = None
-            state = _state(copy, fingerprint, stored, last.get(key), decisions.get(key, ()))
+            state = _state(
+                copy,
+                fingerprint,
+                stored,
+                last.get(key),
+                decisions.get(key, ()),
+                refusals.get(key),
+                conference.stored.revision,
+            )
             if state.status == "ready":
                 channel = destination_for(conference, copy, run.settings).channel
                 run.summary.would_send.append((row["conference_id"], key, channel))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pipeline.amendments import amendment_copy_key
@@ -28,10 +28,7 @@ class History:
 
     def to_json(self) -> dict[str, Any]:
         def plain(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-            return [
-                {k: v.isoformat() if isinstance(v, date | datetime) else v for k, v in r.items()}
-                for r in rows
-            ]
+            return [{k: _plain(v) for k, v in r.items()} for r in rows]
 
         return {
             "conference": self.conference,
@@ -126,9 +123,7 @@ def conference_history(
                 "via_name": who(names, conference, d.via),
                 "due": d.due,
                 "sent_on": d.sent_on,
-                "delivered_at": d.delivered_at.isoformat(timespec="seconds")
-                if d.delivered_at
-                else None,
+                "delivered_at": d.delivered_at,
                 "late_by_working_days": d.late_by,
                 "received_on": d.received_on,
                 "error": d.error,
@@ -147,7 +142,7 @@ def conference_history(
                 "recorded_by": h["by"],
                 "correction": h["correction"],
                 "note": h["note"],
-                "recorded_at": h["at"].isoformat(timespec="seconds") if h["at"] else None,
+                "recorded_at": h["at"],
             }
             for h in handovers
         ),
@@ -156,6 +151,14 @@ def conference_history(
         else (),
         store=store,
     )
+
+
+def _plain(value: Any) -> Any:
+    """Dates as ISO dates; times as ISO times with their zone (the store keeps UTC)."""
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return aware.isoformat(timespec="seconds")
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def _notice_of(copy_key: str, amendment_id: str) -> bool:

@@ -17,7 +17,7 @@ NOT_YET_WITH_RECIPIENT = ("ready", "held", "waiting", "sending", "failed")
 RETRIED = "tried again by the next run"
 WAITS = "waits for a person: a corrected export (a new revision) or the chair's withdrawal"
 SENT_ON_TIME = "documents_sent_on_time"
-SENT_ON_TIME_SOURCE = "R28-R32; spec §3 (due dates from the profile); issue 10"
+SENT_ON_TIME_SOURCE = "R28-R32; spec §3 (each copy by its due date from the profile)"
 Names = Mapping[tuple[str, str], tuple[str, str]]
 
 
@@ -214,7 +214,9 @@ def status_report(
                 "conference": t["conference_id"],
                 "task": t["kind"],
                 "owner": t["owner"],
+                "owner_name": who(names, t["conference_id"], t["owner"]),
                 "for": t["recipient"],
+                "for_name": who(names, t["conference_id"], t["recipient"]),
                 "document": t["document"],
                 "due": t["due"],
                 "overdue": t["due"] < today,
@@ -242,6 +244,7 @@ def status_report(
                 "conference": a["conference_id"],
                 "amendment": a["amendment_id"],
                 "requested_by": a["requested_by"],
+                "requested_by_name": who(names, a["conference_id"], a["requested_by"]),
                 "received_on": a["received_on"],
                 "late": a["late"],
                 "window_ended": a["window_ends"],

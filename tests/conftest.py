@@ -31,16 +31,24 @@ _cache: dict[str, dict[str, Any]] = {}
 TEST_NOW = datetime(2027, 12, 31, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def real_now(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[datetime], None]]:
-    """Set the real clock: `real_now(datetime(...))`."""
+@pytest.fixture(scope="session", autouse=True)
+def _test_clock() -> Iterator[list[datetime]]:
+    """The real clock at TEST_NOW for the whole session (module fixtures run services too)."""
     moment = [TEST_NOW]
-    monkeypatch.setattr(pipeline.clock, "now", lambda: moment[0])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pipeline.clock, "now", lambda: moment[0])
+        yield moment
+
+
+@pytest.fixture
+def real_now(_test_clock: list[datetime]) -> Iterator[Callable[[datetime], None]]:
+    """Set the real clock for one test: `real_now(datetime(...))`; back to TEST_NOW after."""
 
     def set_to(value: datetime) -> None:
-        moment[0] = value
+        _test_clock[0] = value
 
     yield set_to
+    _test_clock[0] = TEST_NOW
 
 
 def example(name: str) -> dict[str, Any]:
