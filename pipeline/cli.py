@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import threading
+import traceback
 from datetime import UTC, date, datetime, time
 from importlib.metadata import version as package_version
 from pathlib import Path
@@ -38,13 +39,48 @@ from pipeline.inbox import InboxFolders, IngestOutcome, ingest_file, scan
 from pipeline.ingest import StoreSink, quarantined_files
 from pipeline.outbox import write_outbox
 from pipeline.plan_types import DistributionPlan
+from pipeline.printable import printable
 from pipeline.process import render_files
 from pipeline.profile import Profile, load_profiles
 from pipeline.status_report import status_report
 from pipeline.store import Store, describe_url
 from pipeline.watcher import watch as run_watcher
 
-app = typer.Typer(
+class _Cpc(typer.Typer):
+    """The command, with the last net under every command: a fault that reaches here (a store
+    locked by another process, a full disk, a fault in cpc itself) is said in one line, with
+    its traceback in one JSON line for the log, and exit 2 or 3; never a traceback alone."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except SQLAlchemyError as exc:
+            _last_words(f"cpc: the state store could not be used ({_first_line(exc)}); if "
+                        "another cpc is writing to it, try again when it is done", exc, 2)
+        except OSError as exc:
+            _last_words(f"cpc: {printable(str(exc))}", exc, 2)
+        except Exception as exc:
+            _last_words(f"cpc: an unexpected fault ({type(exc).__name__}: "
+                        f"{_first_line(exc)}); nothing more was done", exc, 3)
+
+
+def _first_line(exc: BaseException) -> str:
+    return printable(str(exc).strip().splitlines()[0] if str(exc).strip() else "")
+
+
+def _last_words(message: str, exc: BaseException, code: int) -> NoReturn:
+    sys.stderr.write(message + "\n")
+    line = {
+        "at": clock.now().isoformat(timespec="seconds"),
+        "event": "error",
+        "error": message,
+        "traceback": "".join(traceback.format_exception(exc)),
+    }
+    sys.stderr.write(json.dumps(line, ensure_ascii=False) + "\n")
+    raise SystemExit(code)
+
+
+app = _Cpc(
     help="Child protection conference documents: validate exports and plan their distribution.",
     no_args_is_help=True,
     add_completion=False,

@@ -244,3 +244,16 @@ def test_ingest_of_a_missing_file_or_a_folder_is_an_error_naming_it(tmp_path: Pa
     output = service.cpc("ingest", str(folder), code=1)
     assert f"{folder}: not a file" in output
     assert "Traceback" not in output
+
+
+def test_a_store_that_is_not_a_database_is_said_in_one_line(tmp_path: Path) -> None:
+    """No traceback reaches the administrator: the store named, exit 2."""
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "cpc.sqlite3").write_bytes(b"this is not a database" * 100)
+    config = tmp_path / "cpc.toml"
+    config.write_text('[folders]\nstate = "state"\n')
+    result = runner.invoke(app, ["status", "--config", str(config)])
+    assert result.exit_code == 2
+    assert f"cannot open the state store at {state / 'cpc.sqlite3'}" in result.output
+    assert "Traceback" not in result.output
