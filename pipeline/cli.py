@@ -242,6 +242,8 @@ def _refuse_service_folder(outbox: Path, config: Config) -> None:
         "quarantine/": config.quarantine,
     }
     for what, folder in service.items():
+        if not folder.exists():
+            continue  # no service there: nothing of it to lose
         folder = folder.resolve()
         if target == folder or target.is_relative_to(folder) or folder.is_relative_to(target):
             _fail(

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from pipeline.calendar import WorkingCalendar
+
 CopyStatus = Literal["ready", "waiting", "held", "delivered", "withdrawn", "sending", "failed"]
 
 # Holds the chair may release. A copy held because its bytes or free text would show something
@@ -130,6 +132,15 @@ def copy_state(
         False,
         False,
     )
+
+
+def working_days_late(calendar: WorkingCalendar, due: date, sent_on: date) -> int | None:
+    """How many working days after its due date a copy left (its conference's calendar), or
+    None if on time. Late by a weekend or a bank holiday only counts as one: it reaches nobody
+    before the next working day (issue 10)."""
+    if sent_on <= due:
+        return None
+    return max(1, calendar.working_days_between(due, sent_on))
 
 
 def permanent_failure_reason(channel: str, error: str) -> str:

@@ -48,6 +48,7 @@ from pipeline.copy_state import (
     RefusedDelivery,
     copy_state,
     edition_lines,
+    working_days_late,
 )
 from pipeline.deliver_email import DeliveryError, SmtpSettings, message_id_for
 from pipeline.errors import CpcError
@@ -627,12 +628,10 @@ class _Run:
         )
 
     def _late_by(self, conference: Conference | None, delivery: StoredDelivery) -> int | None:
-        """Working days after its due date that it leaves (the conference's calendar), or None
-        if on time. A day's lateness on a weekend counts as one: it reaches nobody before the
-        next working day."""
-        if delivery.due is None or self.settings.today <= delivery.due or conference is None:
+        """Working days after its due date that it leaves, or None if on time (or unknown)."""
+        if delivery.due is None or conference is None:
             return None
-        return max(1, conference.calendar.working_days_between(delivery.due, self.settings.today))
+        return working_days_late(conference.calendar, delivery.due, self.settings.today)
 
     def _conference_or_none(self, conference_id: str) -> Conference | None:
         try:
