@@ -466,8 +466,8 @@ def _render_all(
                         conference.stored.raw, settings.profile_dirs, jobs, conference.context
                     ),
                 )
-            except CpcError as exc:
-                yield conference, jobs, str(exc)
+            except Exception as exc:  # one conference's fault holds back only its own copies
+                yield conference, jobs, plain_error(exc)
         return
     # WeasyPrint is known to crash in a process forked after it loaded its libraries: forkserver.
     context = multiprocessing.get_context("forkserver")
