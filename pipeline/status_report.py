@@ -151,9 +151,12 @@ def status_report(
     def shown(row: dict[str, Any]) -> dict[str, Any]:
         # A copy whose delivery failed says so wherever it is listed (issue 10).
         item = _copy(row, names)
-        failure = failing.get((row["conference_id"], row["copy_key"]))
+        key = (row["conference_id"], row["copy_key"])
+        failure = failing.get(key)
         if failure is not None:
             item |= {"status": "failed", "reason": failure["error"]}
+        elif key in with_social_worker:
+            item |= {"status": "with the social worker"}  # sent to them, not yet handed over
         return item
 
     late = [r for r in current if outstanding(r) and r["due"] < today]
@@ -344,12 +347,20 @@ def sent_on_time(
         and (outstanding(r) if outstanding is not None else r["status"] in NOT_YET_WITH_RECIPIENT)
         and r["status"] != "waiting"  # not signed yet: reported as waiting and overdue
     ]
-    words = [
-        f"{d.copy_key} sent {d.sent_on.isoformat() if d.sent_on else '?'}, "
-        f"{d.late_by} working day{'s' if d.late_by != 1 else ''} after it was due"
-        + (f" ({d.due.isoformat()})" if d.due else "")
-        for d in late
-    ] + [f"{r['copy_key']} due {r['due'].isoformat()} is not sent yet" for r in past_due]
+    words = []
+    if late:
+        words.append(
+            f"{len(late)} went after their due date: "
+            + ", ".join(
+                f"{d.copy_key} by {d.late_by} working day{'s' if d.late_by != 1 else ''}"
+                for d in late
+            )
+        )
+    if past_due:
+        words.append(
+            f"{len(past_due)} past their due date and not with their reader yet: "
+            + ", ".join(f"{r['copy_key']} (due {r['due'].isoformat()})" for r in past_due)
+        )
     if words:
         return {
             "check": SENT_ON_TIME,

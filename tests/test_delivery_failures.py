@@ -348,7 +348,7 @@ def test_a_decision_letter_two_working_days_late_is_late_by_2(tmp_path: Path) ->
         if c["conference"] == DV and c["check"] == "documents_sent_on_time"
     )
     assert check["status"] == "problem"
-    assert "p-police/decision_letter" in check["detail"] and "2 working days" in check["detail"]
+    assert "p-police/decision_letter by 2 working days" in check["detail"]
 
     history = json.loads(service.cpc("history", DV, "--format", "json"))
     delivery = next(d for d in history["deliveries"] if d["copy"] == "p-police/decision_letter")
