@@ -8,7 +8,7 @@ import signal
 import sys
 import threading
 import traceback
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Annotated, Any, Literal, NoReturn
