@@ -8,6 +8,10 @@ and exits non-zero, and the record is left as it was.
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -257,3 +261,32 @@ def test_a_store_that_is_not_a_database_is_said_in_one_line(tmp_path: Path) -> N
     assert result.exit_code == 2
     assert f"cannot open the state store at {state / 'cpc.sqlite3'}" in result.output
     assert "Traceback" not in result.output
+
+
+def test_watch_makes_the_store_and_says_so(tmp_path: Path) -> None:
+    """`cpc watch` as a service starts it: in a child process, stopped by SIGTERM."""
+    config = tmp_path / "cpc.toml"
+    config.write_text('[folders]\ninbox = "inbox"\nstate = "state"\n[intake]\nrescan_seconds = 1\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CPC_")}
+    child = subprocess.Popen(
+        [sys.executable, "-c", "from pipeline.cli import app; app(prog_name='cpc')",
+         "watch", "--config", str(config)],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )  # fmt: skip
+    try:
+        assert child.stderr is not None
+        lines = []
+        for line in child.stderr:  # the child says where it watches once it is ready
+            lines.append(line)
+            if line.startswith("watching"):
+                break
+    finally:
+        child.send_signal(signal.SIGTERM)
+        child.wait(timeout=60)
+        if child.stderr is not None:
+            child.stderr.close()
+    store = tmp_path / "state" / "cpc.sqlite3"
+    assert f"made a new state store at {store}\n" in lines
+    assert store.exists()
