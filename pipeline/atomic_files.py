@@ -1,8 +1,13 @@
-"""Bytes (or an open file) → a file on disk written whole or not at all, durably; the one way the pipeline writes a file.
+"""Bytes (or an open file) → a file on disk written whole or not at all, durably and privately; the one way the pipeline writes a file.
 
 Written to a temporary name in the same folder, flushed, renamed into place, and the folder
 synced, so a reader (or a crash) never sees half a file. A temporary file a killed process left
 is cleared by the next write of the same file.
+
+Everything the pipeline writes holds personal data (addresses, the withheld ones included), so
+folders it makes are 0700 and files 0600 whatever the umask (issue 10): `mkstemp` makes its file
+0600, and `private_folder` sets each folder it creates to 0700 (a umask only takes bits away,
+and `mkdir -p` makes parents with the umask's default).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ def write_atomically(path: Path, data: bytes | BinaryIO) -> bool:
     """Write `data` to `path` unless it already holds exactly those bytes; True if written."""
     if isinstance(data, bytes) and path.exists() and path.read_bytes() == data:
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     # No handler runs on SIGKILL: a killed writer's temporary file is cleared here, so no half
     # or stray copy stays beside the real one.
     for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
@@ -38,6 +43,49 @@ def write_atomically(path: Path, data: bytes | BinaryIO) -> bool:
         Path(temporary).unlink(missing_ok=True)
         raise
     fsync_dir(path.parent)
+    return True
+
+
+PRIVATE_FOLDER = 0o700
+PRIVATE_FILE = 0o600
+
+
+def private_folder(folder: Path) -> bool:
+    """Make `folder` and any missing parent, each 0700; True if `folder` itself was made.
+
+    A folder that exists is left as it is: one an operator made is theirs to set."""
+    if folder.is_dir():
+        return False
+    missing = []
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            break
+        missing.append(candidate)
+    for candidate in reversed(missing):
+        try:
+            candidate.mkdir(mode=PRIVATE_FOLDER)
+        except FileExistsError:
+            continue  # made by another process meanwhile
+        os.chmod(candidate, PRIVATE_FOLDER)
+    return True
+
+
+def make_private(path: Path, mode: int) -> None:
+    """Take group and other access away from a file or folder the pipeline owns."""
+    if path.exists() and path.stat().st_mode & 0o077:
+        os.chmod(path, mode)
+
+
+def private_file(path: Path) -> bool:
+    """Create an empty file 0600 if none is there (before a library creates it with the umask's
+    mode); True if it was created."""
+    private_folder(path.parent)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, PRIVATE_FILE)
+    except FileExistsError:
+        return False
+    os.close(fd)
+    os.chmod(path, PRIVATE_FILE)
     return True
 
 

@@ -7,7 +7,9 @@ import os
 import signal
 import sys
 import threading
-from datetime import UTC, date, datetime, time
+import traceback
+from datetime import date, datetime, time
+from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Annotated, Any, Literal, NoReturn
 from zoneinfo import ZoneInfo
@@ -18,14 +20,16 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
 
+from pipeline import clock
 from pipeline.calendar import WorkingCalendar, uk_date
 from pipeline.cli_output import print_history, print_status, print_summary, run_reporter
+from pipeline.atomic_files import PRIVATE_FILE, PRIVATE_FOLDER, make_private, private_folder
 from pipeline.compose import Composer
 from pipeline.config import Config, load_config
 from pipeline.contract import load_document, load_export
 from pipeline.copy_state import RELEASABLE
 from pipeline.deliver_email import SmtpSettings
-from pipeline.distribute import RunSettings, load_conference
+from pipeline.distribute import RunSettings, load_conference, plain_error
 from pipeline.distribute import distribute as run_distribution
 from pipeline.distribution import plan_distribution
 from pipeline.errors import ContractError, CpcError
@@ -36,17 +40,71 @@ from pipeline.inbox import InboxFolders, IngestOutcome, ingest_file, scan
 from pipeline.ingest import StoreSink, quarantined_files
 from pipeline.outbox import write_outbox
 from pipeline.plan_types import DistributionPlan
+from pipeline.terminal_text import printable
 from pipeline.process import render_files
 from pipeline.profile import Profile, load_profiles
 from pipeline.status_report import status_report
-from pipeline.store import Store
+from pipeline.store import Store, describe_url
 from pipeline.watcher import watch as run_watcher
 
-app = typer.Typer(
+class _Cpc(typer.Typer):
+    """The command, with the last net under every command: a fault that reaches here (a store
+    locked by another process, a full disk, a fault in cpc itself) is said in one line, with
+    its traceback in one JSON line for the log, and exit 2 or 3; never a traceback alone."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except SQLAlchemyError as exc:
+            _last_words(f"cpc: the state store could not be used ({_first_line(exc)}); if "
+                        "another cpc is writing to it, try again when it is done", exc, 2)
+        except OSError as exc:
+            _last_words(f"cpc: {printable(str(exc))}", exc, 2)
+        except Exception as exc:
+            _last_words(f"cpc: an unexpected fault ({type(exc).__name__}: "
+                        f"{_first_line(exc)}); nothing more was done", exc, 3)
+
+
+def _first_line(exc: BaseException) -> str:
+    return printable(str(exc).strip().splitlines()[0] if str(exc).strip() else "")
+
+
+def _last_words(message: str, exc: BaseException, code: int) -> NoReturn:
+    sys.stderr.write(message + "\n")
+    line = {
+        "at": clock.now().isoformat(timespec="seconds"),
+        "event": "error",
+        "error": message,
+        "traceback": "".join(traceback.format_exception(exc)),
+    }
+    sys.stderr.write(json.dumps(line, ensure_ascii=False) + "\n")
+    raise SystemExit(code)
+
+
+app = _Cpc(
     help="Child protection conference documents: validate exports and plan their distribution.",
     no_args_is_help=True,
     add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"cpc {package_version('cpc-pipeline')}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Show the version and exit.", callback=_version, is_eager=True
+        ),
+    ] = False,
+) -> None:
+    """Child protection conference documents: validate exports, plan and deliver every copy."""
 
 ProfilesDir = Annotated[
     list[Path] | None,
@@ -150,8 +208,10 @@ def process(
         int, typer.Option("--workers", min=1, help="Processes laying out documents in parallel.")
     ] = 1,
     profiles_dir: ProfilesDir = None,
+    config_path: ConfigOption = None,
 ) -> None:
     """Validate, plan and render every ready copy into OUTBOX/<conference>/<recipient>/, with a manifest."""
+    _refuse_service_folder(outbox, _config(config_path))
     _profiles(profiles_dir)  # a bad profile folder is reported once, before any work
     failed = 0
     for done in render_files(files, tuple(profiles_dir or ()), workers):
@@ -174,6 +234,40 @@ def process(
             f"{len(result.unchanged)} unchanged, {len(result.removed)} removed ({result.manifest})"
         )
     raise typer.Exit(1 if failed else 0)
+
+
+def _refuse_service_folder(outbox: Path, config: Config) -> None:
+    """A preview writes its own files and removes what its manifest no longer lists: pointed at
+    the delivery outbox (or a folder holding a store) it would delete what the history records
+    as delivered (issue 10). Refused, naming the folder."""
+    target = outbox.resolve()
+    service = {
+        "the delivery outbox": config.folders.outbox,
+        "the state folder": config.folders.state,
+        "the inbox": config.folders.inbox,
+        "processed/": config.processed,
+        "quarantine/": config.quarantine,
+    }
+    for what, folder in service.items():
+        if not folder.exists():
+            continue  # no service there: nothing of it to lose
+        folder = folder.resolve()
+        if target == folder or target.is_relative_to(folder) or folder.is_relative_to(target):
+            _fail(
+                f"--outbox {outbox}: that is (or holds, or is inside) {what} ({folder}), which "
+                "`cpc distribute` owns; a preview there could remove delivered files. Name a "
+                "folder of its own, e.g. preview/",
+                code=2,
+            )
+    if target.is_dir():
+        for pattern in ("cpc.sqlite3", "*/cpc.sqlite3", "distribute.lock", "*/distribute.lock"):
+            found = next(iter(target.glob(pattern)), None)
+            if found is not None:
+                _fail(
+                    f"--outbox {outbox}: it holds a delivery store ({found}); a preview there "
+                    "could remove delivered files. Name a folder of its own, e.g. preview/",
+                    code=2,
+                )
 
 
 def _print_table(result: DistributionPlan, export: Export) -> None:
@@ -251,7 +345,7 @@ ConfigOption = Annotated[
 TodayOption = Annotated[
     datetime | None,
     typer.Option(
-        "--today", formats=["%Y-%m-%d"], help="Run as on this date (default: today in the UK)."
+        "--today", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help="Run as on this date (default: today in the UK)."
     ),
 ]
 
@@ -263,15 +357,52 @@ def _config(path: Path | None) -> Config:
         _fail(str(exc), code=2)
 
 
-def _open_store(config: Config) -> Store:
+def _open_store(config: Config, *, create: bool = False) -> Store:
+    """The configured store. Only `ingest` and `watch` may make one (and say so): a command that
+    reads or decides on a store that is not there refuses, rather than report an empty one as
+    all clear (issue 10)."""
+    where = describe_url(config.store_url())
     try:
-        return Store.open(config.store_url())
+        store = Store.open(config.store_url(), create=create)
+    except CpcError as exc:
+        _fail(str(exc), code=2)
     except SQLAlchemyError as exc:
-        _fail(f"cannot open the state store at {config.store_url()}: {exc}", code=2)
+        _fail(f"cannot open the state store at {where}: {exc}", code=2)
+    if store.created:
+        typer.echo(f"made a new state store at {where}", err=True)
+    return store
+
+
+def _real_today() -> date:
+    """Today's date in the UK, by the real clock."""
+    return uk_date(clock.now())
 
 
 def _today(value: datetime | None) -> date:
-    return value.date() if value is not None else uk_date(datetime.now(UTC))
+    return value.date() if value is not None else _real_today()
+
+
+def _not_after_today(option: str, value: datetime | None) -> date:
+    """The date a person gave for something that has happened: refused if after today."""
+    day = _today(value)
+    today = _real_today()
+    if day > today:
+        _fail(
+            f"{option} {day.isoformat()} is after today ({today.isoformat()}): only what has "
+            "already happened can be recorded"
+        )
+    return day
+
+
+def _service_folders(config: Config) -> InboxFolders:
+    """The inbox's folders, with processed/, quarantine/ and the state folder private (0700):
+    they keep every export taken in, with every address (issue 10)."""
+    for folder in (config.quarantine, config.processed, config.folders.state):
+        private_folder(folder)
+        make_private(folder, PRIVATE_FOLDER)
+    folders = InboxFolders.at(config.folders.inbox, config.quarantine, config.processed)
+    folders.ensure()
+    return folders
 
 
 def _sink(config: Config, store: Store, profiles: dict[str, Profile]) -> StoreSink:
@@ -279,6 +410,10 @@ def _sink(config: Config, store: Store, profiles: dict[str, Profile]) -> StoreSi
 
 
 def _print_outcome(outcome: IngestOutcome) -> None:
+    # A file moved into processed/ or quarantine/ keeps the mode it was dropped with: it holds
+    # every address of the export, so it is made the service's own (issue 10).
+    if outcome.moved_to is not None:
+        make_private(Path(outcome.moved_to), PRIVATE_FILE)
     if outcome.outcome == "quarantined":
         typer.echo(f"{outcome.source}: QUARANTINED: {outcome.reason} ({outcome.moved_to})")
     else:
@@ -296,9 +431,15 @@ def ingest(
     """Take exports and amendments into the store; move each to processed/, or to quarantine/ with a reason."""
     config = _config(config_path)
     profiles = _profiles(list(config.folders.profiles))
-    folders = InboxFolders.at(config.folders.inbox, config.quarantine, config.processed)
-    folders.ensure()
-    store = _open_store(config)
+    for path in files or ():
+        # A name given that is not a file is a mistake to say, not a file to skip (issue 10).
+        if not path.exists():
+            _fail(f"{path}: no such file; nothing was taken in")
+        if not path.is_file():
+            _fail(f"{path}: not a file (a folder?); name export or amendment files; nothing was "
+                  "taken in")
+    folders = _service_folders(config)
+    store = _open_store(config, create=True)
     sink = _sink(config, store, profiles)
     paths = files if files else [seen.path for seen in scan(folders)]
     quarantined = 0
@@ -318,9 +459,8 @@ def watch(config_path: ConfigOption = None) -> None:
     """Watch the inbox and take each file once it is whole, until interrupted (Ctrl-C)."""
     config = _config(config_path)
     profiles = _profiles(list(config.folders.profiles))
-    folders = InboxFolders.at(config.folders.inbox, config.quarantine, config.processed)
-    folders.ensure()
-    store = _open_store(config)
+    folders = _service_folders(config)
+    store = _open_store(config, create=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     typer.echo(f"watching {folders.root} (Ctrl-C to stop)", err=True)
@@ -356,7 +496,7 @@ def _run_settings(
             timeout=config.smtp.timeout_seconds,
         )
     sent_at = (
-        datetime.now(UTC)
+        clock.now()
         if real_day
         else datetime.combine(today, time(9, 0), tzinfo=ZoneInfo("Europe/London"))
     )
@@ -379,7 +519,12 @@ def _run_settings(
 def distribute(
     today: TodayOption = None,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Say what would be sent; change nothing.")
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Say what would be sent; change nothing (may look ahead: --today).",
+            metavar="",
+        ),
     ] = False,
     workers: Annotated[
         int | None,
@@ -392,8 +537,18 @@ def distribute(
     """Deliver every ready copy not yet delivered, through each recipient's channel; exit 1 if any failed."""
     config = _config(config_path)
     profiles = _profiles(list(config.folders.profiles))
+    run_day = _today(today)
+    real_today = _real_today()
+    if run_day > real_today and not dry_run:
+        # A real run on a later date would write that date into the delivery history, which is
+        # never rewritten (issue 10): only a dry run may look ahead.
+        _fail(
+            f"--today {run_day.isoformat()} is after today ({real_today.isoformat()}): a real run "
+            "records what it sends on the day it runs; use --dry-run to see what a later day "
+            "would send"
+        )
     store = _open_store(config)
-    settings = _run_settings(config, _today(today), today is None, dry_run, workers)
+    settings = _run_settings(config, run_day, today is None, dry_run, workers)
     try:
         with run_reporter(sys.stderr) as report:
             summary = run_distribution(store, profiles, settings, report)
@@ -402,7 +557,7 @@ def distribute(
         _fail(str(exc))
     store.close()
     print_summary(summary, dry_run)
-    raise typer.Exit(1 if summary.failed else 0)
+    raise typer.Exit(1 if summary.any_failed else 0)
 
 
 @app.command()
@@ -411,11 +566,19 @@ def status(
     output_format: Annotated[
         Literal["table", "json"], typer.Option("--format", help="table or json")
     ] = "table",
+    late_days: Annotated[
+        int,
+        typer.Option(
+            "--late-days", min=1, help="List copies delivered late in this many days before today."
+        ),
+    ] = 14,
     config_path: ConfigOption = None,
 ) -> None:
-    """What is overdue, due today and tomorrow, held (for the chair), waiting, and still to do."""
+    """Failed, overdue and late copies, copies due today and tomorrow, held, waiting, and still to do."""
     config = _config(config_path)
+    profiles = _profiles(list(config.folders.profiles))
     store = _open_store(config)
+    names, not_made, unreadable = _read_all(store, profiles)
     report = status_report(
         _today(today),
         store.copy_rows(),
@@ -424,7 +587,11 @@ def status(
         store.conference_rows(),
         quarantined_files(config.quarantine),
         store.amendment_rows(),
-        _amendments_not_made(store, _profiles(list(config.folders.profiles))),
+        not_made,
+        names=names,
+        late_days=late_days,
+        store=describe_url(config.store_url()),
+        unreadable=unreadable,
     )
     store.close()
     if output_format == "json":
@@ -433,125 +600,205 @@ def status(
         print_status(report)
 
 
-def _amendments_not_made(store: Store, profiles: dict[str, Profile]) -> list[tuple[str, str, str]]:
-    """Agreed amendments the record no longer has the text for: the chair must look again."""
-    agreed = {r["conference_id"] for r in store.amendment_rows() if r["status"] == "agreed"}
-    return [
-        (conference_id, amendment_id, why)
-        for conference_id in sorted(agreed)
-        for amendment_id, why in load_conference(store, conference_id, profiles).read.current.failed
-    ]
+def _read_all(
+    store: Store, profiles: dict[str, Profile]
+) -> tuple[dict[tuple[str, str], tuple[str, str]], list[tuple[str, str, str]], dict[str, str]]:
+    """Every stored conference read and planned as a run would (milliseconds each), for the
+    status: (conference, person id) → (name, role); the agreed amendments the record no longer
+    has the text for (the chair must look again); and the conferences that cannot be read or
+    planned now, with why (reported, never a traceback: issue 10)."""
+    names: dict[tuple[str, str], tuple[str, str]] = {}
+    not_made: list[tuple[str, str, str]] = []
+    unreadable: dict[str, str] = {}
+    for stored in store.current_exports():
+        conference_id = stored.conference_id
+        try:
+            names.update(_people(conference_id, load_export(stored.raw, profiles.keys())))
+            current = load_conference(store, conference_id, profiles).read.current
+        except Exception as exc:
+            unreadable[conference_id] = plain_error(exc)
+            continue
+        not_made += [(conference_id, amendment_id, why) for amendment_id, why in current.failed]
+    return names, not_made, unreadable
 
 
-def _held_copy_for_the_chair(
-    config_path: Path | None, conference_id: str, copy: str, by: str
-) -> tuple[Store, dict[str, Any]]:
-    """The store and the copy's row, once `by` is shown to be the conference's chair: only the
-    chair decides on a held copy (spec §4 rule 7), as on an amendment (002 §22.7)."""
+def _people(conference_id: str, export: Export) -> dict[tuple[str, str], tuple[str, str]]:
+    """(conference, person id) → (name, role) of one conference's people and children."""
+    names = {(conference_id, p.id): (p.name, p.role) for p in export.people}
+    names.update({(conference_id, c.id): (c.name, "child") for c in export.children})
+    return names
+
+
+def _chair_store(
+    config_path: Path | None, conference_id: str, by: str
+) -> tuple[Store, Export]:
+    """The store and the conference's export, once `by` is shown to be the conference's chair:
+    only the chair decides on a held copy (spec §4 rule 7), as on an amendment (002 §22.7)."""
     config = _config(config_path)
     profiles = _profiles(list(config.folders.profiles))
     store = _open_store(config)
     stored = store.current_exports(conference_id)
     if not stored:
-        _fail(f"{conference_id}: no such conference in the store")
-    export = load_export(stored[0].raw, profiles.keys())
+        _fail(
+            f"{conference_id}: no such conference in the store at "
+            f"{describe_url(config.store_url())}"
+        )
+    try:
+        export = load_export(stored[0].raw, profiles.keys())
+    except CpcError as exc:
+        _fail(f"{conference_id}: the stored export cannot be read now: {exc}")
     chair = export.person(export.conference.chair)
     if by not in (chair.id, chair.name):
         _fail(
             f"{conference_id}: only the conference chair may decide on a held copy; "
             f"--by {by!r} is not the chair of this conference (spec §4 rule 7)"
         )
-    try:
-        return store, store.copy_row(conference_id, copy)
-    except CpcError as exc:
-        _fail(str(exc))
+    return store, export
+
+
+CopiesArgument = Annotated[
+    list[str],
+    typer.Argument(help="One or more copies, as `cpc status` names them: recipient/document."),
+]
+
+
+def _each_copy(
+    store: Store, conference: str, copies: list[str], decide: Any
+) -> NoReturn:
+    """Apply `decide(row)` to each copy named; each refused one is said (a message starting
+    "!", or a CpcError), and the rest still done (a decision is per copy). Exit 1 if any was
+    refused."""
+    refused = 0
+    for key in copies:
+        try:
+            row = store.copy_row(conference, key)
+            message = decide(row)
+        except CpcError as exc:
+            message = f"!{exc}"
+        if message.startswith("!"):
+            refused += 1
+            typer.echo(message[1:], err=True)
+        else:
+            typer.echo(message)
+    store.close()
+    raise typer.Exit(1 if refused else 0)
 
 
 @app.command()
 def release(
     conference: Annotated[str, typer.Argument(help="Conference id, e.g. CPC-2026-0412.")],
-    copy: Annotated[
-        str, typer.Argument(help="The copy, as `cpc status` names it: recipient/document.")
-    ],
+    copies: CopiesArgument,
     by: Annotated[str, typer.Option("--by", help="The chair deciding (their id or name).")],
     why: Annotated[str, typer.Option("--why", help="The reason, for the audit log.")],
     config_path: ConfigOption = None,
 ) -> None:
-    """Record the chair's release of a held copy; the next run sends it."""
-    store, row = _held_copy_for_the_chair(config_path, conference, copy, by)
-    if row["status"] != "held":
-        _fail(f"{conference} {copy} is {row['status']}, not held: there is nothing to release")
-    if row["hold_kind"] not in RELEASABLE:
-        _fail(
-            f"{conference} {copy} cannot be released: {row['reason']}. A copy that would show "
-            "the reader something withheld from them never goes (spec §4 rule 4); a changed "
-            "record needs an agreed amendment (spec §5). Correct the export (a new revision) or "
-            "withdraw the copy."
+    """Record the chair's release of held copies; the next run sends them."""
+    store, _ = _chair_store(config_path, conference, by)
+
+    def decide(row: dict[str, Any]) -> str:
+        copy = row["copy_key"]
+        if row["status"] != "held":
+            return f"!{conference} {copy} is {row['status']}, not held: there is nothing to release"
+        if row["hold_kind"] not in RELEASABLE:
+            return (
+                f"!{conference} {copy} cannot be released: {row['reason']}. A copy that would "
+                "show the reader something withheld from them never goes (spec §4 rule 4); a "
+                "changed record needs an agreed amendment (spec §5). Correct the export (a new "
+                "revision) or withdraw the copy."
+            )
+        store.record_decision(
+            conference,
+            copy,
+            "released",
+            by=by,
+            why=why,
+            fingerprint=row["fingerprint"],
+            hold_kind=row["hold_kind"],
+            revision=row["revision"],
         )
-    store.record_decision(
-        conference,
-        copy,
-        "released",
-        by=by,
-        why=why,
-        fingerprint=row["fingerprint"],
-        hold_kind=row["hold_kind"],
-        revision=row["revision"],
-    )
-    store.close()
-    typer.echo(f"{conference} {copy}: released by {by}; it goes with the next distribution run")
+        return f"{conference} {copy}: released by {by}; it goes with the next distribution run"
+
+    _each_copy(store, conference, copies, decide)
 
 
 @app.command()
 def withdraw(
     conference: Annotated[str, typer.Argument(help="Conference id.")],
-    copy: Annotated[
-        str, typer.Argument(help="The copy, as `cpc status` names it: recipient/document.")
-    ],
+    copies: CopiesArgument,
     by: Annotated[str, typer.Option("--by", help="The chair deciding (their id or name).")],
     why: Annotated[str, typer.Option("--why", help="The reason, for the audit log.")],
     config_path: ConfigOption = None,
 ) -> None:
-    """Record the chair's decision that a copy is never sent."""
-    store, row = _held_copy_for_the_chair(config_path, conference, copy, by)
-    if row["status"] in ("delivered", "sending", "withdrawn"):
-        # A copy being sent may already have left (a file written, an e-mail accepted): it is
-        # not for the chair to unsend. A stuck one says why on every run until put right.
-        _fail(f"{conference} {copy} is already {row['status']}: it cannot be withdrawn")
-    store.record_decision(
-        conference, copy, "withdrawn", by=by, why=why, fingerprint=row["fingerprint"]
-    )
-    store.close()
-    typer.echo(f"{conference} {copy}: withdrawn by {by}; it will not be sent")
+    """Record the chair's decision that copies are never sent."""
+    store, _ = _chair_store(config_path, conference, by)
+    pending = {d.copy_key for d in store.deliveries(conference, state="pending")}
+
+    def decide(row: dict[str, Any]) -> str:
+        copy = row["copy_key"]
+        if row["status"] in ("delivered", "sending", "withdrawn") or copy in pending:
+            # A copy being sent may already have left (a file written, an e-mail accepted): it
+            # is not for the chair to unsend. One refused for good (`failed`) may be withdrawn.
+            status = "being sent" if copy in pending else row["status"]
+            return f"!{conference} {copy} is already {status}: it cannot be withdrawn"
+        store.record_decision(
+            conference, copy, "withdrawn", by=by, why=why, fingerprint=row["fingerprint"]
+        )
+        return f"{conference} {copy}: withdrawn by {by}; it will not be sent"
+
+    _each_copy(store, conference, copies, decide)
 
 
 @app.command("handed-over")
 def handed_over(
     conference: Annotated[str, typer.Argument(help="Conference id.")],
-    copy: Annotated[
-        str, typer.Argument(help="The copy, as `cpc status` names it: recipient/document.")
-    ],
+    copies: CopiesArgument,
     by: Annotated[
         str, typer.Option("--by", help="Who confirms it (the social worker, or who records it).")
     ],
     on: Annotated[
         datetime | None,
         typer.Option(
-            "--on", formats=["%Y-%m-%d"], help="The day it was handed over (default: today)."
+            "--on",
+            formats=["%Y-%m-%d"],
+            metavar="YYYY-MM-DD",
+            help="The day it was handed over (default: today). Not after today, nor before the "
+            "copy reached the social worker.",
         ),
     ] = None,
+    correct: Annotated[
+        bool,
+        typer.Option(
+            "--correct",
+            metavar="",
+            help="Correct a hand-over date recorded by mistake: the new date is the receipt "
+            "date from now on; the first one and who made each stay on record. Give the reason "
+            "with --note.",
+        ),
+    ] = False,
     note: Annotated[str, typer.Option("--note", help="Anything to keep with the record.")] = "",
     config_path: ConfigOption = None,
 ) -> None:
-    """Record that the lead social worker handed a copy over: the recipient's receipt date."""
+    """Record that the lead social worker handed copies over: the recipient's receipt date."""
+    if correct and (on is None or not note.strip()):
+        _fail("--correct needs --on (the right date) and --note (why the first one was wrong)")
+    day = _not_after_today("--on", on)
     config = _config(config_path)
     store = _open_store(config)
-    try:
-        delivery = store.record_handover(conference, copy, on=_today(on), by=by, note=note)
-    except CpcError as exc:
-        _fail(str(exc))
-    store.close()
-    typer.echo(f"{conference} {copy}: handed over on {delivery.handed_over_on}, recorded")
+
+    def decide(row: dict[str, Any]) -> str:
+        delivery = store.record_handover(
+            conference,
+            row["copy_key"],
+            on=day,
+            by=by,
+            note=note,
+            today=_real_today(),
+            correction=correct,
+        )
+        verb = "corrected to" if correct else "handed over on"
+        return f"{conference} {row['copy_key']}: {verb} {delivery.handed_over_on}, recorded by {by}"
+
+    _each_copy(store, conference, copies, decide)
 
 
 @app.command("task-done")
@@ -570,19 +817,27 @@ def task_done(
     by: Annotated[str, typer.Option("--by", help="Who did it, or who records it.")],
     on: Annotated[
         datetime | None,
-        typer.Option("--on", formats=["%Y-%m-%d"], help="The day it was done (default: today)."),
+        typer.Option(
+            "--on",
+            formats=["%Y-%m-%d"],
+            metavar="YYYY-MM-DD",
+            help="The day it was done (default: today; not after today).",
+        ),
     ] = None,
     config_path: ConfigOption = None,
 ) -> None:
     """Record that a task the plan set (a translation, an interpreter, a hand-over) was done."""
+    day = _not_after_today("--on", on)
     config = _config(config_path)
     store = _open_store(config)
     try:
-        store.record_task_done(conference, task, recipient, document, on=_today(on), by=by)
+        store.record_task_done(
+            conference, task, recipient, document, on=day, by=by, today=_real_today()
+        )
     except CpcError as exc:
         _fail(str(exc))
     store.close()
-    typer.echo(f"{conference}: {task} for {recipient}'s {document} recorded as done")
+    typer.echo(f"{conference}: {task} for {recipient}'s {document} recorded as done on {day}")
 
 
 @app.command()
@@ -597,9 +852,13 @@ def history(
     config = _config(config_path)
     profiles = _profiles(list(config.folders.profiles))
     store = _open_store(config)
+    where = describe_url(config.store_url())
     if not store.current_exports(conference):
-        _fail(f"{conference}: no such conference in the store")
-    current = load_conference(store, conference, profiles)
+        _fail(f"{conference}: no such conference in the store at {where}")
+    try:
+        current = load_conference(store, conference, profiles)
+    except Exception as exc:
+        _fail(f"{conference}: the stored export cannot be read now: {plain_error(exc)}")
     result = conference_history(
         conference,
         store.revisions(conference),
@@ -608,6 +867,11 @@ def history(
         current.read.current.failed,
         store.amendment_rows(conference),
         store.deliveries(conference),
+        handovers=store.handover_rows(conference),
+        copy_rows=store.copy_rows(conference),
+        names=_people(conference, current.export),
+        today=_real_today(),
+        store=where,
     )
     store.close()
     if output_format == "json":

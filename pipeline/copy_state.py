@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-CopyStatus = Literal["ready", "waiting", "held", "delivered", "withdrawn", "sending"]
+from pipeline.calendar import WorkingCalendar
+
+CopyStatus = Literal["ready", "waiting", "held", "delivered", "withdrawn", "sending", "failed"]
 
 # Holds the chair may release. A copy held because its bytes or free text would show something
 # withheld from the reader cannot be: spec §4 rule 4 says withheld contact details never reach
@@ -26,6 +28,15 @@ class LastDelivery:
     fingerprint: str
     sent_on: date | None
     state: str  # pending | sent
+
+
+@dataclass(frozen=True, slots=True)
+class RefusedDelivery:
+    """The copy's latest delivery, refused for good (an SMTP 5xx): nothing of it was sent."""
+
+    revision: int
+    channel: str
+    error: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,12 +64,25 @@ def copy_state(
     last: LastDelivery | None,
     decisions: tuple[Decision, ...],
     render_hold: tuple[str, str, str | None] | None,
+    refused: RefusedDelivery | None = None,
+    revision: int | None = None,
 ) -> CopyState:
-    """`render_hold`: (hold_kind, reason, fingerprint) of a hold the renderer put on this copy."""
+    """`render_hold`: (hold_kind, reason, fingerprint) of a hold the renderer put on this copy.
+    `refused`: its latest delivery, if refused for good; `revision`: the conference's now."""
     if any(d.decision == "withdrawn" for d in decisions):
         return CopyState("withdrawn", "withdrawn by the chair", None, False, False)
     if last is not None and last.state == "pending":
         return CopyState("sending", None, None, False, False)
+    if refused is not None and (revision is None or refused.revision >= revision):
+        # Sending it again unchanged would be refused again (issue 10): it waits for a person,
+        # a corrected export (a new revision, then it is tried again) or the chair's withdrawal.
+        return CopyState(
+            "failed",
+            permanent_failure_reason(refused.channel, refused.error),
+            None,
+            False,
+            False,
+        )
     if plan_status == "held":
         return CopyState("held", plan_reason, "address", False, False)
 
@@ -103,10 +127,27 @@ def copy_state(
     return CopyState(
         "held",
         f"the {document.replace('_', ' ')} changed after it was sent on {sent}; held for the "
-        "chair to release as an updated copy or to withdraw (issue 4)",
+        "chair to release as an updated copy or to withdraw",
         "changed_after_sent",
         False,
         False,
+    )
+
+
+def working_days_late(calendar: WorkingCalendar, due: date, sent_on: date) -> int | None:
+    """How many working days after its due date a copy left (its conference's calendar), or
+    None if on time. Late by a weekend or a bank holiday only counts as one: it reaches nobody
+    before the next working day (issue 10)."""
+    if sent_on <= due:
+        return None
+    return max(1, calendar.working_days_between(due, sent_on))
+
+
+def permanent_failure_reason(channel: str, error: str) -> str:
+    """What a person reads about a copy refused for good: what happened and what they can do."""
+    return (
+        f"not sent: the {channel} delivery was refused ({error}); it is not tried again until "
+        "a corrected export arrives (a new revision) or the chair withdraws the copy"
     )
 
 

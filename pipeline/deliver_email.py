@@ -25,10 +25,22 @@ from email.utils import format_datetime
 
 from pipeline.contract_types import ID_PATTERN
 from pipeline.errors import CpcError
+from pipeline.terminal_text import printable
 
 
 class DeliveryError(CpcError):
-    """An e-mail could not be handed to the SMTP server; the message never quotes what was attached."""
+    """An e-mail could not be handed to the SMTP server; the message never quotes what was attached.
+
+    `permanent`: the server refused this message for good (an SMTP 5xx reply to the sender, a
+    recipient or the data): sending it again unchanged would be refused again, so it waits for a
+    person. Otherwise (a 4xx reply, a refused or dropped connection, a timeout, a TLS or login
+    problem an administrator can put right) a later run tries again. `reply` is the server's own
+    words, with the message's addresses replaced by <recipient> and <sender>."""
+
+    def __init__(self, message: str, *, permanent: bool = False, reply: str | None = None) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.reply = reply
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,10 +156,11 @@ def send_message(message: EmailMessage, settings: SmtpSettings) -> None:
     and the server's certificate verified: a server that offers no STARTTLS is refused.
     """
     where = f"{settings.host}:{settings.port}"
+    hide = {str(message["To"] or ""): "<recipient>", settings.sender: "<sender>"}
     try:
         smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
     except (smtplib.SMTPException, OSError) as exc:
-        raise DeliveryError(f"could not connect to {where}: {_describe(exc)}") from exc
+        raise _refused(f"could not connect to {where}", exc, hide) from exc
     try:
         smtp.ehlo()
         if settings.starttls:
@@ -161,7 +174,7 @@ def send_message(message: EmailMessage, settings: SmtpSettings) -> None:
             smtp.login(settings.username, settings.password or "")
         smtp.send_message(message, from_addr=settings.sender)
     except (smtplib.SMTPException, OSError) as exc:  # ssl.SSLError is an OSError
-        raise DeliveryError(f"could not send by e-mail via {where}: {_describe(exc)}") from exc
+        raise _refused(f"could not send by e-mail via {where}", exc, hide) from exc
     finally:
         _quit_quietly(smtp)
 
@@ -175,16 +188,46 @@ def _quit_quietly(smtp: smtplib.SMTP) -> None:
         smtp.close()
 
 
-def _describe(exc: BaseException) -> str:
-    # Only the kind of failure and the server's reply code: a server's reply text or a refused
-    # recipient list could quote an address, and nothing here ever quotes the attachments.
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return f"{type(exc).__name__} (server replied {exc.smtp_code})"
+def _refused(what: str, exc: BaseException, hide: dict[str, str]) -> DeliveryError:
+    """The error a failed hand-over raises: what failed, the server's words, and whether a
+    later run may try again."""
+    codes: list[int] = []
+    replies: list[str] = []
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return f"{type(exc).__name__} ({len(exc.recipients)} recipient(s) refused)"
+        for code, text in exc.recipients.values():
+            codes.append(code)
+            replies.append(f"{code} {_words(text, hide)}")
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        codes.append(exc.smtp_code)
+        replies.append(f"{exc.smtp_code} {_words(exc.smtp_error, hide)}")
+    # 5xx: refused for good. A refused login is 5xx too, but it is the service's configuration,
+    # not this message, that is wrong: once put right, every copy goes (so: tried again).
+    permanent = (
+        bool(codes)
+        and all(500 <= code < 600 for code in codes)
+        and not isinstance(exc, smtplib.SMTPAuthenticationError)
+    )
+    reply = "; ".join(replies) or None
+    detail = f"server replied {reply}" if reply else _describe(exc)
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        detail = f"the server refused the login ({reply}): check smtp.username and the password"
+    return DeliveryError(f"{what}: {detail}", permanent=permanent, reply=reply)
+
+
+def _words(text: bytes | str, hide: dict[str, str]) -> str:
+    """A server's reply as printable text: its addresses replaced, control characters escaped."""
+    words = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    for address, placeholder in hide.items():
+        if address:
+            words = words.replace(address, placeholder)
+    return printable(" ".join(words.split()))[:500]
+
+
+def _describe(exc: BaseException) -> str:
+    # The kind of failure: an SMTP exception with no reply (a dropped connection), or the
+    # system's words for a socket or TLS error ("[Errno 111] Connection refused").
     if isinstance(exc, smtplib.SMTPException):
-        return type(exc).__name__
-    # OSError and ssl.SSLError: "[Errno 111] Connection refused", "certificate verify failed".
+        return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return f"{type(exc).__name__}: {exc}"
 
 

@@ -16,6 +16,8 @@ import fcntl
 import functools
 import json
 import multiprocessing
+import os
+import traceback
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -28,7 +30,7 @@ from typing import Any
 from pebble import ProcessPool
 
 from pipeline.amendments import ConferenceCopies
-from pipeline.atomic_files import write_atomically
+from pipeline.atomic_files import PRIVATE_FILE, private_folder, write_atomically
 from pipeline.calendar import WorkingCalendar
 from pipeline.channels import (
     Destination,
@@ -43,8 +45,10 @@ from pipeline.copy_state import (
     CopyState,
     Decision,
     LastDelivery,
+    RefusedDelivery,
     copy_state,
     edition_lines,
+    working_days_late,
 )
 from pipeline.deliver_email import DeliveryError, SmtpSettings, message_id_for
 from pipeline.errors import CpcError
@@ -53,6 +57,7 @@ from pipeline.handover_sheet import DOCUMENT_NAMES
 from pipeline.outbox import RenderedCopy, sha256
 from pipeline.plan_types import DistributionPlan, PlannedCopy
 from pipeline.post_batch import PostedLetter, build_batch
+from pipeline.terminal_text import printable
 from pipeline.process import (
     AmendmentContext,
     CopyJob,
@@ -86,16 +91,30 @@ class RunSettings:
 class RunSummary:
     delivered: Counter[str] = field(default_factory=Counter)
     held: list[tuple[str, str, str]] = field(default_factory=list)
+    # (conference, copy, why): tried again by the next run.
     failed: list[tuple[str, str, str]] = field(default_factory=list)
+    # (conference, copy, why): refused for good; waits for a new revision or the chair.
+    refused: list[tuple[str, str, str]] = field(default_factory=list)
+    # (conference, why): could not be read or planned; nothing of it was sent, the rest went.
+    not_planned: list[tuple[str, str]] = field(default_factory=list)
+    # (conference, copy, working days): delivered after its due date.
+    late: list[tuple[str, str, int]] = field(default_factory=list)
     would_send: list[tuple[str, str, str]] = field(default_factory=list)
     post_batches: list[Path] = field(default_factory=list)
     replanned: list[str] = field(default_factory=list)
+
+    @property
+    def any_failed(self) -> bool:
+        return bool(self.failed or self.refused or self.not_planned)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "delivered": dict(self.delivered),
             "held": [list(h) for h in self.held],
             "failed": [list(f) for f in self.failed],
+            "refused": [list(f) for f in self.refused],
+            "not_planned": [list(n) for n in self.not_planned],
+            "late": [list(item) for item in self.late],
             "would_send": [list(w) for w in self.would_send],
             "post_batches": [str(p) for p in self.post_batches],
             "replanned": self.replanned,
@@ -157,10 +176,25 @@ def load_conference(store: Store, conference_id: str, profiles: dict[str, Profil
 
 
 def _last_deliveries(store: Store, conference_id: str) -> dict[str, StoredDelivery]:
+    """Each copy's latest delivery sent or under way; one refused for good is not among them
+    (nothing of it reached anyone), see `_refusals`."""
     last: dict[str, StoredDelivery] = {}
     for delivery in store.deliveries(conference_id):
-        last[delivery.copy_key] = delivery  # ordered by id: the latest wins
+        if delivery.state != "failed":
+            last[delivery.copy_key] = delivery  # ordered by id: the latest wins
     return last
+
+
+def _refusals(store: Store, conference_id: str) -> dict[str, RefusedDelivery]:
+    """Copies whose latest delivery was refused for good (issue 10)."""
+    latest: dict[str, StoredDelivery] = {}
+    for delivery in store.deliveries(conference_id):
+        latest[delivery.copy_key] = delivery
+    return {
+        key: RefusedDelivery(d.revision, d.channel, d.error or "refused")
+        for key, d in latest.items()
+        if d.state == "failed"
+    }
 
 
 def _decisions(store: Store, conference_id: str, revision: int) -> dict[str, tuple[Decision, ...]]:
@@ -180,6 +214,8 @@ def _state(
     row: dict[str, Any] | None,
     last: StoredDelivery | None,
     decisions: tuple[Decision, ...],
+    refused: RefusedDelivery | None = None,
+    revision: int | None = None,
 ) -> CopyState:
     render_hold = None
     if (
@@ -197,6 +233,8 @@ def _state(
         last=LastDelivery(last.fingerprint, last.sent_on, last.state) if last else None,
         decisions=decisions,
         render_hold=render_hold,
+        refused=refused,
+        revision=revision,
     )
 
 
@@ -229,6 +267,7 @@ def replan(
     renderer = Renderer.for_profile(conference.profile, composer)
     existing = {row["copy_key"]: row for row in store.copy_rows(conference_id)}
     last = _last_deliveries(store, conference_id)
+    refusals = _refusals(store, conference_id)
     decisions = _decisions(store, conference_id, conference.stored.revision)
     amendment_of = conference.read.current.amendment_of
 
@@ -248,7 +287,15 @@ def replan(
         previous = last.get(key)
         if previous is not None and previous.state == "sent" and copy.document == "record":
             previous = _holding(conference, earlier, renderer, key, fingerprint, previous)
-        state = _state(copy, fingerprint, existing.get(key), previous, decisions.get(key, ()))
+        state = _state(
+            copy,
+            fingerprint,
+            existing.get(key),
+            previous,
+            decisions.get(key, ()),
+            refusals.get(key),
+            conference.stored.revision,
+        )
         rows.append(
             {
                 "copy_key": key,
@@ -288,15 +335,31 @@ def replan(
 
 
 def replan_new_revisions(
-    store: Store, profiles: dict[str, Profile], composer: Composer
+    store: Store,
+    profiles: dict[str, Profile],
+    composer: Composer,
+    not_planned: Callable[[str, Exception], None] | None = None,
 ) -> list[str]:
+    """Plan again every conference whose plan is out of date. One that cannot be planned (its
+    profile gone, a fault in the plan) is passed to `not_planned`, recorded in the store and
+    skipped: every other conference is still planned and sent (issue 10). Without
+    `not_planned` the error is raised."""
     replanned = []
     for row in store.conference_rows():
         if row["planned_at"] is None:
-            for stored in store.current_exports(row["conference_id"]):
-                conference = load_conference(store, stored.conference_id, profiles)
+            conference_id = row["conference_id"]
+            try:
+                conference = load_conference(store, conference_id, profiles)
                 replan(store, conference, composer, profiles)
-                replanned.append(row["conference_id"])
+            except Exception as exc:
+                if not_planned is None:
+                    raise
+                store.set_plan_error(conference_id, plain_error(exc))
+                not_planned(conference_id, exc)
+                continue
+            if row.get("plan_error") is not None:
+                store.set_plan_error(conference_id, None)
+            replanned.append(conference_id)
     return replanned
 
 
@@ -403,8 +466,8 @@ def _render_all(
                         conference.stored.raw, settings.profile_dirs, jobs, conference.context
                     ),
                 )
-            except CpcError as exc:
-                yield conference, jobs, str(exc)
+            except Exception as exc:  # one conference's fault holds back only its own copies
+                yield conference, jobs, plain_error(exc)
         return
     # WeasyPrint is known to crash in a process forked after it loaded its libraries: forkserver.
     context = multiprocessing.get_context("forkserver")
@@ -474,7 +537,8 @@ def _received_on(
     if via is not None:
         return None  # received when the social worker hands it over (`cpc handed-over`)
     if channel == "post":
-        assert conference is not None
+        if conference is None:
+            return None  # the conference cannot be read now; the receipt date is not known
         days = conference.profile.notice("post_receipt").value.amount
         return conference.calendar.add_working_days(sent_on, days)
     return sent_on
@@ -535,23 +599,45 @@ class _Run:
             )
         else:
             where = deliver_to_folder(settings.outbox, delivery.conference_id, destination, files)
+        if conference is None:
+            conference = self._conference_or_none(delivery.conference_id)
+        late_by = self._late_by(conference, delivery)
         self.store.finish_delivery(
             delivery.id,
             sent_on=settings.today,
             received_on=_received_on(conference, destination.channel, delivery.via, settings.today),
             destination=where,
             why="ready and not yet delivered",
+            late_by=late_by,
         )
         self.spool.clear(_spool_key(delivery))
         self.summary.delivered[destination.channel] += 1
+        self._delivered(delivery, destination.channel, late_by)
+
+    def _delivered(self, delivery: StoredDelivery, channel: str, late_by: int | None) -> None:
+        if late_by is not None:
+            self.summary.late.append((delivery.conference_id, delivery.copy_key, late_by))
         self.report(
             "delivered",
             {
                 "conference": delivery.conference_id,
                 "copy": delivery.copy_key,
-                "channel": destination.channel,
-            },
+                "channel": channel,
+            }
+            | ({"late_by_working_days": late_by} if late_by is not None else {}),
         )
+
+    def _late_by(self, conference: Conference | None, delivery: StoredDelivery) -> int | None:
+        """Working days after its due date that it leaves, or None if on time (or unknown)."""
+        if delivery.due is None or conference is None:
+            return None
+        return working_days_late(conference.calendar, delivery.due, self.settings.today)
+
+    def _conference_or_none(self, conference_id: str) -> Conference | None:
+        try:
+            return self.conference(conference_id)
+        except Exception:  # reported where the conference is planned; the delivery still goes
+            return None
 
     def recover(self) -> None:
         """Deliveries a killed run began and did not finish (post waits for the batch)."""
@@ -563,51 +649,122 @@ class _Run:
             try:
                 self.finish(delivery, None)
             except Exception as exc:  # one stuck delivery must not stop every later run
-                self._failed(delivery.conference_id, delivery.copy_key, _plain_error(exc))
+                self._delivery_failed(delivery, exc)
 
-    def _failed(self, conference_id: str, key: str, why: str) -> None:
+    def _delivery_failed(self, delivery: StoredDelivery, exc: Exception) -> None:
+        """A begun delivery did not go: recorded with the channel's words (issue 10)."""
+        permanent = isinstance(exc, DeliveryError) and exc.permanent
+        why = plain_error(exc)
+        self.store.record_failure(delivery.id, error=why, permanent=permanent)
+        if permanent:
+            self.spool.clear(_spool_key(delivery))  # nothing of it goes; a new revision remakes it
+        self._failed(delivery.conference_id, delivery.copy_key, why, permanent=permanent)
+        if not isinstance(exc, CpcError | OSError):
+            self._log_unexpected(delivery.conference_id, exc)
+
+    def _failed(self, conference_id: str, key: str, why: str, *, permanent: bool = False) -> None:
         self.failed_keys.add(key)  # not tried again in the same run's second pass
-        self.summary.failed.append((conference_id, key, why))
-        self.report("failed", {"conference": conference_id, "copy": key, "error": why})
+        (self.summary.refused if permanent else self.summary.failed).append(
+            (conference_id, key, why)
+        )
+        self.report(
+            "failed",
+            {
+                "conference": conference_id,
+                "copy": key,
+                "error": why,
+                "retry": "waits for a new revision or the chair"
+                if permanent
+                else "tried again next run",
+            },
+        )
+
+    def _log_unexpected(self, conference_id: str, exc: BaseException) -> None:
+        """A fault nobody foresaw: its traceback goes to the log (one JSON line), not the screen."""
+        self.report(
+            "error",
+            {
+                "conference": conference_id,
+                "error": plain_error(exc),
+                "traceback": "".join(traceback.format_exception(exc)),
+            },
+        )
+
+    def not_planned(self, conference_id: str, exc: Exception) -> None:
+        why = plain_error(exc)
+        if (conference_id, why) not in self.summary.not_planned:
+            self.summary.not_planned.append((conference_id, why))
+        self.report("not_planned", {"conference": conference_id, "error": why})
+        if not isinstance(exc, CpcError):
+            self._log_unexpected(conference_id, exc)
 
     # -- choosing and rendering --
 
     def work(self) -> list[tuple[Conference, tuple[CopyJob, ...]]]:
         work = []
+        rows = self.store.conference_rows()
+        unplanned = {
+            row["conference_id"]
+            for row in rows
+            if row["plan_error"] is not None and row["planned_at"] is None
+        }
+        troubled = {row["conference_id"] for row in rows if row["plan_error"] is not None}
         for conference_id in self.store.conferences_with_work():
-            conference = self.conference(conference_id)
-            rows = {r["copy_key"]: r for r in self.store.copy_rows(conference_id) if r["in_plan"]}
-            last = _last_deliveries(self.store, conference_id)
-            decisions = _decisions(self.store, conference_id, conference.stored.revision)
-            jobs = []
-            for key, copy in conference.copies.items():
-                row = rows.get(key)
-                if row is None or key in self.failed_keys:
-                    continue
-                stranded = row["status"] == "sending" and (
-                    key not in last or last[key].state != "pending"
-                )
-                if row["status"] not in ("ready", "held") and not stranded:
-                    continue
-                state = _state(copy, row["fingerprint"], row, last.get(key), decisions.get(key, ()))
-                if state.status != "ready":
-                    if (state.status, state.reason) != (row["status"], row["reason"]):
-                        self.store.set_copy_state(
-                            conference_id,
-                            key,
-                            status=state.status,
-                            reason=state.reason,
-                            hold_kind=state.hold_kind,
-                        )
-                    continue
-                previous = last.get(key)
-                edition = edition_lines(
-                    copy.document, state.reissue, previous.sent_on if previous else None
-                )
-                jobs.append(CopyJob(key, edition, state.checked_by_person, row["fingerprint"]))
+            if conference_id in unplanned:
+                continue  # its copies are of a plan the current revision does not have
+            try:
+                jobs = self._jobs(conference_id)
+            except Exception as exc:  # this conference is skipped; every other one goes
+                self.store.set_plan_error(conference_id, plain_error(exc))
+                self.not_planned(conference_id, exc)
+                continue
+            if conference_id in troubled:
+                self.store.set_plan_error(conference_id, None)  # it can be read and sent again
             if jobs:
-                work.append((conference, tuple(jobs)))
+                work.append((self.conference(conference_id), jobs))
         return work
+
+    def _jobs(self, conference_id: str) -> tuple[CopyJob, ...]:
+        conference = self.conference(conference_id)
+        rows = {r["copy_key"]: r for r in self.store.copy_rows(conference_id) if r["in_plan"]}
+        last = _last_deliveries(self.store, conference_id)
+        decisions = _decisions(self.store, conference_id, conference.stored.revision)
+        refusals = _refusals(self.store, conference_id)
+        jobs = []
+        for key, copy in conference.copies.items():
+            row = rows.get(key)
+            if row is None or key in self.failed_keys:
+                continue
+            stranded = row["status"] == "sending" and (
+                key not in last or last[key].state != "pending"
+            )
+            if row["status"] not in ("ready", "held") and not stranded:
+                continue
+            state = _state(
+                copy,
+                row["fingerprint"],
+                row,
+                last.get(key),
+                decisions.get(key, ()),
+                refusals.get(key),
+                conference.stored.revision,
+            )
+            if state.status != "ready":
+                if (state.status, state.reason) != (row["status"], row["reason"]):
+                    self.store.set_copy_state(
+                        conference_id,
+                        key,
+                        status=state.status,
+                        reason=state.reason,
+                        hold_kind=state.hold_kind,
+                    )
+                continue
+            previous = last.get(key)
+            edition = edition_lines(
+                copy.document, state.reissue, previous.sent_on if previous else None
+            )
+            jobs.append(CopyJob(key, edition, state.checked_by_person, row["fingerprint"]))
+        return tuple(jobs)
 
     def deliver_rendered(
         self, conference: Conference, jobs: tuple[CopyJob, ...], rendered: tuple[RenderedCopy, ...]
@@ -672,6 +829,7 @@ class _Run:
             "amendments_included": list(conference.read.current.applied)
             if copy.document == "record"
             else None,
+            "due": copy.due,
         }
         self.spool.put(_spool_key(values), files)
         try:
@@ -693,8 +851,8 @@ class _Run:
         delivery = self.store.delivery(delivery_id)
         try:
             self.finish(delivery, conference)
-        except Exception as exc:  # left pending: the next run tries again
-            self._failed(conference_id, key, _plain_error(exc))
+        except Exception as exc:  # recorded; pending (tried again) unless refused for good
+            self._delivery_failed(delivery, exc)
 
     # -- post --
 
@@ -712,8 +870,12 @@ class _Run:
             try:
                 self._post_batch(batch_id, deliveries)
             except Exception as exc:  # one bad batch must not stop the run; it is tried again
+                why = f"post batch: {plain_error(exc)}"
                 for delivery in deliveries:
-                    self._failed(delivery.conference_id, delivery.copy_key, f"post batch: {exc}")
+                    self.store.record_failure(delivery.id, error=why, permanent=False)
+                    self._failed(delivery.conference_id, delivery.copy_key, why)
+                if not isinstance(exc, CpcError | OSError):
+                    self._log_unexpected(deliveries[0].conference_id, exc)
 
     def _post_batch(self, batch_id: str, deliveries: list[StoredDelivery]) -> None:
         letters = []
@@ -736,13 +898,17 @@ class _Run:
         folder = self.settings.outbox / "post"
         write_atomically(folder / f"{batch_id}.csv", batch.post_room_list_csv.encode("utf-8-sig"))
         write_atomically(folder / f"{batch_id}.pdf", batch.pdf)
+        late = {
+            d.id: self._late_by(self._conference_or_none(d.conference_id), d) for d in deliveries
+        }
         self.store.finish_batch(
             [
                 (
                     d.id,
                     _received_on(
-                        self.conference(d.conference_id), "post", d.via, self.settings.today
+                        self._conference_or_none(d.conference_id), "post", d.via, self.settings.today
                     ),
+                    late[d.id],
                 )
                 for d in deliveries
             ],
@@ -752,14 +918,17 @@ class _Run:
         )
         for delivery in deliveries:
             self.spool.clear(_spool_key(delivery))
+            self._delivered(delivery, "post", late[delivery.id])  # issue 10: posted ones too
         self.summary.post_batches.append(folder / f"{batch_id}.pdf")
         self.summary.delivered["post"] += len(deliveries)
 
 
-def _plain_error(exc: Exception) -> str:
+def plain_error(exc: BaseException) -> str:
+    """An error in words for the person reading the status: the pipeline's own and the system's
+    (a full disk) as they are; anything else named as a fault in the program, one line."""
     if isinstance(exc, CpcError | OSError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
+        return printable(str(exc))
+    return printable(f"an unexpected fault in cpc ({type(exc).__name__}: {exc}); see the log")
 
 
 def _named(files: tuple[tuple[str, bytes], ...], edition: str) -> tuple[tuple[str, bytes], ...]:
@@ -796,8 +965,9 @@ class RunInProgress(CpcError):
 def _one_run_at_a_time(lock_path: Path) -> Iterator[None]:
     # flock is released by the kernel when the process ends, however it ends: a killed run
     # never leaves the next one locked out.
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with lock_path.open("a+") as handle:
+    private_folder(lock_path.parent)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, PRIVATE_FILE)
+    with os.fdopen(fd, "a+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
@@ -817,7 +987,7 @@ def _distribute(
     # A second pass only when finishing something (a post batch a killed run left, say) showed
     # that a conference moved on meanwhile: its updated copies or notices go in this run too.
     for attempt in range(2):
-        replanned = replan_new_revisions(store, profiles, run.composer)
+        replanned = replan_new_revisions(store, profiles, run.composer, run.not_planned)
         run.summary.replanned.extend(replanned)
         if attempt and not replanned:
             break
@@ -825,13 +995,23 @@ def _distribute(
         work = run.work()
         report("rendering", {"conferences": len(work), "copies": sum(len(j) for _, j in work)})
         for conference, jobs, outcome in _render_all(work, settings):
+            conference_id = conference.stored.conference_id
             if isinstance(outcome, str):
                 for job in jobs:
-                    run._failed(conference.stored.conference_id, job.copy_key, outcome)
+                    # No delivery was begun: the copy keeps the reason, shown by `cpc status`.
+                    store.set_copy_failure(conference_id, job.copy_key, outcome)
+                    run._failed(conference_id, job.copy_key, outcome)
                 continue
-            run.deliver_rendered(conference, jobs, outcome)
+            try:
+                run.deliver_rendered(conference, jobs, outcome)
+            except Exception as exc:  # one conference's fault does not stop the others
+                store.set_plan_error(conference_id, plain_error(exc))
+                run.not_planned(conference_id, exc)
         run.post()
-        if not any(row["planned_at"] is None for row in store.conference_rows()):
+        if not any(
+            row["planned_at"] is None and row["plan_error"] is None
+            for row in store.conference_rows()
+        ):
             break
     return run.summary
 
@@ -840,10 +1020,15 @@ def _dry_run(run: _Run) -> RunSummary:
     """What a run would send, worked out without writing anything: new revisions are planned in
     memory only, and nothing is rendered."""
     for row in run.store.conference_rows():
-        conference = run.conference(row["conference_id"])
+        try:
+            conference = run.conference(row["conference_id"])
+        except Exception as exc:  # said, and the others are still looked at
+            run.not_planned(row["conference_id"], exc)
+            continue
         stored_rows = {r["copy_key"]: r for r in run.store.copy_rows(row["conference_id"])}
         renderer = Renderer.for_profile(conference.profile, run.composer)
         last = _last_deliveries(run.store, row["conference_id"])
+        refusals = _refusals(run.store, row["conference_id"])
         decisions = _decisions(run.store, row["conference_id"], conference.stored.revision)
         for key, copy in conference.copies.items():
             stored = stored_rows.get(key)
@@ -855,7 +1040,15 @@ def _dry_run(run: _Run) -> RunSummary:
                 )
             else:
                 fingerprint = None
-            state = _state(copy, fingerprint, stored, last.get(key), decisions.get(key, ()))
+            state = _state(
+                copy,
+                fingerprint,
+                stored,
+                last.get(key),
+                decisions.get(key, ()),
+                refusals.get(key),
+                conference.stored.revision,
+            )
             if state.status == "ready":
                 channel = destination_for(conference, copy, run.settings).channel
                 run.summary.would_send.append((row["conference_id"], key, channel))

@@ -10,7 +10,9 @@ CpcError
 ├── StaleDocument      (inbox) the store holds a later revision, or the id with other content
 ├── ConfigError        (config) the service's configuration cannot be used
 ├── StoreError         (store) a decision or hand-over that does not apply to the copy named
-├── DeliveryError      (deliver_email) the mail server refused or could not be reached
+│   └── NoStore        (store) a command that reads or decides found no store (it makes none)
+├── DeliveryError      (deliver_email) the mail server refused or could not be reached;
+│                      `permanent` (SMTP 5xx: waits for a person) or not (tried again)
 ├── PostBatchError     (post_batch) a letter's PDF cannot go into the post batch
 ├── RunInProgress      (distribute) another distribution run holds the state folder's lock
 └── AmendmentRefused   (amendment_intake) a request or decision that does not stand

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pipeline.amendments import amendment_copy_key
+from pipeline.status_report import RETRIED, WAITS, Names, sent_on_time, who
 from pipeline.store import StoredDelivery
 
 
@@ -21,16 +22,19 @@ class History:
     record_versions: tuple[dict[str, Any], ...]
     amendments: tuple[dict[str, Any], ...]
     deliveries: tuple[dict[str, Any], ...]
+    handovers: tuple[dict[str, Any], ...] = ()
+    checks: tuple[dict[str, Any], ...] = ()
+    store: str = ""
 
     def to_json(self) -> dict[str, Any]:
         def plain(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-            return [
-                {k: v.isoformat() if isinstance(v, date | datetime) else v for k, v in r.items()}
-                for r in rows
-            ]
+            return [{k: _plain(v) for k, v in r.items()} for r in rows]
 
         return {
             "conference": self.conference,
+            "store": self.store,
+            "handovers": plain(self.handovers),
+            "checks": plain(self.checks),
             "revisions": plain(self.revisions),
             "record_versions": plain(self.record_versions),
             "amendments": plain(self.amendments),
@@ -46,7 +50,15 @@ def conference_history(
     failed: Sequence[tuple[str, str]],
     amendment_rows: Sequence[dict[str, Any]],
     deliveries: Sequence[StoredDelivery],
+    *,
+    handovers: Sequence[dict[str, Any]] = (),
+    copy_rows: Sequence[dict[str, Any]] = (),
+    names: Names = {},  # noqa: B006 (read only)
+    today: date | None = None,
+    store: str = "",
 ) -> History:
+    """`handovers`: every hand-over recorded and corrected; `copy_rows` and `today` give the
+    check "documents sent on time" (issue 10)."""
     by_id = {row["amendment_id"]: row for row in amendment_rows}
     versions: list[dict[str, Any]] = [
         {"version": 1, "made_by": f"revision {current_revision} as exported", "on": None}
@@ -99,21 +111,54 @@ def conference_history(
         deliveries=tuple(
             {
                 "recipient": d.recipient,
+                "recipient_name": who(names, conference, d.recipient),
                 "document": d.document,
                 "copy": d.copy_key,
                 "edition": d.edition,
                 "revision": d.revision,
-                "state": d.state,
+                # Issue 10: a delivery that failed says so, with the channel's words.
+                "state": "failed" if d.failed else d.state,
                 "channel": d.channel,
                 "via": d.via,
+                "via_name": who(names, conference, d.via),
+                "due": d.due,
                 "sent_on": d.sent_on,
+                "delivered_at": d.delivered_at,
+                "late_by_working_days": d.late_by,
                 "received_on": d.received_on,
+                "error": d.error,
+                "error_kind": d.error_kind if d.failed else None,
+                "next": (WAITS if d.state == "failed" else RETRIED) if d.failed else None,
+                "attempts": d.attempts,
                 "amendments_included": list(d.amendments_included or ()),
                 "files": [f"{f['name']} sha256:{f['sha256']}" for f in d.files],
             }
             for d in deliveries
         ),
+        handovers=tuple(
+            {
+                "copy": h["copy_key"],
+                "on": h["on"],
+                "recorded_by": h["by"],
+                "correction": h["correction"],
+                "note": h["note"],
+                "recorded_at": h["at"],
+            }
+            for h in handovers
+        ),
+        checks=(sent_on_time(today, [r for r in copy_rows if r["in_plan"]], deliveries),)
+        if today is not None and copy_rows
+        else (),
+        store=store,
     )
+
+
+def _plain(value: Any) -> Any:
+    """Dates as ISO dates; times as ISO times with their zone (the store keeps UTC)."""
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return aware.isoformat(timespec="seconds")
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def _notice_of(copy_key: str, amendment_id: str) -> bool:

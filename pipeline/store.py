@@ -22,6 +22,15 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy.engine import Connection, Engine, Row
 
+from pipeline import clock
+from pipeline.atomic_files import (
+    PRIVATE_FILE,
+    PRIVATE_FOLDER,
+    make_private,
+    private_file,
+    private_folder,
+)
+from pipeline.copy_state import permanent_failure_reason
 from pipeline.errors import CpcError
 from pipeline.inbox import StaleDocument
 from pipeline.intake import Accepted
@@ -32,6 +41,7 @@ from pipeline.store_schema import (
     copies,
     decisions,
     deliveries,
+    handovers,
     received_documents,
     tasks,
 )
@@ -45,7 +55,7 @@ class StoreError(CpcError):
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +88,19 @@ class StoredDelivery:
     received_on: date | None
     handed_over_on: date | None
     amendments_included: tuple[str, ...] | None = None
+    # Issue 10: the last failure, the real time it left, its due date and how late it was.
+    error: str | None = None
+    error_kind: str | None = None  # transient | permanent
+    failed_at: datetime | None = None
+    attempts: int = 0
+    delivered_at: datetime | None = None
+    due: date | None = None
+    late_by: int | None = None
+
+    @property
+    def failed(self) -> bool:
+        """Not delivered, and the last try failed: `pending` is tried again, `failed` is not."""
+        return self.state in ("pending", "failed") and self.error is not None
 
 
 def _delivery(row: Row[Any]) -> StoredDelivery:
@@ -104,7 +127,21 @@ def _delivery(row: Row[Any]) -> StoredDelivery:
         amendments_included=tuple(m["amendments_included"])
         if m["amendments_included"] is not None
         else None,
+        error=m["error"],
+        error_kind=m["error_kind"],
+        failed_at=_aware(m["failed_at"]),
+        attempts=m["attempts"] or 0,
+        delivered_at=_aware(m["delivered_at"]),
+        due=m["due"],
+        late_by=m["late_by"],
     )
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    # SQLite keeps no zone: what the store writes is UTC, so read it back as UTC.
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -118,21 +155,60 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+class NoStore(StoreError):
+    """A command that only reads or decides found no store where it looked: it makes none."""
+
+
+def store_file(url: str) -> Path | None:
+    """The SQLite file a URL names, or None for an in-memory or server database."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        return Path(url.removeprefix("sqlite:///"))
+    return None
+
+
+def describe_url(url: str) -> str:
+    """The store a URL names, as a person reads it: the file, or the URL without its password."""
+    path = store_file(url)
+    if path is not None:
+        return str(path.absolute())
+    return sa.engine.make_url(url).render_as_string(hide_password=True)
+
+
 class Store:
     """One database of the service's state; every method is one transaction."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, created: bool = False) -> None:
         self.engine = engine
+        self.created = created  # this open made the store (a new SQLite file)
 
     @classmethod
-    def open(cls, url: str) -> Store:
-        if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    def open(cls, url: str, *, create: bool = True) -> Store:
+        """The store at `url`, migrated to the current schema. `create=False`: refuse (NoStore)
+        rather than make a new empty SQLite store, which would report "all clear" (issue 10)."""
+        created = False
+        path = store_file(url)
+        if path is not None:
+            if not path.exists() and not create:
+                raise NoStore(
+                    f"no state store at {path.absolute()}: nothing has been taken in there. "
+                    "Run this in the service's folder or name its configuration (--config or "
+                    "CPC_CONFIG); `cpc ingest` or `cpc watch` makes the store."
+                )
+            # The state folder and the store hold every address, the withheld ones too: made
+            # private before SQLite writes anything, and kept so (SQLite gives its -wal and -shm
+            # files the database file's mode).
+            private_folder(path.parent)
+            make_private(path.parent, PRIVATE_FOLDER)
+            created = private_file(path)
+            make_private(path, PRIVATE_FILE)
         engine = sa.create_engine(url)
         if engine.dialect.name == "sqlite":
             sa.event.listen(engine, "connect", _sqlite_pragmas)
-        store = cls(engine)
+        store = cls(engine, created)
         store.migrate()
+        if path is not None:
+            for companion in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+                make_private(companion, PRIVATE_FILE)
         return store
 
     def migrate(self) -> None:
@@ -572,23 +648,29 @@ class Store:
         received_on: date | None,
         destination: str,
         why: str,
+        late_by: int | None = None,
     ) -> None:
         with self.transaction() as connection:
-            self._finish(connection, delivery_id, sent_on, received_on, destination, why)
+            self._finish(
+                connection, delivery_id, sent_on, received_on, destination, why, late_by
+            )
 
     def finish_batch(
         self,
-        received: Sequence[tuple[int, date | None]],
+        received: Sequence[tuple[int, date | None, int | None]],
         *,
         sent_on: date,
         destination: str,
         why: str,
     ) -> None:
         """Every letter of a post batch recorded sent at once: a batch file is never rewritten
-        with some of its letters missing (spec: each copy posted exactly once)."""
+        with some of its letters missing (spec: each copy posted exactly once).
+        `received`: (delivery, receipt date, working days late or None) for each letter."""
         with self.transaction() as connection:
-            for delivery_id, received_on in received:
-                self._finish(connection, delivery_id, sent_on, received_on, destination, why)
+            for delivery_id, received_on, late_by in received:
+                self._finish(
+                    connection, delivery_id, sent_on, received_on, destination, why, late_by
+                )
 
     def _finish(
         self,
@@ -598,14 +680,24 @@ class Store:
         received_on: date | None,
         destination: str,
         why: str,
+        late_by: int | None,
     ) -> None:
         row = connection.execute(sa.select(deliveries).where(deliveries.c.id == delivery_id)).one()
         if row.state != "pending":
             return  # finished (or withdrawn) already: idempotent
+        delivered_at = _now()
         connection.execute(
             deliveries.update()
             .where(deliveries.c.id == delivery_id)
-            .values(state="sent", sent_on=sent_on, received_on=received_on, destination=destination)
+            .values(
+                state="sent",
+                sent_on=sent_on,
+                received_on=received_on,
+                destination=destination,
+                delivered_at=delivered_at,
+                late_by=late_by,
+                attempts=deliveries.c.attempts + 1,
+            )
         )
         planned = connection.execute(
             sa.select(copies.c.fingerprint).where(
@@ -615,7 +707,7 @@ class Store:
         connection.execute(
             copies.update()
             .where(copies.c.conference_id == row.conference_id, copies.c.copy_key == row.copy_key)
-            .values(status="delivered", reason=None, hold_kind=None)
+            .values(status="delivered", reason=None, hold_kind=None, failure=None)
         )
         current_revision = connection.execute(
             sa.select(conferences.c.revision).where(
@@ -656,17 +748,136 @@ class Store:
                 "message_id": row.message_id,
                 "batch_id": row.batch_id,
                 "sent_on": sent_on.isoformat(),
+                "delivered_at": delivered_at.isoformat(),
                 "received_on": received_on.isoformat() if received_on else None,
+                "due": row.due.isoformat() if row.due else None,
+                "late_by_working_days": late_by,
                 "why": why,
             },
             conference_id=row.conference_id,
             copy_key=row.copy_key,
         )
 
+    def record_failure(
+        self, delivery_id: int, *, error: str, permanent: bool
+    ) -> StoredDelivery | None:
+        """A begun delivery did not go: keep the channel's words and how it failed (issue 10).
+
+        Transient (a server down, a timeout, a full disk): it stays pending and the next run
+        tries again with the same bytes and Message-ID. Permanent (the server refused it, SMTP
+        5xx): nothing was sent and nothing is tried again until a person acts, by a corrected
+        export (a new revision) or the chair's withdrawal. None if it was no longer pending."""
+        with self.transaction() as connection:
+            row = connection.execute(
+                sa.select(deliveries).where(deliveries.c.id == delivery_id)
+            ).one()
+            if row.state != "pending":
+                return None
+            kind = "permanent" if permanent else "transient"
+            values: dict[str, Any] = {
+                "error": error,
+                "error_kind": kind,
+                "failed_at": _now(),
+                "attempts": deliveries.c.attempts + 1,
+            }
+            if permanent:
+                values["state"] = "failed"
+            connection.execute(
+                deliveries.update().where(deliveries.c.id == delivery_id).values(**values)
+            )
+            if permanent:
+                connection.execute(
+                    copies.update()
+                    .where(
+                        copies.c.conference_id == row.conference_id,
+                        copies.c.copy_key == row.copy_key,
+                    )
+                    .values(
+                        status="failed",
+                        reason=permanent_failure_reason(row.channel, error),
+                        hold_kind=None,
+                    )
+                )
+            self.audit(
+                connection,
+                "delivery_failed",
+                {
+                    "recipient": row.recipient,
+                    "document": row.document,
+                    "channel": row.channel,
+                    "error": error,
+                    "kind": kind,
+                    "attempt": (row.attempts or 0) + 1,
+                },
+                conference_id=row.conference_id,
+                copy_key=row.copy_key,
+            )
+            return _delivery(
+                connection.execute(sa.select(deliveries).where(deliveries.c.id == delivery_id)).one()
+            )
+
+    def set_copy_failure(self, conference_id: str, copy_key: str, failure: str | None) -> None:
+        """Why the last run could not make a copy (no delivery was begun), or None once it can."""
+        with self.transaction() as connection:
+            connection.execute(
+                copies.update()
+                .where(copies.c.conference_id == conference_id, copies.c.copy_key == copy_key)
+                .values(failure=failure)
+            )
+            if failure is not None:
+                self.audit(
+                    connection,
+                    "copy_failed",
+                    {"error": failure},
+                    conference_id=conference_id,
+                    copy_key=copy_key,
+                )
+
+    def set_plan_error(self, conference_id: str, error: str | None) -> None:
+        """Why the conference's current revision cannot be planned (None: it can again).
+        Audited once for each new reason, not on every run that meets it again."""
+        with self.transaction() as connection:
+            before = connection.execute(
+                sa.select(conferences.c.plan_error).where(
+                    conferences.c.conference_id == conference_id
+                )
+            ).scalar()
+            if before == error:
+                return
+            connection.execute(
+                conferences.update()
+                .where(conferences.c.conference_id == conference_id)
+                .values(plan_error=error)
+            )
+            if error is not None:
+                self.audit(
+                    connection, "not_planned", {"error": error}, conference_id=conference_id
+                )
+
+    def handover_rows(self, conference_id: str | None = None) -> list[dict[str, Any]]:
+        query = sa.select(handovers).order_by(handovers.c.id)
+        if conference_id is not None:
+            query = query.where(handovers.c.conference_id == conference_id)
+        with self.engine.connect() as connection:
+            return [dict(r._mapping) for r in connection.execute(query)]
+
     def record_handover(
-        self, conference_id: str, copy_key: str, *, on: date, by: str, note: str
+        self,
+        conference_id: str,
+        copy_key: str,
+        *,
+        on: date,
+        by: str,
+        note: str,
+        today: date,
+        correction: bool = False,
     ) -> StoredDelivery:
-        """The lead social worker handed the copy over: the recipient's receipt date (issue 4)."""
+        """The lead social worker handed the copy over: the recipient's receipt date (issue 4).
+
+        `correction`: a hand-over date recorded by mistake is corrected. Nothing is rewritten:
+        each date and each correction is a row of its own (with who recorded it) and a line of
+        the audit log, and the latest is the effective receipt date (issue 10). A date after
+        `today`, or before the copy reached the social worker, cannot be true and is refused."""
         with self.transaction() as connection:
             row = connection.execute(
                 sa.select(deliveries)
@@ -683,16 +894,46 @@ class Store:
                     f"{conference_id} {copy_key}: no copy has been sent to a social worker to hand "
                     "over, so there is nothing to record as handed over"
                 )
-            if row.handed_over_on is not None:
+            if correction and row.handed_over_on is None:
+                raise StoreError(
+                    f"{conference_id} {copy_key}: no hand-over is recorded, so there is nothing to "
+                    "correct; record it with `cpc handed-over` without --correct"
+                )
+            if not correction and row.handed_over_on is not None:
                 raise StoreError(
                     f"{conference_id} {copy_key}: already recorded as handed over on "
-                    f"{row.handed_over_on}"
+                    f"{row.handed_over_on}; if that date is wrong, correct it with "
+                    "`cpc handed-over ... --correct --on DATE --note WHY`"
+                )
+            if on > today:
+                raise StoreError(
+                    f"{conference_id} {copy_key}: --on {on} is after today ({today}); a hand-over "
+                    "is recorded once it has happened"
                 )
             if on < row.sent_on:
                 raise StoreError(
                     f"{conference_id} {copy_key}: handed over on {on}, before it reached the "
                     f"social worker on {row.sent_on}"
                 )
+            if correction and on == row.handed_over_on:
+                raise StoreError(
+                    f"{conference_id} {copy_key}: the hand-over is already recorded on {on}; "
+                    "nothing to correct"
+                )
+            connection.execute(
+                handovers.insert().values(
+                    delivery_id=row.id,
+                    conference_id=conference_id,
+                    copy_key=copy_key,
+                    on=on,
+                    by=by,
+                    note=note,
+                    correction=correction,
+                    at=_now(),
+                )
+            )
+            # The delivery holds the effective date (the latest recorded), which the amendment
+            # window and the status read; the rows above keep every date ever recorded.
             connection.execute(
                 deliveries.update()
                 .where(deliveries.c.id == row.id)
@@ -710,13 +951,14 @@ class Store:
             )
             self.audit(
                 connection,
-                "handed_over",
+                "handover_corrected" if correction else "handed_over",
                 {
                     "recipient": row.recipient,
                     "document": row.document,
                     "on": on.isoformat(),
                     "note": note,
-                },
+                }
+                | ({"was": row.handed_over_on.isoformat()} if correction else {}),
                 actor=by,
                 conference_id=conference_id,
                 copy_key=copy_key,
@@ -727,10 +969,41 @@ class Store:
             return _delivery(updated)
 
     def record_task_done(
-        self, conference_id: str, kind: str, recipient: str, document: str, *, on: date, by: str
+        self,
+        conference_id: str,
+        kind: str,
+        recipient: str,
+        document: str,
+        *,
+        on: date,
+        by: str,
+        today: date,
     ) -> None:
-        """A person did a task the plan set (a translation, say); re-planning keeps it done."""
+        """A person did a task the plan set (a translation, say); re-planning keeps it done.
+        A date after `today`, or a hand-over before the copy reached the social worker, cannot
+        be true and is refused (issue 10)."""
+        if on > today:
+            raise StoreError(
+                f"{conference_id}: --on {on} is after today ({today}); a task is recorded as done "
+                "once it has been done"
+            )
         with self.transaction() as connection:
+            if kind == "hand_over":
+                reached = connection.execute(
+                    sa.select(sa.func.min(deliveries.c.sent_on)).where(
+                        deliveries.c.conference_id == conference_id,
+                        deliveries.c.recipient == recipient,
+                        deliveries.c.document == document,
+                        deliveries.c.via.is_not(None),
+                        deliveries.c.state == "sent",
+                    )
+                ).scalar()
+                if reached is None or on < reached:
+                    when = f"on {reached}" if reached else "yet"
+                    raise StoreError(
+                        f"{conference_id}: --on {on}: {recipient}'s {document} had not reached "
+                        f"the social worker {when}, so it cannot have been handed over then"
+                    )
             done = connection.execute(
                 tasks.update()
                 .where(

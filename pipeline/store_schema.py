@@ -35,6 +35,8 @@ conferences = sa.Table(
     sa.Column("profile", sa.String(64), nullable=False),
     sa.Column("checks", sa.JSON, nullable=False, default=list),
     sa.Column("planned_at", sa.DateTime(timezone=True), nullable=True),
+    # Why the current revision cannot be planned (issue 10): reported, and the run goes on.
+    sa.Column("plan_error", sa.Text, nullable=True),
 )
 
 # One row per copy the plans of a conference have ever named (copy_key: recipient/file stem).
@@ -60,6 +62,8 @@ copies = sa.Table(
     sa.Column("recipient_class", sa.String(40), nullable=False),
     sa.Column("on_behalf_of", sa.String(64), nullable=True),
     sa.Column("fingerprint", sa.String(64), nullable=True),
+    # Why the last run could not make this copy (rendering stopped, say): no delivery was begun.
+    sa.Column("failure", sa.Text, nullable=True),
     sa.UniqueConstraint("conference_id", "copy_key", name="uq_copies_conference_key"),
 )
 
@@ -75,7 +79,7 @@ deliveries = sa.Table(
     sa.Column("channel", sa.String(16), nullable=False),  # folder | email | post
     sa.Column("via", sa.String(64), nullable=True),  # the social worker it went to, to hand over
     sa.Column("edition", sa.String(32), nullable=False),  # original | updated | amended-N ...
-    sa.Column("state", sa.String(16), nullable=False),  # pending | sent
+    sa.Column("state", sa.String(16), nullable=False),  # pending | sent | failed (permanently)
     sa.Column("fingerprint", sa.String(64), nullable=False),
     sa.Column("files", sa.JSON, nullable=False),  # [{name, sha256, bytes}]
     sa.Column("message_id", sa.String(200), nullable=True),
@@ -87,6 +91,16 @@ deliveries = sa.Table(
     sa.Column("handed_over_on", sa.Date, nullable=True),
     # For a record: the agreed amendments the copy sent already carried (issue 5).
     sa.Column("amendments_included", sa.JSON, nullable=True),
+    # Issue 10: the last failure (the channel's or server's words; transient: a later run tries
+    # again; permanent: it waits for a person), the real time it left beside the run's date, and
+    # how many working days after its due date it left (None: on time).
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("error_kind", sa.String(16), nullable=True),  # transient | permanent
+    sa.Column("failed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("due", sa.Date, nullable=True),
+    sa.Column("late_by", sa.Integer, nullable=True),
 )
 
 decisions = sa.Table(
@@ -118,6 +132,22 @@ tasks = sa.Table(
     sa.Column("due", sa.Date, nullable=False),
     sa.Column("in_plan", sa.Boolean, nullable=False),
     sa.Column("done_on", sa.Date, nullable=True),
+)
+
+# Issue 10: every hand-over recorded and every correction of one, never rewritten; the latest
+# row of a delivery is its effective hand-over (and receipt) date.
+handovers = sa.Table(
+    "handovers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("delivery_id", sa.Integer, sa.ForeignKey("deliveries.id"), nullable=False),
+    sa.Column("conference_id", sa.String(64), nullable=False, index=True),
+    sa.Column("copy_key", sa.String(200), nullable=False),
+    sa.Column("on", sa.Date, nullable=False),
+    sa.Column("by", sa.Text, nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("correction", sa.Boolean, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
 )
 
 # Append-only: who received what and why, and every decision. SQLite triggers refuse changes.

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+import pipeline.clock
 
 from pipeline.calendar import WorkingCalendar
 from pipeline.contract import load_export
@@ -20,6 +23,32 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 _cache: dict[str, dict[str, Any]] = {}
+
+# The real clock the service's guards compare with (issue 10: a real run may not be dated after
+# today, nor a hand-over). The examples' conferences are in late 2026 and the tests run the
+# service on days of their choosing, so the suite stands on a day after all of them; a test of
+# a guard sets its own day with `real_now`.
+TEST_NOW = datetime(2027, 12, 31, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_clock() -> Iterator[list[datetime]]:
+    """The real clock at TEST_NOW for the whole session (module fixtures run services too)."""
+    moment = [TEST_NOW]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pipeline.clock, "now", lambda: moment[0])
+        yield moment
+
+
+@pytest.fixture
+def real_now(_test_clock: list[datetime]) -> Iterator[Callable[[datetime], None]]:
+    """Set the real clock for one test: `real_now(datetime(...))`; back to TEST_NOW after."""
+
+    def set_to(value: datetime) -> None:
+        _test_clock[0] = value
+
+    yield set_to
+    _test_clock[0] = TEST_NOW
 
 
 def example(name: str) -> dict[str, Any]:

@@ -29,7 +29,8 @@ PURE_CORE = [
     "status_report.py",
     "amendments.py",
     "history.py",
-    "printable.py",
+    "printable.py",  # issue 10: which fields hold a character no font prints
+    "terminal_text.py",  # issue 10: control characters escaped for a terminal
 ]
 IO_MODULES = {
     "os",
@@ -109,6 +110,8 @@ def test_every_core_module_is_listed_here() -> None:
         "atomic_files.py",
         # issue 10: asks fontconfig what the installed fonts print
         "fonts.py",
+        # issue 10: the real clock, read in one place
+        "clock.py",
     }
     present = {p.name for p in PIPELINE.glob("*.py")}
     assert present - edges == set(PURE_CORE), (present - edges) ^ set(PURE_CORE)

@@ -6,7 +6,14 @@ from datetime import date
 
 import pytest
 
-from pipeline.copy_state import Decision, LastDelivery, copy_state, edition_lines
+from pipeline.calendar import WorkingCalendar
+from pipeline.copy_state import (
+    Decision,
+    LastDelivery,
+    copy_state,
+    edition_lines,
+    working_days_late,
+)
 
 SENT = LastDelivery("fp-old", date(2026, 12, 2), "sent")
 
@@ -116,3 +123,25 @@ def test_a_release_answers_only_the_hold_it_was_given_for() -> None:
     checked = (Decision("released", "fp-new", "short_items"),)
     result = state("invitation", last=SENT, render_hold=hold, decisions=checked)
     assert (result.status, result.reissue, result.checked_by_person) == ("ready", True, True)
+
+
+# ---- issue 10: how late a copy left ---------------------------------------------------------------
+
+ENGLAND = WorkingCalendar.for_nation("england")
+
+
+@pytest.mark.parametrize(
+    ("due", "sent_on", "late_by"),
+    [
+        (date(2026, 11, 24), date(2026, 11, 24), None),  # on its due date: on time
+        (date(2026, 11, 24), date(2026, 11, 23), None),  # early
+        (date(2026, 11, 24), date(2026, 11, 26), 2),  # Tuesday due, Thursday sent
+        (date(2026, 11, 27), date(2026, 11, 30), 1),  # Friday due, Monday sent: one working day
+        (date(2026, 11, 27), date(2026, 11, 28), 1),  # Friday due, Saturday: still one
+        # Thursday 24 December due, Tuesday 29th sent: Christmas Day, the weekend and Boxing Day
+        # (Saturday, so the bank holiday is Monday 28th) are not working days, so one.
+        (date(2026, 12, 24), date(2026, 12, 29), 1),
+    ],
+)
+def test_lateness_is_counted_in_working_days(due: date, sent_on: date, late_by: int | None) -> None:
+    assert working_days_late(ENGLAND, due, sent_on) == late_by

@@ -51,6 +51,7 @@ import pikepdf
 import pytest
 from typer.testing import CliRunner
 
+import pipeline.clock
 import pipeline.distribute
 from pipeline.cli import app
 from pipeline.contract import load_export
@@ -58,6 +59,7 @@ from pipeline.outbox import RenderedCopy
 from pipeline.process import CopyJob
 from pipeline.profile import load_profiles
 from pipeline.store import Store
+from tests.conftest import TEST_NOW
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -71,6 +73,13 @@ READY = "ready"
 # it is ready (imports done), then run `cpc` with the arguments given.
 CHILD = r"""
 import hashlib, importlib, json, os, pickle, signal, sys
+
+# The trials run on a day after the real one (issue 10 refuses that to a real run): the child's
+# real clock stands where the suite's does (tests/conftest.py TEST_NOW).
+from datetime import datetime
+import pipeline.clock
+_now = datetime.fromisoformat(os.environ["CRASH_NOW"])
+pipeline.clock.now = lambda: _now
 
 render = os.environ.get("CRASH_RENDER", "")
 if render:
@@ -167,7 +176,19 @@ def child_command(config: Path, today: str = TODAY) -> list[str]:
 
 def _clean_environment(extra: dict[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CPC_", "CRASH_"))}
-    return env | extra
+    return env | {"CRASH_NOW": TEST_NOW.isoformat()} | extra
+
+
+@contextmanager
+def on_the_test_day() -> Iterator[None]:
+    """The real clock at TEST_NOW in this process too (scripts/crash_trials.py runs without
+    pytest's fixture): TODAY is after the real day, which a real run otherwise refuses."""
+    real = pipeline.clock.now
+    pipeline.clock.now = lambda: TEST_NOW  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        pipeline.clock.now = real  # type: ignore[assignment]
 
 
 @dataclass
@@ -291,7 +312,7 @@ def replayed_rendering(recorded: Recorded | None) -> Iterator[None]:
 
 def run_to_completion(config: Path, recorded: Recorded | None, today: str = TODAY) -> str:
     """`cpc distribute` again, in this process (no second start-up), until it is done."""
-    with replayed_rendering(recorded):
+    with replayed_rendering(recorded), on_the_test_day():
         result = CliRunner().invoke(
             app,
             ["distribute", "--today", today, "--workers", "0", "--config", str(config)],

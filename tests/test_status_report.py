@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from typing import Any
 
@@ -122,3 +123,65 @@ def test_open_tasks_quarantined_files_and_checks_are_listed() -> None:
     assert [(t["task"], t["overdue"]) for t in result.open_tasks] == [("translation", True)]
     assert result.quarantined[0].reason == "the file is empty"
     assert result.to_json()["checks"][0]["check"] == "quorum"
+
+
+# ---- issue 10: failed and late copies ------------------------------------------------------------
+
+
+def test_failed_copies_come_first_permanent_before_transient_and_withdrawn_ones_drop_off() -> None:
+    rows = [
+        copy("p-a/record", date(2026, 12, 1), "sending"),
+        copy("p-b/record", date(2026, 12, 3), "failed"),
+        copy("p-c/record", date(2026, 11, 1), "withdrawn"),
+        copy("p-d/record", date(2026, 12, 3), "ready", failure="rendering took too long"),
+    ]
+    retried = dataclasses.replace(
+        delivery("p-a/record"), state="pending", error="451 try later", error_kind="transient"
+    )
+    refused = dataclasses.replace(
+        delivery("p-b/record"), state="failed", error="550 no such user", error_kind="permanent"
+    )
+    withdrawn = dataclasses.replace(
+        delivery("p-c/record"), state="failed", error="550", error_kind="permanent"
+    )
+    result = report(rows, [retried, refused, withdrawn])
+    assert [(f["copy"], f["kind"]) for f in result.failed] == [
+        ("p-b/record", "permanent"),
+        ("p-a/record", "transient"),
+        ("p-d/record", "transient"),
+    ]
+    assert "corrected export" in result.failed[0]["next"]
+    assert result.failed[1]["next"] == result.failed[2]["next"] == "tried again by the next run"
+    # Where else it is listed (overdue), the copy says failed with the server's words.
+    (overdue,) = result.overdue
+    assert (overdue["copy"], overdue["status"], overdue["reason"]) == (
+        "p-a/record",
+        "failed",
+        "451 try later",
+    )
+    assert list(result.to_json())[:3] == ["today", "store", "failed"]
+
+
+def test_late_deliveries_of_the_last_days_and_the_on_time_check() -> None:
+    rows = [copy("p-a/decision_letter", date(2026, 11, 24), "delivered")]
+    late = dataclasses.replace(
+        delivery("p-a/decision_letter"),
+        sent_on=date(2026, 11, 26),
+        due=date(2026, 11, 24),
+        late_by=2,
+    )
+    conference = {"conference_id": "CPC-1", "revision": 1, "checks": []}
+    recent = report(rows, [late], conferences=[conference])
+    assert [(d["copy"], d["late_by_working_days"]) for d in recent.late] == [
+        ("p-a/decision_letter", 2)
+    ]
+    (check,) = recent.checks
+    assert check["check"] == "documents_sent_on_time" and check["status"] == "problem"
+    # A week later with a window of 3 days: no longer listed, still a problem in the check.
+    later = status_report(
+        date(2026, 12, 9), rows, [], [late], [conference], [], late_days=3
+    )
+    assert later.late == ()
+    assert later.checks[0]["status"] == "problem"
+    on_time = report(rows, [delivery("p-a/decision_letter")], conferences=[conference])
+    assert on_time.checks[0]["status"] == "ok"
