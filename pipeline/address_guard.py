@@ -143,12 +143,7 @@ def contact_patterns(person: Person) -> WithheldContact:
 
 def withheld_contacts(export: Export, persons: Iterable[str]) -> tuple[WithheldContact, ...]:
     """Contact details withheld from any of `persons` (a recipient and whoever they act for)."""
-    viewers = frozenset(persons)
-    return tuple(
-        contact_patterns(person)
-        for person in export.people
-        if viewers & frozenset(person.address_withheld_from)
-    )
+    return tuple(contact_patterns(person) for person in export.withholding_contacts_from(persons))
 
 
 def mentioned_owner(text: str, contacts: Iterable[WithheldContact]) -> str | None:

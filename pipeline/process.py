@@ -57,6 +57,8 @@ class Renderer:
     composer: Composer
     words: PlainWords
     _layouts: dict[RecipientView, bytes] = field(default_factory=dict)
+    # A view's HTML, for fingerprints: many readers share one view (every professional's record).
+    _html: dict[RecipientView, str] = field(default_factory=dict)
 
     @classmethod
     def for_profile(cls, profile: Profile, composer: Composer) -> Renderer:
@@ -84,7 +86,10 @@ class Renderer:
         re-export alone never counts as a change (issue 4)."""
         view = dataclasses.replace(self.view(export, copy, amendment), issued_on=_FIXED_DAY)
         marks = self.marks_html(marks_for(export, copy, self.words), copy.document)
-        return sha256((self.composer.html(view) + "\x00" + marks).encode("utf-8"))
+        html = self._html.get(view)
+        if html is None:
+            html = self._html[view] = self.composer.html(view)
+        return sha256((html + "\x00" + marks).encode("utf-8"))
 
     def render(
         self,

@@ -70,9 +70,7 @@ def _withheld_content(export: Export, viewer: Viewer) -> Iterator[str]:
 
 def _withheld_contacts(export: Export, viewer: Viewer) -> Iterator[str]:
     """Spec §4 rule 4: the address and e-mail of anyone who withholds them from the viewer."""
-    for person in export.people:
-        if not viewer.persons & frozenset(person.address_withheld_from):
-            continue
+    for person in export.withholding_contacts_from(viewer.persons):
         if person.address is not None:
             lines = person.address.lines
             yield from (line for i, line in enumerate(lines) if is_street_line(line, i, len(lines)))
