@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import threading
+import traceback
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any, Literal, NoReturn
@@ -31,7 +32,15 @@ from pipeline.distribution import plan_distribution
 from pipeline.errors import ContractError, CpcError
 from pipeline.export_model import Export
 from pipeline.history import conference_history
-from pipeline.inbox import InboxFolders, IngestOutcome, ingest_file, scan
+from pipeline.inbox import (
+    InboxBusy,
+    InboxFolders,
+    IngestOutcome,
+    ingest_file,
+    non_files,
+    requeue_changed,
+    scan,
+)
 from pipeline.ingest import StoreSink, quarantined_files
 from pipeline.outbox import write_outbox
 from pipeline.plan_types import DistributionPlan
@@ -268,14 +277,35 @@ def _today(value: datetime | None) -> date:
 
 
 def _sink(config: Config, store: Store, profiles: dict[str, Profile]) -> StoreSink:
-    return StoreSink(store, profiles, Composer.at(), lambda message: typer.echo(message, err=True))
+    return StoreSink(
+        store, profiles, Composer.at(), lambda message: typer.echo(message, err=True), _log_fault
+    )
+
+
+def _log_fault(what: str, fault: BaseException) -> None:
+    """An unexpected error: its traceback as one JSON line on stderr, for the log (issue 10)."""
+    trace = "".join(traceback.format_exception(fault))
+    line = {"event": "unexpected_error", "while": what, "error": repr(fault), "traceback": trace}
+    sys.stderr.write(json.dumps(line, ensure_ascii=False) + "\n")
 
 
 def _print_outcome(outcome: IngestOutcome) -> None:
+    if outcome.fault is not None:
+        _log_fault(f"taking {outcome.source}", outcome.fault)
     if outcome.outcome == "quarantined":
         typer.echo(f"{outcome.source}: QUARANTINED: {outcome.reason} ({outcome.moved_to})")
+    elif outcome.outcome == "left":
+        typer.echo(f"{outcome.source}: LEFT: {outcome.reason}", err=True)
+    elif outcome.outcome == "requeued":
+        typer.echo(f"{outcome.source}: {outcome.reason} ({outcome.moved_to})")
     else:
         typer.echo(f"{outcome.source}: {outcome.outcome} ({outcome.moved_to})")
+
+
+def _print_note(message: str, fault: BaseException | None = None) -> None:
+    if fault is not None:
+        _log_fault(message, fault)
+    typer.echo(message, err=True)
 
 
 @app.command()
@@ -290,20 +320,32 @@ def ingest(
     config = _config(config_path)
     profiles = _profiles(list(config.folders.profiles))
     folders = InboxFolders.at(config.folders.inbox, config.quarantine, config.processed)
-    folders.ensure()
+    try:
+        folders.ensure()
+    except OSError as exc:
+        _fail(f"cannot make the inbox folders ({exc.strerror}: {exc.filename}); nothing taken")
     store = _open_store(config)
     sink = _sink(config, store, profiles)
-    paths = files if files else [seen.path for seen in scan(folders)]
-    quarantined = 0
-    for path in paths:
-        outcome = ingest_file(path, folders, sink, profiles.keys(), config.intake.max_bytes)
-        if outcome is None:
-            typer.echo(f"{path}: not found (taken by another process?)", err=True)
-            continue
-        quarantined += outcome.outcome == "quarantined"
-        _print_outcome(outcome)
-    store.close()
-    raise typer.Exit(1 if quarantined else 0)
+    not_done = 0
+    try:
+        if not files:
+            for outcome in requeue_changed(folders):
+                _print_outcome(outcome)
+            for non_file in non_files(folders):
+                typer.echo(f"{non_file.path}: {non_file.reason}", err=True)
+        paths = files if files else [seen.path for seen in scan(folders)]
+        for path in paths:
+            outcome = ingest_file(path, folders, sink, profiles.keys(), config.intake.max_bytes)
+            if outcome is None:
+                typer.echo(f"{path}: not found (taken by another process?)", err=True)
+                continue
+            not_done += outcome.outcome in ("quarantined", "left")
+            _print_outcome(outcome)
+    except OSError as exc:  # the quarantine folder itself unreadable, say: one line, not a trace
+        _fail(f"cannot go on taking files ({exc.strerror}: {exc.filename})")
+    finally:
+        store.close()
+    raise typer.Exit(1 if not_done else 0)
 
 
 @app.command()
@@ -312,7 +354,10 @@ def watch(config_path: ConfigOption = None) -> None:
     config = _config(config_path)
     profiles = _profiles(list(config.folders.profiles))
     folders = InboxFolders.at(config.folders.inbox, config.quarantine, config.processed)
-    folders.ensure()
+    try:
+        folders.ensure()
+    except OSError as exc:
+        _fail(f"cannot make the inbox folders ({exc.strerror}: {exc.filename})", code=2)
     store = _open_store(config)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -327,9 +372,12 @@ def watch(config_path: ConfigOption = None) -> None:
             max_bytes=config.intake.max_bytes,
             stop=stop,
             on_outcome=_print_outcome,
+            on_note=_print_note,
         )
     except KeyboardInterrupt:
         stop.set()
+    except InboxBusy as exc:
+        _fail(str(exc), code=2)
     finally:
         store.close()
 

@@ -197,18 +197,26 @@ def test_a_stale_document_is_quarantined_with_the_stores_reason(tmp_path: Path) 
     )
 
 
-def test_a_sink_that_fails_unexpectedly_stops_the_watch_and_leaves_the_file(
+def test_a_sink_that_fails_leaves_the_file_says_so_once_and_takes_it_once_fixed(
     tmp_path: Path,
 ) -> None:
-    """issue 4: if the store itself breaks, the file stays in the inbox and the error surfaces."""
+    """issue 10 item 4 (was issue 4's "stops the watch"): the store breaking leaves the file in
+    the inbox, reported once, the watch goes on, and the next rescan after the fault clears takes it."""
     folders = make_folders(tmp_path)
     sink = FakeSink(broken=OSError(errno.EIO, "store unreachable"))
     path = folders.exports / "x.json"
-    with pytest.raises(OSError, match="store unreachable"), watching(folders, sink) as running:
+    with watching(folders, sink, rescan_seconds=0.5) as running:
         path.write_bytes(EXPORT)
-        wait_until(lambda: bool(running.errors))
-    assert path.read_bytes() == EXPORT
-    assert list(folders.quarantine.iterdir()) == list(folders.processed.iterdir()) == []
+        [left] = running.wait_for(1)
+        assert left.outcome == "left" and left.moved_to == path
+        assert list(folders.quarantine.iterdir()) == list(folders.processed.iterdir()) == []
+        wait_until(lambda: len(sink.calls) >= 3)  # tried at each rescan ...
+        assert len(running.outcomes) == 1  # ... and said once
+        sink.broken = None
+        wait_until(lambda: len(running.outcomes) >= 2)
+    assert running.outcomes[1].outcome == "taken"
+    assert not path.exists()
+    assert_nothing_lost({"x.json": EXPORT}, folders, sink)
 
 
 def test_many_files_at_once_are_each_taken_or_quarantined_and_none_lost(tmp_path: Path) -> None:
