@@ -361,7 +361,6 @@ def watch(config_path: ConfigOption = None) -> None:
     store = _open_store(config)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    typer.echo(f"watching {folders.root} (Ctrl-C to stop)", err=True)
     try:
         run_watcher(
             folders,
@@ -373,6 +372,7 @@ def watch(config_path: ConfigOption = None) -> None:
             stop=stop,
             on_outcome=_print_outcome,
             on_note=_print_note,
+            on_started=lambda: typer.echo(f"watching {folders.root} (Ctrl-C to stop)", err=True),
         )
     except KeyboardInterrupt:
         stop.set()

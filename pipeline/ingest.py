@@ -48,6 +48,13 @@ class StoreSink:
             # SQLite's "database is locked" (another process held a write lock past the busy
             # timeout), a lost connection: the store will take the file once that clears.
             raise TransientFault(f"the store could not be written ({_first_line(exc)})") from exc
+        except CpcError:
+            # The store's checks read outside one snapshot: another process committing these
+            # very bytes between them makes them look like a reused export_id. If the bytes are
+            # now in the store, they were taken, by the other process: a duplicate, not stale.
+            if self.store.has_document(accepted.sha256):
+                return "duplicate"
+            raise
         except IntegrityError as exc:
             # Another process (a second watcher, `cpc ingest` beside `cpc watch`) committed the
             # same bytes between our look and our insert: next time they are a duplicate.

@@ -85,6 +85,7 @@ def watch(
     stop: threading.Event,
     on_outcome: Callable[[IngestOutcome], None],
     on_note: Callable[[str, BaseException | None], None] = _ignore_note,
+    on_started: Callable[[], None] = lambda: None,
 ) -> None:
     """Ingest files from the inbox as they become whole, until `stop` is set.
 
@@ -104,6 +105,7 @@ def watch(
             stop,
             on_outcome,
             on_note,
+            on_started,
         )
 
 
@@ -117,6 +119,7 @@ def _watch_locked(
     stop: threading.Event,
     on_outcome: Callable[[IngestOutcome], None],
     on_note: Callable[[str, BaseException | None], None],
+    on_started: Callable[[], None],
 ) -> None:
     tracker = SettleTracker(settle_seconds)
     noted = _NotedPaths()
@@ -126,6 +129,7 @@ def _watch_locked(
     not_files: set[tuple[Path, str]] = set()
     # Started before the first scan, so a file dropped in between is noted, not missed.
     observer.start()
+    on_started()
     try:
         next_scan = time.monotonic()
         while not stop.is_set():
