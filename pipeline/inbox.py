@@ -674,9 +674,13 @@ def _move(
         # Another file system: copy and make the copy durable before the original goes.
         try:
             with source.open("rb") as original:
+                before = os.fstat(original.fileno())
                 write_atomically(target, original)
         except FileNotFoundError:
             return None
+        # The copy keeps the original's mtime: a quarantined file's reason records it, and a
+        # new mtime would look like a writer finishing the file (requeue_changed).
+        os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
         source.unlink()
     fsync_dir(target.parent)
     fsync_dir(source.parent)

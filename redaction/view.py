@@ -305,7 +305,23 @@ def marks_for(export: Export, copy: PlannedCopy, words: PlainWords) -> Recipient
     )
 
 
-_Attendance = tuple[tuple[Named, ...], tuple[Named, ...], tuple[Named, ...]]
+class _Roll(tuple[Named, ...]):  # noqa: SLOT001 - the cached hash needs an instance dict
+    """A list of people shared by every view of one audience: a plain tuple to every reader and
+    template, but hashed once. Views are looked up by value (the renderer lays each out once), and
+    hashing 10,000 names again for each of 10,000 copies made planning quadratic (issue 10)."""
+
+    def __hash__(self) -> int:
+        cached: int | None = self.__dict__.get("hash")
+        if cached is None:
+            cached = self.__dict__["hash"] = tuple.__hash__(self)
+        return cached
+
+    def __reduce__(self) -> tuple[type[_Roll], tuple[tuple[Named, ...]]]:
+        # String hashes differ between processes: a worker works the hash out for itself.
+        return (_Roll, (tuple(self),))
+
+
+_Attendance = tuple[_Roll, _Roll, _Roll]
 # A few exports' attendance lists (a conference's revisions are planned together); oldest out.
 _ATTENDANCE_CACHE: dict[tuple[int, int | None], tuple[Export, PlainWords, _Attendance]] = {}
 _ATTENDANCE_CACHE_SIZE = 8
@@ -526,7 +542,7 @@ class _ViewBuilder:
                 apologies.append(named)
             elif a.status == "did_not_attend":
                 absent.append(named)
-        lists = (tuple(present), tuple(apologies), tuple(absent))
+        lists = (_Roll(present), _Roll(apologies), _Roll(absent))
         with _ATTENDANCE_LOCK:
             _ATTENDANCE_CACHE[key] = (self.export, self.words, lists)
             while len(_ATTENDANCE_CACHE) > _ATTENDANCE_CACHE_SIZE:

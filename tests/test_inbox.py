@@ -425,8 +425,13 @@ def test_a_move_across_file_systems_copies_durably_then_removes_the_original(
     def cross_device(src: Path, dst: Path) -> None:
         raise OSError(errno.EXDEV, "Invalid cross-device link")
 
+    old = time.time() - 3600
+    os.utime(source, (old, old))
+    mtime_ns = source.stat().st_mtime_ns
     assert inbox._move(source, target, rename=cross_device) == target
     assert target.read_bytes() == EXPORT
+    # issue 10 item 4: the copy keeps its mtime, or a quarantined copy would look changed.
+    assert target.stat().st_mtime_ns == mtime_ns
     assert not source.exists()
     assert [p.name for p in target.parent.iterdir()] == ["x.json"]  # no temporary left
 
