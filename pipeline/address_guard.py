@@ -258,6 +258,7 @@ def _bounded(body: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w){body}(?!\w)")
 
 
+@lru_cache(maxsize=1024)
 def contact_patterns(person: Person) -> WithheldContact:
     """Every form of `person`'s address and e-mail that counts as a mention of them."""
     bodies: list[str] = []
@@ -291,10 +292,7 @@ def withholds_from(person: Person, readers: Iterable[str]) -> bool:
 def withheld_contacts(export: Export, persons: Iterable[str]) -> tuple[WithheldContact, ...]:
     """Contact details withheld from any of `persons`: everyone who reads the copy (the
     recipient, whom they act for, the social worker it passes through)."""
-    readers = frozenset(persons)
-    return tuple(
-        contact_patterns(person) for person in export.people if withholds_from(person, readers)
-    )
+    return tuple(contact_patterns(person) for person in export.withholding_contacts_from(persons))
 
 
 def _searchable(text: str) -> tuple[str, ...]:

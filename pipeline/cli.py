@@ -8,7 +8,7 @@ import signal
 import sys
 import threading
 import traceback
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Annotated, Any, Literal, NoReturn
@@ -36,7 +36,15 @@ from pipeline.errors import ContractError, CpcError
 from pipeline.export_model import Export
 from pipeline.fonts import installed_fonts_can_print
 from pipeline.history import conference_history
-from pipeline.inbox import InboxFolders, IngestOutcome, ingest_file, scan
+from pipeline.inbox import (
+    InboxBusy,
+    InboxFolders,
+    IngestOutcome,
+    ingest_file,
+    non_files,
+    requeue_changed,
+    scan,
+)
 from pipeline.ingest import StoreSink, quarantined_files
 from pipeline.outbox import write_outbox
 from pipeline.plan_types import DistributionPlan
@@ -406,7 +414,16 @@ def _service_folders(config: Config) -> InboxFolders:
 
 
 def _sink(config: Config, store: Store, profiles: dict[str, Profile]) -> StoreSink:
-    return StoreSink(store, profiles, Composer.at(), lambda message: typer.echo(message, err=True))
+    return StoreSink(
+        store, profiles, Composer.at(), lambda message: typer.echo(message, err=True), _log_fault
+    )
+
+
+def _log_fault(what: str, fault: BaseException) -> None:
+    """An unexpected error: its traceback as one JSON line on stderr, for the log (issue 10)."""
+    trace = "".join(traceback.format_exception(fault))
+    line = {"event": "unexpected_error", "while": what, "error": repr(fault), "traceback": trace}
+    sys.stderr.write(json.dumps(line, ensure_ascii=False) + "\n")
 
 
 def _print_outcome(outcome: IngestOutcome) -> None:
@@ -414,10 +431,22 @@ def _print_outcome(outcome: IngestOutcome) -> None:
     # every address of the export, so it is made the service's own (issue 10).
     if outcome.moved_to is not None:
         make_private(Path(outcome.moved_to), PRIVATE_FILE)
+    if outcome.fault is not None:
+        _log_fault(f"taking {outcome.source}", outcome.fault)
     if outcome.outcome == "quarantined":
         typer.echo(f"{outcome.source}: QUARANTINED: {outcome.reason} ({outcome.moved_to})")
+    elif outcome.outcome == "left":
+        typer.echo(f"{outcome.source}: LEFT: {outcome.reason}", err=True)
+    elif outcome.outcome == "requeued":
+        typer.echo(f"{outcome.source}: {outcome.reason} ({outcome.moved_to})")
     else:
         typer.echo(f"{outcome.source}: {outcome.outcome} ({outcome.moved_to})")
+
+
+def _print_note(message: str, fault: BaseException | None = None) -> None:
+    if fault is not None:
+        _log_fault(message, fault)
+    typer.echo(message, err=True)
 
 
 @app.command()
@@ -438,20 +467,32 @@ def ingest(
         if not path.is_file():
             _fail(f"{path}: not a file (a folder?); name export or amendment files; nothing was "
                   "taken in")
-    folders = _service_folders(config)
+    try:
+        folders = _service_folders(config)
+    except OSError as exc:
+        _fail(f"cannot make the inbox folders ({exc.strerror}: {exc.filename}); nothing taken")
     store = _open_store(config, create=True)
     sink = _sink(config, store, profiles)
-    paths = files if files else [seen.path for seen in scan(folders)]
-    quarantined = 0
-    for path in paths:
-        outcome = ingest_file(path, folders, sink, profiles.keys(), config.intake.max_bytes)
-        if outcome is None:
-            typer.echo(f"{path}: not found (taken by another process?)", err=True)
-            continue
-        quarantined += outcome.outcome == "quarantined"
-        _print_outcome(outcome)
-    store.close()
-    raise typer.Exit(1 if quarantined else 0)
+    not_done = 0
+    try:
+        if not files:
+            for outcome in requeue_changed(folders):
+                _print_outcome(outcome)
+            for non_file in non_files(folders):
+                typer.echo(f"{non_file.path}: {non_file.reason}", err=True)
+        paths = files if files else [seen.path for seen in scan(folders)]
+        for path in paths:
+            outcome = ingest_file(path, folders, sink, profiles.keys(), config.intake.max_bytes)
+            if outcome is None:
+                typer.echo(f"{path}: not found (taken by another process?)", err=True)
+                continue
+            not_done += outcome.outcome in ("quarantined", "left")
+            _print_outcome(outcome)
+    except OSError as exc:  # the quarantine folder itself unreadable, say: one line, not a trace
+        _fail(f"cannot go on taking files ({exc.strerror}: {exc.filename})")
+    finally:
+        store.close()
+    raise typer.Exit(1 if not_done else 0)
 
 
 @app.command()
@@ -459,11 +500,13 @@ def watch(config_path: ConfigOption = None) -> None:
     """Watch the inbox and take each file once it is whole, until interrupted (Ctrl-C)."""
     config = _config(config_path)
     profiles = _profiles(list(config.folders.profiles))
-    folders = _service_folders(config)
+    try:
+        folders = _service_folders(config)
+    except OSError as exc:
+        _fail(f"cannot make the inbox folders ({exc.strerror}: {exc.filename})", code=2)
     store = _open_store(config, create=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    typer.echo(f"watching {folders.root} (Ctrl-C to stop)", err=True)
     try:
         run_watcher(
             folders,
@@ -474,9 +517,13 @@ def watch(config_path: ConfigOption = None) -> None:
             max_bytes=config.intake.max_bytes,
             stop=stop,
             on_outcome=_print_outcome,
+            on_note=_print_note,
+            on_started=lambda: typer.echo(f"watching {folders.root} (Ctrl-C to stop)", err=True),
         )
     except KeyboardInterrupt:
         stop.set()
+    except InboxBusy as exc:
+        _fail(str(exc), code=2)
     finally:
         store.close()
 

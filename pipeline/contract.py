@@ -336,6 +336,8 @@ def _issue(error: ErrorDetails) -> FieldIssue:
         message = f"must be at most {ctx.get('max_length')} characters long"
     elif kind == "greater_than_equal":
         message = f"must be at least {ctx.get('ge')}; found {_found(value)}"
+    elif kind == "less_than_equal":
+        message = f"must be at most {ctx.get('le')}; found {_found(value)}"
     else:
         message = error["msg"]
     return FieldIssue(path, message)

@@ -41,6 +41,24 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+# Issue 10: bounds the store and the calendar can hold. Due dates run months and working days
+# past the conference and `holidays` is asked about those years, so no date may lie near the end
+# of Python's calendar (year 9999); a revision must fit a 32-bit INTEGER column (PostgreSQL).
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+MAX_REVISION = 2**31 - 1
+
+
+def _in_range(value: date, found: str) -> None:
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise PydanticCustomError(
+            "date_out_of_range",
+            "is {found}, outside the dates the pipeline can work with "
+            "(" + f"{EARLIEST_DATE} to {LATEST_DATE}" + ")",
+            {"found": found},
+        )
+
+
 def _iso_date_text(value: Any) -> Any:
     # Parsed here because strict mode behind a before-validator would refuse the string itself.
     if not isinstance(value, str):
@@ -52,11 +70,13 @@ def _iso_date_text(value: Any) -> Any:
             {"found": repr(value)},
         )
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
         raise PydanticCustomError(
             "date_invalid", "is not a real calendar date; found {found}", {"found": repr(value)}
         ) from None
+    _in_range(parsed, repr(value))
+    return parsed
 
 
 def _iso_datetime_text(value: Any) -> Any:
@@ -70,11 +90,16 @@ def _iso_datetime_text(value: Any) -> Any:
             {"found": repr(value)},
         )
     try:
-        return datetime.fromisoformat(value.replace("z", "Z"))
+        parsed = datetime.fromisoformat(value.replace("z", "Z"))
     except ValueError:
         raise PydanticCustomError(
             "datetime_invalid", "is not a real date and time; found {found}", {"found": repr(value)}
         ) from None
+    # Both the date as written and the same moment in UTC: 9999-12-31T23:59:59-23:59 is a
+    # real timestamp whose UTC (and UK) date is past the end of Python's calendar.
+    _in_range(parsed.date(), repr(value))
+    _in_range((parsed - parsed.utcoffset()).date(), repr(value))  # type: ignore[operator]
+    return parsed
 
 
 H = TypeVar("H", bound=Hashable)
@@ -109,7 +134,10 @@ Time = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]
 UniqueTuple = AfterValidator(_unique)
 
 __all__ = [
+    "EARLIEST_DATE",
     "ID_PATTERN",
+    "LATEST_DATE",
+    "MAX_REVISION",
     "Email",
     "Id",
     "IsoDate",

@@ -8,6 +8,9 @@ CpcError
 ├── UnreadableFile     (redaction.leak_check) a file cannot be read back, so nothing is proved
 ├── RejectedFile       (intake) a dropped file is not an export or amendment we can take
 ├── StaleDocument      (inbox) the store holds a later revision, or the id with other content
+├── TransientFault     a fault expected to clear (full disk, locked store, permissions): the file
+│                      is left where it is and taken next time, never quarantined
+├── InboxBusy          (inbox) another `cpc watch` holds the inbox's lock
 ├── ConfigError        (config) the service's configuration cannot be used
 ├── StoreError         (store) a decision or hand-over that does not apply to the copy named
 │   └── NoStore        (store) a command that reads or decides found no store (it makes none)
@@ -67,3 +70,9 @@ class CalendarError(CpcError):
 
 class RenderError(CpcError):
     """A document could not be rendered exactly as written; nothing was produced."""
+
+
+class TransientFault(CpcError):
+    """A fault expected to clear by itself or by an administrator: a full disk, a store locked by
+    another process, a permission. Nothing about the file is wrong, so it is never quarantined:
+    it is left where it is and taken next time (issue 10 item 4)."""

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import multiprocessing
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import lxml.html
 
@@ -59,6 +61,9 @@ class Renderer:
     composer: Composer
     words: PlainWords
     _layouts: dict[RecipientView, bytes] = field(default_factory=dict)
+    # A view's HTML, hashed, for fingerprints: many readers share one view (every professional's
+    # record).
+    _html: dict[RecipientView, Any] = field(default_factory=dict)
 
     @classmethod
     def for_profile(cls, profile: Profile, composer: Composer) -> Renderer:
@@ -86,7 +91,14 @@ class Renderer:
         re-export alone never counts as a change (issue 4)."""
         view = dataclasses.replace(self.view(export, copy, amendment), issued_on=_FIXED_DAY)
         marks = self.marks_html(marks_for(export, copy, self.words), copy.document)
-        return sha256((self.composer.html(view) + "\x00" + marks).encode("utf-8"))
+        digest = self._html.get(view)
+        if digest is None:
+            digest = self._html[view] = hashlib.sha256(self.composer.html(view).encode("utf-8"))
+        # The same digest as sha256(html + "\x00" + marks), without hashing the view's HTML again
+        # for each reader: fingerprints already in a store stay equal.
+        whole = digest.copy()
+        whole.update(("\x00" + marks).encode("utf-8"))
+        return whole.hexdigest()
 
     def render(
         self,

@@ -10,6 +10,7 @@ view and nothing else.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -304,6 +305,29 @@ def marks_for(export: Export, copy: PlannedCopy, words: PlainWords) -> Recipient
     )
 
 
+class _Roll(tuple[Named, ...]):  # noqa: SLOT001 - the cached hash needs an instance dict
+    """A list of people shared by every view of one audience: a plain tuple to every reader and
+    template, but hashed once. Views are looked up by value (the renderer lays each out once), and
+    hashing 10,000 names again for each of 10,000 copies made planning quadratic (issue 10)."""
+
+    def __hash__(self) -> int:
+        cached: int | None = self.__dict__.get("hash")
+        if cached is None:
+            cached = self.__dict__["hash"] = tuple.__hash__(self)
+        return cached
+
+    def __reduce__(self) -> tuple[type[_Roll], tuple[tuple[Named, ...]]]:
+        # String hashes differ between processes: a worker works the hash out for itself.
+        return (_Roll, (tuple(self),))
+
+
+_Attendance = tuple[_Roll, _Roll, _Roll]
+# A few exports' attendance lists (a conference's revisions are planned together); oldest out.
+_ATTENDANCE_CACHE: dict[tuple[int, int | None], tuple[Export, PlainWords, _Attendance]] = {}
+_ATTENDANCE_CACHE_SIZE = 8
+_ATTENDANCE_LOCK = threading.Lock()
+
+
 class _ViewBuilder:
     def __init__(self, export: Export, copy: PlannedCopy, words: PlainWords) -> None:
         self.export = export
@@ -496,10 +520,16 @@ class _ViewBuilder:
                 return self._exclusion(i)
         return None
 
-    def _record(self) -> RecordFacts | None:
-        record = self.export.record
-        if record is None:
-            return None
+    def _attendance(self) -> _Attendance:
+        """Who attended, sent apologies or did not attend: the same for every reader of one
+        audience, so worked out once per export and audience, not once per copy (an export of
+        10,000 people made 10,000 records of 10,000 lines each; issue 10)."""
+        key = (id(self.export), id(self.words) if self.family else None)
+        with _ATTENDANCE_LOCK:
+            cached = _ATTENDANCE_CACHE.get(key)
+        # The entry holds the export and the words, so neither id can be reused while it lives.
+        if cached is not None and cached[0] is self.export:
+            return cached[2]
         present, apologies, absent = [], [], []
         for a in self.export.attendance:
             person = self.export.person(a.person)
@@ -512,6 +542,18 @@ class _ViewBuilder:
                 apologies.append(named)
             elif a.status == "did_not_attend":
                 absent.append(named)
+        lists = (_Roll(present), _Roll(apologies), _Roll(absent))
+        with _ATTENDANCE_LOCK:
+            _ATTENDANCE_CACHE[key] = (self.export, self.words, lists)
+            while len(_ATTENDANCE_CACHE) > _ATTENDANCE_CACHE_SIZE:
+                _ATTENDANCE_CACHE.pop(next(iter(_ATTENDANCE_CACHE)))
+        return lists
+
+    def _record(self) -> RecordFacts | None:
+        record = self.export.record
+        if record is None:
+            return None
+        present, apologies, absent = self._attendance()
         reports = tuple(
             self.text(r.title) for r in record.appended_reports if self.viewer.may_see(r.visibility)
         )

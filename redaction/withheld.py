@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from pipeline.address_guard import contact_patterns, withheld_contacts, withholds_from
+from pipeline.address_guard import contact_patterns, withheld_contacts
 from pipeline.document_text import free_text
 from pipeline.export_model import Export
 from pipeline.visibility import Viewer
@@ -83,9 +83,8 @@ def _withheld_contacts(export: Export, viewer: Viewer) -> Iterator[str]:
     text: each identifying line whole (street words in each spelling), the postcode, the e-mail
     and its written-out forms. The other forms (a street's name alone) are patterns:
     `withheld_patterns`."""
-    for person in export.people:
-        if withholds_from(person, viewer.persons):
-            yield from contact_patterns(person).forms
+    for person in export.withholding_contacts_from(viewer.persons):
+        yield from contact_patterns(person).forms
 
 
 def withheld_patterns(

@@ -298,12 +298,18 @@ def test_two_files_quarantined_in_the_same_second_under_one_name_both_keep_their
 
 
 def test_a_sink_that_fails_unexpectedly_leaves_the_file_in_the_inbox(tmp_path: Path) -> None:
-    """issue 4: if the store breaks, the file stays where it is, and the error is not hidden."""
+    """issue 4, issue 10 item 4: if the store breaks, the file stays where it is, and the error is
+    not hidden: a full disk is transient (said in words), anything else carries the exception."""
     folders = make_folders(tmp_path)
     path = drop(folders.exports, "x.json", EXPORT)
     sink = FakeSink(broken=OSError(errno.ENOSPC, "No space left on device"))
-    with pytest.raises(OSError, match="No space left"):
-        ingest_file(path, folders, sink, KNOWN)
+    outcome = ingest_file(path, folders, sink, KNOWN)
+    assert outcome is not None and outcome.outcome == "left" and outcome.moved_to == path
+    assert outcome.reason is not None and "no space left on device" in outcome.reason
+    assert outcome.fault is None
+    broken = ingest_file(path, folders, FakeSink(broken=TypeError("a bug")), KNOWN)
+    assert broken is not None and broken.outcome == "left"
+    assert isinstance(broken.fault, TypeError) and "TypeError" in (broken.reason or "")
     assert path.read_bytes() == EXPORT
     assert list(folders.quarantine.iterdir()) == []
     assert list(folders.processed.iterdir()) == []
@@ -367,31 +373,36 @@ def test_a_file_changed_since_it_was_judged_whole_is_left_for_later(tmp_path: Pa
     assert path.read_bytes() == EXPORT
 
 
-def check_unreadable_file_is_quarantined(tmp_path: Path) -> None:
+def check_unreadable_file_is_left(tmp_path: Path) -> None:
     folders = make_folders(tmp_path)
     path = drop(folders.exports, "x.json", EXPORT)
     path.chmod(0)
     assert not os.access(path, os.R_OK), "this process can read every file"
     outcome = ingest_file(path, folders, FakeSink(), KNOWN)
-    assert outcome is not None and outcome.outcome == "quarantined"
-    assert "permission denied" in reason_of(outcome.moved_to)
+    assert outcome is not None and outcome.outcome == "left" and outcome.moved_to == path
+    assert outcome.reason is not None and "permission denied" in outcome.reason
+    assert list(folders.quarantine.iterdir()) == []
+    path.chmod(0o644)  # the administrator puts it right: the next pass takes it
+    again = ingest_file(path, folders, FakeSink(), KNOWN)
+    assert again is not None and again.outcome == "taken"
 
 
-def test_a_file_the_pipeline_may_not_read_is_quarantined_with_that_reason(tmp_path: Path) -> None:
-    """issue 4: an unreadable file is moved aside (a rename needs no read access) and explained."""
+def test_a_file_the_pipeline_may_not_read_is_left_and_taken_once_readable(tmp_path: Path) -> None:
+    """issue 10 item 4 (was issue 4's quarantine): a permission is a transient fault, put right by
+    an administrator; the file is left where it is, said why, never quarantined, and taken then."""
     probe = tmp_path / "probe"
     probe.write_bytes(b"x")
     probe.chmod(0)
     if not os.access(probe, os.R_OK):
-        check_unreadable_file_is_quarantined(tmp_path)
+        check_unreadable_file_is_left(tmp_path)
         return
     # Root reads every file (CAP_DAC_OVERRIDE), as CI does: run the check again in a process
     # that has given up its capabilities, so the test still proves something there.
     setpriv = shutil.which("setpriv")
     assert setpriv is not None, "setpriv (util-linux) is needed to drop root's capabilities"
     code = (
-        "from pathlib import Path; from tests.test_inbox import check_unreadable_file_is_quarantined;"
-        f" check_unreadable_file_is_quarantined(Path({str(tmp_path / 'unprivileged')!r}))"
+        "from pathlib import Path; from tests.test_inbox import check_unreadable_file_is_left;"
+        f" check_unreadable_file_is_left(Path({str(tmp_path / 'unprivileged')!r}))"
     )
     (tmp_path / "unprivileged").mkdir()
     subprocess.run(
@@ -414,8 +425,13 @@ def test_a_move_across_file_systems_copies_durably_then_removes_the_original(
     def cross_device(src: Path, dst: Path) -> None:
         raise OSError(errno.EXDEV, "Invalid cross-device link")
 
+    old = time.time() - 3600
+    os.utime(source, (old, old))
+    mtime_ns = source.stat().st_mtime_ns
     assert inbox._move(source, target, rename=cross_device) == target
     assert target.read_bytes() == EXPORT
+    # issue 10 item 4: the copy keeps its mtime, or a quarantined copy would look changed.
+    assert target.stat().st_mtime_ns == mtime_ns
     assert not source.exists()
     assert [p.name for p in target.parent.iterdir()] == ["x.json"]  # no temporary left
 
@@ -470,4 +486,85 @@ def test_a_file_modified_between_passes_waits_for_the_settle_time_again(tmp_path
     assert ingest_settled(folders, tracker, sink, KNOWN, DEFAULT_MAX_BYTES, now + 1.5) == []
     [outcome] = ingest_settled(folders, tracker, sink, KNOWN, DEFAULT_MAX_BYTES, now + 2.5)
     assert outcome.outcome == "taken"
+    assert list(sink.by_sha.values()) == [EXPORT]
+
+
+# --- issue 10 item 4: bounded kept names, non-files, files changed in quarantine ------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "a" * 245 + ".json",  # stalled the inbox: the kept name passed 255 bytes
+        "é" * 125 + ".json",  # 255 bytes of UTF-8: cut on a character boundary
+        "x" * 250,  # no extension at all
+    ],
+)
+def test_a_long_dropped_name_is_kept_under_a_bounded_name(tmp_path: Path, name: str) -> None:
+    """issue 10 item 4: whatever the dropped name, the kept name and its reason file fit the
+    file system's 255 bytes; the whole name is in the reason file."""
+    folders = make_folders(tmp_path)
+    bad = ingest_file(drop(folders.exports, name, b""), folders, FakeSink(), KNOWN)
+    assert bad is not None and bad.outcome == "quarantined"
+    assert len(os.fsencode(bad.moved_to.name + REASON_SUFFIX)) <= 255
+    assert f"original name: exports/{name}\n" in reason_of(bad.moved_to)
+    good = ingest_file(drop(folders.exports, name, EXPORT), folders, FakeSink(), KNOWN)
+    assert good is not None and good.outcome == "taken"
+    assert len(os.fsencode(good.moved_to.name)) <= 255
+    assert good.moved_to.name.endswith(".json") == name.endswith(".json")
+    assert good.moved_to.name.encode().decode("utf-8")  # still whole characters
+
+
+def test_a_name_that_does_not_print_cannot_forge_a_line_of_its_reason(tmp_path: Path) -> None:
+    """issue 10 item 4: a newline (or bytes that are not UTF-8) in a dropped name is written as
+    an escape in the reason file, so `cpc status` reads the real reason."""
+    folders = make_folders(tmp_path)
+    name = os.fsdecode(b"x\nreason: all fine\xff.json")
+    outcome = ingest_file(drop(folders.exports, name, b""), folders, FakeSink(), KNOWN)
+    assert outcome is not None and outcome.outcome == "quarantined"
+    lines = reason_of(outcome.moved_to).splitlines()
+    assert [line for line in lines if line.startswith("reason:")] == ["reason: the file is empty"]
+
+
+def test_links_pipes_and_folders_in_the_inbox_are_reported_and_never_followed(
+    tmp_path: Path,
+) -> None:
+    """issue 10 item 4: they were left in the inbox for ever, unreported; `non_files` names each
+    (for `cpc ingest` and `cpc status`), and nothing is taken through a link."""
+    folders = make_folders(tmp_path)
+    target = drop(tmp_path, "elsewhere.json", EXPORT)
+    (folders.exports / "link.json").symlink_to(target)
+    os.mkfifo(folders.amendments / "pipe.json")
+    (folders.exports / "folder.json").mkdir()
+    drop(folders.root, "stray.json", EXPORT)
+    drop(folders.exports, ".hidden.json", EXPORT)  # a writer's: not reported
+    drop(folders.exports, "good.json", EXPORT)
+    found = {one.path.name: one.reason for one in inbox.non_files(folders)}
+    assert set(found) == {"link.json", "pipe.json", "folder.json", "stray.json"}
+    assert found["link.json"].startswith("a symbolic link")
+    assert found["pipe.json"].startswith("a named pipe")
+    assert found["folder.json"].startswith("a folder")
+    assert "not in exports/ or amendments/" in found["stray.json"]
+    assert [seen.path.name for seen in scan(folders)] == ["good.json"]
+
+
+def test_a_file_finished_inside_quarantine_goes_back_to_the_inbox_and_is_taken(
+    tmp_path: Path,
+) -> None:
+    """issue 10 item 4: a writer that paused past the settle time had its file quarantined
+    half-written, then finished it inside quarantine/ and it was never taken. The reason file
+    records the size and mtime; a changed file goes back to the folder it came from."""
+    folders = make_folders(tmp_path)
+    path = drop(folders.exports, "slow.json", EXPORT[:1000])
+    sink = FakeSink()
+    with path.open("ab") as writer:  # the writer still holds the file open
+        first = ingest_file(path, folders, sink, KNOWN)
+        assert first is not None and first.outcome == "quarantined"
+        assert inbox.requeue_changed(folders) == []  # unchanged: stays in quarantine
+        writer.write(EXPORT[1000:])
+    [back] = inbox.requeue_changed(folders)
+    assert back.outcome == "requeued" and back.moved_to == folders.exports / "slow.json"
+    assert list(folders.quarantine.iterdir()) == []  # the stale reason went with it
+    again = ingest_file(back.moved_to, folders, sink, KNOWN)
+    assert again is not None and again.outcome == "taken"
     assert list(sink.by_sha.values()) == [EXPORT]
