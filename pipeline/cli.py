@@ -639,6 +639,12 @@ def status(
         late_days=late_days,
         store=describe_url(config.store_url()),
         unreadable=unreadable,
+        not_files=[
+            (str(found.path), found.reason)
+            for found in non_files(
+                InboxFolders.at(config.folders.inbox, config.quarantine, config.processed)
+            )
+        ],
     )
     store.close()
     if output_format == "json":

@@ -245,6 +245,7 @@ def print_status(report: StatusReport) -> None:
         tuple({"file": q.file, "reason": q.reason} for q in report.quarantined),
         ("file", "reason"),
     )
+    _table(out, "In the inbox, never taken", report.not_files, ("path", "reason"))
     _table(
         out,
         "Amendments waiting for the chair's decision",

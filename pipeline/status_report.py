@@ -48,6 +48,8 @@ class StatusReport:
     late: tuple[dict[str, Any], ...] = ()
     late_days: int = 14
     store: str = ""
+    # Links, pipes and folders in the inbox, which are never taken (issue 10 §4).
+    not_files: tuple[dict[str, Any], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         def rows(items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -68,6 +70,7 @@ class StatusReport:
             "awaiting_handover": rows(self.awaiting_handover),
             "open_tasks": rows(self.open_tasks),
             "quarantined": [{"file": q.file, "reason": q.reason} for q in self.quarantined],
+            "not_files": rows(self.not_files),
             "checks": rows(self.checks),
             "pending_amendments": rows(self.pending_amendments),
             "amendment_letters_to_send": rows(self.amendment_letters_to_send),
@@ -119,6 +122,7 @@ def status_report(
     late_days: int = 14,
     store: str = "",
     unreadable: Mapping[str, str] = {},  # noqa: B006 (read only)
+    not_files: Sequence[tuple[str, str]] = (),
 ) -> StatusReport:
     """`not_made`: (conference, amendment, why) for agreed amendments that could not be made;
     `names`: (conference, person) → (name, role); `unreadable`: conference → why it cannot be
@@ -228,6 +232,7 @@ def status_report(
             if t["done_on"] is None
         ),
         quarantined=tuple(quarantined),
+        not_files=tuple({"path": path, "reason": reason} for path, reason in not_files),
         checks=tuple(
             {"conference": c["conference_id"], "revision": c["revision"], **check}
             for c in conference_rows

@@ -568,3 +568,21 @@ def test_a_file_finished_inside_quarantine_goes_back_to_the_inbox_and_is_taken(
     again = ingest_file(back.moved_to, folders, sink, KNOWN)
     assert again is not None and again.outcome == "taken"
     assert list(sink.by_sha.values()) == [EXPORT]
+
+
+def test_status_reports_what_lies_in_the_inbox_and_is_never_taken(tmp_path: Path) -> None:
+    # Issue 10 §4: symlinks, pipes and folders in the inbox were left there for ever, unreported.
+    import json as _json
+
+    from tests.service_harness import Service
+
+    service = Service(tmp_path / "svc")
+    service.cpc("ingest")  # makes the store and the inbox folders
+    exports = tmp_path / "svc" / "inbox" / "exports"
+    (exports / "a-folder").mkdir()
+    (exports / "a-link.json").symlink_to(tmp_path / "elsewhere.json")
+    report = _json.loads(service.cpc("status", "--format", "json").split("\n", 0)[0])
+    found = {Path(item["path"]).name: item["reason"] for item in report["not_files"]}
+    assert set(found) == {"a-folder", "a-link.json"}
+    assert "symbolic link" in found["a-link.json"] and "never taken" in found["a-folder"]
+    assert "In the inbox, never taken (2)" in service.cpc("status")
