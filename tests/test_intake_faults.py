@@ -299,3 +299,45 @@ def test_two_ingests_at_once_lose_nothing_and_quarantine_nothing_good(tmp_path: 
     assert list(folders.exports.iterdir()) == []
     assert list(folders.quarantine.iterdir()) == []
     assert sorted(_kept(folders.processed)) == sorted(files.values())
+
+
+# ---- an unwritable outbox -------------------------------------------------------------------------
+
+
+def test_an_unwritable_outbox_fails_the_run_in_one_line_and_the_next_run_delivers(
+    tmp_path: Path,
+) -> None:
+    """Issue 10: a delivery outbox the service cannot write to (a share remounted read-only, a
+    permission changed) fails the run with exit 1 and a line per copy, no traceback, and nothing
+    is recorded as sent; once the permission is put right the next run delivers every copy, once."""
+    setpriv = shutil.which("setpriv")
+    assert setpriv is not None, "setpriv (util-linux) is needed to drop root's capabilities"
+    folders = _folders(tmp_path)
+    (folders.exports / "good.json").write_bytes(GOOD)
+    assert cpc(tmp_path, "ingest").returncode == 0
+    outbox = tmp_path / "outbox"
+    outbox.mkdir(mode=0o700, exist_ok=True)
+    outbox.chmod(0o500)
+    try:
+        run = cpc(
+            tmp_path, "distribute", "--workers", "0",
+            prefix=(setpriv, "--inh-caps=-all", "--bounding-set=-all"),
+        )  # fmt: skip
+    finally:
+        outbox.chmod(0o700)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "Traceback" not in run.stdout + run.stderr
+    store = Store.open(f"sqlite:///{tmp_path / 'state' / 'cpc.sqlite3'}")
+    try:
+        assert not [d for d in store.deliveries() if d.state == "sent"]
+    finally:
+        store.close()
+    again = cpc(tmp_path, "distribute", "--workers", "0")
+    assert again.returncode == 0, again.stdout + again.stderr
+    store = Store.open(f"sqlite:///{tmp_path / 'state' / 'cpc.sqlite3'}")
+    try:
+        sent = [d for d in store.deliveries() if d.state == "sent"]
+        ready = [r for r in store.copy_rows() if r["in_plan"] and r["plan_status"] == "ready"]
+    finally:
+        store.close()
+    assert sent and len(sent) == len({(d.conference_id, d.copy_key) for d in sent}) == len(ready)
