@@ -169,7 +169,7 @@ class Renderer:
                 "leak",
             )
         if report.skipped and not checked_by_person:
-            # A withheld item of a few characters (an address line such as "3A") cannot be looked
+            # A withheld item of a few characters (a two-letter house name such as "Tŷ") cannot be looked
             # for without matching everywhere; unproved is not clean, so a person decides.
             return RenderedCopy(
                 copy,

@@ -151,7 +151,7 @@ def test_the_chairs_release_of_a_short_withheld_item_takes_effect(tmp_path: Path
     service = Service(tmp_path)
     data = example("initial-domestic-abuse")
     mother = next(p for p in data["people"] if p["id"] == "p-mother")
-    mother["address"]["lines"] = ["3A", "Linden Court", "Eastvale"]
+    mother["address"]["lines"] = ["Tŷ", "Linden Court", "Eastvale"]  # a two-letter house name
     service.drop(data)
     service.distribute("2026-11-24")
     key = "p-father/decision_letter"
