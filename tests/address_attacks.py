@@ -267,20 +267,27 @@ def _profiles() -> dict[str, Profile]:
     return load_profiles()
 
 
+FATHER_SOLICITOR_AUTHORISATION = {
+    "person": "p-father-sol",
+    "documents": ["decision_letter", "outline_plan", "record"],
+    "basis": "parent_consent",
+    "on_behalf_of": "p-father",
+    "authorised_by": "p-chair",
+    "authorised_on": "2026-11-23",
+    "purpose": "advice to Mr Whitfield",
+}
+
+
+def father_side_export() -> dict[str, Any]:
+    """The domestic-abuse example with a solicitor authorised for the father, a dissent and a
+    complaints contact: every field `FIELDS` names stands in it (a fresh copy each call)."""
+    return json.loads(_skeleton())
+
+
 @cache
 def _skeleton() -> str:
     data = json.loads((EXAMPLES / "initial-domestic-abuse.json").read_text(encoding="utf-8"))
-    data["distribution"]["authorisations"].append(
-        {
-            "person": "p-father-sol",
-            "documents": ["decision_letter", "outline_plan", "record"],
-            "basis": "parent_consent",
-            "on_behalf_of": "p-father",
-            "authorised_by": "p-chair",
-            "authorised_on": "2026-11-23",
-            "purpose": "advice to Mr Whitfield",
-        }
-    )
+    data["distribution"]["authorisations"].append(FATHER_SOLICITOR_AUTHORISATION)
     data["decisions"][1]["dissent"] = [{"person": "p-hv", "view": "The health visitor disagreed."}]
     data["authority"]["complaints_contact"] = "the Complaints Team, 0300 555 0100"
     assert data["people"][13]["id"] == "p-gp"
@@ -288,16 +295,17 @@ def _skeleton() -> str:
 
 
 def _export_data(case: Case) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(_skeleton())
+    data = father_side_export()
     mother = next(p for p in data["people"] if p["id"] == "p-mother")
     mother["address"] = {"lines": list(case.home.lines), "postcode": case.home.postcode}
     mother["email"] = case.home.email
     if case.field in FIELDS:
-        _put(data, case.field, case.sentence)
+        put(data, case.field, case.sentence)
     return data
 
 
-def _put(data: dict[str, Any], path: str, text: str) -> None:
+def put(data: dict[str, Any], path: str, text: str) -> None:
+    """Write `text` at a JSON path such as `plan.children[0].risks[0]`."""
     target: Any = data
     steps = path.replace("]", "").replace("[", ".").split(".")
     for step in steps[:-1]:

@@ -14,7 +14,8 @@ import pytest
 import pipeline.clock
 
 from pipeline.calendar import WorkingCalendar
-from pipeline.contract import load_export
+from pipeline.amendment_model import Amendment
+from pipeline.contract import load_document, load_export
 from pipeline.distribution import plan_distribution
 from pipeline.plan_types import DistributionPlan, PlannedCopy
 from pipeline.profile import Profile, load_profiles
@@ -49,6 +50,15 @@ def real_now(_test_clock: list[datetime]) -> Iterator[Callable[[datetime], None]
 
     yield set_to
     _test_clock[0] = TEST_NOW
+
+
+def amendment_document(profiles: dict[str, Profile], **fields: Any) -> Amendment:
+    """The example amendment with `fields` replaced, validated as the pipeline would."""
+    data = example("amendment-agreed")
+    data.update(fields)
+    document = load_document(json.dumps(data).encode(), profiles.keys())
+    assert isinstance(document, Amendment)
+    return document
 
 
 def example(name: str) -> dict[str, Any]:

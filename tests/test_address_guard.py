@@ -22,9 +22,10 @@ from pipeline.contract import load_document, load_export
 from pipeline.distribution import plan_distribution
 from pipeline.errors import ContractError
 from pipeline.export_model import Address, Person
-from pipeline.plan_types import DistributionPlan, copy_key
+from pipeline.plan_types import DistributionPlan, PlannedCopy, copy_key
 from pipeline.profile import Profile
-from tests.conftest import example
+from tests.address_attacks import father_side_export, put
+from tests.conftest import amendment_document, example
 
 
 @pytest.mark.parametrize(
@@ -238,35 +239,10 @@ FATHER_SIDE = ("p-father", "p-father-sol")
 
 
 def _dv_with_father_solicitor(mother_lines: list[str] | None = None) -> dict[str, Any]:
-    data = example("initial-domestic-abuse")
-    data["distribution"]["authorisations"].append(
-        {
-            "person": "p-father-sol",
-            "documents": ["decision_letter", "outline_plan", "record"],
-            "basis": "parent_consent",
-            "on_behalf_of": "p-father",
-            "authorised_by": "p-chair",
-            "authorised_on": "2026-11-23",
-            "purpose": "advice to Mr Whitfield",
-        }
-    )
-    mother = next(p for p in data["people"] if p["id"] == "p-mother")
+    data = father_side_export()
     if mother_lines is not None:
-        mother["address"]["lines"] = mother_lines
+        next(p for p in data["people"] if p["id"] == "p-mother")["address"]["lines"] = mother_lines
     return data
-
-
-def _put(data: dict[str, Any], path: str, text: str) -> None:
-    assert data["people"][13]["id"] == "p-gp"
-    target: Any = data
-    steps = path.replace("]", "").replace("[", ".").split(".")
-    for step in steps[:-1]:
-        target = target[int(step)] if step.isdigit() else target[step]
-    last = steps[-1]
-    if last.isdigit():
-        target[int(last)] = text
-    else:
-        target[last] = text
 
 
 def _plan(data: dict[str, Any], profiles: dict[str, Profile]) -> DistributionPlan:
@@ -287,7 +263,7 @@ def test_the_plan_holds_the_father_side_copies_printing_it(
     path: str, spelling: str, profiles: dict[str, Profile], baseline: dict[tuple[str, str], str]
 ) -> None:
     data = _dv_with_father_solicitor(["Flat 3", "Rosebank", "17 Linden Court", "Eastvale"])
-    _put(data, path, _sentence(spelling))
+    put(data, path, _sentence(spelling))
     plan = _plan(data, profiles)
     printed = FIELDS[path]
     for copy in plan.copies:
@@ -309,7 +285,7 @@ def test_the_same_text_about_another_street_holds_no_one(
     path: str, text: str, profiles: dict[str, Profile], baseline: dict[tuple[str, str], str]
 ) -> None:
     data = _dv_with_father_solicitor(["Flat 3", "Rosebank", "17 Linden Court", "Eastvale"])
-    _put(data, path, _sentence(text))
+    put(data, path, _sentence(text))
     plan = _plan(data, profiles)
     assert {(c.recipient, copy_key(c)): c.status for c in plan.copies} == baseline
 
@@ -320,7 +296,7 @@ def test_the_route_through_the_social_worker_is_guarded_too(profiles: dict[str, 
     data = example("initial-domestic-abuse")
     mother = next(p for p in data["people"] if p["id"] == "p-mother")
     mother["address_withheld_from"] = ["p-sw"]
-    _put(data, "record.sections[0].paragraphs[0]", _sentence("Linden Ct"))
+    put(data, "record.sections[0].paragraphs[0]", _sentence("Linden Ct"))
     plan = _plan(data, profiles)
     record = next(c for c in plan.copies if c.recipient == "p-father" and c.document == "record")
     assert record.via == "p-sw"
@@ -331,14 +307,6 @@ def test_the_route_through_the_social_worker_is_guarded_too(profiles: dict[str, 
 
 
 # ---- the amendment path: the new text and the chair's note -------------------------------------
-
-
-def _amendment(profiles: dict[str, Profile], **fields: Any) -> Amendment:
-    data = example("amendment-agreed")
-    data.update(fields)
-    document = load_document(json.dumps(data).encode(), profiles.keys())
-    assert isinstance(document, Amendment)
-    return document
 
 
 def _copies_after(profiles: dict[str, Profile], amendment: Amendment, requester: str):  # type: ignore[no-untyped-def]
@@ -364,7 +332,7 @@ def test_an_agreed_correction_naming_her_street_is_held_for_the_father_side(
 ) -> None:
     # Issue 9: "settled at 17 Linden Ct." went to the father and his solicitor as a notice.
     s1 = example("initial-domestic-abuse")["record"]["sections"][0]["paragraphs"][0]
-    agreed = _amendment(
+    agreed = amendment_document(
         profiles,
         requested_by="p-mother",
         changes=[
@@ -388,43 +356,36 @@ def test_an_agreed_correction_naming_her_street_is_held_for_the_father_side(
     assert others and all(c.status == "ready" for c in others)
 
 
-def test_a_rejection_note_naming_her_street_is_held_for_the_father(
-    profiles: dict[str, Profile],
-) -> None:
-    # Issue 9: "contact with Ms Whitfield at Linden Ct is not permitted" went to the father.
+def _rejected(profiles: dict[str, Profile], note: str) -> PlannedCopy:
+    """The father's rejection letter when the chair rejects his request with `note`."""
     s1 = example("initial-domestic-abuse")["record"]["sections"][0]["paragraphs"][0]
-    rejected = _amendment(
+    rejected = amendment_document(
         profiles,
         requested_by="p-father",
         changes=[
             {"section": "s1", "kind": "meaning_changed", "replace": s1[:40], "with": "Untrue."}
         ],
-        decision={
-            "status": "rejected",
-            "by": "p-chair",
-            "on": "2026-12-04",
-            "note": "The record stands; contact with Ms Whitfield at Linden Ct is not permitted.",
-        },
+        decision={"status": "rejected", "by": "p-chair", "on": "2026-12-04", "note": note},
     )
-    copies = _copies_after(profiles, rejected, "p-father/record")
-    letter = copies["p-father/amendment_rejection-AMD-0412-01"]
+    return _copies_after(profiles, rejected, "p-father/record")[
+        "p-father/amendment_rejection-AMD-0412-01"
+    ]
+
+
+def test_a_rejection_note_naming_her_street_is_held_for_the_father(
+    profiles: dict[str, Profile],
+) -> None:
+    # Issue 9: "contact with Ms Whitfield at Linden Ct is not permitted" went to the father.
+    letter = _rejected(
+        profiles, "The record stands; contact with Ms Whitfield at Linden Ct is not permitted."
+    )
     assert letter.status == "held"
     assert letter.reason is not None and "decision.note" in letter.reason
     assert "Linden" not in letter.reason
 
 
 def test_a_plain_rejection_note_is_not_held(profiles: dict[str, Profile]) -> None:
-    s1 = example("initial-domestic-abuse")["record"]["sections"][0]["paragraphs"][0]
-    rejected = _amendment(
-        profiles,
-        requested_by="p-father",
-        changes=[
-            {"section": "s1", "kind": "meaning_changed", "replace": s1[:40], "with": "Untrue."}
-        ],
-        decision={"status": "rejected", "by": "p-chair", "on": "2026-12-04", "note": "It stands."},
-    )
-    copies = _copies_after(profiles, rejected, "p-father/record")
-    assert copies["p-father/amendment_rejection-AMD-0412-01"].status == "ready"
+    assert _rejected(profiles, "It stands.").status == "ready"
 
 
 # ---- bidi controls: refused at validation, the field named ---------------------------------------

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Any
 
 import pytest
 
-from pipeline.amendment_model import Amendment
 from pipeline.amendments import (
     AmendmentInput,
     amendment_copy_key,
@@ -19,12 +17,12 @@ from pipeline.amendments import (
     window_end,
 )
 from pipeline.calendar import WorkingCalendar
-from pipeline.contract import load_document, load_export
+from pipeline.contract import load_export
 from pipeline.distribution import plan_distribution
 from pipeline.export_model import Export
 from pipeline.plan_types import copy_key
 from pipeline.profile import Profile
-from tests.conftest import example
+from tests.conftest import amendment_document, example
 
 
 @pytest.fixture(scope="module")
@@ -34,12 +32,7 @@ def dv(profiles: dict[str, Profile]) -> tuple[Export, Profile, WorkingCalendar]:
     return export, profile, WorkingCalendar.for_nation(export.authority.nation)
 
 
-def amendment(profiles: dict[str, Profile], **changes: Any) -> Amendment:
-    data = example("amendment-agreed")
-    data.update(changes)
-    document = load_document(json.dumps(data).encode(), profiles.keys())
-    assert isinstance(document, Amendment)
-    return document
+amendment = amendment_document
 
 
 def change(section: str, replace: str, with_: str) -> list[dict[str, str]]:
