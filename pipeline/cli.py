@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
 
-from pipeline.calendar import WorkingCalendar, uk_date
+from pipeline.calendar import uk_date
 from pipeline.cli_output import print_history, print_status, print_summary, run_reporter
 from pipeline.compose import Composer
 from pipeline.config import Config, load_config
@@ -119,7 +119,7 @@ def plan(
     except ContractError as exc:
         _fail(str(exc))
     profile = profile_for(export, profiles)
-    calendar = WorkingCalendar.for_nation(export.authority.nation, profile.closure_days)
+    calendar = profile.working_calendar(export.authority.nation)
     result = plan_distribution(export, profile, calendar)
     if output_format == "json":
         sys.stdout.write(json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n")

@@ -20,7 +20,14 @@ from typing import Any, Generic, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from pipeline.calendar import WorkingCalendar, hours_after_uk, months_after, weeks_after
+from pipeline.calendar import (
+    DayChange,
+    Nation,
+    WorkingCalendar,
+    hours_after_uk,
+    months_after,
+    weeks_after,
+)
 from pipeline.errors import ProfileError
 
 Unit = Literal["working_days", "hours", "months", "weeks"]
@@ -127,6 +134,11 @@ class Profile:
     timeliness: Mapping[str, Sourced[Any]]
     supporter_record_with_parent_consent: Sourced[bool]
     glossary: Mapping[str, str]
+    bank_holiday_changes: tuple[DayChange, ...] = ()
+
+    def working_calendar(self, nation: Nation) -> WorkingCalendar:
+        """The nation's GOV.UK working days with this profile's closures and bank-holiday changes."""
+        return WorkingCalendar.for_nation(nation, self.closure_days, self.bank_holiday_changes)
 
     def copy_rule(self, recipient_class: RecipientClass, document: SharedDocument) -> CopyRule:
         return self.copies[recipient_class][document]
@@ -204,11 +216,31 @@ _PERIOD_LIMITS = (
 )
 
 
+class _DayAddedIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    date: date
+    name: str
+    source: str
+
+
+class _DayRemovedIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    date: date
+    source: str
+
+
+class _BankHolidaysIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    add: list[_DayAddedIn] = []
+    remove: list[_DayRemovedIn] = []
+
+
 class _ProfileIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     name: str
     title: str
     closure_days: list[date] = []
+    bank_holidays: _BankHolidaysIn = _BankHolidaysIn()
     handover: dict[Literal["lead_time"], _SourcedIn]
     copies: dict[RecipientClass, dict[SharedDocument, _CopyIn]]
     notices: dict[str, _SourcedIn]
@@ -329,6 +361,21 @@ def _build(raw: dict[str, Any], origin: str) -> Profile:
         timeliness=timeliness,
         supporter_record_with_parent_consent=Sourced(supporter.value, supporter.source),
         glossary=dict(data.glossary),
+        bank_holiday_changes=_day_changes(data.bank_holidays, origin),
+    )
+
+
+def _day_changes(given: _BankHolidaysIn, origin: str) -> tuple[DayChange, ...]:
+    """A profile's bank-holiday changes; a day both added and removed is a mistake, not a choice."""
+    added = {d.date for d in given.add}
+    both = sorted(added & {d.date for d in given.remove})
+    if both:
+        raise ProfileError(
+            f"profile {origin}: bank_holidays adds and removes {', '.join(map(str, both))}"
+        )
+    return (
+        *(DayChange(d.date, d.source, d.name) for d in given.add),
+        *(DayChange(d.date, d.source) for d in given.remove),
     )
 
 

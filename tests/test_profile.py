@@ -580,3 +580,51 @@ def test_a_value_in_the_wrong_unit_is_refused_when_loaded(
     )
     with pytest.raises(ProfileError, match=message):
         load_profiles([tmp_path])
+
+
+# ---- bank-holiday changes (issue 11) --------------------------------------------------------------
+
+
+def test_a_profile_adds_and_removes_bank_holidays_with_sources(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "scotshire",
+        'extends = "default"\nname = "scotshire"\ntitle = "S"\n'
+        "[bank_holidays]\n"
+        'add = [{ date = 2026-06-15, name = "World Cup final", source = "announced (example)" }]\n'
+        'remove = [{ date = 2026-11-30, source = "example: open on St Andrew\'s Day" }]\n',
+    )
+    profile = load_profiles([tmp_path])["scotshire"]
+    calendar = profile.working_calendar("scotland")
+    # Monday 15 June 2026 is added; Monday 30 November 2026 (St Andrew's Day) is removed.
+    assert not calendar.is_working_day(date(2026, 6, 15))
+    assert calendar.is_working_day(date(2026, 11, 30))
+    assert {c.source for c in profile.bank_holiday_changes} == {
+        "announced (example)",
+        "example: open on St Andrew's Day",
+    }
+    # The shipped profiles change no bank holiday: the feed is used as it is.
+    assert load_profiles()["default"].bank_holiday_changes == ()
+
+
+def test_a_bank_holiday_change_needs_a_source(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "nosource",
+        'extends = "default"\nname = "nosource"\ntitle = "N"\n'
+        '[bank_holidays]\nadd = [{ date = 2026-06-15, name = "X" }]\n',
+    )
+    with pytest.raises(ProfileError, match="source"):
+        load_profiles([tmp_path])
+
+
+def test_a_day_both_added_and_removed_is_refused(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "both",
+        'extends = "default"\nname = "both"\ntitle = "B"\n[bank_holidays]\n'
+        'add = [{ date = 2026-06-15, name = "X", source = "s" }]\n'
+        'remove = [{ date = 2026-06-15, source = "s" }]\n',
+    )
+    with pytest.raises(ProfileError, match="2026-06-15"):
+        load_profiles([tmp_path])
