@@ -1,0 +1,189 @@
+"""Rules read back from the rendered files: the PDF's text page by page, the DOCX's XML (issue 11).
+
+Each rule here was once broken on purpose with the whole suite still green, because nothing read
+the words back from what a recipient receives. The domestic-abuse example is rendered once for
+this module, with its texts marked so that each one can be found exactly:
+  R02 (000 §4.14.13, §4.12.2; 002 §20.7-20.9): the decision letter tells the family of their right
+      to complain and how (the authority's complaints contact);
+  R05 (000 §4.8.2, §4.9.8): the outline plan states each child's risks and outcomes;
+  R08 (000 §4.9.8): the outline plan holds the contingency plan;
+  R17 (000 §4.11.1; 002 §17.3): an agency's dissent is written into the record;
+  R55 (002 §22.18): a copy the chair permits for court proceedings says, on every page, whom it is
+      for, on whose authority and for what purpose, and that it may not be passed on (spec §4 rule 5);
+  R80 (003 "Categories of Harm"): each category of harm is explained in everyday words to families.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from typing import Any
+
+import pypdfium2
+import pytest
+from lxml import etree
+
+from pipeline.compose import Composer
+from pipeline.contract import load_export
+from pipeline.distribution import plan_distribution
+from pipeline.profile import load_profiles
+from pipeline.process import Renderer
+from tests.conftest import example, the_copy
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+COMPLAINTS = "Complaints Officer R02MARK, Town Hall, Market Street, Northby NB1 1AA"
+RISK = "Risk R05MARK: exposure to shouting at home."
+OUTCOME = "Outcome R05MARK: Ella sleeps through the night."
+CONTINGENCY = "Contingency R08MARK: legal advice will be sought."
+DISSENT = "Dissent R17MARK: the health visitor disagreed with the category."
+PURPOSE = "use in the R55MARK section 8 application to the family court"
+# 003 "Categories of Harm": the everyday words families are given (templates/_words.html)
+MEANINGS = {
+    "physical_abuse": "someone hurting a child's body",
+    "emotional_abuse": "made to feel frightened, worthless or unloved",
+    "sexual_abuse": "made or encouraged to take part in sexual activity",
+    "neglect": "not getting the care they need again and again",
+}
+COPIES = [
+    ("p-mother", "decision_letter"),
+    ("p-police", "decision_letter"),
+    ("p-mother", "outline_plan"),
+    ("p-police", "record"),
+    ("p-mother", "record"),
+    ("p-father-sol", "record"),
+]
+
+
+def _marked_export() -> dict[str, Any]:
+    data = example("initial-domestic-abuse")
+    data["authority"]["complaints_contact"] = COMPLAINTS
+    ella = data["plan"]["children"][0]
+    ella["risks"] = [RISK]
+    ella["outcomes"][0]["outcome"] = OUTCOME
+    data["plan"]["contingency"] = [CONTINGENCY]
+    noah = data["decisions"][1]
+    noah["categories"] = ["physical_abuse", "emotional_abuse", "sexual_abuse", "neglect"]
+    noah["dissent"][0]["view"] = DISSENT
+    data["distribution"]["authorisations"].append(
+        {
+            "person": "p-father-sol",
+            "documents": ["record"],
+            "basis": "chair_permission",
+            "on_behalf_of": "p-father",
+            "authorised_by": "p-chair",
+            "authorised_on": "2026-11-23",
+            "purpose": PURPOSE,
+        }
+    )
+    return data
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.replace("\ufffe", "").replace("\x02", "").split())
+
+
+def _pdf_pages(pdf: bytes) -> list[str]:
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        return [_one_line(document[i].get_textpage().get_text_range()) for i in range(len(document))]
+    finally:
+        document.close()
+
+
+def _docx_paragraphs(docx: bytes) -> str:
+    """The text of every paragraph of every WordprocessingML part (body, headers, footers)."""
+    lines = []
+    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
+        for name in sorted(archive.namelist()):
+            if not (name.startswith("word/") and name.endswith(".xml")):
+                continue
+            root = etree.fromstring(archive.read(name))
+            for paragraph in root.iter(f"{W}p"):
+                lines.append("".join(t.text or "" for t in paragraph.iter(f"{W}t")))
+    return _one_line("\n".join(lines))
+
+
+@pytest.fixture(scope="module")
+def rendered() -> dict[tuple[str, str], tuple[list[str], str]]:
+    """(recipient, document) → (the PDF's text page by page, the DOCX's paragraphs)."""
+    profiles = load_profiles()
+    export = load_export(json.dumps(_marked_export()).encode(), profiles.keys())
+    profile = profiles["default"]
+    plan = plan_distribution(export, profile, profile.working_calendar(export.authority.nation))
+    renderer = Renderer.for_profile(profile, Composer.at())
+    out = {}
+    for recipient, document in COPIES:
+        result = renderer.render(export, the_copy(plan, recipient, document))
+        assert result.status == "ready", (recipient, document, result.reason)
+        files = dict(result.files)
+        stem = next(name for name in files if name.endswith(".pdf")).removesuffix(".pdf")
+        out[(recipient, document)] = (
+            _pdf_pages(files[f"{stem}.pdf"]),
+            _docx_paragraphs(files[f"{stem}.docx"]),
+        )
+    return out
+
+
+def _both(rendered: Any, recipient: str, document: str) -> tuple[str, str]:
+    pages, docx = rendered[(recipient, document)]
+    return " ".join(pages), docx
+
+
+@pytest.mark.parametrize("recipient", ["p-mother", "p-police"])
+def test_r02_the_decision_letter_says_how_to_complain(rendered: Any, recipient: str) -> None:
+    for text in _both(rendered, recipient, "decision_letter"):
+        assert "You have the right to complain" in text
+        assert COMPLAINTS in text
+
+
+def test_r05_the_outline_plan_states_risks_and_outcomes(rendered: Any) -> None:
+    for text in _both(rendered, "p-mother", "outline_plan"):
+        assert RISK in text
+        assert OUTCOME in text
+
+
+def test_r05_r08_r11_the_record_carries_the_plan_with_its_contingency(rendered: Any) -> None:
+    # 002 §22.8 (R11): the final version of the plan is circulated as part of the record
+    for text in _both(rendered, "p-police", "record"):
+        assert RISK in text and CONTINGENCY in text
+
+
+def test_r08_the_outline_plan_holds_the_contingency(rendered: Any) -> None:
+    for text in _both(rendered, "p-mother", "outline_plan"):
+        assert CONTINGENCY in text
+
+
+@pytest.mark.parametrize("recipient", ["p-police", "p-mother"])
+def test_r17_dissent_is_written_into_the_record(rendered: Any, recipient: str) -> None:
+    for text in _both(rendered, recipient, "record"):
+        assert DISSENT in text
+        assert "Disagreement" in text
+
+
+def test_r55_a_copy_for_court_says_its_purpose_and_authority_on_every_page(rendered: Any) -> None:
+    pages, docx = rendered[("p-father-sol", "record")]
+    assert len(pages) >= 2  # a record of several pages: the line must be on each
+    for number, page in enumerate(pages, 1):
+        assert PURPOSE in page, f"page {number}"
+        assert "with the chair's permission" in page, f"page {number}"
+        assert "may not be shown or passed on" in page, f"page {number}"
+    assert PURPOSE in docx and "with the chair's permission" in docx
+    assert "may not be shown or passed on" in docx
+
+
+@pytest.mark.parametrize("document", ["decision_letter", "record"])
+def test_r80_each_category_of_harm_in_everyday_words_for_families(
+    rendered: Any, document: str
+) -> None:
+    for text in _both(rendered, "p-mother", document):
+        for category, meaning in MEANINGS.items():
+            assert meaning in text, (category, document)
+
+
+def test_r80_professionals_get_the_category_names_without_the_family_explanations(
+    rendered: Any,
+) -> None:
+    for text in _both(rendered, "p-police", "decision_letter"):
+        assert "physical abuse" in text and "neglect" in text
+        assert MEANINGS["neglect"] not in text
