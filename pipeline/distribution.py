@@ -53,6 +53,9 @@ def plan_distribution(
     planner = _Planner(export, profile, calendar)
     copies = tuple(planner.copies())
     tasks = tuple(_tasks(export, copies, planner.case_social_worker))
+    if profile.parents_invited_verbally_first.value:
+        source = profile.parents_invited_verbally_first.source
+        tasks += tuple(_verbal_invitations(export, copies, planner.case_social_worker, source))
     return DistributionPlan(
         conference=export.conference.id,
         revision=export.revision,
@@ -649,6 +652,21 @@ def _lead_social_workers(export: Export, case_social_worker: str | None) -> froz
     if any(d.has_plan for d in export.decisions) and case_social_worker is not None:
         return frozenset({case_social_worker})
     return frozenset()
+
+
+def _verbal_invitations(
+    export: Export, copies: tuple[PlannedCopy, ...], owner: str | None, source: str
+) -> Iterator[Task]:
+    """R21: the social worker tells each parent of the conference before the letter confirms it,
+    so the task is due by the invitation's own due date."""
+    for copy in copies:
+        if copy.document != "invitation":
+            continue
+        person = export.person(copy.recipient)
+        if person.role in ("parent", "carer") or person.parental_responsibility:
+            yield Task(
+                "verbal_invitation", owner, copy.recipient, "invitation", copy.due, f"R21; {source}"
+            )
 
 
 def _tasks(export: Export, copies: tuple[PlannedCopy, ...], owner: str | None) -> Iterator[Task]:

@@ -13,7 +13,9 @@ from pipeline.visibility import Viewer
 Status = Literal["ready", "waiting", "held"]
 ViewName = Literal["professional", "family", "attended_parts"]
 Channel = Literal["email", "post", "lead_social_worker"]
-TaskKind = Literal["hand_over", "translation", "interpreter", "braille", "audio", "easy_read"]
+TaskKind = Literal[
+    "hand_over", "translation", "interpreter", "braille", "audio", "easy_read", "verbal_invitation"
+]
 CheckStatus = Literal["ok", "problem", "unknown"]
 
 

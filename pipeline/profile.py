@@ -153,6 +153,8 @@ class Profile:
     supporter_record_with_parent_consent: Sourced[bool]
     glossary: Mapping[str, str]
     bank_holiday_changes: tuple[DayChange, ...] = ()
+    # R21: the social worker invites each parent verbally before the written invitation (002 §8.2).
+    parents_invited_verbally_first: Sourced[bool] = Sourced(False, "000 §4.4.1 (no verbal step)")
 
     def working_calendar(self, nation: Nation) -> WorkingCalendar:
         """The nation's GOV.UK working days with this profile's closures and bank-holiday changes."""
@@ -281,6 +283,7 @@ class _ProfileIn(BaseModel):
     notices: dict[str, _SourcedIn]
     timeliness: dict[str, _SourcedIn]
     authorisations: dict[Literal["supporter_record_with_parent_consent"], _SourcedIn]
+    invitations: dict[Literal["parents_invited_verbally_first"], _SourcedIn]
     glossary: dict[str, str] = {}
 
 
@@ -387,6 +390,11 @@ def _build(raw: dict[str, Any], origin: str) -> Profile:
             f"profile {origin}: authorisations.supporter_record_with_parent_consent must be "
             "true or false"
         )
+    verbally = data.invitations["parents_invited_verbally_first"]
+    if not isinstance(verbally.value, bool):
+        raise ProfileError(
+            f"profile {origin}: invitations.parents_invited_verbally_first must be true or false"
+        )
     return Profile(
         name=data.name,
         title=data.title,
@@ -398,6 +406,7 @@ def _build(raw: dict[str, Any], origin: str) -> Profile:
         supporter_record_with_parent_consent=Sourced(supporter.value, supporter.source),
         glossary=dict(data.glossary),
         bank_holiday_changes=_day_changes(data.bank_holidays, origin),
+        parents_invited_verbally_first=Sourced(verbally.value, verbally.source),
     )
 
 

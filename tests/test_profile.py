@@ -212,6 +212,7 @@ def test_every_value_cites_its_source(shipped: dict[str, Profile], profile: str)
     p = shipped[profile]
     sources = {"handover.lead_time": p.handover_lead_time.source}
     sources["authorisations"] = p.supporter_record_with_parent_consent.source
+    sources["invitations"] = p.parents_invited_verbally_first.source
     for cls in CLASSES:
         for doc in DOCS:
             sources[f"copies.{cls}.{doc}"] = p.copy_rule(cls, doc).source  # type: ignore[arg-type]
@@ -655,3 +656,10 @@ def test_a_copy_rule_that_is_not_sent_says_why(shipped: dict[str, Profile]) -> N
     for cls in ("professional", "parent_absent", "parent_excluded_whole", "family_member"):
         rule = shipped["wirral"].copy_rule(cls, "outline_plan")  # type: ignore[arg-type]
         assert not rule.sent and "002 §22.8" in rule.source, cls
+
+
+def test_r21_only_002_invites_parents_verbally_first(shipped: dict[str, Profile]) -> None:
+    # 002 §8.2: "conveyed verbally by the Social Worker and confirmed in writing"; 000 has no such step
+    assert shipped["wirral"].parents_invited_verbally_first.value is True
+    assert "002 §8.2" in shipped["wirral"].parents_invited_verbally_first.source
+    assert shipped["default"].parents_invited_verbally_first.value is False

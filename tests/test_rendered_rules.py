@@ -187,3 +187,17 @@ def test_r80_professionals_get_the_category_names_without_the_family_explanation
     for text in _both(rendered, "p-police", "decision_letter"):
         assert "physical abuse" in text and "neglect" in text
         assert MEANINGS["neglect"] not in text
+
+
+RETENTION = "Keep this record in line with your agency's record retention policy."
+
+
+def test_r86_a_professionals_record_says_to_keep_it_under_their_retention_policy(
+    rendered: Any,
+) -> None:
+    # 000 §4.14.12; 002 §22.19: "retained by the recipient agencies in accordance with their record
+    # retention policies"; a family's copy is not an agency's, so it does not say so
+    for text in _both(rendered, "p-police", "record"):
+        assert RETENTION in text
+    for text in _both(rendered, "p-mother", "record"):
+        assert RETENTION not in text

@@ -224,3 +224,31 @@ def test_r66_without_a_birth_the_usual_six_months_apply(plan_of: PlanOf) -> None
     checks = _checks(plan_of(_review_after_birth(None)), "review_within_limit")
     assert [c.status for c in checks] == ["ok"]
     assert "2027-02-20" in checks[0].detail
+
+
+# ---- R21: a parent's invitation is given verbally by the social worker, then in writing ---------
+# 002 §8.2 (a profile value: 000 sets no verbal step). pre-birth-scheduled: exported Thu 17 Dec
+# 2026; the invitations are due the next working day, Fri 18 Dec (tests/test_plan_examples.py).
+
+
+def _verbal(plan: Any) -> list[tuple[str | None, str, str, date]]:
+    return [
+        (t.owner, t.recipient, t.document, t.due) for t in plan.tasks if t.kind == "verbal_invitation"
+    ]
+
+
+def test_r21_wirral_the_social_worker_invites_each_parent_before_the_letter(plan_of: PlanOf) -> None:
+    data = example("pre-birth-scheduled")
+    data["authority"]["procedure_profile"] = "wirral"
+    plan = plan_of(data)
+    # the mother is invited; the excluded partner is not (R24, R45), so he has no task
+    assert _verbal(plan) == [("p-sw3", "p-mum3", "invitation", date(2026, 12, 18))]
+    task = next(t for t in plan.tasks if t.kind == "verbal_invitation")
+    assert "R21" in task.source and "002 §8.2" in task.source
+    # the letter is the written confirmation, due the same day
+    assert the_copy(plan, "p-mum3", "invitation").due == date(2026, 12, 18)
+
+
+def test_r21_the_default_profile_sets_no_verbal_step(plan_of: PlanOf) -> None:
+    assert _verbal(plan_of(example("pre-birth-scheduled"))) == []
+
