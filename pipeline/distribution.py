@@ -21,6 +21,7 @@ from pipeline.plan_types import (
     DistributionPlan,
     NotSent,
     PlannedCopy,
+    Status,
     Task,
     TaskKind,
     ViewName,
@@ -34,7 +35,7 @@ from pipeline.profile import (
     SharedDocument,
 )
 from pipeline.timeliness import timeliness_checks
-from pipeline.visibility import Viewer
+from pipeline.visibility import Audience, Viewer
 
 # Spec §3: nothing goes to the chair, the minute taker, interpreters, advocates or observers in that role.
 NO_COPY_ROLES = frozenset({"chair", "minute_taker", "interpreter", "advocate", "observer"})
@@ -518,7 +519,7 @@ class _Planner:
             if channel is None:
                 waiting.append("there is no postal address or e-mail for this recipient")
         held = self._address_hold(document, viewer, subject, authorisation)
-        status = "held" if held else "waiting" if waiting else "ready"
+        status: Status = "held" if held else "waiting" if waiting else "ready"
         reasons = ([held] if held else []) + waiting
         large_print = (
             not self.export.is_child(recipient)
@@ -610,7 +611,7 @@ class _Planner:
         return None
 
 
-def _audience(view: ViewName) -> str:
+def _audience(view: ViewName) -> Audience:
     return "professional" if view == "professional" else "family"
 
 
