@@ -281,7 +281,8 @@ class _Planner:
             source,
             recipient_class=entitlement.recipient_class if on_behalf_of is None else "authorised",
             via_lead_social_worker=rule.via_lead_social_worker and not force_direct,
-            posted=rule.channel == "post",
+            # 002 §22.8 posts the draft plan to parents; whoever holds a copy for them is not one.
+            posted=rule.channel == "post" and not force_direct,
             via=via,
             due_at=due_at,
             on_behalf_of=on_behalf_of,

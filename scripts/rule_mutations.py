@@ -127,6 +127,7 @@ MUTATIONS = [
     M("R56", DIST, "        for decision in self.export.distribution.child_copies:", "        for decision in ():", "plan", "children get no copies"),
     M("R60", DEF, 'amendment_window = { value = "1 week", source = "000 §4.14.4" }', 'amendment_window = { value = "2 weeks", source = "000 §4.14.4" }', "amend", "amendments accepted within two weeks"),
     M("R61", "pipeline/amendments.py", '(a.sequence, a.amendment) for a in amendments if a.amendment.decision.status == "agreed"', '(a.sequence, a.amendment) for a in amendments if a.amendment.decision.status != "rejected"', "amend", "pending amendments are circulated"),
+    M("R62", "pipeline/amendments.py", "            if not changed_sections_seen(made.export, record_copy, amendment):\n                continue", "            if True:\n                continue", "amend", "no amendment notice goes to the record's holders"),
     M("R64", TIME, '        rule = profile.limit("first_review" if first else "later_review")', '        rule = profile.limit("later_review")', "plan", "the first review allowed 6 months"),
     M("R65", DEF, 'later_review = { value = "6 months", source = "000 §4.1.22" }', 'later_review = { value = "7 months", source = "000 §4.1.22" }', "plan", "later reviews allowed 7 months"),
     M("R69", TIME, '                "problem",\n                f"recorded as inquorate by the chair', '                "ok",\n                f"recorded as inquorate by the chair', "plan", "an inquorate conference is reported ok"),

@@ -346,3 +346,16 @@ def test_wirral_record_signed_between_the_two_deadlines(plan_of: PlanOf) -> None
     assert the_copy(plan, "p-police", "record").status == "ready"
     assert the_copy(plan, "p-mother", "record").due == date(2026, 12, 14)
 
+
+
+def test_wirral_a_copy_on_a_parents_behalf_is_not_posted_by_that_rule(plan_of: PlanOf) -> None:
+    # the mother's solicitor, authorised for the outline plan too: the copy mirrors hers (2 WD,
+    # Tue 1 Dec after Fri 27 Nov) but goes by the solicitor's own channel, e-mail (spec §4 rule 5)
+    data = dv(4, "wirral")
+    data["distribution"]["authorisations"][0]["documents"].append("outline_plan")
+    for person in data["people"]:
+        if person["id"] == "p-mother-sol":
+            person.setdefault("email", "sol@example.org")
+            person.pop("address", None)
+    copy = the_copy(plan_of(data), "p-mother-sol", "outline_plan")
+    assert (copy.due, copy.channel, copy.status) == (date(2026, 12, 1), "email", "ready")
