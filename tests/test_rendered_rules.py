@@ -3,6 +3,8 @@
 Each rule here was once broken on purpose with the whole suite still green, because nothing read
 the words back from what a recipient receives. The domestic-abuse example is rendered once for
 this module, with its texts marked so that each one can be found exactly:
+  R01 (000 §4.14.13; 002 §23.2): the decision letter says, for each child, whether a plan was made,
+      gives the recommendations and names the lead social worker;
   R02 (000 §4.14.13, §4.12.2; 002 §20.7-20.9): the decision letter tells the family of their right
       to complain and how (the authority's complaints contact);
   R05 (000 §4.8.2, §4.9.8): the outline plan states each child's risks and outcomes;
@@ -32,6 +34,7 @@ from pipeline.process import Renderer
 from tests.conftest import example, the_copy
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+RECOMMENDATION = "Recommendation R01MARK: a family group conference within 4 weeks."
 COMPLAINTS = "Complaints Officer R02MARK, Town Hall, Market Street, Northby NB1 1AA"
 RISK = "Risk R05MARK: exposure to shouting at home."
 OUTCOME = "Outcome R05MARK: Ella sleeps through the night."
@@ -58,6 +61,7 @@ COPIES = [
 def _marked_export() -> dict[str, Any]:
     data = example("initial-domestic-abuse")
     data["authority"]["complaints_contact"] = COMPLAINTS
+    data["decisions"][0]["recommendations"] = [RECOMMENDATION]
     ella = data["plan"]["children"][0]
     ella["risks"] = [RISK]
     ella["outcomes"][0]["outcome"] = OUTCOME
@@ -201,3 +205,15 @@ def test_r86_a_professionals_record_says_to_keep_it_under_their_retention_policy
         assert RETENTION in text
     for text in _both(rendered, "p-mother", "record"):
         assert RETENTION not in text
+
+
+@pytest.mark.parametrize("recipient", ["p-mother", "p-police"])
+def test_r01_the_decision_letter_gives_each_decision_and_the_lead_social_worker(
+    rendered: Any, recipient: str
+) -> None:
+    for text in _both(rendered, recipient, "decision_letter"):
+        # both children were made subject of a plan (templates/_words.html, outcome)
+        for child in ("Ella Whitfield", "Noah Whitfield"):
+            assert f"{child} will have a child protection plan." in text
+        assert RECOMMENDATION in text
+        assert "The lead social worker is Daniel Okafor." in text
