@@ -8,6 +8,8 @@ this module, with its texts marked so that each one can be found exactly:
   R02 (000 §4.14.13, §4.12.2; 002 §20.7-20.9): the decision letter tells the family of their right
       to complain and how (the authority's complaints contact);
   R05 (000 §4.8.2, §4.9.8): the outline plan states each child's risks and outcomes;
+  R06 (000 §4.9.8): it names who is responsible for each action, how often, the services and the
+      specialist assessments;
   R08 (000 §4.9.8): the outline plan holds the contingency plan;
   R17 (000 §4.11.1; 002 §17.3): an agency's dissent is written into the record;
   R55 (002 §22.18): a copy the chair permits for court proceedings says, on every page, whom it is
@@ -38,6 +40,9 @@ RECOMMENDATION = "Recommendation R01MARK: a family group conference within 4 wee
 COMPLAINTS = "Complaints Officer R02MARK, Town Hall, Market Street, Northby NB1 1AA"
 RISK = "Risk R05MARK: exposure to shouting at home."
 OUTCOME = "Outcome R05MARK: Ella sleeps through the night."
+ACTION = {"action": "R06MARK visit", "responsible": ["p-gp"], "frequency": "R06MARK fortnightly"}
+SERVICE = "Service R06MARK: a family support worker."
+ASSESSMENT = "Assessment R06MARK: a parenting assessment."
 CONTINGENCY = "Contingency R08MARK: legal advice will be sought."
 DISSENT = "Dissent R17MARK: the health visitor disagreed with the category."
 PURPOSE = "use in the R55MARK section 8 application to the family court"
@@ -65,6 +70,9 @@ def _marked_export() -> dict[str, Any]:
     ella = data["plan"]["children"][0]
     ella["risks"] = [RISK]
     ella["outcomes"][0]["outcome"] = OUTCOME
+    ella["outcomes"][1]["actions"] = [ACTION]
+    ella["services"] = [SERVICE]
+    ella["assessments"] = [ASSESSMENT]
     data["plan"]["contingency"] = [CONTINGENCY]
     noah = data["decisions"][1]
     noah["categories"] = ["physical_abuse", "emotional_abuse", "sexual_abuse", "neglect"]
@@ -217,3 +225,10 @@ def test_r01_the_decision_letter_gives_each_decision_and_the_lead_social_worker(
             assert f"{child} will have a child protection plan." in text
         assert RECOMMENDATION in text
         assert "The lead social worker is Daniel Okafor." in text
+
+
+def test_r06_the_plan_says_who_does_what_how_often_services_and_assessments(rendered: Any) -> None:
+    for text in _both(rendered, "p-mother", "outline_plan"):
+        assert "R06MARK visit" in text and "R06MARK fortnightly" in text
+        assert "Dr Imran Shah" in text  # the GP, responsible for that action only
+        assert SERVICE in text and ASSESSMENT in text
