@@ -11,6 +11,7 @@ this module, with its texts marked so that each one can be found exactly:
   R06 (000 §4.9.8): it names who is responsible for each action, how often, the services and the
       specialist assessments;
   R08 (000 §4.9.8): the outline plan holds the contingency plan;
+  R09 (000 §4.1.2, §4.8.2): it names the core group, the first core group meeting and the review;
   R17 (000 §4.11.1; 002 §17.3): an agency's dissent is written into the record;
   R55 (002 §22.18): a copy the chair permits for court proceedings says, on every page, whom it is
       for, on whose authority and for what purpose, and that it may not be passed on (spec §4 rule 5);
@@ -232,3 +233,12 @@ def test_r06_the_plan_says_who_does_what_how_often_services_and_assessments(rend
         assert "R06MARK visit" in text and "R06MARK fortnightly" in text
         assert "Dr Imran Shah" in text  # the GP, responsible for that action only
         assert SERVICE in text and ASSESSMENT in text
+
+
+def test_r09_the_plan_names_the_core_group_its_first_meeting_and_the_review(rendered: Any) -> None:
+    # first_meeting_date 2026-12-04 (a Friday), review_conference_date 2027-02-22 (a Monday)
+    for text in _both(rendered, "p-mother", "outline_plan"):
+        assert "Core group" in text
+        assert "Daniel Okafor" in text  # the social worker, a core group member
+        assert "The first core group meeting is on Friday 4 December 2026." in text
+        assert "The review conference will be held on Monday 22 February 2027." in text
