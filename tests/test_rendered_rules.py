@@ -12,6 +12,7 @@ this module, with its texts marked so that each one can be found exactly:
       specialist assessments;
   R08 (000 §4.9.8): the outline plan holds the contingency plan;
   R09 (000 §4.1.2, §4.8.2): it names the core group, the first core group meeting and the review;
+  R13 (002 §7.10, §7.12): an unborn child is shown with the expected date of delivery;
   R17 (000 §4.11.1; 002 §17.3): an agency's dissent is written into the record;
   R55 (002 §22.18): a copy the chair permits for court proceedings says, on every page, whom it is
       for, on whose authority and for what purpose, and that it may not be passed on (spec §4 rule 5);
@@ -75,6 +76,15 @@ def _marked_export() -> dict[str, Any]:
     ella["services"] = [SERVICE]
     ella["assessments"] = [ASSESSMENT]
     data["plan"]["contingency"] = [CONTINGENCY]
+    # R13: a third, unborn subject child, expected Wed 10 Mar 2027, with a decision of its own
+    data["children"].append(
+        {"id": "c-baby", "name": "Baby Whitfield", "subject": True, "unborn": True,
+         "expected_delivery_date": "2027-03-10"}
+    )
+    data["decisions"].append(
+        {"child": "c-baby", "outcome": "child_protection_plan", "categories": ["emotional_abuse"],
+         "lead_social_worker": "p-sw"}
+    )
     noah = data["decisions"][1]
     noah["categories"] = ["physical_abuse", "emotional_abuse", "sexual_abuse", "neglect"]
     noah["dissent"][0]["view"] = DISSENT
@@ -242,3 +252,8 @@ def test_r09_the_plan_names_the_core_group_its_first_meeting_and_the_review(rend
         assert "Daniel Okafor" in text  # the social worker, a core group member
         assert "The first core group meeting is on Friday 4 December 2026." in text
         assert "The review conference will be held on Monday 22 February 2027." in text
+
+
+def test_r13_an_unborn_child_is_shown_with_the_expected_date_of_delivery(rendered: Any) -> None:
+    for text in _both(rendered, "p-police", "record"):
+        assert "Baby Whitfield, unborn, expected Wednesday 10 March 2027" in text

@@ -252,3 +252,18 @@ def test_r21_wirral_the_social_worker_invites_each_parent_before_the_letter(plan
 def test_r21_the_default_profile_sets_no_verbal_step(plan_of: PlanOf) -> None:
     assert _verbal(plan_of(example("pre-birth-scheduled"))) == []
 
+
+
+# ---- R14 and spec §3: the dedicated minute taker records the conference; nothing goes to them ----
+
+
+def test_r14_the_minute_taker_is_not_invited_or_sent_anything(plan_of: PlanOf) -> None:
+    data = example("pre-birth-scheduled")
+    data["people"].append(
+        {"id": "p-min3", "name": "Ms Rhian Lloyd", "role": "minute_taker", "email": "m@example.org"}
+    )
+    data["attendance"].append({"person": "p-min3", "status": "expected", "invited": True})
+    data["conference"]["minute_taker"] = "p-min3"
+    plan = plan_of(data)
+    assert copies_of(plan, "p-min3") == {}
+    assert "invitation" in copies_of(plan, "p-mum3")  # the others are still invited
