@@ -13,6 +13,7 @@ this module, with its texts marked so that each one can be found exactly:
   R08 (000 §4.9.8): the outline plan holds the contingency plan;
   R09 (000 §4.1.2, §4.8.2): it names the core group, the first core group meeting and the review;
   R13 (002 §7.10, §7.12): an unborn child is shown with the expected date of delivery;
+  R16 (000 §4.5.5, §4.5.11; 002 §12.7): the record states each exclusion, its extent and reasons;
   R17 (000 §4.11.1; 002 §17.3): an agency's dissent is written into the record;
   R55 (002 §22.18): a copy the chair permits for court proceedings says, on every page, whom it is
       for, on whose authority and for what purpose, and that it may not be passed on (spec §4 rule 5);
@@ -257,3 +258,10 @@ def test_r09_the_plan_names_the_core_group_its_first_meeting_and_the_review(rend
 def test_r13_an_unborn_child_is_shown_with_the_expected_date_of_delivery(rendered: Any) -> None:
     for text in _both(rendered, "p-police", "record"):
         assert "Baby Whitfield, unborn, expected Wednesday 10 March 2027" in text
+
+
+def test_r16_the_record_states_each_exclusion_its_extent_and_reason(rendered: Any) -> None:
+    reason = "Police information about an ongoing criminal investigation could not be shared"
+    for text in _both(rendered, "p-police", "record"):
+        assert "was excluded from part of the conference" in text
+        assert reason in text

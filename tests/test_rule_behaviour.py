@@ -267,3 +267,23 @@ def test_r14_the_minute_taker_is_not_invited_or_sent_anything(plan_of: PlanOf) -
     plan = plan_of(data)
     assert copies_of(plan, "p-min3") == {}
     assert "invitation" in copies_of(plan, "p-mum3")  # the others are still invited
+
+
+# ---- R23, R45: invitations to each person the conference invites, never to one excluded ---------
+
+
+def test_r23_only_those_invited_are_sent_an_invitation(plan_of: PlanOf) -> None:
+    data = example("pre-birth-scheduled")
+    assert "invitation" in copies_of(plan_of(data), "p-probation3")
+    _attendance(data, "p-probation3")["invited"] = False
+    assert "invitation" not in copies_of(plan_of(data), "p-probation3")
+
+
+def test_r45_a_person_excluded_from_the_whole_is_not_invited_even_if_marked_invited(
+    plan_of: PlanOf,
+) -> None:
+    # 000 §4.5.8; 002 §12.13: the chair's exclusion is applied as recorded; the letter goes instead
+    data = example("pre-birth-scheduled")
+    _attendance(data, "p-partner3")["invited"] = True
+    plan = plan_of(data)
+    assert set(copies_of(plan, "p-partner3")) == {"exclusion_letter"}
