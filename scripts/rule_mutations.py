@@ -44,7 +44,7 @@ RENDER = [
     "tests/test_process.py",
 ]
 AMEND = ["tests/test_amendments.py"]
-CONTRACT = ["tests/test_contract_broken.py", "tests/test_schema_sync.py"]
+CONTRACT = ["tests/test_contract_broken.py", "tests/test_schema_sync.py", "tests/test_rule_behaviour.py"]
 GROUPS = {"plan": PLAN, "render": RENDER + PLAN, "amend": AMEND + PLAN, "contract": CONTRACT}
 # Fails on a machine with a CJK font installed whatever the code does (a fonts matter, not a rule).
 DESELECT = ["tests/test_process.py::test_a_copy_that_cannot_be_rendered_is_held_alone"]

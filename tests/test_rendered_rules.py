@@ -14,6 +14,8 @@ this module, with its texts marked so that each one can be found exactly:
   R09 (000 §4.1.2, §4.8.2): it names the core group, the first core group meeting and the review;
   R13 (002 §7.10, §7.12): an unborn child is shown with the expected date of delivery;
   R16 (000 §4.5.5, §4.5.11; 002 §12.7): the record states each exclusion, its extent and reasons;
+  R20, R46, R51 (000 §4.5.9, §4.5.10; 002 §12.5-12.8): the exclusion letter, signed by the chair,
+      gives the grounds, how the person's views will be heard and how to complain;
   R17 (000 §4.11.1; 002 §17.3): an agency's dissent is written into the record;
   R55 (002 §22.18): a copy the chair permits for court proceedings says, on every page, whom it is
       for, on whose authority and for what purpose, and that it may not be passed on (spec §4 rule 5);
@@ -265,3 +267,28 @@ def test_r16_the_record_states_each_exclusion_its_extent_and_reason(rendered: An
     for text in _both(rendered, "p-police", "record"):
         assert "was excluded from part of the conference" in text
         assert reason in text
+
+
+@pytest.fixture(scope="module")
+def exclusion_letter() -> tuple[list[str], str]:
+    """pre-birth-scheduled: the letter to Mr Price, excluded from the whole conference beforehand."""
+    profiles = load_profiles()
+    export = load_export(json.dumps(example("pre-birth-scheduled")).encode(), profiles.keys())
+    profile = profiles["default"]
+    plan = plan_distribution(export, profile, profile.working_calendar(export.authority.nation))
+    result = Renderer.for_profile(profile, Composer.at()).render(
+        export, the_copy(plan, "p-partner3", "exclusion_letter")
+    )
+    assert result.status == "ready", result.reason
+    files = dict(result.files)
+    return _pdf_pages(files["exclusion_letter.pdf"]), _docx_paragraphs(files["exclusion_letter.docx"])
+
+
+def test_r46_r51_r20_the_exclusion_letter_gives_grounds_views_and_complaints(
+    exclusion_letter: tuple[list[str], str],
+) -> None:
+    pages, docx = exclusion_letter
+    for text in (" ".join(pages), docx):
+        assert "there has been violence or threats of violence" in text  # R46: the ground
+        assert "Mr Price may send written views to the chair" in text  # R51: views heard
+        assert "You can complain about this decision." in text  # R20

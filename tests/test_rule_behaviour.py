@@ -287,3 +287,21 @@ def test_r45_a_person_excluded_from_the_whole_is_not_invited_even_if_marked_invi
     _attendance(data, "p-partner3")["invited"] = True
     plan = plan_of(data)
     assert set(copies_of(plan, "p-partner3")) == {"exclusion_letter"}
+
+
+# ---- R87: an enquirer's details are checked and recorded before information is given -----------
+# 000 §4.14.15: who authorised a copy must be a person the export knows.
+
+
+def test_r87_an_authorisation_by_an_unknown_person_is_refused() -> None:
+    import json
+
+    from pipeline.contract import load_export
+    from pipeline.errors import ContractError
+    from pipeline.profile import load_profiles
+
+    data = example("initial-domestic-abuse")
+    data["distribution"]["authorisations"][0]["authorised_by"] = "p-nobody"
+    with pytest.raises(ContractError) as raised:
+        load_export(json.dumps(data).encode(), load_profiles().keys())
+    assert "distribution.authorisations[0].authorised_by" in str(raised.value)
