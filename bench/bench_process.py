@@ -50,7 +50,6 @@ from typing import Any, TypeVar
 from rich.console import Console
 from rich.table import Table
 
-from pipeline.calendar import WorkingCalendar
 from pipeline.compose import Composer
 from pipeline.contract import load_export
 from pipeline.distribution import plan_distribution
@@ -95,7 +94,7 @@ def _timed(action: Callable[[], T]) -> tuple[float, T]:
 
 def _plan(export: Export, profiles: dict[str, Profile]) -> tuple[DistributionPlan, Profile]:
     profile = profiles[export.authority.procedure_profile or "default"]
-    calendar = WorkingCalendar.for_nation(export.authority.nation, profile.closure_days)
+    calendar = profile.working_calendar(export.authority.nation)
     return plan_distribution(export, profile, calendar), profile
 
 

@@ -1,14 +1,21 @@
 """Dates → deadlines: working days of one UK nation (weekends, bank holidays, local closures), months, 24 hours.
 
-Bank holidays come from the `holidays` package (gov.uk's lists for England, Wales, Scotland and
-Northern Ireland, substitute days included); a profile adds its own closure days (spec §3).
+Bank holidays are the GOV.UK bank-holidays feed (https://www.gov.uk/bank-holidays.json), the list
+UK councils work to, as cached in the pinned `govuk-bank-holidays` package: read from the
+package's JSON file, never fetched at run time, so two installs of one commit give the same due
+dates. For a year the feed does not hold, the pinned `holidays` package stands in. A profile may add
+a day (an announced holiday the cache lacks) or remove one, each with its source, and adds its
+own closure days (spec §3).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cache
+from importlib import resources
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -19,6 +26,14 @@ from pipeline.errors import CalendarError
 
 Nation = Literal["england", "wales", "scotland", "northern_ireland"]
 UK_TIME = ZoneInfo("Europe/London")
+# The feed has one list for England and Wales together (GOV.UK "divisions").
+FEED_DIVISION: dict[str, str] = {
+    "england": "england-and-wales",
+    "wales": "england-and-wales",
+    "scotland": "scotland",
+    "northern_ireland": "northern-ireland",
+}
+# `holidays` subdivisions, for the years past the feed.
 _SUBDIVISION: dict[str, str] = {
     "england": "ENG",
     "wales": "WLS",
@@ -27,34 +42,90 @@ _SUBDIVISION: dict[str, str] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """One division of the cached GOV.UK feed: its holidays by date, and the years it covers."""
+
+    days: Mapping[date, str]
+    years: frozenset[int]
+
+
+@cache
+def govuk_feed(nation: str) -> Feed:
+    """The cached GOV.UK feed for a nation's division (the package's JSON; no network)."""
+    if nation not in FEED_DIVISION:
+        raise CalendarError(f"no bank-holiday calendar for nation {nation!r}")
+    text = (resources.files("govuk_bank_holidays") / "bank-holidays.json").read_text("utf-8")
+    events = json.loads(text)[FEED_DIVISION[nation]]["events"]
+    days = {date.fromisoformat(e["date"]): str(e["title"]) for e in events}
+    return Feed(days, frozenset(d.year for d in days))
+
+
+@dataclass(frozen=True, slots=True)
+class DayChange:
+    """A profile's change to the bank holidays: a day added (with its name) or removed, and why."""
+
+    day: date
+    source: str
+    name: str | None = None  # None: the day is removed
+
+
 @dataclass(frozen=True)
 class WorkingCalendar:
     """Working days for one nation: not a weekend, not one of its bank holidays, not a closure day."""
 
     nation: Nation
     closure_days: frozenset[date] = frozenset()
-    _bank_holidays: holidays.HolidayBase = field(init=False, repr=False, compare=False)
+    changes: tuple[DayChange, ...] = ()
+    _feed: Feed = field(init=False, repr=False, compare=False)
+    _fallback: holidays.HolidayBase = field(init=False, repr=False, compare=False)
+    _added: Mapping[date, str] = field(init=False, repr=False, compare=False)
+    _removed: frozenset[date] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.nation not in _SUBDIVISION:
             raise CalendarError(f"no bank-holiday calendar for nation {self.nation!r}")
-        # HolidayBase fills in each year on first lookup, so any year works without listing it here.
+        object.__setattr__(self, "_feed", govuk_feed(self.nation))
+        # HolidayBase fills in each year on first lookup; only years past the feed ask it.
         bank = holidays.country_holidays("GB", subdiv=_SUBDIVISION[self.nation])
-        object.__setattr__(self, "_bank_holidays", bank)
+        object.__setattr__(self, "_fallback", bank)
+        added = {c.day: c.name for c in self.changes if c.name is not None}
+        object.__setattr__(self, "_added", added)
+        removed = frozenset(c.day for c in self.changes if c.name is None)
+        object.__setattr__(self, "_removed", removed)
 
     @classmethod
-    def for_nation(cls, nation: Nation, closure_days: Iterable[date] = ()) -> WorkingCalendar:
-        return cls(nation, frozenset(closure_days))
+    def for_nation(
+        cls,
+        nation: Nation,
+        closure_days: Iterable[date] = (),
+        changes: Iterable[DayChange] = (),
+    ) -> WorkingCalendar:
+        return cls(nation, frozenset(closure_days), tuple(changes))
+
+    def bank_holiday(self, day: date) -> str | None:
+        """The name of the bank holiday on `day` in this nation, or None."""
+        if day in self._added:
+            return self._added[day]
+        if day in self._removed:
+            return None
+        if day.year in self._feed.years:
+            return self._feed.days.get(day)
+        name = self._fallback.get(day)
+        return None if name is None else str(name)
 
     def is_working_day(self, day: date) -> bool:
-        return day.weekday() < 5 and day not in self._bank_holidays and day not in self.closure_days
+        return (
+            day.weekday() < 5 and self.bank_holiday(day) is None and day not in self.closure_days
+        )
 
     def why_not_working(self, day: date) -> str | None:
         """A short reason a day is not a working day, or None if it is one."""
         if day.weekday() >= 5:
             return day.strftime("%A")
-        if day in self._bank_holidays:
-            return str(self._bank_holidays.get(day))
+        name = self.bank_holiday(day)
+        if name is not None:
+            return name
         if day in self.closure_days:
             return "local closure day"
         return None

@@ -21,7 +21,7 @@ from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
 
 from pipeline import clock
-from pipeline.calendar import WorkingCalendar, uk_date
+from pipeline.calendar import uk_date
 from pipeline.cli_output import print_history, print_status, print_summary, run_reporter
 from pipeline.atomic_files import PRIVATE_FILE, PRIVATE_FOLDER, make_private, private_folder
 from pipeline.compose import Composer
@@ -192,7 +192,7 @@ def plan(
     except CpcError as exc:  # ContractError, or the fonts could not be asked what they print
         _fail(str(exc))
     profile = profile_for(export, profiles)
-    calendar = WorkingCalendar.for_nation(export.authority.nation, profile.closure_days)
+    calendar = profile.working_calendar(export.authority.nation)
     result = plan_distribution(export, profile, calendar)
     if output_format == "json":
         sys.stdout.write(json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n")

@@ -21,13 +21,21 @@ from pipeline.plan_types import (
     DistributionPlan,
     NotSent,
     PlannedCopy,
+    Status,
     Task,
     TaskKind,
     ViewName,
 )
-from pipeline.profile import CopyRule, Period, Profile, RecipientClass, SharedDocument
+from pipeline.profile import (
+    CopyRule,
+    DueEvent,
+    Period,
+    Profile,
+    RecipientClass,
+    SharedDocument,
+)
 from pipeline.timeliness import timeliness_checks
-from pipeline.visibility import Viewer
+from pipeline.visibility import Audience, Viewer
 
 # Spec §3: nothing goes to the chair, the minute taker, interpreters, advocates or observers in that role.
 NO_COPY_ROLES = frozenset({"chair", "minute_taker", "interpreter", "advocate", "observer"})
@@ -46,6 +54,9 @@ def plan_distribution(
     planner = _Planner(export, profile, calendar)
     copies = tuple(planner.copies())
     tasks = tuple(_tasks(export, copies, planner.case_social_worker))
+    if profile.parents_invited_verbally_first.value:
+        source = profile.parents_invited_verbally_first.source
+        tasks += tuple(_verbal_invitations(export, copies, planner.case_social_worker, source))
     return DistributionPlan(
         conference=export.conference.id,
         revision=export.revision,
@@ -76,6 +87,7 @@ class _Planner:
         self.conference = export.conference
         self.not_sent: list[NotSent] = []
         self.case_social_worker = _case_social_worker(export)
+        self.lead_social_workers = _lead_social_workers(export, self.case_social_worker)
 
     # ---- by stage -------------------------------------------------------------------------------
 
@@ -178,6 +190,9 @@ class _Planner:
                 attendance.invited or attendance.status in ("attended", "attended_part")
             ):
                 return None
+            if person.id in self.lead_social_workers:
+                # 002 §22.8: the lead social worker may be sent the outline plan differently.
+                return _Entitlement("lead_social_worker", "professional", "professional", None)
             return _Entitlement("professional", "professional", "professional", None)
         if person.role not in FAMILY_SIDE_ROLES:
             return None  # supporters, solicitors and representatives only with an authorisation
@@ -222,8 +237,22 @@ class _Planner:
         else:
             view, present_for = entitlement.audience_view, None
         rule = self.profile.copy_rule(entitlement.recipient_class, document)
+        refusal = self._rule_refusal(recipient, rule)
+        if refusal is not None:
+            self.not_sent.append(NotSent(recipient, document, refusal))
+            return
         viewer = Viewer(_audience(view), frozenset({recipient}), present_for)
         yield self._scheduled_copy(recipient, document, view, viewer, rule, entitlement)
+
+    def _rule_refusal(self, recipient: str, rule: CopyRule) -> str | None:
+        """Why the profile sends this class no copy (e.g. 002 §22.8), or None if it sends one."""
+        if not rule.sent:
+            return f"this procedure does not send it to them ({rule.source})"
+        if rule.attended_only:
+            attendance = self.export.attendance_of(recipient)
+            if attendance is None or attendance.status not in ("attended", "attended_part"):
+                return f"only to those who attended the conference ({rule.source})"
+        return None
 
     def _scheduled_copy(
         self,
@@ -239,7 +268,7 @@ class _Planner:
         authorisation: int | None = None,
         force_direct: bool = False,
     ) -> PlannedCopy:
-        due, due_at = self._due_after_conference(rule.due)
+        due, due_at, source = self._due_of(rule)
         via = None
         if rule.via_lead_social_worker and not force_direct:
             via = self._lead_social_worker_for(recipient)
@@ -249,15 +278,40 @@ class _Planner:
             view,
             viewer,
             due,
-            rule.source,
+            source,
             recipient_class=entitlement.recipient_class if on_behalf_of is None else "authorised",
             via_lead_social_worker=rule.via_lead_social_worker and not force_direct,
+            # 002 §22.8 posts the draft plan to parents; whoever holds a copy for them is not one.
+            posted=rule.channel == "post" and not force_direct,
             via=via,
             due_at=due_at,
             on_behalf_of=on_behalf_of,
             basis=basis,
             authorisation=authorisation,
         )
+
+    def _due_of(self, rule: CopyRule) -> tuple[date, datetime | None, str]:
+        """A copy's due date (and moment, for hours) and its citation, from the profile's rule."""
+        if rule.due is None:
+            raise ValueError(f"no copy is sent under {rule.source}")
+        if isinstance(rule.due, Period):
+            return (*self._due_after_conference(rule.due), rule.source)
+        return self._due_by_event(rule.due, rule.source)
+
+    def _due_by_event(self, event: DueEvent, source: str) -> tuple[date, None, str]:
+        """002 §22.8: "in time for the first Core Group meeting": by the plan's date for it, or,
+        where the plan sets none, by the latest the profile allows it (R43)."""
+        assert event == "first_core_group"
+        core_group = self.export.plan.core_group if self.export.plan else None
+        meeting = core_group.first_meeting_date if core_group else None
+        if meeting is None:
+            limit = self.profile.limit("first_core_group")
+            meeting = limit.value.after(self.conference.date, self.calendar)
+            source = (
+                f"{source}; the plan sets no first core group date, so by the latest it may be "
+                f"held (R43; {limit.source})"
+            )
+        return max(meeting, self.conference.date), None, source
 
     def _due_after_conference(self, period: Period) -> tuple[date, datetime | None]:
         # "Within 24 hours" runs from the end of the conference in UK local time (spec §3).
@@ -278,6 +332,11 @@ class _Planner:
                     )
                     continue
                 rule = self.profile.copy_rule("child", document)
+                if not rule.sent:
+                    self.not_sent.append(
+                        NotSent(decision.child, document, self._rule_refusal(decision.child, rule) or "")
+                    )
+                    continue
                 viewer = Viewer("family", frozenset({decision.child}))
                 yield self._scheduled_copy(
                     decision.child, document, "family", viewer, rule, child_entitlement
@@ -343,6 +402,11 @@ class _Planner:
                 f"the person this copy would be for ({principal}) receives no record, so no copy "
                 "is made on their behalf (spec §4 rule 3)"
             )
+        rule = self.profile.copy_rule(entitlement.recipient_class, document)
+        if not rule.sent or (rule.attended_only and principal is not None):
+            refusal = self._rule_refusal(principal or auth.person, rule)
+            if refusal is not None:
+                return f"the person this copy would be for is not sent it: {refusal} (spec §4 rule 5)"
         return None
 
     def _authorised_copies(self, documents: tuple[SharedDocument, ...]) -> Iterator[PlannedCopy]:
@@ -422,6 +486,7 @@ class _Planner:
         recipient_class: str,
         via_lead_social_worker: bool = False,
         via: str | None = None,
+        posted: bool = False,
         due_at: datetime | None = None,
         subject: str | None = None,
         on_behalf_of: str | None = None,
@@ -442,12 +507,20 @@ class _Planner:
                 waiting.append("no lead social worker is named to hand this copy over")
             else:
                 handover_by = self._handover_by(document, due)
+        elif posted:
+            # The procedure says this copy is posted (002 §22.8).
+            has_address = not self.export.is_child(recipient) and (
+                self.export.person(recipient).address is not None
+            )
+            channel = "post" if has_address else None
+            if channel is None:
+                waiting.append(f"this copy is posted ({source}) and there is no postal address")
         else:
             channel = self._channel(recipient)
             if channel is None:
                 waiting.append("there is no postal address or e-mail for this recipient")
         held = self._address_hold(document, viewer, subject, authorisation, via)
-        status = "held" if held else "waiting" if waiting else "ready"
+        status: Status = "held" if held else "waiting" if waiting else "ready"
         reasons = ([held] if held else []) + waiting
         large_print = (
             not self.export.is_child(recipient)
@@ -536,7 +609,7 @@ class _Planner:
         return None if found is None else mention_reason(*found, via)
 
 
-def _audience(view: ViewName) -> str:
+def _audience(view: ViewName) -> Audience:
     return "professional" if view == "professional" else "family"
 
 
@@ -568,6 +641,31 @@ def _case_social_worker(export: Export) -> str | None:
         ):
             return person.id
     return None
+
+
+def _lead_social_workers(export: Export, case_social_worker: str | None) -> frozenset[str]:
+    """The lead social workers of the children with a plan (R75), else the case's social worker."""
+    named = {d.lead_social_worker for d in export.decisions if d.has_plan and d.lead_social_worker}
+    if named:
+        return frozenset(named)
+    if any(d.has_plan for d in export.decisions) and case_social_worker is not None:
+        return frozenset({case_social_worker})
+    return frozenset()
+
+
+def _verbal_invitations(
+    export: Export, copies: tuple[PlannedCopy, ...], owner: str | None, source: str
+) -> Iterator[Task]:
+    """R21: the social worker tells each parent of the conference before the letter confirms it,
+    so the task is due by the invitation's own due date."""
+    for copy in copies:
+        if copy.document != "invitation":
+            continue
+        person = export.person(copy.recipient)
+        if person.role in ("parent", "carer") or person.parental_responsibility:
+            yield Task(
+                "verbal_invitation", owner, copy.recipient, "invitation", copy.due, f"R21; {source}"
+            )
 
 
 def _tasks(export: Export, copies: tuple[PlannedCopy, ...], owner: str | None) -> Iterator[Task]:

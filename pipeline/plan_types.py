@@ -13,7 +13,9 @@ from pipeline.visibility import Viewer
 Status = Literal["ready", "waiting", "held"]
 ViewName = Literal["professional", "family", "attended_parts"]
 Channel = Literal["email", "post", "lead_social_worker"]
-TaskKind = Literal["hand_over", "translation", "interpreter", "braille", "audio", "easy_read"]
+TaskKind = Literal[
+    "hand_over", "translation", "interpreter", "braille", "audio", "easy_read", "verbal_invitation"
+]
 CheckStatus = Literal["ok", "problem", "unknown"]
 
 
@@ -142,7 +144,7 @@ class DistributionPlan:
 def file_stem(copy: PlannedCopy) -> str:
     """The document kind and nothing personal: no names, no withheld words. Two authorised
     copies for one person (for two children, say) are told apart by the authorisation's number."""
-    stem = copy.document
+    stem: str = copy.document
     if copy.authorisation is not None:
         stem += f"-authorisation-{copy.authorisation + 1}"
     return stem + ("-large-print" if copy.large_print else "")
@@ -152,7 +154,7 @@ def copy_key(copy: PlannedCopy) -> str:
     """A copy's name in the store, and its delivered files' stem: recipient, document and, for an
     authorised copy, whom it is for. Built from facts that stay put across revisions (not an
     authorisation's place in the list), so a re-ordered export never makes a copy look new."""
-    stem = copy.document
+    stem: str = copy.document
     if copy.authorisation is not None:
         stem += (
             f"-for-{name_part(copy.on_behalf_of)}"

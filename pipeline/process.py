@@ -301,7 +301,7 @@ def render_file(path: Path, profile_dirs: tuple[Path, ...] = ()) -> FileRenderin
     except ContractError as exc:
         return FileRendering(str(path), str(exc))
     profile = profiles[export.authority.procedure_profile or "default"]
-    calendar = WorkingCalendar.for_nation(export.authority.nation, profile.closure_days)
+    calendar = profile.working_calendar(export.authority.nation)
     plan = plan_distribution(export, profile, calendar)
     try:
         rendered = tuple(render_plan(export, plan, Renderer.for_profile(profile, composer)))
@@ -361,7 +361,7 @@ def read_conference_copies(
     """A stored export and its amendments → every copy the conference now calls for."""
     export = load_export(raw, profiles.keys())
     profile = profiles[export.authority.procedure_profile or "default"]
-    calendar = WorkingCalendar.for_nation(export.authority.nation, profile.closure_days)
+    calendar = profile.working_calendar(export.authority.nation)
     inputs = []
     for sequence, amendment_raw, requester_key in context.amendments:
         amendment = load_document(amendment_raw, profiles.keys())

@@ -20,12 +20,20 @@ from typing import Any, Generic, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from pipeline.calendar import WorkingCalendar, hours_after_uk, months_after, weeks_after
+from pipeline.calendar import (
+    DayChange,
+    Nation,
+    WorkingCalendar,
+    hours_after_uk,
+    months_after,
+    weeks_after,
+)
 from pipeline.errors import ProfileError
 
 Unit = Literal["working_days", "hours", "months", "weeks"]
 RecipientClass = Literal[
     "professional",
+    "lead_social_worker",
     "parent_attended",
     "parent_absent",
     "parent_excluded_part",
@@ -34,6 +42,11 @@ RecipientClass = Literal[
     "child",
 ]
 SharedDocument = Literal["decision_letter", "outline_plan", "record"]
+# A copy due by an event rather than after a period: the plan's first core group meeting (002 §22.8).
+DueEvent = Literal["first_core_group"]
+_DUE_EVENTS: dict[str, DueEvent] = {"first core group": "first_core_group"}
+# A class that need not be stated: its copies follow this class's rules where a profile is silent.
+_FALLBACK_CLASS: dict[str, RecipientClass] = {"lead_social_worker": "professional"}
 _PERIOD = re.compile(r"^\s*([0-9]+)\s+(working days?|hours?|months?|weeks?)\s*$")
 
 
@@ -109,11 +122,23 @@ class Sourced(Generic[T]):
 
 @dataclass(frozen=True, slots=True)
 class CopyRule:
-    """When one class of recipient must have one document, and whether it goes through the social worker."""
+    """When one class of recipient must have one document, and whether it goes through the social worker.
 
-    due: Period
+    `due` is a period after the conference, an event (`first_core_group`: by the plan's first core
+    group meeting), or None: this class is not sent the document (the source says why, e.g. 002
+    §22.8: the final outline plan travels in the record). `channel = "post"`: posted, as the
+    procedure says; `attended_only`: only to a recipient who attended (some or all of) the conference.
+    """
+
+    due: Period | DueEvent | None
     via_lead_social_worker: bool
     source: str
+    channel: Literal["post"] | None = None
+    attended_only: bool = False
+
+    @property
+    def sent(self) -> bool:
+        return self.due is not None
 
 
 @dataclass(frozen=True)
@@ -127,6 +152,13 @@ class Profile:
     timeliness: Mapping[str, Sourced[Any]]
     supporter_record_with_parent_consent: Sourced[bool]
     glossary: Mapping[str, str]
+    bank_holiday_changes: tuple[DayChange, ...] = ()
+    # R21: the social worker invites each parent verbally before the written invitation (002 §8.2).
+    parents_invited_verbally_first: Sourced[bool] = Sourced(False, "000 §4.4.1 (no verbal step)")
+
+    def working_calendar(self, nation: Nation) -> WorkingCalendar:
+        """The nation's GOV.UK working days with this profile's closures and bank-holiday changes."""
+        return WorkingCalendar.for_nation(nation, self.closure_days, self.bank_holiday_changes)
 
     def copy_rule(self, recipient_class: RecipientClass, document: SharedDocument) -> CopyRule:
         return self.copies[recipient_class][document]
@@ -150,15 +182,32 @@ class _SourcedIn(BaseModel):
 
 class _CopyIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
+    # A period ("1 working day", "24 hours"), "first core group", or "none" (not sent).
     due: str
     via: Literal["lead_social_worker"] | None = None
+    channel: Literal["post"] | None = None
+    attended_only: bool = False
     source: str
 
     @field_validator("due")
     @classmethod
     def _period(cls, value: str) -> str:
-        Period.parse(value)
+        if value.strip() not in ("none", *_DUE_EVENTS):
+            Period.parse(value)
         return value
+
+    def rule(self) -> CopyRule:
+        text = self.due.strip()
+        due: Period | DueEvent | None = (
+            None if text == "none" else _DUE_EVENTS[text] if text in _DUE_EVENTS else Period.parse(text)
+        )
+        return CopyRule(
+            due,
+            self.via == "lead_social_worker",
+            self.source,
+            self.channel,
+            self.attended_only,
+        )
 
 
 _CLASSES: tuple[RecipientClass, ...] = get_args(RecipientClass)
@@ -204,16 +253,37 @@ _PERIOD_LIMITS = (
 )
 
 
+class _DayAddedIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    date: date
+    name: str
+    source: str
+
+
+class _DayRemovedIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    date: date
+    source: str
+
+
+class _BankHolidaysIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    add: list[_DayAddedIn] = []
+    remove: list[_DayRemovedIn] = []
+
+
 class _ProfileIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     name: str
     title: str
     closure_days: list[date] = []
+    bank_holidays: _BankHolidaysIn = _BankHolidaysIn()
     handover: dict[Literal["lead_time"], _SourcedIn]
     copies: dict[RecipientClass, dict[SharedDocument, _CopyIn]]
     notices: dict[str, _SourcedIn]
     timeliness: dict[str, _SourcedIn]
     authorisations: dict[Literal["supporter_record_with_parent_consent"], _SourcedIn]
+    invitations: dict[Literal["parents_invited_verbally_first"], _SourcedIn]
     glossary: dict[str, str] = {}
 
 
@@ -264,7 +334,7 @@ def _build(raw: dict[str, Any], origin: str) -> Profile:
         raise ProfileError(f"profile {origin}: {problems}") from exc
     for cls in _CLASSES:
         for doc in ("decision_letter", "outline_plan", "record"):
-            if doc not in data.copies.get(cls, {}):
+            if doc not in data.copies.get(cls, {}) and cls not in _FALLBACK_CLASS:
                 raise ProfileError(f"profile {origin}: copies.{cls}.{doc} is missing")
     _exact_keys(origin, "notices", data.notices, _NOTICES)
     _exact_keys(
@@ -274,13 +344,14 @@ def _build(raw: dict[str, Any], origin: str) -> Profile:
         (*_PERIOD_LIMITS, "pre_birth_gestation_weeks", "quorum_other_agencies"),
     )
 
-    copies = {
-        cls: {
-            doc: CopyRule(Period.parse(rule.due), rule.via == "lead_social_worker", rule.source)
-            for doc, rule in data.copies[cls].items()
-        }
-        for cls in _CLASSES
-    }
+    copies: dict[RecipientClass, dict[SharedDocument, CopyRule]] = {}
+    for cls in _CLASSES:
+        given = {doc: rule.rule() for doc, rule in data.copies.get(cls, {}).items()}
+        fallback = _FALLBACK_CLASS.get(cls)
+        if fallback is not None:
+            # The lead social worker is a professional; a profile states only where they differ.
+            given = {**{d: r.rule() for d, r in data.copies[fallback].items()}, **given}
+        copies[cls] = given
     notices: dict[str, Sourced[Period]] = {}
     for key in _NOTICES:
         period = _period_or_none(data.notices[key], f"profile {origin}: notices.{key}", key)
@@ -319,6 +390,11 @@ def _build(raw: dict[str, Any], origin: str) -> Profile:
             f"profile {origin}: authorisations.supporter_record_with_parent_consent must be "
             "true or false"
         )
+    verbally = data.invitations["parents_invited_verbally_first"]
+    if not isinstance(verbally.value, bool):
+        raise ProfileError(
+            f"profile {origin}: invitations.parents_invited_verbally_first must be true or false"
+        )
     return Profile(
         name=data.name,
         title=data.title,
@@ -329,6 +405,22 @@ def _build(raw: dict[str, Any], origin: str) -> Profile:
         timeliness=timeliness,
         supporter_record_with_parent_consent=Sourced(supporter.value, supporter.source),
         glossary=dict(data.glossary),
+        bank_holiday_changes=_day_changes(data.bank_holidays, origin),
+        parents_invited_verbally_first=Sourced(verbally.value, verbally.source),
+    )
+
+
+def _day_changes(given: _BankHolidaysIn, origin: str) -> tuple[DayChange, ...]:
+    """A profile's bank-holiday changes; a day both added and removed is a mistake, not a choice."""
+    added = {d.date for d in given.add}
+    both = sorted(added & {d.date for d in given.remove})
+    if both:
+        raise ProfileError(
+            f"profile {origin}: bank_holidays adds and removes {', '.join(map(str, both))}"
+        )
+    return (
+        *(DayChange(d.date, d.source, d.name) for d in given.add),
+        *(DayChange(d.date, d.source) for d in given.remove),
     )
 
 

@@ -16,6 +16,8 @@ from pipeline.profile import Period, Profile, Sourced
 
 PRESENT = frozenset({"attended", "attended_part"})
 FULL_TERM_WEEKS = 40
+# R76; 000 §4.10.4: a plan may end for these reasons while the child is still at risk.
+ENDS_WHATEVER_THE_RISK = frozenset({"moved_to_other_authority", "reached_eighteen", "died", "left_area"})
 
 
 def timeliness_checks(
@@ -32,6 +34,8 @@ def timeliness_checks(
     if stage == "held":
         yield from _quorum(export, profile)
         yield from _absent_professionals(export)
+        yield from _decisions_follow_their_threshold(export)
+        yield from _record_signed_in_time(export, copies)
         if any(d.has_plan for d in export.decisions):
             yield from _core_group(export, profile, calendar)
             yield from _next_review(export, profile)
@@ -116,15 +120,26 @@ def _gestation(export: Export, profile: Profile) -> Iterator[Check]:
     for child in export.children:
         if not (child.subject and child.unborn and child.expected_delivery_date):
             continue
-        days_to_birth = (child.expected_delivery_date - export.conference.date).days
-        gestation = FULL_TERM_WEEKS - days_to_birth / 7
+        # Weeks of pregnancy counted back from the expected date of delivery at 40 weeks.
+        days = FULL_TERM_WEEKS * 7 - (child.expected_delivery_date - export.conference.date).days
         detail = (
-            f"{child.name}: about {gestation:.0f} weeks of pregnancy at the conference "
+            f"{child.name}: {days // 7} weeks {days % 7} days of pregnancy at the conference "
             f"(expected {child.expected_delivery_date}); the guide is {low} to {high} weeks"
         )
-        # 000 §4.1.16 is a guide and asks for an earlier conference where birth may be premature.
-        ok = low <= gestation <= high or gestation < low
-        yield Check("pre_birth_timing", "ok" if ok else "problem", detail, f"R38; {weeks.source}")
+        source = f"R38; {weeks.source}"
+        if days < low * 7:
+            # 000 §4.1.16: earlier than the guide only "where there is a known likelihood of a
+            # premature birth"; the export cannot say so, so someone must confirm it.
+            yield Check(
+                "pre_birth_timing",
+                "unknown",
+                f"{detail}: earlier than {low} weeks, which the procedure allows only where a "
+                "premature birth is likely; confirm that it is",
+                source,
+            )
+            continue
+        ok = days <= high * 7
+        yield Check("pre_birth_timing", "ok" if ok else "problem", detail, source)
 
 
 def _review_limits(
@@ -371,4 +386,56 @@ def _parents_invited(export: Export) -> Iterator[Check]:
             f"{person.name} ({person.relationship or person.role}) is a parent or has parental "
             "responsibility but is not recorded as invited, and no exclusion is recorded",
             "R24; 000 §4.4.1; 002 §6.1",
+        )
+
+
+def _decisions_follow_their_threshold(export: Export) -> Iterator[Check]:
+    """R72: a plan only for a child likely to suffer significant harm, and then always one."""
+    for decision in export.decisions:
+        likely = decision.likely_to_suffer_significant_harm
+        if likely is None:
+            continue  # the export does not record the finding; nothing to contradict
+        name = export.child(decision.child).name if export.is_child(decision.child) else decision.child
+        outcome = decision.outcome.replace("_", " ")
+        if decision.has_plan and not likely:
+            yield Check(
+                "decision_threshold",
+                "problem",
+                f"{name}: the decision is {outcome}, but the conference recorded that the child "
+                "is not likely to suffer significant harm; a plan is made only for a child who is",
+                "R72; 000 §4.9.3, §4.10; 002 §17.1-17.2",
+            )
+        elif not decision.has_plan and likely:
+            if decision.outcome == "plan_ends" and decision.plan_end_reason in ENDS_WHATEVER_THE_RISK:
+                continue  # R76; 000 §4.10.4: the plan ends because the child left, not the risk
+            yield Check(
+                "decision_threshold",
+                "problem",
+                f"{name}: the conference recorded that the child is likely to suffer significant "
+                f"harm, but the decision is {outcome}; such a child needs a protection plan",
+                "R72; 000 §4.9.3, §4.10; 002 §17.1-17.2",
+            )
+
+
+def _record_signed_in_time(export: Export, copies: Sequence[PlannedCopy]) -> Iterator[Check]:
+    """Issue 10: a record signed after a copy of it was due is reported (the copies still go)."""
+    record = export.record
+    if record is None or record.status != "signed" or record.signed_on is None:
+        return
+    due: dict[str, PlannedCopy] = {}
+    for copy in copies:
+        if copy.document != "record":
+            continue
+        first = due.get(copy.recipient_class)
+        if first is None or copy.due < first.due:
+            due[copy.recipient_class] = copy
+    for recipient_class, copy in sorted(due.items(), key=lambda item: (item[1].due, item[0])):
+        if record.signed_on <= copy.due:
+            continue
+        yield Check(
+            "record_signed_in_time",
+            "problem",
+            f"the record was signed on {_fmt(record.signed_on)}, after it was due to "
+            f"{recipient_class.replace('_', ' ')} recipients on {_fmt(copy.due)}: signed late",
+            f"R15 (000 §4.14.4; 002 §22.5); due under {copy.source}",
         )

@@ -12,8 +12,6 @@ from typing import Any
 import pytest
 
 import pipeline.clock
-
-from pipeline.calendar import WorkingCalendar
 from pipeline.amendment_model import Amendment
 from pipeline.contract import load_document, load_export
 from pipeline.distribution import plan_distribution
@@ -84,7 +82,7 @@ def plan_of(profiles: dict[str, Profile]) -> PlanOf:
         known = {**profiles, **(extra or {})}
         export = load_export(json.dumps(data).encode(), known.keys())
         profile = known[export.authority.procedure_profile or "default"]
-        calendar = WorkingCalendar.for_nation(export.authority.nation, profile.closure_days)
+        calendar = profile.working_calendar(export.authority.nation)
         return plan_distribution(export, profile, calendar)
 
     return run

@@ -19,7 +19,9 @@ import pytest
 
 from pipeline.calendar import (
     UK_TIME,
+    DayChange,
     WorkingCalendar,
+    govuk_feed,
     hours_after_uk,
     months_after,
     uk_date,
@@ -346,6 +348,106 @@ def test_between_undoes_add(nation: str) -> None:
             assert calendar.working_days_between(start, end) == count, (start, count)
             if count:
                 assert calendar.is_working_day(end), (start, count)
+
+
+# ---- the GOV.UK feed is the authority (issue 11) ------------------------------------------------
+# Issue 11: "The GOV.UK feed is the authority UK councils work to." The calendar reads the feed as
+# cached in the pinned govuk-bank-holidays package; `holidays` only answers for years past it.
+
+
+def test_15_june_2026_in_scotland_is_the_feeds_answer_a_working_day() -> None:
+    # holidays 0.109 makes Monday 15 June 2026 a Scottish bank holiday (the World Cup final); the
+    # GOV.UK feed (scotland, 2026) has no such day: its 2026 list runs New Year's Day, 2 January,
+    # Good Friday, 4 May, 25 May, 3 Aug, 30 Nov, 25 Dec, 28 Dec.
+    monday = date(2026, 6, 15)
+    assert monday.weekday() == 0
+    assert monday not in govuk_feed(SCT).days
+    assert cal(SCT).is_working_day(monday)
+    assert cal(SCT).why_not_working(monday) is None
+    # Friday 12 June 2026 + 1 working day in Scotland: Monday 15 June (Sat 13, Sun 14 skipped).
+    assert cal(SCT).add_working_days(date(2026, 6, 12), 1) == date(2026, 6, 15)
+
+
+# Every difference, in the years the feed holds, between the feed's weekday bank holidays and
+# those of the pinned `holidays`, that this calendar accepts (the feed's answer is used).
+# `holidays` also lists the day itself when a holiday falls on a weekend (e.g. Sat 26 Dec 2026);
+# a weekend is never a working day, so those entries change nothing and are not compared.
+ACCEPTED_DIFFERENCES: dict[tuple[str, date], str] = {
+    # holidays 0.109 only: Scotland's participation in the FIFA World Cup final; not in the feed.
+    (SCT, date(2026, 6, 15)): "holidays only",
+}
+
+
+def test_the_feed_and_the_holidays_package_agree_on_every_weekday_the_feed_covers() -> None:
+    import holidays
+
+    found: dict[tuple[str, date], str] = {}
+    subdivision = {ENG: "ENG", WLS: "WLS", SCT: "SCT", NIR: "NIR"}
+    for nation in NATIONS:
+        feed = govuk_feed(nation)
+        assert feed.years == frozenset(range(2012, 2029)), nation  # the cache of the pinned package
+        other = holidays.country_holidays("GB", subdiv=subdivision[nation], years=sorted(feed.years))
+        feed_days = {d for d in feed.days if d.weekday() < 5}
+        other_days = {d for d in other if d.weekday() < 5}
+        for day in feed_days - other_days:
+            found[(nation, day)] = "feed only"
+        for day in other_days - feed_days:
+            found[(nation, day)] = "holidays only"
+    assert found == ACCEPTED_DIFFERENCES
+
+
+@pytest.mark.parametrize("nation", NATIONS)
+def test_every_weekday_holiday_of_the_feed_is_not_a_working_day(nation: str) -> None:
+    feed = govuk_feed(nation)
+    for day, name in feed.days.items():
+        assert not cal(nation).is_working_day(day), (nation, day, name)
+        if day.weekday() < 5:
+            assert cal(nation).why_not_working(day) == name
+
+
+def test_england_and_wales_are_one_division_of_the_feed() -> None:
+    assert govuk_feed(ENG).days == govuk_feed(WLS).days
+    assert govuk_feed(SCT).days != govuk_feed(NIR).days
+
+
+def test_years_past_the_feed_come_from_the_holidays_package() -> None:
+    # 2029 is past the cached feed (2012-2028). Christmas Day 2029 is a Tuesday, Boxing Day a
+    # Wednesday: both bank holidays everywhere; St Andrew's Day 2029 is Friday 30 Nov (Scotland).
+    assert 2029 not in govuk_feed(ENG).years
+    assert not cal(ENG).is_working_day(date(2029, 12, 25))
+    assert not cal(NIR).is_working_day(date(2029, 12, 26))
+    assert not cal(SCT).is_working_day(date(2029, 11, 30))
+    assert cal(ENG).is_working_day(date(2029, 11, 30))
+    # Mon 24 Dec 2029 + 1 working day in England: Thu 27 Dec (Tue 25, Wed 26 are holidays).
+    assert cal(ENG).add_working_days(date(2029, 12, 24), 1) == date(2029, 12, 27)
+
+
+def test_a_profile_may_add_or_remove_a_bank_holiday_with_its_source() -> None:
+    added = DayChange(date(2026, 6, 15), "announced 2026-06-10 (example)", "World Cup final")
+    removed = DayChange(date(2026, 11, 30), "example: the council works on St Andrew's Day")
+    changed = WorkingCalendar.for_nation(SCT, changes=(added, removed))
+    assert not changed.is_working_day(date(2026, 6, 15))
+    assert changed.why_not_working(date(2026, 6, 15)) == "World Cup final"
+    assert changed.is_working_day(date(2026, 11, 30))
+    # Fri 12 Jun 2026 + 1 WD with the added day: Tue 16 Jun (Sat, Sun, Mon 15 skipped).
+    assert changed.add_working_days(date(2026, 6, 12), 1) == date(2026, 6, 16)
+    assert cal(SCT).is_working_day(date(2026, 6, 15))  # the plain calendar is untouched
+
+
+def test_the_calendar_never_fetches_the_feed(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the calendar tried to use the network")
+
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    govuk_feed.cache_clear()
+    try:
+        calendar = WorkingCalendar.for_nation(NIR)
+        assert not calendar.is_working_day(date(2026, 3, 17))  # St Patrick's Day, from the cache
+    finally:
+        govuk_feed.cache_clear()
 
 
 def test_unknown_nation_is_refused() -> None:

@@ -221,16 +221,16 @@ def test_pre_birth_example_checks(plan_of: PlanOf) -> None:
 @pytest.mark.parametrize(
     ("recipient", "document", "due", "via"),
     [
-        # professionals: decision letter and plan in 2 WD (002 §23.2): Wed 25 Nov
+        # professionals: decision letter in 2 WD (002 §23.2): Tue 24 (1), Wed 25 Nov (2)
         pytest.param("p-police", "decision_letter", "2026-11-25", None, id="professional-letter"),
-        pytest.param("p-police", "outline_plan", "2026-11-25", None, id="professional-plan"),
         # record in 10 WD (002 §22.5): 24-27 Nov (4), 30 Nov-4 Dec (9), Mon 7 Dec (10)
         pytest.param("p-police", "record", "2026-12-07", None, id="professional-record"),
         # parent who attended: 2 WD letter; record in 15 WD sent directly (002 §22.5, §22.8)
         pytest.param("p-mother", "decision_letter", "2026-11-25", None, id="parent-letter"),
         pytest.param("p-mother", "record", "2026-12-14", None, id="parent-record-direct"),
-        # excluded from part: 1 WD per the spec's table; attended parts of the record in 15 WD
-        pytest.param("p-father", "decision_letter", "2026-11-24", None, id="excluded-letter"),
+        # excluded from part: 2 WD (002 §23.2; spec §3 revised 2026-12-01, was 1 WD): Wed 25 Nov;
+        # attended parts of the record in 15 WD
+        pytest.param("p-father", "decision_letter", "2026-11-25", None, id="excluded-letter"),
         pytest.param("p-father", "record", "2026-12-14", None, id="excluded-record"),
         # family member in her own right: 1 WD letter, record in 15 WD (002 §22.12)
         pytest.param("p-gran", "record", "2026-12-14", None, id="family-member-record"),

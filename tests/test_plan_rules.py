@@ -113,8 +113,11 @@ def test_each_record_copy_decision_for_an_excluded_parent(
         _father(data, status="excluded")
     plan = plan_of(data)
     copies = copies_of(plan, "p-father")
-    # the decision letter and outline plan always go, 1 working day (spec §3 rows 4-5)
+    # the decision letter and outline plan always go (spec §3 rows 4-5, revised 2026-12-01): the
+    # letter within 24 hours of 11:45 Mon 23 Nov (000 §4.14.5), the plan in 1 working day (Tue 24 Nov)
     assert copies["decision_letter"].due == copies["outline_plan"].due == date(2026, 11, 24)
+    assert copies["decision_letter"].due_at is not None
+    assert copies["decision_letter"].due_at.hour == 11
     assert copies["decision_letter"].view == "family"
     if expected_view is None:
         assert "record" not in copies

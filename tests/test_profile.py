@@ -87,10 +87,16 @@ COPY_TABLE = [
     ("default", "professional", "outline_plan", wd(1), False),
     ("default", "professional", "record", wd(20), False),
     ("wirral", "professional", "decision_letter", wd(2), False),
-    ("wirral", "professional", "outline_plan", wd(2), False),
+    # 002 §22.8 (R29; spec §3 revised 2026-12-01): no outline plan on its own to professionals;
+    # the draft to the lead social worker by the first core group; the final one in the record
+    ("wirral", "professional", "outline_plan", None, False),
+    ("wirral", "lead_social_worker", "outline_plan", "first_core_group", False),
+    ("wirral", "lead_social_worker", "decision_letter", wd(2), False),
+    ("wirral", "lead_social_worker", "record", wd(10), False),
+    ("default", "lead_social_worker", "outline_plan", wd(1), False),
     ("wirral", "professional", "record", wd(10), False),
     # parent who attended: within 24 hours / 1 WD / 20 WD via the lead social worker (000 §4.14.5);
-    # 002: 2 WD / 2 WD / 15 WD sent directly (§23.2, §22.8, §22.5)
+    # 002: 2 WD / the draft by post, 2 WD / 15 WD sent directly (§23.2, §22.8, §22.5)
     ("default", "parent_attended", "decision_letter", H24, False),
     ("default", "parent_attended", "outline_plan", wd(1), False),
     ("default", "parent_attended", "record", wd(20), True),
@@ -98,29 +104,31 @@ COPY_TABLE = [
     ("wirral", "parent_attended", "outline_plan", wd(2), False),
     ("wirral", "parent_attended", "record", wd(15), False),
     # parent who did not attend: as above, record through the lead social worker
-    # (002 §22.9: 15 WD)
+    # (002 §22.9: 15 WD); 002 §22.8 posts the draft plan only to parents who attended
     ("default", "parent_absent", "decision_letter", H24, False),
     ("default", "parent_absent", "outline_plan", wd(1), False),
     ("default", "parent_absent", "record", wd(20), True),
     ("wirral", "parent_absent", "decision_letter", wd(2), False),
-    ("wirral", "parent_absent", "outline_plan", wd(2), False),
+    ("wirral", "parent_absent", "outline_plan", None, False),
     ("wirral", "parent_absent", "record", wd(15), True),
-    # parent excluded from part / the whole: 1 WD / 1 WD in both profiles
-    ("default", "parent_excluded_part", "decision_letter", wd(1), False),
+    # parent excluded from part / the whole (spec §3 revised 2026-12-01): the decision letter within
+    # 24 hours (000 §4.14.5 makes no exception), the plan in 1 WD (000 §4.14.13); 002: the letter
+    # in 2 WD (§23.2); the plan posted in 2 WD to one who attended the rest, else in the record only
+    ("default", "parent_excluded_part", "decision_letter", H24, False),
     ("default", "parent_excluded_part", "outline_plan", wd(1), False),
-    ("wirral", "parent_excluded_part", "decision_letter", wd(1), False),
-    ("wirral", "parent_excluded_part", "outline_plan", wd(1), False),
-    ("default", "parent_excluded_whole", "decision_letter", wd(1), False),
+    ("wirral", "parent_excluded_part", "decision_letter", wd(2), False),
+    ("wirral", "parent_excluded_part", "outline_plan", wd(2), False),
+    ("default", "parent_excluded_whole", "decision_letter", H24, False),
     ("default", "parent_excluded_whole", "outline_plan", wd(1), False),
-    ("wirral", "parent_excluded_whole", "decision_letter", wd(1), False),
-    ("wirral", "parent_excluded_whole", "outline_plan", wd(1), False),
+    ("wirral", "parent_excluded_whole", "decision_letter", wd(2), False),
+    ("wirral", "parent_excluded_whole", "outline_plan", None, False),
     # family member in their own right: 1 WD / 1 WD; record as to all invited (000 §4.14.4: 20 WD;
     # 002 §22.5: relevant family members within 15 days)
     ("default", "family_member", "decision_letter", wd(1), False),
     ("default", "family_member", "outline_plan", wd(1), False),
     ("default", "family_member", "record", wd(20), False),
-    ("wirral", "family_member", "decision_letter", wd(1), False),
-    ("wirral", "family_member", "outline_plan", wd(1), False),
+    ("wirral", "family_member", "decision_letter", wd(2), False),  # 002 §23.2
+    ("wirral", "family_member", "outline_plan", None, False),  # 002 §22.8: in the record only
     ("wirral", "family_member", "record", wd(15), False),
 ]
 
@@ -134,7 +142,7 @@ def test_copy_rules_follow_the_spec_table(
     profile: str,
     recipient: str,
     document: str,
-    due: Period,
+    due: Period | str | None,
     via: bool,
 ) -> None:
     rule = shipped[profile].copy_rule(recipient, document)  # type: ignore[arg-type]
@@ -204,6 +212,7 @@ def test_every_value_cites_its_source(shipped: dict[str, Profile], profile: str)
     p = shipped[profile]
     sources = {"handover.lead_time": p.handover_lead_time.source}
     sources["authorisations"] = p.supporter_record_with_parent_consent.source
+    sources["invitations"] = p.parents_invited_verbally_first.source
     for cls in CLASSES:
         for doc in DOCS:
             sources[f"copies.{cls}.{doc}"] = p.copy_rule(cls, doc).source  # type: ignore[arg-type]
@@ -580,3 +589,77 @@ def test_a_value_in_the_wrong_unit_is_refused_when_loaded(
     )
     with pytest.raises(ProfileError, match=message):
         load_profiles([tmp_path])
+
+
+# ---- bank-holiday changes (issue 11) --------------------------------------------------------------
+
+
+def test_a_profile_adds_and_removes_bank_holidays_with_sources(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "scotshire",
+        'extends = "default"\nname = "scotshire"\ntitle = "S"\n'
+        "[bank_holidays]\n"
+        'add = [{ date = 2026-06-15, name = "World Cup final", source = "announced (example)" }]\n'
+        'remove = [{ date = 2026-11-30, source = "example: open on St Andrew\'s Day" }]\n',
+    )
+    profile = load_profiles([tmp_path])["scotshire"]
+    calendar = profile.working_calendar("scotland")
+    # Monday 15 June 2026 is added; Monday 30 November 2026 (St Andrew's Day) is removed.
+    assert not calendar.is_working_day(date(2026, 6, 15))
+    assert calendar.is_working_day(date(2026, 11, 30))
+    assert {c.source for c in profile.bank_holiday_changes} == {
+        "announced (example)",
+        "example: open on St Andrew's Day",
+    }
+    # The shipped profiles change no bank holiday: the feed is used as it is.
+    assert load_profiles()["default"].bank_holiday_changes == ()
+
+
+def test_a_bank_holiday_change_needs_a_source(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "nosource",
+        'extends = "default"\nname = "nosource"\ntitle = "N"\n'
+        '[bank_holidays]\nadd = [{ date = 2026-06-15, name = "X" }]\n',
+    )
+    with pytest.raises(ProfileError, match="source"):
+        load_profiles([tmp_path])
+
+
+def test_a_day_both_added_and_removed_is_refused(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "both",
+        'extends = "default"\nname = "both"\ntitle = "B"\n[bank_holidays]\n'
+        'add = [{ date = 2026-06-15, name = "X", source = "s" }]\n'
+        'remove = [{ date = 2026-06-15, source = "s" }]\n',
+    )
+    with pytest.raises(ProfileError, match="2026-06-15"):
+        load_profiles([tmp_path])
+
+
+def test_wirral_posts_the_draft_plan_to_parents_who_attended(shipped: dict[str, Profile]) -> None:
+    # 002 §22.8: "posted to parents who attended the conference"; one excluded from part is sent it
+    # only if they attended the rest.
+    wirral = shipped["wirral"]
+    attended = wirral.copy_rule("parent_attended", "outline_plan")
+    part = wirral.copy_rule("parent_excluded_part", "outline_plan")
+    assert (attended.channel, attended.attended_only) == ("post", False)
+    assert (part.channel, part.attended_only) == ("post", True)
+    assert "002 §22.8" in attended.source and "002 §22.8" in part.source
+    # the default (000 §4.14.13) names no channel and sends to everyone
+    assert shipped["default"].copy_rule("parent_attended", "outline_plan").channel is None
+
+
+def test_a_copy_rule_that_is_not_sent_says_why(shipped: dict[str, Profile]) -> None:
+    for cls in ("professional", "parent_absent", "parent_excluded_whole", "family_member"):
+        rule = shipped["wirral"].copy_rule(cls, "outline_plan")  # type: ignore[arg-type]
+        assert not rule.sent and "002 §22.8" in rule.source, cls
+
+
+def test_r21_only_002_invites_parents_verbally_first(shipped: dict[str, Profile]) -> None:
+    # 002 §8.2: "conveyed verbally by the Social Worker and confirmed in writing"; 000 has no such step
+    assert shipped["wirral"].parents_invited_verbally_first.value is True
+    assert "002 §8.2" in shipped["wirral"].parents_invited_verbally_first.source
+    assert shipped["default"].parents_invited_verbally_first.value is False
