@@ -860,7 +860,7 @@ def task_done(
     task: Annotated[
         str,
         typer.Option(
-            "--task", help="translation, interpreter, braille, audio, easy_read or hand_over."
+            "--task", help="translation, interpreter, braille, audio, easy_read, hand_over or verbal_invitation."
         ),
     ],
     recipient: Annotated[
