@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 
 from pipeline.address_guard import first_mention, mention_reason, withheld_contacts
 from pipeline.calendar import WorkingCalendar, uk_date
-from pipeline.document_text import DocumentKind, free_text
+from pipeline.document_text import DocumentKind, authorisation_text, free_text
 from pipeline.export_model import Authorisation, Export, Person
 from pipeline.plan_types import (
     Channel,
@@ -601,10 +601,8 @@ class _Planner:
             return None
         texts = list(free_text(self.export, document, viewer, subject))
         if authorisation is not None:
-            # The purpose is printed on every page of an authorised copy (spec §4 rule 5).
-            purpose = self.export.distribution.authorisations[authorisation].purpose
-            if purpose:
-                texts.append((f"distribution.authorisations[{authorisation}].purpose", purpose))
+            # Printed on every page of an authorised copy (spec §4 rule 5).
+            texts.extend(authorisation_text(self.export, authorisation))
         found = first_mention(texts, contacts, self.export.authority.address)
         return None if found is None else mention_reason(*found, via)
 

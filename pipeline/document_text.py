@@ -38,6 +38,7 @@ def free_text(
     # Mirrors what the templates print (templates/letters/*.html, templates/records/*.html);
     # tests/test_property_leaks.py checks that a mention here holds exactly the copies printing it.
     yield from _names_everywhere(export)
+    yield from _signers(export, document)
     if document in ("invitation", "cancellation_notice"):
         yield from _venue(export)
     elif document == "exclusion_letter":
@@ -66,10 +67,12 @@ def amendment_text(
     to a section their copy of the record holds (what it said, what it says now), and, in a
     rejection letter, the chair's note (templates/letters/amendment_*.html)."""
     sections = {s.id: s for s in export.record.sections} if export.record is not None else {}
+    positions = {s.id: k for k, s in enumerate(export.record.sections)} if export.record else {}
     for i, change in enumerate(amendment.changes):
         section = sections.get(change.section)
         if section is None or not viewer.may_see_section(section):
             continue
+        yield f"record.sections[{positions[section.id]}].heading", section.heading
         yield f"changes[{i}].replace", change.replace
         yield f"changes[{i}].with", change.with_
     if document == "amendment_rejection" and amendment.decision.note:
@@ -89,6 +92,28 @@ def _person(export: Export, person_id: str, *, with_role: bool) -> Iterator[Text
             value = getattr(person, key)
             if value:
                 yield f"people[{i}].{key}", value
+
+
+def authorisation_text(export: Export, index: int) -> Iterator[TextField]:
+    """What the marks of an authorised copy print on every page (spec §4 rule 5; templates/
+    _marks.html): for whom it was made, on whose authority, and its purpose."""
+    authorisation = export.distribution.authorisations[index]
+    if authorisation.on_behalf_of:
+        yield from _person(export, authorisation.on_behalf_of, with_role=False)
+    yield from _person(export, authorisation.authorised_by, with_role=False)
+    if authorisation.purpose:
+        yield f"distribution.authorisations[{index}].purpose", authorisation.purpose
+
+
+def _signers(export: Export, document: DocumentKind) -> Iterator[TextField]:
+    """Who signed the outline plan or the record, and who took the record."""
+    if document in ("outline_plan", "record") and export.plan is not None and export.plan.signed_by:
+        yield from _person(export, export.plan.signed_by, with_role=False)
+    if document == "record":
+        if export.record is not None and export.record.signed_by:
+            yield from _person(export, export.record.signed_by, with_role=False)
+        if export.conference.minute_taker:
+            yield from _person(export, export.conference.minute_taker, with_role=False)
 
 
 def _names_everywhere(export: Export) -> Iterator[TextField]:

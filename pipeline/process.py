@@ -27,7 +27,7 @@ from pipeline.calendar import WorkingCalendar
 from pipeline.compose import RECORD_DOCUMENTS, Composer
 from pipeline.contract import load_document, load_export
 from pipeline.distribution import plan_distribution
-from pipeline.document_text import amendment_text, free_text
+from pipeline.document_text import amendment_text, authorisation_text, free_text
 from pipeline.errors import ContractError, CpcError, RenderError
 from pipeline.export_model import Export
 from pipeline.fonts import installed_fonts_can_print
@@ -221,9 +221,7 @@ def _withheld_contact_in(
     subject = copy.on_behalf_of or copy.recipient  # whom an exclusion letter is about
     fields = list(free_text(export, copy.document, copy.viewer, subject))
     if copy.authorisation is not None:
-        purpose = export.distribution.authorisations[copy.authorisation].purpose
-        if purpose:
-            fields.append((f"distribution.authorisations[{copy.authorisation}].purpose", purpose))
+        fields.extend(authorisation_text(export, copy.authorisation))
     if amendment is not None:
         fields.extend(amendment_text(export, copy.document, copy.viewer, amendment))
     found = first_mention(fields, contacts, export.authority.address)

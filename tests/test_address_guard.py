@@ -415,3 +415,33 @@ def test_right_to_left_text_itself_is_accepted(profiles: dict[str, Profile]) -> 
     data = example("initial-domestic-abuse")
     data["record"]["sections"][0]["paragraphs"][0] = "قالت الأم إنها تريد الأفضل لأطفالها."
     load_export(json.dumps(data).encode(), profiles.keys())
+
+
+def test_a_notice_naming_a_heading_that_mentions_her_street_is_held(
+    profiles: dict[str, Profile],
+) -> None:
+    # Found by review: the notice prints the changed section's heading, which the plan's guard
+    # did not read; it now names that field.
+    s1 = example("initial-domestic-abuse")["record"]["sections"][0]["paragraphs"][0]
+    agreed = amendment_document(
+        profiles,
+        requested_by="p-mother",
+        changes=[
+            {"section": "s1", "kind": "factual_correction", "replace": s1[:40], "with": s1[:40]}
+        ],
+    )
+    data = _dv_with_father_solicitor()
+    put(data, "record.sections[0].heading", "Visit to Linden Ct")
+    export = load_export(json.dumps(data).encode(), profiles.keys())
+    profile = profiles["default"]
+    calendar = WorkingCalendar.for_nation(export.authority.nation)
+    plan = plan_distribution(export, profile, calendar)
+    holders = {copy_key(c): frozenset[str]() for c in plan.copies if c.document == "record"}
+    copies = conference_copies(
+        export, profile, calendar, lambda e: plan_distribution(e, profile, calendar),
+        [AmendmentInput(1, agreed, "p-mother/record")], holders,
+    ).copies  # fmt: skip
+    notice = copies["p-father/amendment_notice-AMD-0412-01"]
+    assert notice.status == "held"
+    assert notice.reason is not None and "record.sections[0].heading" in notice.reason
+    assert copies["p-police/amendment_notice-AMD-0412-01"].status == "ready"
