@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 
@@ -46,8 +47,22 @@ _CURLY = {
 }
 
 
+class _LazyTable(dict[int, "str | None"]):
+    """A `str.translate` table that works out each character's entry the first time it is met,
+    so a process pays for the characters it sees, not for all of Unicode (a command that reads
+    one export starts in milliseconds, not the half second a full scan took)."""
+
+    def __init__(self, entry: Callable[[int], str | None]) -> None:
+        super().__init__()
+        self._entry = entry
+
+    def __missing__(self, codepoint: int) -> str | None:
+        value = self[codepoint] = self._entry(codepoint)
+        return value
+
+
 @cache
-def _confusable_letters() -> dict[int, str]:
+def _confusables_table() -> dict[int, str]:
     """Each non-ASCII character the Unicode confusables table says looks like one ASCII letter or
     digit → that letter or digit. Only folds towards Latin: ASCII characters are left alone."""
     data = resources.files("confusable_homoglyphs").joinpath("confusables.json")
@@ -59,42 +74,59 @@ def _confusable_letters() -> dict[int, str]:
         latin = [c for c in latin if c.isalnum()]
         if latin:
             table[ord(char)] = latin[0]
-    # The table lists Cyrillic М as M but not its small form м, which reads as m all the same:
-    # a letter with no entry of its own folds as its other case does.
-    for cp in range(0x80, 0x20000):
-        char = chr(cp)
-        if cp in table or not char.isalpha():
-            continue
-        for other in (char.upper(), char.lower()):
-            if len(other) == 1 and ord(other) in table and table[ord(other)].isalpha():
-                table[cp] = table[ord(other)].lower() if other == char.upper() else table[ord(other)].upper()
-                break
     return table
+
+
+def _look_alike(codepoint: int) -> str | None:
+    """The Latin letter or digit a character looks like, or None. The table lists Cyrillic М as
+    M but not its small form м, which reads as m all the same: a letter with no entry of its own
+    folds as its other case does."""
+    table = _confusables_table()
+    if codepoint in table:
+        return table[codepoint]
+    char = chr(codepoint)
+    if codepoint < 0x80 or not char.isalpha():
+        return None
+    for other, fold_case in ((char.upper(), str.lower), (char.lower(), str.upper)):
+        latin = table.get(ord(other)) if len(other) == 1 else None
+        if latin is not None and latin.isalpha():
+            return fold_case(latin)
+    return None
+
+
+@cache
+def _confusable_letters() -> dict[int, str | None]:
+    """`str.translate` table: each character → its Latin look-alike, or itself."""
+    return _LazyTable(lambda cp: _look_alike(cp) or chr(cp))
+
+
+def _fold_entry(codepoint: int) -> str | None:
+    """What `fold` makes of one character, ASCII aside: dropped (None) if a format character
+    (Cf), a combining mark (Mn, Mc, Me: after NFKD an accent is one), a control character or a
+    default-ignorable letter; a plain space if spacing (Z*); its Latin look-alike, or its ASCII
+    digit if a decimal digit of any script; a straight quote for a curly one."""
+    char = chr(codepoint)
+    if codepoint < 0x80 or char == BOUNDARY:
+        return char
+    if codepoint in _CURLY:
+        return _CURLY[codepoint]
+    latin = _look_alike(codepoint)
+    if latin is not None:
+        return latin
+    category = unicodedata.category(char)
+    if category in ("Cf", "Cc", "Mn", "Mc", "Me") or codepoint in _DEFAULT_IGNORABLE:
+        return None
+    if category in ("Zs", "Zl", "Zp"):
+        return " "
+    if category == "Nd":
+        return str(unicodedata.decimal(char))
+    return char
 
 
 @cache
 def _fold_table() -> dict[int, str | None]:
-    """Non-ASCII characters dropped or folded by `fold`, built once from the Unicode database.
-
-    Dropped: format characters (Cf), combining marks (Mn, Mc, Me: after NFKD an accent is one),
-    and control characters other than line breaks. Spacing (Z*) becomes a plain space. Folded:
-    confusable letters to their Latin look-alike, any decimal digit to its ASCII digit, curly
-    quotes to straight ones. Planes 0, 1 and 14 are scanned: the others hold only ideographs,
-    private use or nothing.
-    """
-    table: dict[int, str | None] = {}
-    for cp in (*range(0x80, 0x20000), *range(0xE0000, 0xF0000)):
-        category = unicodedata.category(chr(cp))
-        if category in ("Cf", "Cc", "Mn", "Mc", "Me") or cp in _DEFAULT_IGNORABLE:
-            table[cp] = None
-        elif category in ("Zs", "Zl", "Zp"):
-            table[cp] = " "
-        elif category == "Nd":
-            table[cp] = str(unicodedata.decimal(chr(cp)))
-    table.update(_confusable_letters())
-    table.update(_CURLY)
-    table[ord(BOUNDARY)] = BOUNDARY
-    return table
+    """`str.translate` table of `_fold_entry`, filled as characters are met."""
+    return _LazyTable(_fold_entry)
 
 
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
