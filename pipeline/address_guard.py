@@ -5,7 +5,7 @@ abuse: 000 §4.5.8, §4.14.5; 002 §12.13-12.14). Redaction leaves out the addre
 finds the harder case, free text that mentions the address, so that the copy is held for the chair,
 and gives the byte check the same forms to look for in the rendered files.
 
-What counts as a mention (spec §4 rule 4 as widened on 2026-12-01; issue 9), compared in the one
+What counts as a mention (spec §4 rule 4 as widened on 2026-12-01), compared in the one
 normal form of `redaction.comparison` (case, spacing, punctuation, invisible characters, look-alike
 letters and digits all ignored):
 - each address line that is not the post town, matched whole;

@@ -1,6 +1,6 @@
 """An accepted amendment document and the store → the request recorded (or its decision), or refused with the reason.
 
-A request is checked against the record as its requester received it (issue 5): the conference
+A request is checked against the record as its requester received it: the conference
 is known, the requester was sent the record (and, where it went through the lead social worker,
 was handed it), each section is one their copy holds and each `replace` text is in it as sent. A
 request after the requester's window is recorded and marked late; the chair may still agree it

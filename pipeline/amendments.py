@@ -111,7 +111,7 @@ def apply_amendments(export: Export, agreed: Sequence[Amendment]) -> Applied:
 def request_problems(
     export_as_received: Export, copy: PlannedCopy, amendment: Amendment
 ) -> list[str]:
-    """Why the request cannot stand against the record as its requester received it (issue 5):
+    """Why the request cannot stand against the record as its requester received it:
     each section must be one their copy contains, and each `replace` text must be in it."""
     record = export_as_received.record
     if record is None:

@@ -5,7 +5,7 @@ synced, so a reader (or a crash) never sees half a file. A temporary file a kill
 is cleared by the next write of the same file.
 
 Everything the pipeline writes holds personal data (addresses, the withheld ones included), so
-folders it makes are 0700 and files 0600 whatever the umask (issue 10): `mkstemp` makes its file
+folders it makes are 0700 and files 0600 whatever the umask: `mkstemp` makes its file
 0600, and `private_folder` sets each folder it creates to 0700 (a umask only takes bits away,
 and `mkdir -p` makes parents with the umask's default).
 """

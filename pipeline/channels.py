@@ -109,7 +109,7 @@ def deliver_by_email(
 ) -> str:
     """One e-mail per copy; only the PDFs travel (a document sent out should not be editable).
 
-    Attachments are named by the conference reference and the document kind alone (issue 4):
+    Attachments are named by the conference reference and the document kind alone:
     not by the outbox's file names, which may name whom an authorised copy is for."""
     if destination.email is None:
         raise ValueError("an e-mail delivery needs an address")

@@ -247,7 +247,7 @@ def process(
 def _refuse_service_folder(outbox: Path, config: Config) -> None:
     """A preview writes its own files and removes what its manifest no longer lists: pointed at
     the delivery outbox (or a folder holding a store) it would delete what the history records
-    as delivered (issue 10). Refused, naming the folder."""
+    as delivered. Refused, naming the folder."""
     target = outbox.resolve()
     service = {
         "the delivery outbox": config.folders.outbox,
@@ -338,7 +338,7 @@ def _print_table(result: DistributionPlan, export: Export) -> None:
     out.print(checks)
 
 
-# ---- the service: inbox, store, delivery (issue 4) -------------------------------------------------
+# ---- the service: inbox, store, delivery -------------------------------------------------
 
 ConfigOption = Annotated[
     Path | None,
@@ -368,7 +368,7 @@ def _config(path: Path | None) -> Config:
 def _open_store(config: Config, *, create: bool = False) -> Store:
     """The configured store. Only `ingest` and `watch` may make one (and say so): a command that
     reads or decides on a store that is not there refuses, rather than report an empty one as
-    all clear (issue 10)."""
+    all clear."""
     where = describe_url(config.store_url())
     try:
         store = Store.open(config.store_url(), create=create)
@@ -404,7 +404,7 @@ def _not_after_today(option: str, value: datetime | None) -> date:
 
 def _service_folders(config: Config) -> InboxFolders:
     """The inbox's folders, with processed/, quarantine/ and the state folder private (0700):
-    they keep every export taken in, with every address (issue 10)."""
+    they keep every export taken in, with every address."""
     for folder in (config.quarantine, config.processed, config.folders.state):
         private_folder(folder)
         make_private(folder, PRIVATE_FOLDER)
@@ -420,7 +420,7 @@ def _sink(config: Config, store: Store, profiles: dict[str, Profile]) -> StoreSi
 
 
 def _log_fault(what: str, fault: BaseException) -> None:
-    """An unexpected error: its traceback as one JSON line on stderr, for the log (issue 10)."""
+    """An unexpected error: its traceback as one JSON line on stderr, for the log."""
     trace = "".join(traceback.format_exception(fault))
     line = {"event": "unexpected_error", "while": what, "error": repr(fault), "traceback": trace}
     sys.stderr.write(json.dumps(line, ensure_ascii=False) + "\n")
@@ -428,7 +428,7 @@ def _log_fault(what: str, fault: BaseException) -> None:
 
 def _print_outcome(outcome: IngestOutcome) -> None:
     # A file moved into processed/ or quarantine/ keeps the mode it was dropped with: it holds
-    # every address of the export, so it is made the service's own (issue 10).
+    # every address of the export, so it is made the service's own.
     if outcome.moved_to is not None:
         make_private(Path(outcome.moved_to), PRIVATE_FILE)
     if outcome.fault is not None:
@@ -461,7 +461,7 @@ def ingest(
     config = _config(config_path)
     profiles = _profiles(list(config.folders.profiles))
     for path in files or ():
-        # A name given that is not a file is a mistake to say, not a file to skip (issue 10).
+        # A name given that is not a file is a mistake to say, not a file to skip.
         if not path.exists():
             _fail(f"{path}: no such file; nothing was taken in")
         if not path.is_file():
@@ -588,7 +588,7 @@ def distribute(
     real_today = _real_today()
     if run_day > real_today and not dry_run:
         # A real run on a later date would write that date into the delivery history, which is
-        # never rewritten (issue 10): only a dry run may look ahead.
+        # never rewritten: only a dry run may look ahead.
         _fail(
             f"--today {run_day.isoformat()} is after today ({real_today.isoformat()}): a real run "
             "records what it sends on the day it runs; use --dry-run to see what a later day "
@@ -659,7 +659,7 @@ def _read_all(
     """Every stored conference read and planned as a run would (milliseconds each), for the
     status: (conference, person id) → (name, role); the agreed amendments the record no longer
     has the text for (the chair must look again); and the conferences that cannot be read or
-    planned now, with why (reported, never a traceback: issue 10)."""
+    planned now, with why (reported, never a traceback)."""
     names: dict[tuple[str, str], tuple[str, str]] = {}
     not_made: list[tuple[str, str, str]] = []
     unreadable: dict[str, str] = {}

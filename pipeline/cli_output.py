@@ -128,7 +128,7 @@ def print_summary(summary: RunSummary, dry_run: bool) -> None:
         out.print(late)
 
 
-# Column headings in words where the field's name is not one (issue 10: plain words).
+# Column headings in words where the field's name is not one (plain words).
 HEADINGS = {
     "recipient_name": "recipient",
     "via_name": "via",
@@ -159,7 +159,7 @@ def _table(
 
 def plain(value: Any) -> str:
     """A value as an administrator reads it: yes/no, not True/False; a time in UK time with its
-    zone; nothing for None; control characters escaped (issue 10)."""
+    zone; nothing for None; control characters escaped."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -190,7 +190,7 @@ def print_status(report: StatusReport) -> None:
     out = Console(highlight=False, width=None if sys.stdout.isatty() else 180)
     out.print(Text(f"Status on {report.today.isoformat()} (store: {report.store})", style="bold"))
     copy_columns = ("conference", "copy", "recipient_name", "due", "status", "via_name", "reason")
-    # Failures first: each is something a person may have to act on today (issue 10).
+    # Failures first: each is something a person may have to act on today.
     _table(
         out,
         "FAILED: not delivered",

@@ -49,7 +49,7 @@ class Rendering(_Section):
 
 
 class Channels(_Section):
-    """Which channel each kind of recipient is sent through (issue 4). A copy the plan routes
+    """Which channel each kind of recipient is sent through. A copy the plan routes
     through the lead social worker goes to that social worker, by `lead_social_worker`."""
 
     professional: DeliveryChannel = "folder"

@@ -54,7 +54,7 @@ def load_document(
     """Validate an export or an amendment, chosen by its `format` field.
 
     `can_print`, where given (the edges pass pipeline.fonts.installed_fonts_can_print), refuses
-    any text holding a character no installed font prints, naming its field (issue 10 §5)."""
+    any text holding a character no installed font prints, naming its field."""
     data = _parse_json(raw, source)
     fmt = data.get("format")
     value_issues = list(_value_issues(data))
@@ -90,7 +90,7 @@ CROSS_CHECKS_LATER = (
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 # Bidi embeddings, overrides and isolates: they make a letter show text in an order other than
 # the one stored ("truoC nedniL 71" read as "17 Linden Court"), which only hides it from checks;
-# nothing in these letters needs them (issue 9). Right-to-left scripts need none of them.
+# nothing in these letters needs them. Right-to-left scripts need none of them.
 _BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 MAX_DEPTH = 32  # a valid export nests about 8 deep; far deeper is a broken or hostile file
 

@@ -41,7 +41,7 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-# Issue 10: bounds the store and the calendar can hold. Due dates run months and working days
+# Bounds the store and the calendar can hold. Due dates run months and working days
 # past the conference and `holidays` is asked about those years, so no date may lie near the end
 # of Python's calendar (year 9999); a revision must fit a 32-bit INTEGER column (PostgreSQL).
 EARLIEST_DATE = date(1900, 1, 1)

@@ -1,6 +1,6 @@
 """A planned copy, what was last delivered of it and the chair's decisions → what the service does with it now.
 
-Pure: the store reads the rows, this decides. Spec §1 and issue 4: a copy already delivered is
+Pure: the store reads the rows, this decides. Spec §1: a copy already delivered is
 never sent again unless its content changed; a changed invitation goes out again as an updated
 invitation; any other changed document already sent is held for the chair, and a changed record
 needs an agreed amendment (spec §5), so the chair cannot simply release it.
@@ -74,7 +74,7 @@ def copy_state(
     if last is not None and last.state == "pending":
         return CopyState("sending", None, None, False, False)
     if refused is not None and (revision is None or refused.revision >= revision):
-        # Sending it again unchanged would be refused again (issue 10): it waits for a person,
+        # Sending it again unchanged would be refused again: it waits for a person,
         # a corrected export (a new revision, then it is tried again) or the chair's withdrawal.
         return CopyState(
             "failed",
@@ -137,7 +137,7 @@ def copy_state(
 def working_days_late(calendar: WorkingCalendar, due: date, sent_on: date) -> int | None:
     """How many working days after its due date a copy left (its conference's calendar), or
     None if on time. Late by a weekend or a bank holiday only counts as one: it reaches nobody
-    before the next working day (issue 10)."""
+    before the next working day."""
     if sent_on <= due:
         return None
     return max(1, calendar.working_days_between(due, sent_on))

@@ -186,7 +186,7 @@ def _last_deliveries(store: Store, conference_id: str) -> dict[str, StoredDelive
 
 
 def _refusals(store: Store, conference_id: str) -> dict[str, RefusedDelivery]:
-    """Copies whose latest delivery was refused for good (issue 10)."""
+    """Copies whose latest delivery was refused for good."""
     latest: dict[str, StoredDelivery] = {}
     for delivery in store.deliveries(conference_id):
         latest[delivery.copy_key] = delivery
@@ -262,7 +262,7 @@ def replan(
     store: Store, conference: Conference, composer: Composer, profiles: dict[str, Profile]
 ) -> None:
     """Save the conference's current copies: each with its content fingerprint and what the
-    service will do with it (issue 4: re-planning a new revision; issue 5: amendments)."""
+    service will do with it (re-planning a new revision; amendments)."""
     conference_id = conference.stored.conference_id
     renderer = Renderer.for_profile(conference.profile, composer)
     existing = {row["copy_key"]: row for row in store.copy_rows(conference_id)}
@@ -342,7 +342,7 @@ def replan_new_revisions(
 ) -> list[str]:
     """Plan again every conference whose plan is out of date. One that cannot be planned (its
     profile gone, a fault in the plan) is passed to `not_planned`, recorded in the store and
-    skipped: every other conference is still planned and sent (issue 10). Without
+    skipped: every other conference is still planned and sent. Without
     `not_planned` the error is raised."""
     replanned = []
     for row in store.conference_rows():
@@ -652,7 +652,7 @@ class _Run:
                 self._delivery_failed(delivery, exc)
 
     def _delivery_failed(self, delivery: StoredDelivery, exc: Exception) -> None:
-        """A begun delivery did not go: recorded with the channel's words (issue 10)."""
+        """A begun delivery did not go: recorded with the channel's words."""
         permanent = isinstance(exc, DeliveryError) and exc.permanent
         why = plain_error(exc)
         self.store.record_failure(delivery.id, error=why, permanent=permanent)
@@ -918,7 +918,7 @@ class _Run:
         )
         for delivery in deliveries:
             self.spool.clear(_spool_key(delivery))
-            self._delivered(delivery, "post", late[delivery.id])  # issue 10: posted ones too
+            self._delivered(delivery, "post", late[delivery.id])  # posted ones too
         self.summary.post_batches.append(folder / f"{batch_id}.pdf")
         self.summary.delivered["post"] += len(deliveries)
 
@@ -949,7 +949,7 @@ def distribute(
     report: Report = lambda _event, _fields: None,
     composer: Composer | None = None,
 ) -> RunSummary:
-    """One distribution run over everything in the store (issue 4)."""
+    """One distribution run over everything in the store."""
     run = _Run(store, profiles, composer or Composer.at(), settings, report)
     if settings.dry_run:
         return _dry_run(run)

@@ -75,4 +75,4 @@ class RenderError(CpcError):
 class TransientFault(CpcError):
     """A fault expected to clear by itself or by an administrator: a full disk, a store locked by
     another process, a permission. Nothing about the file is wrong, so it is never quarantined:
-    it is left where it is and taken next time (issue 10 item 4)."""
+    it is left where it is and taken next time."""

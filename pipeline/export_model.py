@@ -334,7 +334,7 @@ class Export(Strict):
         """The people whose address and e-mail are withheld from any of `viewers`, in export order.
 
         Looked up by viewer, not by walking every person for every copy: a plan asks this once
-        per copy, so the walk made planning an export of 10,000 people quadratic (issue 10).
+        per copy, so the walk made planning an export of 10,000 people quadratic.
         """
         indexes = {i for viewer in viewers for i in self._withholding_by_viewer.get(viewer, ())}
         return tuple(self.people[i] for i in sorted(indexes))

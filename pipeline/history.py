@@ -1,4 +1,4 @@
-"""The store's rows for one conference → its history: revisions, record versions, amendments, deliveries (issue 5).
+"""The store's rows for one conference → its history: revisions, record versions, amendments, deliveries.
 
 Pure over what the store returns, so the same history prints as a table or as JSON.
 """
@@ -58,7 +58,7 @@ def conference_history(
     store: str = "",
 ) -> History:
     """`handovers`: every hand-over recorded and corrected; `copy_rows` and `today` give the
-    check "documents sent on time" (issue 10)."""
+    check "documents sent on time"."""
     by_id = {row["amendment_id"]: row for row in amendment_rows}
     versions: list[dict[str, Any]] = [
         {"version": 1, "made_by": f"revision {current_revision} as exported", "on": None}
@@ -116,7 +116,7 @@ def conference_history(
                 "copy": d.copy_key,
                 "edition": d.edition,
                 "revision": d.revision,
-                # Issue 10: a delivery that failed says so, with the channel's words.
+                # A delivery that failed says so, with the channel's words.
                 "state": "failed" if d.failed else d.state,
                 "channel": d.channel,
                 "via": d.via,

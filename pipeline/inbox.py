@@ -6,7 +6,7 @@ only once it is whole (`SettleTracker`), is read once, and leaves the inbox only
 are committed by the store or lie in quarantine with a reason file beside them; nothing in the
 inbox is ever deleted.
 
-Every fault while taking one file is that file's alone (issue 10 item 4): a file that is wrong
+Every fault while taking one file is that file's alone: a file that is wrong
 is quarantined with the reason; a transient fault (full disk, locked store, permissions) or an
 unexpected error leaves it where it is, reported, to be taken next time; the rest go on. A
 quarantined file that changes in quarantine/ (its writer was not finished) goes back to the inbox
@@ -167,7 +167,7 @@ def scan(folders: InboxFolders) -> list[Seen]:
 def non_files(folders: InboxFolders) -> list[NonFile]:
     """What lies in the inbox and will never be taken: links (never followed), pipes, folders,
     sockets and devices in exports/ and amendments/, and anything in the inbox root beside them.
-    For `cpc ingest` and `cpc status` to report; nothing is moved (issue 10 item 4)."""
+    For `cpc ingest` and `cpc status` to report; nothing is moved."""
     found: list[NonFile] = []
     for folder in folders.drop_folders:
         for entry in _entries(folder):
@@ -314,7 +314,7 @@ def ingest_file(
     Returns None, touching nothing, when the file vanished (another watcher took it) or changed
     since it was judged whole (`expected` is its (size, mtime_ns) then). Nothing but a signal
     escapes: a transient fault or an unexpected error leaves the file where it is, as a "left"
-    outcome saying why, so that the files behind it are still taken (issue 10 item 4).
+    outcome saying why, so that the files behind it are still taken.
     """
     try:
         return _ingest_file(path, folders, sink, known_profiles, max_bytes, expected, clock)
@@ -488,7 +488,7 @@ def _read_once(path: Path, max_bytes: int, expected: tuple[int, int] | None) -> 
 
 # A kept name is a stamp (16), "-", 8 hex, "-", perhaps a counter, then the dropped name, and the
 # reason file adds ".reason.txt": with the dropped name cut to this many bytes the whole stays well
-# inside the 255 bytes a file system allows one name, whatever was dropped (issue 10 item 4).
+# inside the 255 bytes a file system allows one name, whatever was dropped.
 KEPT_NAME_BYTES = 160
 
 

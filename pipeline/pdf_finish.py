@@ -2,7 +2,7 @@
 
 Marks that differ only by recipient (whose copy it is; for an authorised copy, for whom it was made,
 on whose authority, and that it may not be passed on: spec §4 rule 5) go on by overlay, so a view
-shared by several recipients is laid out once (issue 3 §6: ~4 ms a stamp against ~230 ms a layout).
+shared by several recipients is laid out once (~4 ms a stamp against ~230 ms a layout).
 Metadata is cut to an allow-list: the title and the authority as author.
 """
 

@@ -2,7 +2,7 @@
 
 A name in a script no installed font covers would print as empty boxes, and the renderer holds
 every copy that shows it; saying so while the file is validated names the field to fix before
-any copy is planned (issue 10 §5). Which characters print is a fact about the machine, not the
+any copy is planned. Which characters print is a fact about the machine, not the
 contract, so it comes in as a callable: `pipeline.fonts.installed_fonts_can_print` at the edges.
 """
 

@@ -88,7 +88,7 @@ class Renderer:
     ) -> str:
         """What the reader would read, hashed: equal when a new revision leaves their copy's
         content alone. The issue date (the export's) and the edition lines are left out, so a
-        re-export alone never counts as a change (issue 4)."""
+        re-export alone never counts as a change."""
         view = dataclasses.replace(self.view(export, copy, amendment), issued_on=_FIXED_DAY)
         marks = self.marks_html(marks_for(export, copy, self.words), copy.document)
         digest = self._html.get(view)
@@ -327,7 +327,7 @@ def render_files(
 
 @dataclass(frozen=True, slots=True)
 class CopyJob:
-    """One copy the delivery stage wants rendered, by its key, and how (issue 4)."""
+    """One copy the delivery stage wants rendered, by its key, and how."""
 
     copy_key: str
     edition: tuple[str, ...] = ()
@@ -337,7 +337,7 @@ class CopyJob:
 
 @dataclass(frozen=True, slots=True)
 class AmendmentContext:
-    """What a conference's amendments are, as plain data a worker process can be given (issue 5):
+    """What a conference's amendments are, as plain data a worker process can be given:
     each amendment's latest document with its order and its requester's record copy, and each
     record copy already delivered with the amendments it included."""
 

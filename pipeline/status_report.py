@@ -42,13 +42,13 @@ class StatusReport:
     pending_amendments: tuple[dict[str, Any], ...] = ()
     amendment_letters_to_send: tuple[dict[str, Any], ...] = ()
     amendments_not_made: tuple[dict[str, Any], ...] = ()
-    # Issue 10: failures first, conferences that cannot be planned, late deliveries.
+    # Failures first, conferences that cannot be planned, late deliveries.
     failed: tuple[dict[str, Any], ...] = ()
     not_planned: tuple[dict[str, Any], ...] = ()
     late: tuple[dict[str, Any], ...] = ()
     late_days: int = 14
     store: str = ""
-    # Links, pipes and folders in the inbox, which are never taken (issue 10 §4).
+    # Links, pipes and folders in the inbox, which are never taken.
     not_files: tuple[dict[str, Any], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
@@ -153,7 +153,7 @@ def status_report(
         return row["status"] in NOT_YET_WITH_RECIPIENT or key in with_social_worker
 
     def shown(row: dict[str, Any]) -> dict[str, Any]:
-        # A copy whose delivery failed says so wherever it is listed (issue 10).
+        # A copy whose delivery failed says so wherever it is listed.
         item = _copy(row, names)
         key = (row["conference_id"], row["copy_key"])
         failure = failing.get(key)
@@ -246,7 +246,7 @@ def status_report(
                 ),
             ]
         ),
-        # Issue 5: what the chair has still to decide, and the letters their decisions call for.
+        # What the chair has still to decide, and the letters their decisions call for.
         pending_amendments=tuple(
             {
                 "conference": a["conference_id"],
@@ -277,7 +277,7 @@ def _failures(
     names: Names,
 ) -> list[dict[str, Any]]:
     """Each copy in the plan whose last delivery failed, or that the last run could not make:
-    what failed, the channel's or server's words, and whether it is tried again (issue 10)."""
+    what failed, the channel's or server's words, and whether it is tried again."""
     found = []
     for row in current:
         key = (row["conference_id"], row["copy_key"])
@@ -336,7 +336,7 @@ def sent_on_time(
     deliveries: Sequence[StoredDelivery],
     outstanding: Any = None,
 ) -> dict[str, Any]:
-    """The check "documents sent on time" of one conference (issue 10): a problem if a copy in
+    """The check "documents sent on time" of one conference: a problem if a copy in
     its plan went after its due date (by working days, the conference's calendar) or is still
     to go and past due; else ok. `outstanding(row)`: is the copy still to reach its reader."""
     in_plan = {r["copy_key"] for r in copy_rows}

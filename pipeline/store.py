@@ -88,7 +88,7 @@ class StoredDelivery:
     received_on: date | None
     handed_over_on: date | None
     amendments_included: tuple[str, ...] | None = None
-    # Issue 10: the last failure, the real time it left, its due date and how late it was.
+    # The last failure, the real time it left, its due date and how late it was.
     error: str | None = None
     error_kind: str | None = None  # transient | permanent
     failed_at: datetime | None = None
@@ -184,7 +184,7 @@ class Store:
     @classmethod
     def open(cls, url: str, *, create: bool = True) -> Store:
         """The store at `url`, migrated to the current schema. `create=False`: refuse (NoStore)
-        rather than make a new empty SQLite store, which would report "all clear" (issue 10)."""
+        rather than make a new empty SQLite store, which would report "all clear"."""
         created = False
         path = store_file(url)
         if path is not None:
@@ -761,7 +761,7 @@ class Store:
     def record_failure(
         self, delivery_id: int, *, error: str, permanent: bool
     ) -> StoredDelivery | None:
-        """A begun delivery did not go: keep the channel's words and how it failed (issue 10).
+        """A begun delivery did not go: keep the channel's words and how it failed.
 
         Transient (a server down, a timeout, a full disk): it stays pending and the next run
         tries again with the same bytes and Message-ID. Permanent (the server refused it, SMTP
@@ -872,11 +872,11 @@ class Store:
         today: date,
         correction: bool = False,
     ) -> StoredDelivery:
-        """The lead social worker handed the copy over: the recipient's receipt date (issue 4).
+        """The lead social worker handed the copy over: the recipient's receipt date.
 
         `correction`: a hand-over date recorded by mistake is corrected. Nothing is rewritten:
         each date and each correction is a row of its own (with who recorded it) and a line of
-        the audit log, and the latest is the effective receipt date (issue 10). A date after
+        the audit log, and the latest is the effective receipt date. A date after
         `today`, or before the copy reached the social worker, cannot be true and is refused."""
         with self.transaction() as connection:
             row = connection.execute(
@@ -981,7 +981,7 @@ class Store:
     ) -> None:
         """A person did a task the plan set (a translation, say); re-planning keeps it done.
         A date after `today`, or a hand-over before the copy reached the social worker, cannot
-        be true and is refused (issue 10)."""
+        be true and is refused."""
         if on > today:
             raise StoreError(
                 f"{conference_id}: --on {on} is after today ({today}); a task is recorded as done "
@@ -1028,7 +1028,7 @@ class Store:
                 conference_id=conference_id,
             )
 
-    # ---- amendments (issue 5) --------------------------------------------------------------------
+    # ---- amendments --------------------------------------------------------------------
 
     def has_document(self, sha: str) -> bool:
         with self.engine.connect() as connection:

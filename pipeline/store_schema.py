@@ -35,7 +35,7 @@ conferences = sa.Table(
     sa.Column("profile", sa.String(64), nullable=False),
     sa.Column("checks", sa.JSON, nullable=False, default=list),
     sa.Column("planned_at", sa.DateTime(timezone=True), nullable=True),
-    # Why the current revision cannot be planned (issue 10): reported, and the run goes on.
+    # Why the current revision cannot be planned: reported, and the run goes on.
     sa.Column("plan_error", sa.Text, nullable=True),
 )
 
@@ -89,9 +89,9 @@ deliveries = sa.Table(
     sa.Column("sent_on", sa.Date, nullable=True),
     sa.Column("received_on", sa.Date, nullable=True),
     sa.Column("handed_over_on", sa.Date, nullable=True),
-    # For a record: the agreed amendments the copy sent already carried (issue 5).
+    # For a record: the agreed amendments the copy sent already carried.
     sa.Column("amendments_included", sa.JSON, nullable=True),
-    # Issue 10: the last failure (the channel's or server's words; transient: a later run tries
+    # The last failure (the channel's or server's words; transient: a later run tries
     # again; permanent: it waits for a person), the real time it left beside the run's date, and
     # how many working days after its due date it left (None: on time).
     sa.Column("error", sa.Text, nullable=True),
@@ -112,7 +112,7 @@ decisions = sa.Table(
     sa.Column("decision", sa.String(16), nullable=False),  # released | withdrawn
     sa.Column("fingerprint", sa.String(64), nullable=True),
     # What a release answers, and on which revision: a person's check of short withheld items
-    # holds for that revision only, since a new one may withhold more (issue 4, review).
+    # holds for that revision only, since a new one may withhold more.
     sa.Column("by", sa.Text, nullable=False),
     sa.Column("why", sa.Text, nullable=False),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
@@ -134,7 +134,7 @@ tasks = sa.Table(
     sa.Column("done_on", sa.Date, nullable=True),
 )
 
-# Issue 10: every hand-over recorded and every correction of one, never rewritten; the latest
+# Every hand-over recorded and every correction of one, never rewritten; the latest
 # row of a delivery is its effective hand-over (and receipt) date.
 handovers = sa.Table(
     "handovers",
@@ -163,7 +163,7 @@ audit_log = sa.Table(
     sa.Column("detail", sa.JSON, nullable=False),
 )
 
-# Issue 5: each amendment's request and the chair's decision, and what each record copy included.
+# Each amendment's request and the chair's decision, and what each record copy included.
 amendments = sa.Table(
     "amendments",
     metadata,

@@ -1,7 +1,7 @@
 """Text from outside (a server's reply, a file name, an export's field) → text safe to print on a terminal (pure).
 
 A control character in what an administrator reads (an escape sequence, a carriage return) can
-hide or rewrite what is shown; each is shown as its escape instead (`\\x1b`), issue 10.
+hide or rewrite what is shown; each is shown as its escape instead (`\\x1b`).
 """
 
 from __future__ import annotations

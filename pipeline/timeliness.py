@@ -418,7 +418,7 @@ def _decisions_follow_their_threshold(export: Export) -> Iterator[Check]:
 
 
 def _record_signed_in_time(export: Export, copies: Sequence[PlannedCopy]) -> Iterator[Check]:
-    """Issue 10: a record signed after a copy of it was due is reported (the copies still go)."""
+    """a record signed after a copy of it was due is reported (the copies still go)."""
     record = export.record
     if record is None or record.status != "signed" or record.signed_on is None:
         return

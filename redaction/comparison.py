@@ -1,7 +1,7 @@
 """Text → its comparison form: the one normal form every check that looks for withheld text uses.
 
 The plan's free-text guard, the render-time guard and the byte check on the rendered files all
-compare text in this form, on both sides (spec §4 rules 4 and 6; issue 9), so a withheld string or
+compare text in this form, on both sides (spec §4 rules 4 and 6), so a withheld string or
 address is found however layout, extraction or a person typing re-spelt it:
 
 - markup tags are removed (`17 <b>Linden</b> Court` prints literally and still reads as the address);

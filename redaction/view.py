@@ -261,7 +261,7 @@ def _changes_seen(
 def rejection_view(
     export: Export, copy: PlannedCopy, amendment: Amendment, words: PlainWords
 ) -> RecipientView:
-    """The short letter telling the requester the chair did not agree their amendment (issue 5),
+    """The short letter telling the requester the chair did not agree their amendment,
     with the chair's note: only sections the requester's copy holds are named."""
     if amendment.decision.status != "rejected":
         raise ValueError(f"amendment {amendment.amendment_id} is {amendment.decision.status}")
@@ -308,7 +308,7 @@ def marks_for(export: Export, copy: PlannedCopy, words: PlainWords) -> Recipient
 class _Roll(tuple[Named, ...]):  # noqa: SLOT001 - the cached hash needs an instance dict
     """A list of people shared by every view of one audience: a plain tuple to every reader and
     template, but hashed once. Views are looked up by value (the renderer lays each out once), and
-    hashing 10,000 names again for each of 10,000 copies made planning quadratic (issue 10)."""
+    hashing 10,000 names again for each of 10,000 copies made planning quadratic."""
 
     def __hash__(self) -> int:
         cached: int | None = self.__dict__.get("hash")
@@ -523,7 +523,7 @@ class _ViewBuilder:
     def _attendance(self) -> _Attendance:
         """Who attended, sent apologies or did not attend: the same for every reader of one
         audience, so worked out once per export and audience, not once per copy (an export of
-        10,000 people made 10,000 records of 10,000 lines each; issue 10)."""
+        10,000 people made 10,000 records of 10,000 lines each)."""
         key = (id(self.export), id(self.words) if self.family else None)
         with _ATTENDANCE_LOCK:
             cached = _ATTENDANCE_CACHE.get(key)

@@ -31,6 +31,7 @@ from pipeline.amendments import AmendmentInput, conference_copies
 from pipeline.calendar import WorkingCalendar
 from pipeline.contract import load_document, load_export
 from pipeline.distribution import plan_distribution
+from pipeline.export_model import Export
 from pipeline.plan_types import PlannedCopy, copy_key
 from pipeline.profile import Profile, load_profiles
 
@@ -346,6 +347,16 @@ def copies_of(case: Case) -> dict[str, PlannedCopy]:
         return {copy_key(c): c for c in plan.copies}
     assert export.record is not None
     amendment, requester = _amendment(case, export.record.sections[0].paragraphs[0])
+    return copies_after_amendment(export, profile, amendment, requester)
+
+
+def copies_after_amendment(
+    export: Export, profile: Profile, amendment: Amendment, requester: str
+) -> dict[str, PlannedCopy]:
+    """Every copy the conference calls for once `amendment` arrives from `requester` (a record
+    copy key), every record copy of the plan having been delivered, by copy key."""
+    calendar = WorkingCalendar.for_nation(export.authority.nation)
+    plan = plan_distribution(export, profile, calendar)
     holders = {copy_key(c): frozenset[str]() for c in plan.copies if c.document == "record"}
     return conference_copies(
         export,

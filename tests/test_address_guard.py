@@ -16,7 +16,6 @@ import pytest
 
 from pipeline.address_guard import contact_patterns, identifying, mentioned_owner
 from pipeline.amendment_model import Amendment
-from pipeline.amendments import AmendmentInput, conference_copies
 from pipeline.calendar import WorkingCalendar
 from pipeline.contract import load_document, load_export
 from pipeline.distribution import plan_distribution
@@ -24,7 +23,7 @@ from pipeline.errors import ContractError
 from pipeline.export_model import Address, Person
 from pipeline.plan_types import DistributionPlan, PlannedCopy, copy_key
 from pipeline.profile import Profile
-from tests.address_attacks import father_side_export, put
+from tests.address_attacks import copies_after_amendment, father_side_export, put
 from tests.conftest import amendment_document, example
 
 
@@ -309,21 +308,11 @@ def test_the_route_through_the_social_worker_is_guarded_too(profiles: dict[str, 
 # ---- the amendment path: the new text and the chair's note -------------------------------------
 
 
-def _copies_after(profiles: dict[str, Profile], amendment: Amendment, requester: str):  # type: ignore[no-untyped-def]
-    data = _dv_with_father_solicitor()
-    export = load_export(json.dumps(data).encode(), profiles.keys())
-    profile = profiles["default"]
-    calendar = WorkingCalendar.for_nation(export.authority.nation)
-    plan = plan_distribution(export, profile, calendar)
-    holders = {copy_key(c): frozenset() for c in plan.copies if c.document == "record"}
-    return conference_copies(
-        export,
-        profile,
-        calendar,
-        lambda e: plan_distribution(e, profile, calendar),
-        [AmendmentInput(1, amendment, requester)],
-        holders,
-    ).copies
+def _copies_after(
+    profiles: dict[str, Profile], amendment: Amendment, requester: str, data: dict[str, Any] | None = None
+) -> dict[str, PlannedCopy]:
+    export = load_export(json.dumps(data or _dv_with_father_solicitor()).encode(), profiles.keys())
+    return copies_after_amendment(export, profiles["default"], amendment, requester)
 
 
 @pytest.mark.parametrize("spelling", ["Linden Ct.", "EV4.7QT", "s.whitfield[at]example.org"])
@@ -432,15 +421,7 @@ def test_a_notice_naming_a_heading_that_mentions_her_street_is_held(
     )
     data = _dv_with_father_solicitor()
     put(data, "record.sections[0].heading", "Visit to Linden Ct")
-    export = load_export(json.dumps(data).encode(), profiles.keys())
-    profile = profiles["default"]
-    calendar = WorkingCalendar.for_nation(export.authority.nation)
-    plan = plan_distribution(export, profile, calendar)
-    holders = {copy_key(c): frozenset[str]() for c in plan.copies if c.document == "record"}
-    copies = conference_copies(
-        export, profile, calendar, lambda e: plan_distribution(e, profile, calendar),
-        [AmendmentInput(1, agreed, "p-mother/record")], holders,
-    ).copies  # fmt: skip
+    copies = _copies_after(profiles, agreed, "p-mother/record", data)
     notice = copies["p-father/amendment_notice-AMD-0412-01"]
     assert notice.status == "held"
     assert notice.reason is not None and "record.sections[0].heading" in notice.reason

@@ -1,4 +1,4 @@
-"""The first store: documents taken in, conferences, copies, deliveries, decisions, tasks, audit log (issue 4).
+"""The first store: documents taken in, conferences, copies, deliveries, decisions, tasks, audit log.
 
 Revision ID: 0001
 """

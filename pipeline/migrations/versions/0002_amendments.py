@@ -1,4 +1,4 @@
-"""Amendments: each request and the chair's decision, and what each record copy included (issue 5).
+"""Amendments: each request and the chair's decision, and what each record copy included.
 
 Revision ID: 0002
 Revises: 0001

@@ -1,4 +1,4 @@
-"""A release names the hold it answers and the revision it was made on (issue 4, review).
+"""A release names the hold it answers and the revision it was made on.
 
 Revision ID: 0003
 Revises: 0002

@@ -1,4 +1,4 @@
-"""Failed and late deliveries are kept, hand-overs are recorded with their corrections, and a conference that cannot be planned says why (issue 10).
+"""Failed and late deliveries are kept, hand-overs are recorded with their corrections, and a conference that cannot be planned says why.
 
 Revision ID: 0004
 Revises: 0003
