@@ -50,14 +50,14 @@ from typing import Any, TypeVar
 from rich.console import Console
 from rich.table import Table
 
-from pipeline.compose import Composer
-from pipeline.contract import load_export
-from pipeline.distribution import plan_distribution
-from pipeline.export_model import Export
-from pipeline.outbox import sha256, write_outbox
-from pipeline.plan_types import DistributionPlan
-from pipeline.process import Renderer, render_plan
-from pipeline.profile import Profile, load_profiles
+from pipeline.rendering.html import Composer
+from pipeline.contract.load import load_export
+from pipeline.planning.recipients import plan_distribution
+from pipeline.contract.export import Export
+from pipeline.delivery.preview import sha256, write_outbox
+from pipeline.planning.plan import DistributionPlan
+from pipeline.service.render_pool import Renderer, render_plan
+from pipeline.procedure.profile import Profile, load_profiles
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

@@ -47,9 +47,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.contract import load_export  # noqa: E402
-from pipeline.profile import load_profiles  # noqa: E402
-from pipeline.store import Store  # noqa: E402
+from pipeline.contract.load import load_export  # noqa: E402
+from pipeline.procedure.profile import load_profiles  # noqa: E402
+from pipeline.store.db import Store  # noqa: E402
 
 EXAMPLES = ROOT / "examples"
 SOURCES = ("initial-domestic-abuse.json", "review-plan-ends.json", "pre-birth-scheduled.json")
@@ -152,7 +152,7 @@ class Timed:
 
 def run_cpc(args: list[str], config: Path) -> Timed:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CPC_")}
-    command = [sys.executable, "-c", "from pipeline.cli import app; app(prog_name='cpc')"]
+    command = [sys.executable, "-c", "from pipeline.cli.app import app; app(prog_name='cpc')"]
     started = time.monotonic()
     child = subprocess.Popen(
         [*command, *args, "--config", str(config)],

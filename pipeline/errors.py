@@ -5,7 +5,7 @@ CpcError
 ├── ProfileError       a procedure profile is unknown or malformed
 ├── CalendarError      a date calculation was asked for something it cannot answer
 ├── RenderError        a document could not be rendered exactly as written (nothing produced)
-├── UnreadableFile     (redaction.leak_check) a file cannot be read back, so nothing is proved
+├── UnreadableFile     (pipeline.checking.leak_check) a file cannot be read back, so nothing is proved
 ├── RejectedFile       (intake) a dropped file is not an export or amendment we can take
 ├── StaleDocument      (inbox) the store holds a later revision, or the id with other content
 ├── TransientFault     a fault expected to clear (full disk, locked store, permissions): the file

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""python-docx → templates/document.docx, the Word template that pipeline/render_docx.py fills.
+"""python-docx → templates/document.docx, the Word template that pipeline/rendering/docx.py fills.
 
 Run after editing this file: `.venv/bin/python scripts/make_docx_template.py`. The output is
 reproducible (same python-docx, same bytes), so the committed template can be checked against it.
@@ -38,7 +38,7 @@ from lxml import etree
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a clone without an installed package, too
 
-from pipeline.render_docx import (  # noqa: E402
+from pipeline.rendering.docx import (  # noqa: E402
     NORMAL_PT,
     TEMPLATE_NAME,
     apply_print_size,

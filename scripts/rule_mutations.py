@@ -63,11 +63,11 @@ class Mutation:
 
 
 M = Mutation
-DIST, TIME, VIS = "pipeline/distribution.py", "pipeline/timeliness.py", "pipeline/visibility.py"
+DIST, TIME, VIS = "pipeline/planning/recipients.py", "pipeline/planning/timeliness.py", "pipeline/planning/readers.py"
 DEF, WIR = "pipeline/profiles/default.toml", "pipeline/profiles/wirral.toml"
 LETTER, RECORD = "templates/letters/decision_letter.html", "templates/records/record.html"
 PLANT, EXCL = "templates/records/_plan.html", "templates/letters/exclusion_letter.html"
-CHECKS = "pipeline/export_checks.py"
+CHECKS = "pipeline/contract/checks.py"
 
 MUTATIONS = [
     # ---- the rules named in issue 11 ------------------------------------------------------------
@@ -92,7 +92,7 @@ MUTATIONS = [
       (("        ok = low <= gestation <= high or gestation < low", "        ok = True"),)),
     M("R72", TIME, "        yield from _decisions_follow_their_threshold(export)", "        pass", "plan", "a decision against its own threshold passes"),
     M("signed-late", TIME, "        yield from _record_signed_in_time(export, copies)", "        pass", "plan", "a record signed late is not reported"),
-    M("calendar", "pipeline/calendar.py", "        if day.year in self._feed.years:", "        if False:", "plan", "the GOV.UK feed is ignored; holidays decides every year"),
+    M("calendar", "pipeline/procedure/calendar.py", "        if day.year in self._feed.years:", "        if False:", "plan", "the GOV.UK feed is ignored; holidays decides every year"),
     # ---- every other rule the contract can express --------------------------------------------
     M("R01", LETTER, "{% if d.lead_social_worker %}<p>The lead social worker is {{ d.lead_social_worker.name }}.</p>{% endif %}", "", "render", "the letter does not name the lead social worker"),
     M("R03", DIST, '        return ("decision_letter", "record")', '        return ("record",)', "plan", "no decision letter when no plan is made"),
@@ -124,8 +124,8 @@ MUTATIONS = [
     M("R53", DIST, "            and not self.profile.supporter_record_with_parent_consent.value", "            and False", "plan", "wirral gives supporters the record"),
     M("R56", DIST, "        for decision in self.export.distribution.child_copies:", "        for decision in ():", "plan", "children get no copies"),
     M("R60", DEF, 'amendment_window = { value = "1 week", source = "000 §4.14.4" }', 'amendment_window = { value = "2 weeks", source = "000 §4.14.4" }', "amend", "amendments accepted within two weeks"),
-    M("R61", "pipeline/amendments.py", '(a.sequence, a.amendment) for a in amendments if a.amendment.decision.status == "agreed"', '(a.sequence, a.amendment) for a in amendments if a.amendment.decision.status != "rejected"', "amend", "pending amendments are circulated"),
-    M("R62", "pipeline/amendments.py", "            if not changed_sections_seen(made.export, record_copy, amendment):\n                continue", "            if True:\n                continue", "amend", "no amendment notice goes to the record's holders"),
+    M("R61", "pipeline/planning/amendments.py", '(a.sequence, a.amendment) for a in amendments if a.amendment.decision.status == "agreed"', '(a.sequence, a.amendment) for a in amendments if a.amendment.decision.status != "rejected"', "amend", "pending amendments are circulated"),
+    M("R62", "pipeline/planning/amendments.py", "            if not changed_sections_seen(made.export, record_copy, amendment):\n                continue", "            if True:\n                continue", "amend", "no amendment notice goes to the record's holders"),
     M("R64", TIME, '        rule = profile.limit("first_review" if first else "later_review")', '        rule = profile.limit("later_review")', "plan", "the first review allowed 6 months"),
     M("R65", DEF, 'later_review = { value = "6 months", source = "000 §4.1.22" }', 'later_review = { value = "7 months", source = "000 §4.1.22" }', "plan", "later reviews allowed 7 months"),
     M("R69", TIME, '                "problem",\n                f"recorded as inquorate by the chair', '                "ok",\n                f"recorded as inquorate by the chair', "plan", "an inquorate conference is reported ok"),
@@ -135,7 +135,7 @@ MUTATIONS = [
     M("R74", CHECKS, "        if export.is_child(d.child) and not export.child(d.child).subject:", "        if False:", "contract", "a decision about a child who is not a subject passes"),
     M("R75", CHECKS, "            if d.lead_social_worker is None:\n                issues.add(", "            if False:\n                issues.add(", "contract", "a plan without a lead social worker passes"),
     M("R76", CHECKS, '        if d.outcome == "plan_ends" and d.plan_end_reason is None:', "        if False:", "contract", "a plan ending without a reason passes"),
-    M("R79", "redaction/plain_language.py", "        return self.pattern.sub(lambda m: self.glossary[m.group(1)], text)", "        return text", "render", "acronyms are not written out for families"),
+    M("R79", "pipeline/redaction/plain_language.py", "        return self.pattern.sub(lambda m: self.glossary[m.group(1)], text)", "        return text", "render", "acronyms are not written out for families"),
     M("R82", DIST, 'TASK_NEEDS: tuple[TaskKind, ...] = ("translation", "interpreter",', 'TASK_NEEDS: tuple[TaskKind, ...] = ("translation",', "plan", "no interpreter task"),
     M("R87", CHECKS, '        yield f"distribution.authorisations[{i}].authorised_by", auth.authorised_by, "person"', "        pass", "contract", "an authorisation by an unknown person passes"),
 ]

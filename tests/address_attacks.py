@@ -26,14 +26,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pipeline.amendment_model import Amendment
-from pipeline.amendments import AmendmentInput, conference_copies
-from pipeline.calendar import WorkingCalendar
-from pipeline.contract import load_document, load_export
-from pipeline.distribution import plan_distribution
-from pipeline.export_model import Export
-from pipeline.plan_types import PlannedCopy, copy_key
-from pipeline.profile import Profile, load_profiles
+from pipeline.contract.amendment import Amendment
+from pipeline.planning.amendments import AmendmentInput, conference_copies
+from pipeline.procedure.calendar import WorkingCalendar
+from pipeline.contract.load import load_document, load_export
+from pipeline.planning.recipients import plan_distribution
+from pipeline.contract.export import Export
+from pipeline.planning.plan import PlannedCopy, copy_key
+from pipeline.procedure.profile import Profile, load_profiles
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 FATHER_SIDE = frozenset({"p-father", "p-father-sol"})

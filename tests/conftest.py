@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 
 import pipeline.clock
-from pipeline.amendment_model import Amendment
-from pipeline.contract import load_document, load_export
-from pipeline.distribution import plan_distribution
-from pipeline.plan_types import DistributionPlan, PlannedCopy
-from pipeline.profile import Profile, load_profiles
+from pipeline.contract.amendment import Amendment
+from pipeline.contract.load import load_document, load_export
+from pipeline.planning.recipients import plan_distribution
+from pipeline.planning.plan import DistributionPlan, PlannedCopy
+from pipeline.procedure.profile import Profile, load_profiles
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SHARED = Path(__file__).resolve().parents[2] / "shared"

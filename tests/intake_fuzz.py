@@ -24,14 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.calendar import WorkingCalendar
-from pipeline.contract import load_document
-from pipeline.distribution import plan_distribution
+from pipeline.procedure.calendar import WorkingCalendar
+from pipeline.contract.load import load_document
+from pipeline.planning.recipients import plan_distribution
 from pipeline.errors import ContractError
-from pipeline.export_model import Export
-from pipeline.inbox import REASON_SUFFIX, InboxFolders, ingest_file, scan
-from pipeline.intake import RejectedFile, read_document
-from pipeline.profile import Profile, load_profiles
+from pipeline.contract.export import Export
+from pipeline.intake.inbox import REASON_SUFFIX, InboxFolders, ingest_file, scan
+from pipeline.intake.accept import RejectedFile, read_document
+from pipeline.procedure.profile import Profile, load_profiles
 from tests.mutations import drop, put
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,15 +14,15 @@ from typing import Any
 
 import pytest
 
-from pipeline.address_guard import contact_patterns, identifying, mentioned_owner
-from pipeline.amendment_model import Amendment
-from pipeline.calendar import WorkingCalendar
-from pipeline.contract import load_document, load_export
-from pipeline.distribution import plan_distribution
+from pipeline.planning.mentions import contact_patterns, identifying, mentioned_owner
+from pipeline.contract.amendment import Amendment
+from pipeline.procedure.calendar import WorkingCalendar
+from pipeline.contract.load import load_document, load_export
+from pipeline.planning.recipients import plan_distribution
 from pipeline.errors import ContractError
-from pipeline.export_model import Address, Person
-from pipeline.plan_types import DistributionPlan, PlannedCopy, copy_key
-from pipeline.profile import Profile
+from pipeline.contract.export import Address, Person
+from pipeline.planning.plan import DistributionPlan, PlannedCopy, copy_key
+from pipeline.procedure.profile import Profile
 from tests.address_attacks import copies_after_amendment, father_side_export, put
 from tests.conftest import amendment_document, example
 

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from pipeline.amendments import (
+from pipeline.planning.amendments import (
     AmendmentInput,
     amendment_copy_key,
     apply_amendments,
@@ -16,12 +16,12 @@ from pipeline.amendments import (
     request_problems,
     window_end,
 )
-from pipeline.calendar import WorkingCalendar
-from pipeline.contract import load_export
-from pipeline.distribution import plan_distribution
-from pipeline.export_model import Export
-from pipeline.plan_types import copy_key
-from pipeline.profile import Profile
+from pipeline.procedure.calendar import WorkingCalendar
+from pipeline.contract.load import load_export
+from pipeline.planning.recipients import plan_distribution
+from pipeline.contract.export import Export
+from pipeline.planning.plan import copy_key
+from pipeline.procedure.profile import Profile
 from tests.conftest import amendment_document, example
 
 
@@ -226,7 +226,7 @@ def test_two_authorisations_for_one_holder_and_principal_keep_one_copy_whatever_
 
 
 def test_an_id_the_contract_allows_but_a_file_name_should_not_carry_is_hashed() -> None:
-    from pipeline.plan_types import name_part
+    from pipeline.planning.plan import name_part
 
     assert name_part("p-mother") == "p-mother"
     assert name_part("p..mother").startswith("id-") and ".." not in name_part("p..mother")

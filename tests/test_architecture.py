@@ -1,131 +1,111 @@
-"""The pure core stays pure: no clock, no files, no network (../shared/style.md, "pure stages import no I/O module").
+"""The layout stays as ../shared/design/layout.md draws it (../shared/style.md, "pure stages import no I/O module").
 
-Due dates must depend only on the export and the profile (issue 2), so no core module may ask for
-today's date; and data flows one way, so no core module imports the CLI.
+Which package may import which, and that the pure core imports no I/O, is import-linter's job
+(`[tool.importlinter]` in pyproject.toml, run by the test command). What it cannot see is checked
+here: the pure core never reads the clock (due dates depend only on the export and the profile),
+modules and classes stay small enough to read, each package says what it does, and the README's
+layout section names exactly the packages that exist.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 
-PIPELINE = Path(__file__).resolve().parents[1] / "pipeline"
-PURE_CORE = [
-    "contract_types.py",
-    "export_model.py",
-    "amendment_model.py",
-    "export_checks.py",
-    "contract.py",
-    "calendar.py",
-    "visibility.py",
-    "document_text.py",
-    "address_guard.py",
-    "plan_types.py",
-    "distribution.py",
-    "timeliness.py",
-    "copy_state.py",
-    "status_report.py",
-    "amendments.py",
-    "history.py",
-    "printable.py",  # issue 10: which fields hold a character no font prints
-    "terminal_text.py",  # issue 10: control characters escaped for a terminal
-]
-IO_MODULES = {
-    "os",
-    "pathlib",
-    "shutil",
-    "socket",
-    "subprocess",
-    "sqlite3",
-    "urllib",
-    "http",
-    "smtplib",
-}
-CLOCK_CALLS = {"today", "now", "utcnow", "time"}
+ROOT = Path(__file__).resolve().parents[1]
+PIPELINE = ROOT / "pipeline"
+PURE_PACKAGES = ("contract", "procedure", "planning", "redaction")
+CLOCK_CALLS = {"today", "now", "utcnow", "time", "monotonic"}
+MODULE_LINES = 400
+CLASS_LINES = 250
 
 
-def _imports(tree: ast.AST) -> set[str]:
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module.split(".")[0] if node.level == 0 else node.module)
-            if node.module.startswith("pipeline."):
-                names.add(node.module)
-    return names
+def _modules(*folders: Path) -> list[Path]:
+    return sorted(p for folder in folders for p in folder.rglob("*.py") if "migrations" not in p.parts)
 
 
-@pytest.mark.parametrize("module", PURE_CORE)
-def test_core_module_imports_no_io_and_not_the_cli(module: str) -> None:
-    tree = ast.parse((PIPELINE / module).read_text(encoding="utf-8"))
-    imported = _imports(tree)
-    assert not imported & IO_MODULES, f"{module} imports {imported & IO_MODULES}"
-    assert "pipeline.cli" not in imported
+PURE_MODULES = _modules(*(PIPELINE / name for name in PURE_PACKAGES))
+ALL_MODULES = _modules(PIPELINE, ROOT / "redaction")
+PACKAGES = sorted(p.parent for p in PIPELINE.glob("*/__init__.py"))
 
 
-@pytest.mark.parametrize("module", PURE_CORE)
-def test_core_module_never_reads_the_clock(module: str) -> None:
-    tree = ast.parse((PIPELINE / module).read_text(encoding="utf-8"))
+def _id(path: Path) -> str:
+    return str(path.relative_to(ROOT))
+
+
+@pytest.mark.parametrize("module", PURE_MODULES, ids=_id)
+def test_pure_module_never_reads_the_clock(module: Path) -> None:
+    tree = ast.parse(module.read_text(encoding="utf-8"))
     calls = {
         node.func.attr
         for node in ast.walk(tree)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
     }
-    assert not calls & CLOCK_CALLS, f"{module} calls {calls & CLOCK_CALLS}"
+    assert not calls & CLOCK_CALLS, f"{_id(module)} calls {calls & CLOCK_CALLS}"
 
 
-def test_every_core_module_is_listed_here() -> None:
-    # A new pure module must be added to PURE_CORE (or be one of the edges named here).
-    # Edges: they read files (profiles, templates), lay out or write documents, or talk to people.
-    edges = {
-        "__init__.py",
-        "cli.py",
-        "errors.py",
-        "profile.py",
-        "compose.py",
-        "render_pdf.py",
-        "render_docx.py",
-        "pdf_finish.py",
-        "outbox.py",
-        "process.py",
-        # issue 4: the service around the core
-        "config.py",
-        "intake.py",  # libmagic
-        "inbox.py",
-        "watcher.py",
-        "store.py",
-        "store_schema.py",
-        "ingest.py",
-        "handover_sheet.py",
-        "distribute.py",
-        "channels.py",
-        "deliver_email.py",
-        "post_batch.py",
-        "cli_output.py",
-        # issue 5
-        "amendment_intake.py",
-        "atomic_files.py",
-        # issue 10: asks fontconfig what the installed fonts print
-        "fonts.py",
-        # issue 10: the real clock, read in one place
-        "clock.py",
+def test_the_pure_packages_exist() -> None:
+    # Guards the two checks above and import-linter's forbidden contract against a rename that
+    # would leave them checking nothing.
+    assert all((PIPELINE / name / "__init__.py").is_file() for name in PURE_PACKAGES)
+    assert len(PURE_MODULES) >= 20
+
+
+@pytest.mark.parametrize("module", ALL_MODULES, ids=_id)
+def test_no_module_is_too_long_to_read(module: Path) -> None:
+    lines = len(module.read_text(encoding="utf-8").splitlines())
+    assert lines <= MODULE_LINES, f"{_id(module)} has {lines} lines"
+
+
+@pytest.mark.parametrize("module", ALL_MODULES, ids=_id)
+def test_no_class_is_too_long_to_read(module: Path) -> None:
+    tree = ast.parse(module.read_text(encoding="utf-8"))
+    long = {
+        node.name: (node.end_lineno or node.lineno) - node.lineno + 1
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef)
+        and (node.end_lineno or node.lineno) - node.lineno + 1 > CLASS_LINES
     }
-    present = {p.name for p in PIPELINE.glob("*.py")}
-    assert present - edges == set(PURE_CORE), (present - edges) ^ set(PURE_CORE)
+    assert not long, f"{_id(module)}: {long}"
 
 
-REDACTION = PIPELINE.parent / "redaction"
-PURE_REDACTION = ["view.py", "plain_language.py", "withheld.py"]
+@pytest.mark.parametrize("package", PACKAGES, ids=_id)
+def test_each_package_names_its_entry_point(package: Path) -> None:
+    doc = ast.get_docstring(ast.parse((package / "__init__.py").read_text(encoding="utf-8")))
+    assert doc and "Entry point" in doc, f"{_id(package)}/__init__.py does not say its entry point"
+    named = re.findall(r"`(pipeline\.[\w.]+)", doc)
+    assert named, doc
+    for dotted in named:
+        parts = dotted.split(".")
+        # The longest prefix that is a module file; what follows must be a name defined in it.
+        for cut in range(len(parts), 1, -1):
+            file = ROOT.joinpath(*parts[:cut]).with_suffix(".py")
+            if file.is_file():
+                rest = parts[cut:]
+                break
+        else:
+            pytest.fail(f"{dotted} names no module")
+        if rest:
+            tree = ast.parse(file.read_text(encoding="utf-8"))
+            defined = {
+                getattr(node, "name", None)
+                for node in tree.body
+                if isinstance(node, ast.FunctionDef | ast.ClassDef)
+            } | {
+                target.id
+                for node in tree.body
+                if isinstance(node, ast.Assign)
+                for target in node.targets
+                if isinstance(target, ast.Name)
+            }
+            assert rest[0] in defined, f"{dotted}: {rest[0]} is not defined in {_id(file)}"
 
 
-@pytest.mark.parametrize("module", PURE_REDACTION)
-def test_redaction_views_are_pure(module: str) -> None:
-    # The view is built from data alone: no files, no clock, no renderer (a renderer never
-    # receives what a recipient may not see, because the view is made before it is called).
-    tree = ast.parse((REDACTION / module).read_text(encoding="utf-8"))
-    imported = _imports(tree)
-    assert not imported & IO_MODULES, f"{module} imports {imported & IO_MODULES}"
-    assert not {"weasyprint", "docxtpl", "docx", "jinja2"} & imported
+def test_readme_layout_names_exactly_the_packages() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Layout", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"^\|\s*`pipeline/(\w+)/`", section, flags=re.MULTILINE))
+    assert listed == {p.name for p in PACKAGES}

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import pytest
 
-from pipeline.calendar import (
+from pipeline.procedure.calendar import (
     UK_TIME,
     DayChange,
     WorkingCalendar,

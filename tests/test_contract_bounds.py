@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.cli import app
-from pipeline.contract import load_document
-from pipeline.contract_types import MAX_REVISION
+from pipeline.cli.app import app
+from pipeline.contract.load import load_document
+from pipeline.contract.types import MAX_REVISION
 from pipeline.errors import ContractError
 from tests.conftest import example
 from tests.mutations import Mutation, put

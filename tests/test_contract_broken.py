@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.contract import load_document, load_export
+from pipeline.contract.load import load_document, load_export
 from pipeline.errors import ContractError, FieldIssue
 from tests.mutations import Mutation, _parent, drop, put
 

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from pipeline.calendar import WorkingCalendar
-from pipeline.copy_state import (
+from pipeline.procedure.calendar import WorkingCalendar
+from pipeline.planning.copy_state import (
     Decision,
     LastDelivery,
     copy_state,

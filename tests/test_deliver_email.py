@@ -20,7 +20,7 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from pipeline.deliver_email import (
+from pipeline.delivery.email import (
     DOCX,
     PDF,
     Attachment,
@@ -371,7 +371,7 @@ def test_an_authorised_copy_by_email_names_only_the_reference_and_the_document(
     copy is for (the outbox's own file names do)."""
     from datetime import UTC, datetime
 
-    from pipeline.channels import Destination, deliver_by_email
+    from pipeline.delivery.channels import Destination, deliver_by_email
 
     deliver_by_email(
         _settings(tls_server.port, client_tls),

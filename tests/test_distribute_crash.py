@@ -52,13 +52,13 @@ import pytest
 from typer.testing import CliRunner
 
 import pipeline.clock
-import pipeline.distribute
-from pipeline.cli import app
-from pipeline.contract import load_export
-from pipeline.outbox import RenderedCopy
-from pipeline.process import CopyJob
-from pipeline.profile import load_profiles
-from pipeline.store import Store
+import pipeline.service.run
+from pipeline.cli.app import app
+from pipeline.contract.load import load_export
+from pipeline.delivery.preview import RenderedCopy
+from pipeline.service.render_pool import CopyJob
+from pipeline.procedure.profile import load_profiles
+from pipeline.store.db import Store
 from tests.conftest import TEST_NOW
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,7 +83,7 @@ pipeline.clock.now = lambda: _now
 
 render = os.environ.get("CRASH_RENDER", "")
 if render:
-    import pipeline.distribute as distribute
+    import pipeline.service.run as distribute
     mode, path = render.split(":", 1)
     real = distribute.render_jobs
     if mode == "record":
@@ -139,7 +139,7 @@ if kill:
         return result
     setattr(owner, last, target)
 
-from pipeline.cli import app
+from pipeline.cli.app import app
 sys.stdout.write("ready\n")
 sys.stdout.flush()
 app(prog_name="cpc")
@@ -255,7 +255,7 @@ def ingest(config: Path) -> None:
         [
             sys.executable,
             "-c",
-            "from pipeline.cli import app; app(prog_name='cpc')",
+            "from pipeline.cli.app import app; app(prog_name='cpc')",
             "ingest",
             "--config",
             str(config),
@@ -285,7 +285,7 @@ def replayed_rendering(recorded: Recorded | None) -> Iterator[None]:
     if recorded is None:
         yield
         return
-    real = pipeline.distribute.render_jobs
+    real = pipeline.service.run.render_jobs
 
     def render_jobs(
         raw: bytes, profile_dirs: tuple[Path, ...], jobs: tuple[CopyJob, ...], *rest: Any
@@ -303,11 +303,11 @@ def replayed_rendering(recorded: Recorded | None) -> Iterator[None]:
             for job in jobs
         )
 
-    pipeline.distribute.render_jobs = render_jobs  # type: ignore[assignment]
+    pipeline.service.run.render_jobs = render_jobs  # type: ignore[assignment]
     try:
         yield
     finally:
-        pipeline.distribute.render_jobs = real  # type: ignore[assignment]
+        pipeline.service.run.render_jobs = real  # type: ignore[assignment]
 
 
 def run_to_completion(config: Path, recorded: Recorded | None, today: str = TODAY) -> str:
@@ -586,23 +586,23 @@ class KillPoint:
 
 KILL_POINTS = {
     # the copy's bytes are in the spool; no delivery is recorded yet
-    "spooled-not-begun": KillPoint("pipeline.channels:Spool.put", "after"),
+    "spooled-not-begun": KillPoint("pipeline.delivery.channels:Spool.put", "after"),
     # a folder delivery is recorded as begun; nothing is in the outbox yet
-    "begun-not-written": KillPoint("pipeline.store:Store.begin_delivery", "after"),
+    "begun-not-written": KillPoint("pipeline.store.db:Store.begin_delivery", "after"),
     # a file is written to its temporary name in the recipient's folder, not yet renamed
     "mid-write-in-outbox": KillPoint("os:replace", "before", outbox_only=True),
     # the files are in the recipient's folder; the delivery is still pending
-    "written-not-recorded": KillPoint("pipeline.distribute:deliver_to_folder", "after"),
+    "written-not-recorded": KillPoint("pipeline.service.run:deliver_to_folder", "after"),
     # the delivery is recorded sent; its spool folder is not yet cleared
-    "recorded-not-cleared": KillPoint("pipeline.store:Store.finish_delivery", "after"),
+    "recorded-not-cleared": KillPoint("pipeline.store.db:Store.finish_delivery", "after"),
     # the run's posted letters are given a batch; nothing of the batch is written
-    "batch-assigned": KillPoint("pipeline.store:Store.assign_batch", "after"),
+    "batch-assigned": KillPoint("pipeline.store.db:Store.assign_batch", "after"),
     # the batch's CSV is written, not its PDF
-    "batch-csv-written": KillPoint("pipeline.distribute:write_atomically", "after"),
+    "batch-csv-written": KillPoint("pipeline.service.run:write_atomically", "after"),
     # the batch's CSV and PDF are written; none of its letters is recorded sent
-    "batch-written-not-recorded": KillPoint("pipeline.distribute:write_atomically", "after", 2),
+    "batch-written-not-recorded": KillPoint("pipeline.service.run:write_atomically", "after", 2),
     # the batch's letters are recorded sent; their spool folders are not yet cleared
-    "batch-recorded-not-cleared": KillPoint("pipeline.store:Store.finish_batch", "after"),
+    "batch-recorded-not-cleared": KillPoint("pipeline.store.db:Store.finish_batch", "after"),
 }
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from pipeline.cli import app
-from pipeline.store import Store
+from pipeline.cli.app import app
+from pipeline.store.db import Store
 from tests.conftest import example
 
 runner = CliRunner()

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.cli import app
-from pipeline.compose import DEFAULT_TEMPLATES
-from pipeline.contract import load_document, load_export
+from pipeline.cli.app import app
+from pipeline.rendering.html import DEFAULT_TEMPLATES
+from pipeline.contract.load import load_document, load_export
 from pipeline.errors import ContractError, RenderError
-from pipeline.fonts import (
+from pipeline.rendering.fonts import (
     ALWAYS_PRINTABLE,
     BASE_FAMILY,
     SCRIPT_FONTS,
@@ -29,10 +29,10 @@ from pipeline.fonts import (
     parse_charsets,
     script_font,
 )
-from pipeline.intake import RejectedFile, read_document
-from pipeline.printable import needs_a_glyph, unprintable_fields, unprintable_message
-from pipeline.profile import load_profiles
-from pipeline.render_pdf import render_pdf
+from pipeline.intake.accept import RejectedFile, read_document
+from pipeline.contract.printable import needs_a_glyph, unprintable_fields, unprintable_message
+from pipeline.procedure.profile import load_profiles
+from pipeline.rendering.pdf import render_pdf
 from tests.conftest import EXAMPLES, example
 from tests.test_scripts import SCRIPT_NAMES
 

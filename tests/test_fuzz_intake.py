@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.compose import Composer
-from pipeline.inbox import InboxFolders
-from pipeline.ingest import StoreSink
-from pipeline.store import Store
+from pipeline.rendering.html import Composer
+from pipeline.intake.inbox import InboxFolders
+from pipeline.service.ingest import StoreSink
+from pipeline.store.db import Store
 from tests.intake_fuzz import (
     EXAMPLES,
     EXTREMES,

@@ -20,7 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 import pipeline.clock
-from pipeline.cli import app
+from pipeline.cli.app import app
 from tests import service_harness
 from tests.conftest import EXAMPLES, example
 
@@ -269,7 +269,7 @@ def test_watch_makes_the_store_and_says_so(tmp_path: Path) -> None:
     config.write_text('[folders]\ninbox = "inbox"\nstate = "state"\n[intake]\nrescan_seconds = 1\n')
     env = {k: v for k, v in os.environ.items() if not k.startswith("CPC_")}
     child = subprocess.Popen(
-        [sys.executable, "-c", "from pipeline.cli import app; app(prog_name='cpc')",
+        [sys.executable, "-c", "from pipeline.cli.app import app; app(prog_name='cpc')",
          "watch", "--config", str(config)],
         stderr=subprocess.PIPE,
         text=True,

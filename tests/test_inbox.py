@@ -17,8 +17,8 @@ from typing import Literal
 
 import pytest
 
-from pipeline import inbox
-from pipeline.inbox import (
+from pipeline.intake import inbox
+from pipeline.intake.inbox import (
     REASON_SUFFIX,
     InboxFolders,
     IngestOutcome,
@@ -29,8 +29,8 @@ from pipeline.inbox import (
     ingest_settled,
     scan,
 )
-from pipeline.intake import DEFAULT_MAX_BYTES, Accepted
-from pipeline.profile import load_profiles
+from pipeline.intake.accept import DEFAULT_MAX_BYTES, Accepted
+from pipeline.procedure.profile import load_profiles
 from tests.conftest import EXAMPLES, example
 from tests.test_intake import broken_export, pdf_bytes
 

@@ -9,10 +9,10 @@ import zipfile
 
 import pytest
 
-from pipeline.amendment_model import Amendment
-from pipeline.export_model import Export
-from pipeline.intake import DEFAULT_MAX_BYTES, RejectedFile, read_document
-from pipeline.profile import load_profiles
+from pipeline.contract.amendment import Amendment
+from pipeline.contract.export import Export
+from pipeline.intake.accept import DEFAULT_MAX_BYTES, RejectedFile, read_document
+from pipeline.procedure.profile import load_profiles
 from tests.conftest import EXAMPLES, example
 
 KNOWN = frozenset(load_profiles(()).keys())

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.inbox import REASON_SUFFIX, InboxFolders
-from pipeline.store import Store
+from pipeline.intake.inbox import REASON_SUFFIX, InboxFolders
+from pipeline.store.db import Store
 from tests.conftest import EXAMPLES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,7 +44,7 @@ def _env(base: Path) -> dict[str, str]:
 
 def cpc(base: Path, *args: str, prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*prefix, sys.executable, "-m", "pipeline.cli", *args],
+        [*prefix, sys.executable, "-m", "pipeline.cli.app", *args],
         env=_env(base),
         cwd=base,
         capture_output=True,
@@ -246,7 +246,7 @@ def test_a_second_watcher_on_one_inbox_refuses_to_start_and_the_first_takes_the_
     config = tmp_path / "cpc.toml"
     config.write_text("[intake]\nsettle_seconds = 0.3\nrescan_seconds = 0.5\n")
     first = subprocess.Popen(
-        [sys.executable, "-m", "pipeline.cli", "watch", "--config", str(config)],
+        [sys.executable, "-m", "pipeline.cli.app", "watch", "--config", str(config)],
         env=_env(tmp_path) | {"CPC_INBOX": str(folders.root)},
         cwd=tmp_path,
         stdout=subprocess.PIPE,
@@ -284,7 +284,7 @@ def test_two_ingests_at_once_lose_nothing_and_quarantine_nothing_good(tmp_path: 
         data["conference"]["id"] = f"CPC-RACE-{n}"
         files[n] = json.dumps(data).encode()
         (folders.exports / f"{n:02d}.json").write_bytes(files[n])
-    command = [sys.executable, "-m", "pipeline.cli", "ingest"]
+    command = [sys.executable, "-m", "pipeline.cli.app", "ingest"]
     racers = [
         subprocess.Popen(
             command, env=_env(tmp_path), cwd=tmp_path, stdout=subprocess.PIPE,

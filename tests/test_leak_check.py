@@ -24,8 +24,8 @@ from docx.document import Document as DocxDocument
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from redaction.comparison import _NUMBER_LIKE, _SEPARATORS, _TAG, _confusable_letters, _fold_table
-from redaction.leak_check import (
+from pipeline.comparison import _NUMBER_LIKE, _SEPARATORS, _TAG, _confusable_letters, _fold_table
+from pipeline.checking.leak_check import (
     ACROSS_PAGES,
     CONTENT,
     FILE_NAME,
@@ -97,7 +97,7 @@ def test_sentence_split_by_a_page_break_is_found_across_pages() -> None:
 
 
 def _stamp_every_page(pdf: pikepdf.Pdf) -> None:
-    # Recipient marks drawn last on each page, as pipeline/pdf_finish.py overlays them.
+    # Recipient marks drawn last on each page, as pipeline/rendering/pdf_marks.py overlays them.
     font = pikepdf.Dictionary(
         Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
     )
@@ -499,8 +499,8 @@ def test_four_page_pdf_with_fifty_withheld_strings() -> None:
 
 
 def _mother_contact():  # type: ignore[no-untyped-def]
-    from pipeline.address_guard import contact_patterns
-    from pipeline.export_model import Address, Person
+    from pipeline.planning.mentions import contact_patterns
+    from pipeline.contract.export import Address, Person
 
     mother = Person.model_validate(
         {
@@ -559,8 +559,8 @@ def test_another_street_in_the_files_is_no_leak() -> None:
 def test_the_readers_own_street_is_not_looked_for_in_their_files(dv_export) -> None:  # type: ignore[no-untyped-def]
     # A father on the same street as the mother: his own address block is no leak (it is his),
     # so the street's name alone is not looked for in his files; her full line still is.
-    from pipeline.visibility import Viewer
-    from redaction.withheld import withheld_patterns
+    from pipeline.planning.readers import Viewer
+    from pipeline.redaction.withheld import withheld_patterns
 
     viewer = Viewer("family", frozenset({"p-father"}))
     patterns = withheld_patterns(dv_export, viewer, own_lines=("42 Linden Court", "Eastvale"))
@@ -575,7 +575,7 @@ def test_the_readers_own_street_is_not_looked_for_in_their_files(dv_export) -> N
 def dv_export():  # type: ignore[no-untyped-def]
     import json
 
-    from pipeline.contract import load_export
+    from pipeline.contract.load import load_export
     from tests.conftest import example
 
     return load_export(json.dumps(example("initial-domestic-abuse")).encode(), {"default"})

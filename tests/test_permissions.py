@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.store import Store
+from pipeline.store.db import Store
 from tests import service_harness
 from tests.conftest import EXAMPLES, example
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.document_text import free_text
-from pipeline.export_model import Export
-from pipeline.profile import load_profiles
+from pipeline.planning.documents import free_text
+from pipeline.contract.export import Export
+from pipeline.procedure.profile import load_profiles
 from tests.conftest import PlanOf, copies_of, example, the_copy
 
 

@@ -9,7 +9,7 @@ import pikepdf
 import pypdfium2
 import pytest
 
-from pipeline.post_batch import PostBatchError, PostedLetter, build_batch
+from pipeline.delivery.post import PostBatchError, PostedLetter, build_batch
 
 A4 = (595, 842)
 A5 = (420, 595)

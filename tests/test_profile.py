@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.calendar import WorkingCalendar
+from pipeline.procedure.calendar import WorkingCalendar
 from pipeline.errors import ProfileError
-from pipeline.profile import Period, Profile, load_profiles
+from pipeline.procedure.profile import Period, Profile, load_profiles
 
 WD = "working_days"
 DOCS = ("decision_letter", "outline_plan", "record")

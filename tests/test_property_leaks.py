@@ -43,18 +43,18 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 
-from pipeline.calendar import WorkingCalendar
-from pipeline.compose import Composer
-from pipeline.contract import load_export
-from pipeline.distribution import plan_distribution
-from pipeline.export_model import Export
-from pipeline.outbox import RenderedCopy
-from pipeline.plan_types import DistributionPlan, PlannedCopy
-from pipeline.process import Renderer, render_plan
-from pipeline.profile import Profile, load_profiles
-from redaction import leak_check
-from redaction.leak_check import extract_docx, extract_pdf
-from redaction.withheld import normalise, withheld_strings
+from pipeline.procedure.calendar import WorkingCalendar
+from pipeline.rendering.html import Composer
+from pipeline.contract.load import load_export
+from pipeline.planning.recipients import plan_distribution
+from pipeline.contract.export import Export
+from pipeline.delivery.preview import RenderedCopy
+from pipeline.planning.plan import DistributionPlan, PlannedCopy
+from pipeline.service.render_pool import Renderer, render_plan
+from pipeline.procedure.profile import Profile, load_profiles
+from pipeline.checking import leak_check
+from pipeline.checking.leak_check import extract_docx, extract_pdf
+from pipeline.redaction.withheld import normalise, withheld_strings
 from tests.conftest import example
 
 SKELETON = "initial-domestic-abuse"

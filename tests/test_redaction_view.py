@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from pipeline.contract import load_export
-from pipeline.export_model import Export
-from pipeline.plan_types import DistributionPlan
-from pipeline.profile import Profile
-from redaction.plain_language import PlainWords
-from redaction.view import RecipientView, view_for
-from redaction.withheld import normalise, withheld_strings
+from pipeline.contract.load import load_export
+from pipeline.contract.export import Export
+from pipeline.planning.plan import DistributionPlan
+from pipeline.procedure.profile import Profile
+from pipeline.redaction.plain_language import PlainWords
+from pipeline.redaction.view import RecipientView, view_for
+from pipeline.redaction.withheld import normalise, withheld_strings
 from tests.conftest import PlanOf, example, the_copy
 
 POLICE_PARAGRAPH = "DC Hale reported that Mr Whitfield was arrested on 31 October 2026"
@@ -162,8 +162,8 @@ def test_no_view_holds_a_string_withheld_from_its_reader(
 def test_amendment_notice_shows_only_changes_to_sections_the_reader_holds(dv, profiles) -> None:
     # spec §5; 002 §22.6-22.7: the school's correction to s4 reaches the mother (who holds s4),
     # while the father's copy never held s4, so his notice view carries no change at all
-    from pipeline.contract import load_document
-    from redaction.view import amendment_view
+    from pipeline.contract.load import load_document
+    from pipeline.redaction.view import amendment_view
     from tests.conftest import EXAMPLES
 
     export, plan, words = dv

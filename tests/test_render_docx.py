@@ -21,15 +21,15 @@ from docxtpl import DocxTemplate
 from lxml import etree
 from markupsafe import escape
 
-from pipeline.calendar import WorkingCalendar
-from pipeline.compose import Composer
-from pipeline.contract import load_export
-from pipeline.distribution import plan_distribution
+from pipeline.procedure.calendar import WorkingCalendar
+from pipeline.rendering.html import Composer
+from pipeline.contract.load import load_export
+from pipeline.planning.recipients import plan_distribution
 from pipeline.errors import RenderError
-from pipeline.export_model import Export
-from pipeline.plan_types import DistributionPlan
-from pipeline.profile import Profile, load_profiles
-from pipeline.render_docx import (
+from pipeline.contract.export import Export
+from pipeline.planning.plan import DistributionPlan
+from pipeline.procedure.profile import Profile, load_profiles
+from pipeline.rendering.docx import (
     CONTEXT_VARIABLES,
     DocxMarks,
     Paragraph,
@@ -38,9 +38,9 @@ from pipeline.render_docx import (
     read_html,
     render_docx,
 )
-from pipeline.render_pdf import render_pdf
-from redaction.plain_language import PlainWords
-from redaction.view import view_for
+from pipeline.rendering.pdf import render_pdf
+from pipeline.redaction.plain_language import PlainWords
+from pipeline.redaction.view import view_for
 from tests.conftest import example, the_copy
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,10 +7,10 @@ from pathlib import Path
 import pypdfium2
 import pytest
 
-from pipeline.compose import DEFAULT_TEMPLATES
+from pipeline.rendering.html import DEFAULT_TEMPLATES
 from pipeline.errors import RenderError
-from pipeline.fonts import installed_font_files
-from pipeline.render_pdf import render_pdf
+from pipeline.rendering.fonts import installed_font_files
+from pipeline.rendering.pdf import render_pdf
 
 
 def _page(body: str, head: str = "") -> str:

@@ -33,11 +33,11 @@ import pypdfium2
 import pytest
 from lxml import etree
 
-from pipeline.compose import Composer
-from pipeline.contract import load_export
-from pipeline.distribution import plan_distribution
-from pipeline.profile import load_profiles
-from pipeline.process import Renderer
+from pipeline.rendering.html import Composer
+from pipeline.contract.load import load_export
+from pipeline.planning.recipients import plan_distribution
+from pipeline.procedure.profile import load_profiles
+from pipeline.service.render_pool import Renderer
 from tests.conftest import example, the_copy
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

@@ -108,7 +108,7 @@ def test_r37_transfer_in_within_15_working_days(
 
 
 def test_r37_a_local_profile_can_set_its_own_transfer_in_limit(plan_of: PlanOf, tmp_path) -> None:
-    from pipeline.profile import load_profiles
+    from pipeline.procedure.profile import load_profiles
 
     (tmp_path / "slow.toml").write_text(
         'extends = "default"\nname = "slow"\ntitle = "S"\n[timeliness]\n'
@@ -173,7 +173,7 @@ def test_r54_without_a_request_the_representative_gets_nothing(plan_of: PlanOf) 
 def test_r54_what_is_withheld_from_the_child_is_withheld_from_the_representative(
     plan_of: PlanOf,
 ) -> None:
-    from pipeline.export_model import Visibility
+    from pipeline.contract.export import Visibility
 
     plan = plan_of(_with_child_representative(["record"]))
     viewer = the_copy(plan, "p-noah-rep", "record").viewer
@@ -296,9 +296,9 @@ def test_r45_a_person_excluded_from_the_whole_is_not_invited_even_if_marked_invi
 def test_r87_an_authorisation_by_an_unknown_person_is_refused() -> None:
     import json
 
-    from pipeline.contract import load_export
+    from pipeline.contract.load import load_export
     from pipeline.errors import ContractError
-    from pipeline.profile import load_profiles
+    from pipeline.procedure.profile import load_profiles
 
     data = example("initial-domestic-abuse")
     data["distribution"]["authorisations"][0]["authorised_by"] = "p-nobody"

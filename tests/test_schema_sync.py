@@ -24,10 +24,10 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaError
 from pydantic import AwareDatetime, BaseModel
 
-from pipeline.amendment_model import Amendment
-from pipeline.contract import load_document
+from pipeline.contract.amendment import Amendment
+from pipeline.contract.load import load_document
 from pipeline.errors import ContractError
-from pipeline.export_model import Export
+from pipeline.contract.export import Export
 from tests.mutations import Mutation, drop, put
 
 SPEC = Path(__file__).resolve().parents[1].parent / "shared" / "spec"

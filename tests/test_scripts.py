@@ -19,18 +19,18 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from pipeline.amendment_model import Amendment
-from pipeline.amendments import AmendmentInput, conference_copies
-from pipeline.calendar import WorkingCalendar
-from pipeline.compose import Composer
-from pipeline.contract import load_document, load_export
-from pipeline.distribution import plan_distribution
-from pipeline.fonts import installed_fonts_can_print
-from pipeline.outbox import RenderedCopy
-from pipeline.plan_types import copy_key
-from pipeline.process import Renderer
-from pipeline.profile import Profile
-from pipeline.render_docx import docx_text
+from pipeline.contract.amendment import Amendment
+from pipeline.planning.amendments import AmendmentInput, conference_copies
+from pipeline.procedure.calendar import WorkingCalendar
+from pipeline.rendering.html import Composer
+from pipeline.contract.load import load_document, load_export
+from pipeline.planning.recipients import plan_distribution
+from pipeline.rendering.fonts import installed_fonts_can_print
+from pipeline.delivery.preview import RenderedCopy
+from pipeline.planning.plan import copy_key
+from pipeline.service.render_pool import Renderer
+from pipeline.procedure.profile import Profile
+from pipeline.rendering.docx import docx_text
 from tests.conftest import example
 from tests.printed import off_page, printed_chars
 

@@ -35,14 +35,14 @@ import pytest
 import trustme
 from typer.testing import CliRunner
 
-from pipeline.cli import app
+from pipeline.cli.app import app
 from pipeline.config import Channels
-from pipeline.contract import load_export
-from pipeline.deliver_email import SmtpSettings
-from pipeline.distribute import RunSettings, distribute
-from pipeline.export_model import Export
-from pipeline.profile import load_profiles
-from pipeline.store import Store, StoredDelivery
+from pipeline.contract.load import load_export
+from pipeline.delivery.email import SmtpSettings
+from pipeline.service.run import RunSettings, distribute
+from pipeline.contract.export import Export
+from pipeline.procedure.profile import load_profiles
+from pipeline.store.db import Store, StoredDelivery
 from tests.conftest import EXAMPLES, example
 from tests.test_deliver_email import (
     PASSWORD,

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.store import Store
+from pipeline.store.db import Store
 from tests.conftest import example
 from tests.service_harness import Service, pdf_text
 

@@ -6,8 +6,8 @@ import dataclasses
 from datetime import date
 from typing import Any
 
-from pipeline.status_report import Quarantined, status_report
-from pipeline.store import StoredDelivery
+from pipeline.service.status_report import Quarantined, status_report
+from pipeline.store.db import StoredDelivery
 
 TODAY = date(2026, 12, 2)
 

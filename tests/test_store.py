@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from pipeline.inbox import StaleDocument
-from pipeline.intake import Accepted, read_document
-from pipeline.profile import load_profiles
-from pipeline.store import Store
-from pipeline.store_schema import metadata
+from pipeline.intake.inbox import StaleDocument
+from pipeline.intake.accept import Accepted, read_document
+from pipeline.procedure.profile import load_profiles
+from pipeline.store.db import Store
+from pipeline.store.schema import metadata
 from tests.conftest import example
 
 PROFILES = load_profiles().keys()

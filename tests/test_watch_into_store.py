@@ -7,12 +7,12 @@ import threading
 import time
 from pathlib import Path
 
-from pipeline.compose import Composer
-from pipeline.inbox import InboxFolders, IngestOutcome
-from pipeline.ingest import StoreSink
-from pipeline.profile import load_profiles
-from pipeline.store import Store
-from pipeline.watcher import watch
+from pipeline.rendering.html import Composer
+from pipeline.intake.inbox import InboxFolders, IngestOutcome
+from pipeline.service.ingest import StoreSink
+from pipeline.procedure.profile import load_profiles
+from pipeline.store.db import Store
+from pipeline.intake.watch import watch
 from tests.conftest import example
 
 

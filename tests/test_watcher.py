@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.inbox import REASON_SUFFIX, InboxBusy, InboxFolders, IngestOutcome
-from pipeline.watcher import watch
+from pipeline.intake.inbox import REASON_SUFFIX, InboxBusy, InboxFolders, IngestOutcome
+from pipeline.intake.watch import watch
 from tests.test_inbox import (
     AMENDMENT,
     BAD_FILES,

@@ -1,0 +1,575 @@
+"""An Export and one planned copy → the RecipientView: only what that recipient may see, as data.
+
+An allow-list: each field of the view is copied in by name, so a field nobody named never reaches
+a template. Content the chair withheld (spec §4 rules 1-3, 5) is replaced by a marker that carries
+no heading; contact details appear only in the recipient's own address block; family-side views
+have acronyms written out from the profile's glossary (003 §2, §4; R79). The renderer receives this
+view and nothing else.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from pipeline.contract.amendment import Amendment
+from pipeline.procedure.calendar import uk_date
+from pipeline.planning.documents import DocumentKind
+from pipeline.contract.export import Action, Child, Export, Person, Section
+from pipeline.planning.plan import PlannedCopy
+from pipeline.planning.readers import Audience, Viewer
+from pipeline.redaction.plain_language import PlainWords
+
+
+@dataclass(frozen=True, slots=True)
+class Letterhead:
+    authority: str
+    service: str | None
+    address_lines: tuple[str, ...]
+    postcode: str | None
+    complaints_contact: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AddressBlock:
+    name: str
+    lines: tuple[str, ...]
+    postcode: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConferenceFacts:
+    reference: str
+    kind: str  # initial, review, pre_birth, transfer_in: the template words it
+    stage: str
+    date: date
+    start_time: str | None
+    end_time: str | None
+    venue: str | None
+    chair: str
+    chair_title: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChildFacts:
+    name: str
+    subject: bool
+    unborn: bool
+    date_of_birth: date | None
+    expected_delivery_date: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Named:
+    """A person as a reader sees them: a name and what they are there as; never contact details."""
+
+    name: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionFacts:
+    child: str
+    outcome: str
+    categories: tuple[str, ...]
+    lead_social_worker: Named | None
+    plan_end_reason: str | None
+    recommendations: tuple[str, ...]
+    dissent: tuple[tuple[Named, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ActionFacts:
+    action: str
+    responsible: tuple[str, ...]
+    by_when: date | None
+    frequency: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeFacts:
+    outcome: str
+    actions: tuple[ActionFacts, ...]
+    actions_withheld: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ChildPlanFacts:
+    child: str
+    risks: tuple[str, ...]
+    outcomes: tuple[OutcomeFacts, ...]
+    services: tuple[str, ...]
+    assessments: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanFacts:
+    children: tuple[ChildPlanFacts, ...]
+    core_group: tuple[Named, ...]
+    first_core_group: date | None
+    review_date: date | None
+    contingency: tuple[str, ...]
+    signed_by: str | None
+    signed_on: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class SectionFacts:
+    """A record section, or (withheld) a marker with neither heading nor text (spec §4 rule 6)."""
+
+    withheld: bool
+    heading: str | None = None
+    paragraphs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ExclusionFacts:
+    person: str
+    extent: str  # whole or part
+    items: tuple[str, ...]  # titles of agenda items excluded from, where the reader may see them
+    grounds: tuple[str, ...]
+    reason: str
+    how_views_are_heard: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordFacts:
+    present: tuple[Named, ...]
+    apologies: tuple[Named, ...]
+    absent: tuple[Named, ...]
+    minute_taker: str | None
+    exclusions: tuple[ExclusionFacts, ...]
+    sections: tuple[SectionFacts, ...]
+    reports: tuple[str, ...]
+    reports_withheld: int
+    quorate: bool | None
+    signed_by: str | None
+    signed_on: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeFacts:
+    section: str  # the heading of the section, which the reader's copy holds
+    before: str
+    after: str
+
+
+@dataclass(frozen=True, slots=True)
+class AmendmentFacts:
+    reference: str
+    agreed_on: date | None  # the day the chair decided (agreed or, for a rejection, rejected)
+    changes: tuple[ChangeFacts, ...]
+    received_on: date | None = None
+    note: str | None = None  # the chair's note, in a rejection letter
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientView:
+    """What one document shows one reader. Equal views render to equal layouts."""
+
+    document: DocumentKind
+    audience: Audience
+    large_print: bool
+    letterhead: Letterhead
+    conference: ConferenceFacts
+    issued_on: date
+    addressee: AddressBlock | None
+    children: tuple[ChildFacts, ...]
+    decisions: tuple[DecisionFacts, ...] = ()
+    plan: PlanFacts | None = None
+    record: RecordFacts | None = None
+    exclusion: ExclusionFacts | None = None
+    ended_plans: tuple[DecisionFacts, ...] = ()
+    amendment: AmendmentFacts | None = None
+    # Which version this copy is (an updated invitation, a record with agreed amendments); set by
+    # the delivery stage, never from the export's free text.
+    edition: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientMarks:
+    """What differs between readers of one view; stamped on every page after layout (spec §4 rule 5)."""
+
+    copy_for: str
+    authorised_for: str | None = None
+    authorised_by: str | None = None
+    basis: str | None = None
+    purpose: str | None = None
+    authority: str = ""
+
+
+def view_for(export: Export, copy: PlannedCopy, words: PlainWords) -> RecipientView:
+    """The content of `copy.document` that `copy.viewer` may see."""
+    return _ViewBuilder(export, copy, words).build()
+
+
+def view_strings(value: object) -> Iterator[str]:
+    """Every string anywhere in a view, however deep: what a renderer could print."""
+    if isinstance(value, str):
+        yield value
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for field in dataclasses.fields(value):
+            yield from view_strings(getattr(value, field.name))
+    elif isinstance(value, tuple | list):
+        for item in value:
+            yield from view_strings(item)
+
+
+def amendment_view(
+    export: Export, copy: PlannedCopy, amendment: Amendment, words: PlainWords
+) -> RecipientView:
+    """An amendment notice: only the changes to sections the reader's copy of the record holds
+    (spec §5: nobody learns of a section they could not see)."""
+    if amendment.decision.status != "agreed":
+        # 002 §22.7 (R61): only amendments the chair agreed are circulated.
+        raise ValueError(f"amendment {amendment.amendment_id} is {amendment.decision.status}")
+    builder = _ViewBuilder(export, copy, words)
+    changes = _changes_seen(builder, export, copy, amendment)
+    base = builder.build()
+    return dataclasses.replace(
+        base,
+        document="amendment_notice",
+        # Dated the day the chair agreed it, not the day the conference was exported.
+        issued_on=amendment.decision.on or base.issued_on,
+        addressee=builder.addressee(),
+        decisions=(),
+        plan=None,
+        record=None,
+        amendment=AmendmentFacts(amendment.amendment_id, amendment.decision.on, changes),
+    )
+
+
+def _changes_seen(
+    builder: _ViewBuilder, export: Export, copy: PlannedCopy, amendment: Amendment
+) -> tuple[ChangeFacts, ...]:
+    """The amendment's changes to sections the reader's copy holds; the rest are not named."""
+    sections = {s.id: s for s in export.record.sections} if export.record else {}
+    return tuple(
+        ChangeFacts(
+            builder.text(sections[c.section].heading),
+            builder.text(c.replace),
+            builder.text(c.with_),
+        )
+        for c in amendment.changes
+        if c.section in sections and copy.viewer.may_see_section(sections[c.section])
+    )
+
+
+def rejection_view(
+    export: Export, copy: PlannedCopy, amendment: Amendment, words: PlainWords
+) -> RecipientView:
+    """The short letter telling the requester the chair did not agree their amendment,
+    with the chair's note: only sections the requester's copy holds are named."""
+    if amendment.decision.status != "rejected":
+        raise ValueError(f"amendment {amendment.amendment_id} is {amendment.decision.status}")
+    builder = _ViewBuilder(export, copy, words)
+    changes = _changes_seen(builder, export, copy, amendment)
+    note = amendment.decision.note
+    base = builder.build()
+    return dataclasses.replace(
+        base,
+        document="amendment_rejection",
+        issued_on=amendment.decision.on or base.issued_on,
+        addressee=builder.addressee(),
+        decisions=(),
+        plan=None,
+        record=None,
+        amendment=AmendmentFacts(
+            amendment.amendment_id,
+            amendment.decision.on,
+            changes,
+            received_on=amendment.received_on,
+            note=builder.text(note) if note else None,
+        ),
+    )
+
+
+def marks_for(export: Export, copy: PlannedCopy, words: PlainWords) -> RecipientMarks:
+    """Whose copy it is, and for an authorised copy on whose authority (spec §4 rule 5)."""
+    plain = words if copy.viewer.audience == "family" else PlainWords.none()
+    recipient = plain.plain(export.name_of(copy.recipient))
+    if copy.authorisation is None:
+        return RecipientMarks(copy_for=recipient, authority=export.authority.name)
+    auth = export.distribution.authorisations[copy.authorisation]
+    principal = copy.on_behalf_of
+    return RecipientMarks(
+        copy_for=recipient,
+        authorised_for=plain.plain(export.name_of(principal)) if principal else None,
+        authorised_by=plain.plain(export.name_of(auth.authorised_by)),
+        basis=auth.basis,
+        purpose=plain.plain(auth.purpose) if auth.purpose else None,
+        authority=export.authority.name,
+    )
+
+
+class _Roll(tuple[Named, ...]):  # noqa: SLOT001 - the cached hash needs an instance dict
+    """A list of people shared by every view of one audience: a plain tuple to every reader and
+    template, but hashed once. Views are looked up by value (the renderer lays each out once), and
+    hashing 10,000 names again for each of 10,000 copies made planning quadratic."""
+
+    def __hash__(self) -> int:
+        cached: int | None = self.__dict__.get("hash")
+        if cached is None:
+            cached = self.__dict__["hash"] = tuple.__hash__(self)
+        return cached
+
+    def __reduce__(self) -> tuple[type[_Roll], tuple[tuple[Named, ...]]]:
+        # String hashes differ between processes: a worker works the hash out for itself.
+        return (_Roll, (tuple(self),))
+
+
+_Attendance = tuple[_Roll, _Roll, _Roll]
+# A few exports' attendance lists (a conference's revisions are planned together); oldest out.
+_ATTENDANCE_CACHE: dict[tuple[int, int | None], tuple[Export, PlainWords, _Attendance]] = {}
+_ATTENDANCE_CACHE_SIZE = 8
+_ATTENDANCE_LOCK = threading.Lock()
+
+
+class _ViewBuilder:
+    def __init__(self, export: Export, copy: PlannedCopy, words: PlainWords) -> None:
+        self.export = export
+        self.copy = copy
+        self.viewer: Viewer = copy.viewer
+        self.family = copy.viewer.audience == "family"
+        self.words = words if self.family else PlainWords.none()
+
+    def text(self, value: str) -> str:
+        return self.words.plain(value)
+
+    def build(self) -> RecipientView:
+        e = self.export
+        document = self.copy.document
+        return RecipientView(
+            document=document,
+            audience=self.viewer.audience,
+            large_print=self.copy.large_print,
+            letterhead=self._letterhead(),
+            conference=self._conference(),
+            issued_on=uk_date(e.exported_at),
+            addressee=self.addressee() if document != "record" else None,
+            children=tuple(self._child(c) for c in e.children if c.subject),
+            decisions=self._decisions(with_dissent=document == "record")
+            if document in ("decision_letter", "record")
+            else (),
+            plan=self._plan() if document in ("outline_plan", "record") else None,
+            record=self._record() if document == "record" else None,
+            exclusion=self._exclusion_letter() if document == "exclusion_letter" else None,
+            ended_plans=tuple(d for d in self._decisions(False) if d.outcome == "plan_ends")
+            if document == "plan_ended_notice"
+            else (),
+        )
+
+    # ---- parts ----------------------------------------------------------------------------------
+
+    def _letterhead(self) -> Letterhead:
+        a = self.export.authority
+        return Letterhead(
+            authority=a.name,
+            service=a.service_name,
+            address_lines=a.address.lines if a.address else (),
+            postcode=a.address.postcode if a.address else None,
+            complaints_contact=a.complaints_contact,
+        )
+
+    def _conference(self) -> ConferenceFacts:
+        c = self.export.conference
+        chair = self.export.person(c.chair)
+        return ConferenceFacts(
+            reference=c.id,
+            kind=c.kind,
+            stage=c.stage,
+            date=c.date,
+            start_time=c.start_time,
+            end_time=c.end_time,
+            venue=self.text(c.venue) if c.venue else None,
+            chair=self.text(chair.name),
+            chair_title=self.text(chair.job_title) if chair.job_title else None,
+        )
+
+    def addressee(self) -> AddressBlock | None:
+        """Only the recipient's own address (spec §4 rule 4); a child's goes by hand."""
+        if self.export.is_child(self.copy.recipient):
+            return AddressBlock(self.export.child(self.copy.recipient).name, (), None)
+        person = self.export.person(self.copy.recipient)
+        if person.address is None:
+            return AddressBlock(self.text(person.name), (), None)
+        return AddressBlock(self.text(person.name), person.address.lines, person.address.postcode)
+
+    @staticmethod
+    def _child(child: Child) -> ChildFacts:
+        return ChildFacts(
+            name=child.name,
+            subject=child.subject,
+            unborn=bool(child.unborn),
+            date_of_birth=child.date_of_birth,
+            expected_delivery_date=child.expected_delivery_date,
+        )
+
+    def _named(self, some_id: str) -> Named:
+        if self.export.is_child(some_id):
+            return Named(self.export.child(some_id).name, "child")
+        return Named(
+            self.text(self.export.person(some_id).name), self._role(self.export.person(some_id))
+        )
+
+    def _role(self, person: Person) -> str:
+        if person.role == "professional":
+            parts = [p for p in (person.job_title, person.agency) if p]
+            return self.text(", ".join(parts)) if parts else "professional"
+        if person.relationship:
+            return self.text(person.relationship)
+        return person.role.replace("_", " ")
+
+    def _decisions(self, with_dissent: bool) -> tuple[DecisionFacts, ...]:
+        facts = []
+        for d in self.export.decisions:
+            facts.append(
+                DecisionFacts(
+                    child=self.export.child(d.child).name,
+                    outcome=d.outcome,
+                    categories=d.categories or (),
+                    lead_social_worker=self._named(d.lead_social_worker)
+                    if d.lead_social_worker
+                    else None,
+                    plan_end_reason=d.plan_end_reason,
+                    recommendations=tuple(self.text(r) for r in d.recommendations),
+                    dissent=tuple((self._named(x.person), self.text(x.view)) for x in d.dissent)
+                    if with_dissent
+                    else (),
+                )
+            )
+        return tuple(facts)
+
+    def _action(self, action: Action) -> ActionFacts:
+        return ActionFacts(
+            action=self.text(action.action),
+            responsible=tuple(self._named(r).name for r in action.responsible),
+            by_when=action.by_when,
+            frequency=self.text(action.frequency) if action.frequency else None,
+        )
+
+    def _plan(self) -> PlanFacts | None:
+        plan = self.export.plan
+        if plan is None or not any(d.has_plan for d in self.export.decisions):
+            return None
+        children = []
+        for cp in plan.children:
+            outcomes = []
+            for o in cp.outcomes:
+                visible = tuple(
+                    self._action(a) for a in o.actions if self.viewer.may_see(a.visibility)
+                )
+                outcomes.append(
+                    OutcomeFacts(self.text(o.outcome), visible, len(visible) < len(o.actions))
+                )
+            children.append(
+                ChildPlanFacts(
+                    child=self.export.child(cp.child).name,
+                    risks=tuple(self.text(r) for r in cp.risks),
+                    outcomes=tuple(outcomes),
+                    services=tuple(self.text(s) for s in cp.services),
+                    assessments=tuple(self.text(s) for s in cp.assessments),
+                )
+            )
+        core = plan.core_group
+        return PlanFacts(
+            children=tuple(children),
+            core_group=tuple(self._named(m) for m in core.members) if core else (),
+            first_core_group=core.first_meeting_date if core else None,
+            review_date=plan.review_conference_date,
+            contingency=tuple(self.text(c) for c in plan.contingency),
+            signed_by=self.text(self.export.person(plan.signed_by).name)
+            if plan.signed_by
+            else None,
+            signed_on=plan.signed_on,
+        )
+
+    def _section(self, section: Section) -> SectionFacts:
+        if not self.viewer.may_see_section(section):
+            return SectionFacts(withheld=True)
+        return SectionFacts(
+            withheld=False,
+            heading=self.text(section.heading),
+            paragraphs=tuple(self.text(p) for p in section.paragraphs),
+        )
+
+    def _exclusion(self, index: int) -> ExclusionFacts:
+        e = self.export.exclusions[index]
+        sections = self.export.record.sections if self.export.record else ()
+        titles = tuple(
+            self.text(item.title)
+            for item in self.export.agenda
+            if item.id in e.agenda_items and self.viewer.may_see_agenda_title(item.id, sections)
+        )
+        return ExclusionFacts(
+            person=self.text(self.export.person(e.person).name),
+            extent=e.extent,
+            items=titles,
+            grounds=e.grounds,
+            reason=self.text(e.reason),
+            how_views_are_heard=self.text(e.how_views_are_heard) if e.how_views_are_heard else None,
+        )
+
+    def _exclusion_letter(self) -> ExclusionFacts | None:
+        subject = self.copy.on_behalf_of or self.copy.recipient
+        for i, e in enumerate(self.export.exclusions):
+            if e.person == subject:
+                return self._exclusion(i)
+        return None
+
+    def _attendance(self) -> _Attendance:
+        """Who attended, sent apologies or did not attend: the same for every reader of one
+        audience, so worked out once per export and audience, not once per copy (an export of
+        10,000 people made 10,000 records of 10,000 lines each)."""
+        key = (id(self.export), id(self.words) if self.family else None)
+        with _ATTENDANCE_LOCK:
+            cached = _ATTENDANCE_CACHE.get(key)
+        # The entry holds the export and the words, so neither id can be reused while it lives.
+        if cached is not None and cached[0] is self.export:
+            return cached[2]
+        present, apologies, absent = [], [], []
+        for a in self.export.attendance:
+            person = self.export.person(a.person)
+            if person.role in ("chair", "minute_taker"):
+                continue
+            named = self._named(a.person)
+            if a.status in ("attended", "attended_part"):
+                present.append(named)
+            elif a.status == "apologies":
+                apologies.append(named)
+            elif a.status == "did_not_attend":
+                absent.append(named)
+        lists = (_Roll(present), _Roll(apologies), _Roll(absent))
+        with _ATTENDANCE_LOCK:
+            _ATTENDANCE_CACHE[key] = (self.export, self.words, lists)
+            while len(_ATTENDANCE_CACHE) > _ATTENDANCE_CACHE_SIZE:
+                _ATTENDANCE_CACHE.pop(next(iter(_ATTENDANCE_CACHE)))
+        return lists
+
+    def _record(self) -> RecordFacts | None:
+        record = self.export.record
+        if record is None:
+            return None
+        present, apologies, absent = self._attendance()
+        reports = tuple(
+            self.text(r.title) for r in record.appended_reports if self.viewer.may_see(r.visibility)
+        )
+        minute_taker = self.export.conference.minute_taker
+        return RecordFacts(
+            present=tuple(present),
+            apologies=tuple(apologies),
+            absent=tuple(absent),
+            minute_taker=self.text(self.export.person(minute_taker).name) if minute_taker else None,
+            exclusions=tuple(self._exclusion(i) for i in range(len(self.export.exclusions))),
+            sections=tuple(self._section(s) for s in record.sections),
+            reports=reports,
+            reports_withheld=len(record.appended_reports) - len(reports),
+            quorate=self.export.conference.quorate,
+            signed_by=self.text(self.export.person(record.signed_by).name)
+            if record.signed_by
+            else None,
+            signed_on=record.signed_on,
+        )

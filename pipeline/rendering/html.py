@@ -1,0 +1,44 @@
+"""A RecipientView and the templates folder → the document's HTML, the one place its words live.
+
+Jinja2 with autoescape always on and undefined names an error, so nothing in an export can inject
+markup and a template cannot silently print nothing. The PDF is laid out from this HTML and the
+DOCX is built from the same HTML, so both carry the same words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from pipeline.redaction.view import RecipientView
+
+DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+RECORD_DOCUMENTS = frozenset({"outline_plan", "record"})
+
+
+@dataclass(frozen=True)
+class Composer:
+    """Renders views to HTML with one Jinja environment (templates are compiled once)."""
+
+    templates: Path
+    environment: jinja2.Environment
+
+    @classmethod
+    def at(cls, templates: Path = DEFAULT_TEMPLATES) -> Composer:
+        environment = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(templates),
+            autoescape=True,  # every template escapes, .css includes too (they hold no export text)
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        return cls(templates, environment)
+
+    def template_name(self, document: str) -> str:
+        folder = "records" if document in RECORD_DOCUMENTS else "letters"
+        return f"{folder}/{document}.html"
+
+    def html(self, view: RecipientView) -> str:
+        return self.environment.get_template(self.template_name(view.document)).render(v=view)

@@ -1,0 +1,86 @@
+"""A laid-out PDF and one recipient's marks → that recipient's PDF: marks stamped on every page, metadata trimmed.
+
+Marks that differ only by recipient (whose copy it is; for an authorised copy, for whom it was made,
+on whose authority, and that it may not be passed on: spec §4 rule 5) go on by overlay, so a view
+shared by several recipients is laid out once (~4 ms a stamp against ~230 ms a layout).
+Metadata is cut to an allow-list: the title and the authority as author.
+"""
+
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+from pathlib import Path
+
+import pikepdf
+
+from pipeline.rendering.pdf import render_pdf
+
+_ALLOWED_INFO = ("/Title", "/Author")
+_ALLOWED_XMP = (
+    "{http://purl.org/dc/elements/1.1/}title",
+    "{http://purl.org/dc/elements/1.1/}creator",
+    "{http://www.aiim.org/pdfa/ns/id/}part",
+    "{http://www.aiim.org/pdfa/ns/id/}conformance",
+)
+FONTS_CSS = "_fonts.css"
+_STAMP_CSS = """
+@page { size: A4; margin: 0; }
+html { font-size: 7.5pt; line-height: 1.3; color: #000; }
+.stamp { position: absolute; left: 22mm; right: 20mm; bottom: 17mm;
+         border-top: 0.5pt solid #666; padding-top: 1.5pt; }
+p { margin: 0; }
+"""
+
+
+def _stamp_html(marks_html: str, fonts_css: str) -> str:
+    body = marks_html  # already escaped: it comes from the autoescaping _marks.html template
+    return (
+        '<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>stamp</title>'
+        f"<style>{fonts_css}{_STAMP_CSS}</style></head>"
+        f'<body><div class="stamp">{body}</div></body></html>'
+    )
+
+
+@lru_cache(maxsize=256)
+def stamp_pdf(marks_html: str, templates: Path) -> bytes:
+    """A one-page transparent PDF carrying the marks at the foot of the page (cached per text).
+
+    `marks_html` is an escaped fragment from the `_marks.html` template."""
+    # The marks name the reader, in whatever script their name is written: the documents' fonts.
+    fonts_css = (templates / FONTS_CSS).read_text(encoding="utf-8")
+    return render_pdf(_stamp_html(marks_html, fonts_css), templates)
+
+
+def finish_pdf(laid_out: bytes, marks_html: str, templates: Path) -> bytes:
+    """Stamp the marks on every page (if any) and trim metadata; the same input gives the same bytes."""
+    with pikepdf.open(io.BytesIO(laid_out)) as pdf:
+        if marks_html.strip():
+            with pikepdf.open(io.BytesIO(stamp_pdf(marks_html, templates))) as stamp:
+                _overlay(pdf, stamp.pages[0])
+                return _save(pdf)
+        return _save(pdf)
+
+
+def _overlay(pdf: pikepdf.Pdf, stamp_page: pikepdf.Page) -> None:
+    # By hand rather than Page.add_overlay, which names the resource at random and so would
+    # make each run's bytes differ. Both pages are A4 from the same renderer, so no scaling.
+    form = pdf.copy_foreign(stamp_page.as_form_xobject())
+    for page in pdf.pages:
+        page.add_resource(form, pikepdf.Name.XObject, pikepdf.Name("/CpcMarks"))
+        page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
+        page.contents_add(pdf.make_stream(b"Q\nq /CpcMarks Do Q\n"), prepend=False)
+
+
+def _save(pdf: pikepdf.Pdf) -> bytes:
+    for key in list(pdf.docinfo.keys()):
+        if key not in _ALLOWED_INFO:
+            del pdf.docinfo[key]
+    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+        for key in list(meta.keys()):
+            if key not in _ALLOWED_XMP:
+                del meta[key]
+    out = io.BytesIO()
+    # A fixed /ID derived from the content keeps re-runs byte-identical (nothing rewritten).
+    pdf.save(out, deterministic_id=True, compress_streams=True)
+    return out.getvalue()
