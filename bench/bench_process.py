@@ -50,14 +50,14 @@ from typing import Any, TypeVar
 from rich.console import Console
 from rich.table import Table
 
-from pipeline.rendering.html import Composer
-from pipeline.contract.load import load_export
-from pipeline.planning.recipients import plan_distribution
 from pipeline.contract.export import Export
+from pipeline.contract.load import load_export
 from pipeline.delivery.preview import sha256, write_outbox
 from pipeline.planning.plan import DistributionPlan
-from pipeline.service.render_pool import Renderer, render_plan
+from pipeline.planning.recipients import plan_distribution
 from pipeline.procedure.profile import Profile, load_profiles
+from pipeline.rendering.html import Composer
+from pipeline.service.render_pool import Renderer, render_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

@@ -15,14 +15,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from pipeline.errors import CpcError
+from pipeline.errors import ConfigError
 
 DeliveryChannel = Literal["folder", "email", "post"]
 CONFIG_ENV = "CPC_CONFIG"
-
-
-class ConfigError(CpcError):
-    """The configuration file or an environment override cannot be used; the message names the key."""
 
 
 class _Section(BaseModel):

@@ -6,7 +6,13 @@ points for callers that use the top-level name.
 """
 
 from pipeline.checking.leak_check import check_no_leaks, leak_report
-from pipeline.redaction.view import RecipientMarks, RecipientView, amendment_view, marks_for, view_for
+from pipeline.redaction.view import (
+    RecipientMarks,
+    RecipientView,
+    amendment_view,
+    marks_for,
+    view_for,
+)
 
 __all__ = [
     "RecipientMarks",

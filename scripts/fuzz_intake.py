@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # `tests` is not installed; import it from the checkout
 
-from pipeline.rendering.html import Composer  # noqa: E402
 from pipeline.intake.inbox import InboxFolders  # noqa: E402
+from pipeline.rendering.html import Composer  # noqa: E402
 from pipeline.service.ingest import StoreSink  # noqa: E402
 from pipeline.store.db import Store  # noqa: E402
 from tests.intake_fuzz import PROFILES, Figures, check_variant, ingest_batch, variants  # noqa: E402

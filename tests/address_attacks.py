@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.contract.amendment import Amendment
-from pipeline.planning.amendments import AmendmentInput, conference_copies
-from pipeline.procedure.calendar import WorkingCalendar
-from pipeline.contract.load import load_document, load_export
-from pipeline.planning.recipients import plan_distribution
 from pipeline.contract.export import Export
+from pipeline.contract.load import load_document, load_export
+from pipeline.planning.amendments import AmendmentInput, conference_copies
 from pipeline.planning.plan import PlannedCopy, copy_key
+from pipeline.planning.recipients import plan_distribution
+from pipeline.procedure.calendar import WorkingCalendar
 from pipeline.procedure.profile import Profile, load_profiles
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

@@ -14,8 +14,8 @@ import pytest
 import pipeline.clock
 from pipeline.contract.amendment import Amendment
 from pipeline.contract.load import load_document, load_export
-from pipeline.planning.recipients import plan_distribution
 from pipeline.planning.plan import DistributionPlan, PlannedCopy
+from pipeline.planning.recipients import plan_distribution
 from pipeline.procedure.profile import Profile, load_profiles
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

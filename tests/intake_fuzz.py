@@ -24,13 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.procedure.calendar import WorkingCalendar
-from pipeline.contract.load import load_document
-from pipeline.planning.recipients import plan_distribution
-from pipeline.errors import ContractError
 from pipeline.contract.export import Export
+from pipeline.contract.load import load_document
+from pipeline.errors import ContractError, RejectedFile
+from pipeline.intake.accept import read_document
 from pipeline.intake.inbox import REASON_SUFFIX, InboxFolders, ingest_file, scan
-from pipeline.intake.accept import RejectedFile, read_document
+from pipeline.planning.recipients import plan_distribution
+from pipeline.procedure.calendar import WorkingCalendar
 from pipeline.procedure.profile import Profile, load_profiles
 from tests.mutations import drop, put
 

@@ -8,9 +8,9 @@ from typing import Any
 
 from typer.testing import CliRunner
 
+from pipeline.checking.leak_check import extract_pdf
 from pipeline.cli.app import app
 from pipeline.store.db import Store, StoredDelivery
-from pipeline.checking.leak_check import extract_pdf
 
 runner = CliRunner()
 

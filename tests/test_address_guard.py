@@ -14,14 +14,14 @@ from typing import Any
 
 import pytest
 
-from pipeline.planning.mentions import contact_patterns, identifying, mentioned_owner
 from pipeline.contract.amendment import Amendment
-from pipeline.procedure.calendar import WorkingCalendar
-from pipeline.contract.load import load_document, load_export
-from pipeline.planning.recipients import plan_distribution
-from pipeline.errors import ContractError
 from pipeline.contract.export import Address, Person
+from pipeline.contract.load import load_document, load_export
+from pipeline.errors import ContractError
+from pipeline.planning.mentions import contact_patterns, identifying, mentioned_owner
 from pipeline.planning.plan import DistributionPlan, PlannedCopy, copy_key
+from pipeline.planning.recipients import plan_distribution
+from pipeline.procedure.calendar import WorkingCalendar
 from pipeline.procedure.profile import Profile
 from tests.address_attacks import copies_after_amendment, father_side_export, put
 from tests.conftest import amendment_document, example

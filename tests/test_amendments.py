@@ -7,6 +7,8 @@ from datetime import date
 
 import pytest
 
+from pipeline.contract.export import Export
+from pipeline.contract.load import load_export
 from pipeline.planning.amendments import (
     AmendmentInput,
     amendment_copy_key,
@@ -16,11 +18,9 @@ from pipeline.planning.amendments import (
     request_problems,
     window_end,
 )
-from pipeline.procedure.calendar import WorkingCalendar
-from pipeline.contract.load import load_export
-from pipeline.planning.recipients import plan_distribution
-from pipeline.contract.export import Export
 from pipeline.planning.plan import copy_key
+from pipeline.planning.recipients import plan_distribution
+from pipeline.procedure.calendar import WorkingCalendar
 from pipeline.procedure.profile import Profile
 from tests.conftest import amendment_document, example
 

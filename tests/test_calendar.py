@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import pytest
 
+from pipeline.errors import CalendarError
 from pipeline.procedure.calendar import (
     UK_TIME,
     DayChange,
@@ -26,7 +27,6 @@ from pipeline.procedure.calendar import (
     months_after,
     uk_date,
 )
-from pipeline.errors import CalendarError
 
 ENG, WLS, SCT, NIR = "england", "wales", "scotland", "northern_ireland"
 NATIONS = (ENG, WLS, SCT, NIR)

@@ -6,7 +6,6 @@ from datetime import date
 
 import pytest
 
-from pipeline.procedure.calendar import WorkingCalendar
 from pipeline.planning.copy_state import (
     Decision,
     LastDelivery,
@@ -14,6 +13,7 @@ from pipeline.planning.copy_state import (
     edition_lines,
     working_days_late,
 )
+from pipeline.procedure.calendar import WorkingCalendar
 
 SENT = LastDelivery("fp-old", date(2026, 12, 2), "sent")
 

@@ -24,7 +24,6 @@ from pipeline.delivery.email import (
     DOCX,
     PDF,
     Attachment,
-    DeliveryError,
     SmtpSettings,
     attachment_name,
     build_message,
@@ -32,6 +31,7 @@ from pipeline.delivery.email import (
     send_message,
     subject_for,
 )
+from pipeline.errors import DeliveryError
 
 USER = "cpc-pipeline"
 PASSWORD = "correct horse battery staple"

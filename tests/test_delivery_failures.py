@@ -23,11 +23,11 @@ import pytest
 import trustme
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from pipeline.procedure.calendar import WorkingCalendar
 from pipeline.config import Channels
 from pipeline.delivery.email import SmtpSettings
-from pipeline.service.run import RunSettings, RunSummary, distribute
+from pipeline.procedure.calendar import WorkingCalendar
 from pipeline.procedure.profile import load_profiles
+from pipeline.service.run import RunSettings, RunSummary, distribute
 from tests import service_harness
 from tests.conftest import example
 from tests.test_deliver_email import PASSWORD, USER, Received, _AnyPortController, _check_password

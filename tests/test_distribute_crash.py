@@ -56,8 +56,8 @@ import pipeline.service.run
 from pipeline.cli.app import app
 from pipeline.contract.load import load_export
 from pipeline.delivery.preview import RenderedCopy
-from pipeline.service.render_pool import CopyJob
 from pipeline.procedure.profile import load_profiles
+from pipeline.service.render_pool import CopyJob
 from pipeline.store.db import Store
 from tests.conftest import TEST_NOW
 

@@ -17,9 +17,11 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli.app import app
-from pipeline.rendering.html import DEFAULT_TEMPLATES
 from pipeline.contract.load import load_document, load_export
-from pipeline.errors import ContractError, RenderError
+from pipeline.contract.printable import needs_a_glyph, unprintable_fields, unprintable_message
+from pipeline.errors import ContractError, RejectedFile, RenderError
+from pipeline.intake.accept import read_document
+from pipeline.procedure.profile import load_profiles
 from pipeline.rendering.fonts import (
     ALWAYS_PRINTABLE,
     BASE_FAMILY,
@@ -29,9 +31,7 @@ from pipeline.rendering.fonts import (
     parse_charsets,
     script_font,
 )
-from pipeline.intake.accept import RejectedFile, read_document
-from pipeline.contract.printable import needs_a_glyph, unprintable_fields, unprintable_message
-from pipeline.procedure.profile import load_profiles
+from pipeline.rendering.html import DEFAULT_TEMPLATES
 from pipeline.rendering.pdf import render_pdf
 from tests.conftest import EXAMPLES, example
 from tests.test_scripts import SCRIPT_NAMES

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.rendering.html import Composer
 from pipeline.intake.inbox import InboxFolders
+from pipeline.rendering.html import Composer
 from pipeline.service.ingest import StoreSink
 from pipeline.store.db import Store
 from tests.intake_fuzz import (

@@ -17,19 +17,19 @@ from typing import Literal
 
 import pytest
 
+from pipeline.errors import StaleDocument
 from pipeline.intake import inbox
+from pipeline.intake.accept import DEFAULT_MAX_BYTES, Accepted
 from pipeline.intake.inbox import (
     REASON_SUFFIX,
     InboxFolders,
     IngestOutcome,
     Seen,
     SettleTracker,
-    StaleDocument,
     ingest_file,
     ingest_settled,
     scan,
 )
-from pipeline.intake.accept import DEFAULT_MAX_BYTES, Accepted
 from pipeline.procedure.profile import load_profiles
 from tests.conftest import EXAMPLES, example
 from tests.test_intake import broken_export, pdf_bytes

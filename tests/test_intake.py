@@ -11,7 +11,8 @@ import pytest
 
 from pipeline.contract.amendment import Amendment
 from pipeline.contract.export import Export
-from pipeline.intake.accept import DEFAULT_MAX_BYTES, RejectedFile, read_document
+from pipeline.errors import RejectedFile
+from pipeline.intake.accept import DEFAULT_MAX_BYTES, read_document
 from pipeline.procedure.profile import load_profiles
 from tests.conftest import EXAMPLES, example
 

@@ -24,19 +24,19 @@ from docx.document import Document as DocxDocument
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.comparison import _NUMBER_LIKE, _SEPARATORS, _TAG, _confusable_letters, _fold_table
 from pipeline.checking.leak_check import (
     ACROSS_PAGES,
     CONTENT,
     FILE_NAME,
     MIN_CHECKED_LENGTH,
     Leak,
-    UnreadableFile,
     check_no_leaks,
     extract_pdf,
     leak_report,
     normalise,
 )
+from pipeline.comparison import _NUMBER_LIKE, _SEPARATORS, _TAG, _confusable_letters, _fold_table
+from pipeline.errors import UnreadableFile
 
 SECRET = "the family now live at 14 Larch Grove, Birkenhead CH41 5AB"
 ADDRESS = "14 Larch Grove"
@@ -499,8 +499,8 @@ def test_four_page_pdf_with_fifty_withheld_strings() -> None:
 
 
 def _mother_contact():  # type: ignore[no-untyped-def]
-    from pipeline.planning.mentions import contact_patterns
     from pipeline.contract.export import Address, Person
+    from pipeline.planning.mentions import contact_patterns
 
     mother = Person.model_validate(
         {

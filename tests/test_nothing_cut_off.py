@@ -15,14 +15,14 @@ from typing import Any
 import lxml.html
 import pytest
 
-from pipeline.procedure.calendar import WorkingCalendar
-from pipeline.rendering.html import Composer
+from pipeline.comparison import normalise
 from pipeline.contract.load import load_export
 from pipeline.planning.recipients import plan_distribution
-from pipeline.service.render_pool import Renderer
+from pipeline.procedure.calendar import WorkingCalendar
 from pipeline.procedure.profile import Profile
-from pipeline.comparison import normalise
 from pipeline.redaction.view import marks_for
+from pipeline.rendering.html import Composer
+from pipeline.service.render_pool import Renderer
 from tests.conftest import EXAMPLES, example
 from tests.printed import off_page, printed_chars, text_on_pages
 

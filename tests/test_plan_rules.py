@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.planning.documents import free_text
 from pipeline.contract.export import Export
+from pipeline.planning.documents import free_text
 from pipeline.procedure.profile import load_profiles
 from tests.conftest import PlanOf, copies_of, example, the_copy
 

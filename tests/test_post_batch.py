@@ -9,7 +9,8 @@ import pikepdf
 import pypdfium2
 import pytest
 
-from pipeline.delivery.post import PostBatchError, PostedLetter, build_batch
+from pipeline.delivery.post import PostedLetter, build_batch
+from pipeline.errors import PostBatchError
 
 A4 = (595, 842)
 A5 = (420, 595)

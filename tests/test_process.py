@@ -17,16 +17,16 @@ import pikepdf
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.procedure.calendar import WorkingCalendar
-from pipeline.cli.app import app
-from pipeline.rendering.html import Composer
-from pipeline.contract.load import load_export
-from pipeline.planning.recipients import plan_distribution
-from pipeline.delivery.preview import sha256
-from pipeline.service.render_pool import Renderer, render_plan
-from pipeline.procedure.profile import Profile
 from pipeline.checking.leak_check import extract_docx, extract_pdf
+from pipeline.cli.app import app
+from pipeline.contract.load import load_export
+from pipeline.delivery.preview import sha256
+from pipeline.planning.recipients import plan_distribution
+from pipeline.procedure.calendar import WorkingCalendar
+from pipeline.procedure.profile import Profile
 from pipeline.redaction.withheld import normalise
+from pipeline.rendering.html import Composer
+from pipeline.service.render_pool import Renderer, render_plan
 from tests.conftest import EXAMPLES, example
 
 runner = CliRunner()
@@ -237,14 +237,14 @@ def test_amendment_notice_renders_the_change_as_before_and_after(profiles) -> No
     # The template for issue 5's notices (002 §22.6): asks the reader to attach it to their copy
     import pypdfium2
 
-    from pipeline.procedure.calendar import WorkingCalendar
-    from pipeline.rendering.html import Composer
     from pipeline.contract.load import load_document, load_export
     from pipeline.planning.recipients import plan_distribution
-    from pipeline.rendering.docx import DocxMarks, docx_text, render_docx
-    from pipeline.rendering.pdf import render_pdf
+    from pipeline.procedure.calendar import WorkingCalendar
     from pipeline.redaction.plain_language import PlainWords
     from pipeline.redaction.view import amendment_view
+    from pipeline.rendering.docx import DocxMarks, docx_text, render_docx
+    from pipeline.rendering.html import Composer
+    from pipeline.rendering.pdf import render_pdf
     from tests.conftest import the_copy
 
     export = load_export((EXAMPLES / "initial-domestic-abuse.json").read_bytes(), profiles.keys())

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.procedure.calendar import WorkingCalendar
 from pipeline.errors import ProfileError
+from pipeline.procedure.calendar import WorkingCalendar
 from pipeline.procedure.profile import Period, Profile, load_profiles
 
 WD = "working_days"

@@ -43,18 +43,18 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 
-from pipeline.procedure.calendar import WorkingCalendar
-from pipeline.rendering.html import Composer
-from pipeline.contract.load import load_export
-from pipeline.planning.recipients import plan_distribution
-from pipeline.contract.export import Export
-from pipeline.delivery.preview import RenderedCopy
-from pipeline.planning.plan import DistributionPlan, PlannedCopy
-from pipeline.service.render_pool import Renderer, render_plan
-from pipeline.procedure.profile import Profile, load_profiles
 from pipeline.checking import leak_check
 from pipeline.checking.leak_check import extract_docx, extract_pdf
+from pipeline.contract.export import Export
+from pipeline.contract.load import load_export
+from pipeline.delivery.preview import RenderedCopy
+from pipeline.planning.plan import DistributionPlan, PlannedCopy
+from pipeline.planning.recipients import plan_distribution
+from pipeline.procedure.calendar import WorkingCalendar
+from pipeline.procedure.profile import Profile, load_profiles
 from pipeline.redaction.withheld import normalise, withheld_strings
+from pipeline.rendering.html import Composer
+from pipeline.service.render_pool import Renderer, render_plan
 from tests.conftest import example
 
 SKELETON = "initial-domestic-abuse"

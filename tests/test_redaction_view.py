@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from pipeline.contract.load import load_export
 from pipeline.contract.export import Export
+from pipeline.contract.load import load_export
 from pipeline.planning.plan import DistributionPlan
 from pipeline.procedure.profile import Profile
 from pipeline.redaction.plain_language import PlainWords

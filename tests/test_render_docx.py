@@ -21,14 +21,15 @@ from docxtpl import DocxTemplate
 from lxml import etree
 from markupsafe import escape
 
-from pipeline.procedure.calendar import WorkingCalendar
-from pipeline.rendering.html import Composer
-from pipeline.contract.load import load_export
-from pipeline.planning.recipients import plan_distribution
-from pipeline.errors import RenderError
 from pipeline.contract.export import Export
+from pipeline.contract.load import load_export
+from pipeline.errors import RenderError
 from pipeline.planning.plan import DistributionPlan
+from pipeline.planning.recipients import plan_distribution
+from pipeline.procedure.calendar import WorkingCalendar
 from pipeline.procedure.profile import Profile, load_profiles
+from pipeline.redaction.plain_language import PlainWords
+from pipeline.redaction.view import view_for
 from pipeline.rendering.docx import (
     CONTEXT_VARIABLES,
     DocxMarks,
@@ -38,9 +39,8 @@ from pipeline.rendering.docx import (
     read_html,
     render_docx,
 )
+from pipeline.rendering.html import Composer
 from pipeline.rendering.pdf import render_pdf
-from pipeline.redaction.plain_language import PlainWords
-from pipeline.redaction.view import view_for
 from tests.conftest import example, the_copy
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,9 +7,9 @@ from pathlib import Path
 import pypdfium2
 import pytest
 
-from pipeline.rendering.html import DEFAULT_TEMPLATES
 from pipeline.errors import RenderError
 from pipeline.rendering.fonts import installed_font_files
+from pipeline.rendering.html import DEFAULT_TEMPLATES
 from pipeline.rendering.pdf import render_pdf
 
 

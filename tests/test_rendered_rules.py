@@ -33,10 +33,10 @@ import pypdfium2
 import pytest
 from lxml import etree
 
-from pipeline.rendering.html import Composer
 from pipeline.contract.load import load_export
 from pipeline.planning.recipients import plan_distribution
 from pipeline.procedure.profile import load_profiles
+from pipeline.rendering.html import Composer
 from pipeline.service.render_pool import Renderer
 from tests.conftest import example, the_copy
 

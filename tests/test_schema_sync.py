@@ -25,9 +25,9 @@ from jsonschema.exceptions import ValidationError as SchemaError
 from pydantic import AwareDatetime, BaseModel
 
 from pipeline.contract.amendment import Amendment
+from pipeline.contract.export import Export
 from pipeline.contract.load import load_document
 from pipeline.errors import ContractError
-from pipeline.contract.export import Export
 from tests.mutations import Mutation, drop, put
 
 SPEC = Path(__file__).resolve().parents[1].parent / "shared" / "spec"

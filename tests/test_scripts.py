@@ -20,17 +20,17 @@ import pytest
 from lxml import etree
 
 from pipeline.contract.amendment import Amendment
-from pipeline.planning.amendments import AmendmentInput, conference_copies
-from pipeline.procedure.calendar import WorkingCalendar
-from pipeline.rendering.html import Composer
 from pipeline.contract.load import load_document, load_export
-from pipeline.planning.recipients import plan_distribution
-from pipeline.rendering.fonts import installed_fonts_can_print
 from pipeline.delivery.preview import RenderedCopy
+from pipeline.planning.amendments import AmendmentInput, conference_copies
 from pipeline.planning.plan import copy_key
-from pipeline.service.render_pool import Renderer
+from pipeline.planning.recipients import plan_distribution
+from pipeline.procedure.calendar import WorkingCalendar
 from pipeline.procedure.profile import Profile
 from pipeline.rendering.docx import docx_text
+from pipeline.rendering.fonts import installed_fonts_can_print
+from pipeline.rendering.html import Composer
+from pipeline.service.render_pool import Renderer
 from tests.conftest import example
 from tests.printed import off_page, printed_chars
 

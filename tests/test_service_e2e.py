@@ -37,11 +37,11 @@ from typer.testing import CliRunner
 
 from pipeline.cli.app import app
 from pipeline.config import Channels
+from pipeline.contract.export import Export
 from pipeline.contract.load import load_export
 from pipeline.delivery.email import SmtpSettings
-from pipeline.service.run import RunSettings, distribute
-from pipeline.contract.export import Export
 from pipeline.procedure.profile import load_profiles
+from pipeline.service.run import RunSettings, distribute
 from pipeline.store.db import Store, StoredDelivery
 from tests.conftest import EXAMPLES, example
 from tests.test_deliver_email import (

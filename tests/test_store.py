@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from pipeline.intake.inbox import StaleDocument
+from pipeline.errors import StaleDocument
 from pipeline.intake.accept import Accepted, read_document
 from pipeline.procedure.profile import load_profiles
 from pipeline.store.db import Store

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config import Channels
-from pipeline.service.run import RunSettings, distribute
 from pipeline.procedure.profile import load_profiles
+from pipeline.service.run import RunSettings, distribute
 from tests import service_harness
 from tests.conftest import example
 

@@ -7,12 +7,12 @@ import threading
 import time
 from pathlib import Path
 
-from pipeline.rendering.html import Composer
 from pipeline.intake.inbox import InboxFolders, IngestOutcome
-from pipeline.service.ingest import StoreSink
-from pipeline.procedure.profile import load_profiles
-from pipeline.store.db import Store
 from pipeline.intake.watch import watch
+from pipeline.procedure.profile import load_profiles
+from pipeline.rendering.html import Composer
+from pipeline.service.ingest import StoreSink
+from pipeline.store.db import Store
 from tests.conftest import example
 
 

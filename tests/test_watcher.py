@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.intake.inbox import REASON_SUFFIX, InboxBusy, InboxFolders, IngestOutcome
+from pipeline.errors import InboxBusy
+from pipeline.intake.inbox import REASON_SUFFIX, InboxFolders, IngestOutcome
 from pipeline.intake.watch import watch
 from tests.test_inbox import (
     AMENDMENT,

@@ -39,8 +39,8 @@ import pypdfium2
 import pypdfium2.raw as pdfium_c
 from lxml import etree
 
-from pipeline.errors import CpcError
 from pipeline.comparison import BOUNDARY, match_form, normalise, pattern_forms
+from pipeline.errors import UnreadableFile
 
 MIN_CHECKED_LENGTH = 4
 
@@ -81,10 +81,6 @@ _READ_ERRORS = (
     NotImplementedError,
     RuntimeError,
 )
-
-
-class UnreadableFile(CpcError):
-    """A file could not be opened as the type its name says, so it cannot be shown to be free of leaks."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ import signal
 import sys
 import threading
 import traceback
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Annotated, Any, Literal, NoReturn
@@ -21,23 +21,15 @@ from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
 
 from pipeline import clock
-from pipeline.procedure.calendar import uk_date
 from pipeline.cli.output import print_history, print_status, print_summary, run_reporter
-from pipeline.files import PRIVATE_FILE, PRIVATE_FOLDER, make_private, private_folder
-from pipeline.rendering.html import Composer
 from pipeline.config import Config, load_config
-from pipeline.contract.load import load_document, load_export
-from pipeline.planning.copy_state import RELEASABLE
-from pipeline.delivery.email import SmtpSettings
-from pipeline.service.run import RunSettings, load_conference, plain_error
-from pipeline.service.run import distribute as run_distribution
-from pipeline.planning.recipients import plan_distribution
-from pipeline.errors import ContractError, CpcError
 from pipeline.contract.export import Export
-from pipeline.rendering.fonts import installed_fonts_can_print
-from pipeline.service.history import conference_history
+from pipeline.contract.load import load_document, load_export
+from pipeline.delivery.email import SmtpSettings
+from pipeline.delivery.preview import write_outbox
+from pipeline.errors import ContractError, CpcError, InboxBusy
+from pipeline.files import PRIVATE_FILE, PRIVATE_FOLDER, make_private, private_folder
 from pipeline.intake.inbox import (
-    InboxBusy,
     InboxFolders,
     IngestOutcome,
     ingest_file,
@@ -45,15 +37,23 @@ from pipeline.intake.inbox import (
     requeue_changed,
     scan,
 )
-from pipeline.service.ingest import StoreSink, quarantined_files
-from pipeline.delivery.preview import write_outbox
+from pipeline.intake.watch import watch as run_watcher
+from pipeline.planning.copy_state import RELEASABLE
 from pipeline.planning.plan import DistributionPlan
-from pipeline.terminal_text import printable
-from pipeline.service.render_pool import render_files
+from pipeline.planning.recipients import plan_distribution
+from pipeline.procedure.calendar import uk_date
 from pipeline.procedure.profile import Profile, load_profiles
+from pipeline.rendering.fonts import installed_fonts_can_print
+from pipeline.rendering.html import Composer
+from pipeline.service.history import conference_history
+from pipeline.service.ingest import StoreSink, quarantined_files
+from pipeline.service.render_pool import render_files
+from pipeline.service.run import RunSettings, load_conference, plain_error
+from pipeline.service.run import distribute as run_distribution
 from pipeline.service.status_report import status_report
 from pipeline.store.db import Store, describe_url
-from pipeline.intake.watch import watch as run_watcher
+from pipeline.terminal_text import printable
+
 
 class _Cpc(typer.Typer):
     """The command, with the last net under every command: a fault that reaches here (a store

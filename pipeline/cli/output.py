@@ -19,10 +19,10 @@ from rich.table import Table
 from rich.text import Text
 
 from pipeline.procedure.calendar import UK_TIME
-from pipeline.service.run import Report, RunSummary
 from pipeline.service.history import History
-from pipeline.terminal_text import printable
+from pipeline.service.run import Report, RunSummary
 from pipeline.service.status_report import StatusReport
+from pipeline.terminal_text import printable
 
 
 @contextmanager

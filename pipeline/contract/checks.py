@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from pipeline.errors import FieldIssue
 from pipeline.contract.export import Export, Visibility
+from pipeline.errors import FieldIssue
 
 UK = ZoneInfo("Europe/London")
 FAMILY_ROLES = frozenset({"parent", "carer", "family_member"})

@@ -17,11 +17,11 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from pipeline.contract.amendment import Amendment, check_amendment
-from pipeline.contract.types import ID_PATTERN
-from pipeline.errors import ContractError, FieldIssue
 from pipeline.contract.checks import check_export
 from pipeline.contract.export import Export
 from pipeline.contract.printable import CanPrint, unprintable_fields, unprintable_message
+from pipeline.contract.types import ID_PATTERN
+from pipeline.errors import ContractError, FieldIssue
 
 EXPORT_FORMAT = "cpc-export/1"
 AMENDMENT_FORMAT = "cpc-amendment/1"

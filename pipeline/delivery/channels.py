@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from pipeline.files import write_atomically
 from pipeline.config import DeliveryChannel
 from pipeline.delivery.email import (
     PDF,
@@ -25,6 +24,7 @@ from pipeline.delivery.email import (
     send_message,
     subject_for,
 )
+from pipeline.files import write_atomically
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,23 +24,8 @@ from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime
 
 from pipeline.contract.types import ID_PATTERN
-from pipeline.errors import CpcError
+from pipeline.errors import DeliveryError
 from pipeline.terminal_text import printable
-
-
-class DeliveryError(CpcError):
-    """An e-mail could not be handed to the SMTP server; the message never quotes what was attached.
-
-    `permanent`: the server refused this message for good (an SMTP 5xx reply to the sender, a
-    recipient or the data): sending it again unchanged would be refused again, so it waits for a
-    person. Otherwise (a 4xx reply, a refused or dropped connection, a timeout, a TLS or login
-    problem an administrator can put right) a later run tries again. `reply` is the server's own
-    words, with the message's addresses replaced by <recipient> and <sender>."""
-
-    def __init__(self, message: str, *, permanent: bool = False, reply: str | None = None) -> None:
-        super().__init__(message)
-        self.permanent = permanent
-        self.reply = reply
 
 
 @dataclass(frozen=True, slots=True)

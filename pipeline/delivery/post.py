@@ -17,11 +17,7 @@ from dataclasses import dataclass
 
 import pikepdf
 
-from pipeline.errors import CpcError
-
-
-class PostBatchError(CpcError):
-    """A letter's PDF could not be read or has no pages; no batch was made."""
+from pipeline.errors import PostBatchError
 
 
 @dataclass(frozen=True, slots=True)

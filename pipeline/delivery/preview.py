@@ -14,13 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.errors import StaleExport
 from pipeline.files import write_atomically
-from pipeline.errors import CpcError
 from pipeline.planning.plan import DistributionPlan, PlannedCopy
-
-
-class StaleExport(CpcError):
-    """The outbox already holds a later revision of the conference, or the same one with other content."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,28 +16,16 @@ from typing import Literal
 import magic
 
 from pipeline.contract.amendment import Amendment
-from pipeline.contract.load import load_document
-from pipeline.errors import ContractError, CpcError
 from pipeline.contract.export import Export
-from pipeline.rendering.fonts import installed_fonts_can_print
+from pipeline.contract.load import load_document
 from pipeline.contract.printable import CanPrint
+from pipeline.errors import ContractError, RejectedFile
+from pipeline.rendering.fonts import installed_fonts_can_print
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024  # the largest shipped example is 16 kB; 2 MiB is generous
 SNIFF_BYTES = 8192  # libmagic decides from the head of a file; this is what it reads of one on disk
 
 DocumentKind = Literal["export", "amendment"]
-
-
-class RejectedFile(CpcError):
-    """A dropped file is not an export or amendment the pipeline can take; `reason` says why.
-
-    The reason is written for an administrator. Apart from the contract's own messages (which
-    name a JSON path and may show a short found value), it quotes nothing from the file.
-    """
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-        super().__init__(reason)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,27 +25,19 @@ import hashlib
 import os
 import re
 import stat
-from contextlib import contextmanager
 from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, NamedTuple, Protocol
 
+from pipeline.errors import CpcError, InboxBusy, RejectedFile, TransientFault
 from pipeline.files import fsync_dir, write_atomically
-from pipeline.errors import CpcError, TransientFault
-from pipeline.intake.accept import DEFAULT_MAX_BYTES, Accepted, RejectedFile, read_document
+from pipeline.intake.accept import DEFAULT_MAX_BYTES, Accepted, read_document
 
 SUBFOLDERS = ("exports", "amendments")
 IGNORED_SUFFIXES = (".tmp", ".part")  # names writers use until a file is complete
-
-
-class StaleDocument(CpcError):
-    """The store refuses a document it already holds in a later revision, or reused with other content."""
-
-
-class InboxBusy(CpcError):
-    """Another `cpc watch` is watching this inbox; two would race for every file."""
 
 
 class Sink(Protocol):

@@ -26,6 +26,7 @@ from watchdog.events import (
 )
 from watchdog.observers import Observer
 
+from pipeline.intake.accept import DEFAULT_MAX_BYTES
 from pipeline.intake.inbox import (
     InboxFolders,
     IngestOutcome,
@@ -39,7 +40,6 @@ from pipeline.intake.inbox import (
     scan,
     watch_lock,
 )
-from pipeline.intake.accept import DEFAULT_MAX_BYTES
 
 TICK_SECONDS = 0.2  # how long the loop sleeps between looks; also how soon it notices `stop`
 

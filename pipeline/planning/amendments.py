@@ -14,12 +14,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from pipeline.planning.mentions import first_mention, mention_reason, withheld_contacts
 from pipeline.contract.amendment import Amendment, Change
-from pipeline.procedure.calendar import WorkingCalendar
-from pipeline.planning.documents import DocumentKind, amendment_text, free_text
 from pipeline.contract.export import Export, Section
+from pipeline.planning.documents import DocumentKind, amendment_text, free_text
+from pipeline.planning.mentions import first_mention, mention_reason, withheld_contacts
 from pipeline.planning.plan import DistributionPlan, PlannedCopy, copy_key, name_part
+from pipeline.procedure.calendar import WorkingCalendar
 from pipeline.procedure.profile import Profile
 
 _SPACE = re.compile(r"\s+")

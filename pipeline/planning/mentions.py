@@ -28,8 +28,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pipeline.contract.export import Address, Export, Person
 from pipeline.comparison import match_form, pattern_forms
+from pipeline.contract.export import Address, Export, Person
 
 # Street words and the abbreviations a person or a case system writes for them (Royal Mail's
 # common forms), each group read both ways.

@@ -12,10 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from pipeline.planning.mentions import first_mention, mention_reason, withheld_contacts
-from pipeline.procedure.calendar import WorkingCalendar, uk_date
-from pipeline.planning.documents import DocumentKind, authorisation_text, free_text
 from pipeline.contract.export import Authorisation, Export, Person
+from pipeline.planning.documents import DocumentKind, authorisation_text, free_text
+from pipeline.planning.mentions import first_mention, mention_reason, withheld_contacts
 from pipeline.planning.plan import (
     Channel,
     DistributionPlan,
@@ -26,6 +25,9 @@ from pipeline.planning.plan import (
     TaskKind,
     ViewName,
 )
+from pipeline.planning.readers import Audience, Viewer
+from pipeline.planning.timeliness import timeliness_checks
+from pipeline.procedure.calendar import WorkingCalendar, uk_date
 from pipeline.procedure.profile import (
     CopyRule,
     DueEvent,
@@ -34,8 +36,6 @@ from pipeline.procedure.profile import (
     RecipientClass,
     SharedDocument,
 )
-from pipeline.planning.timeliness import timeliness_checks
-from pipeline.planning.readers import Audience, Viewer
 
 # Spec §3: nothing goes to the chair, the minute taker, interpreters, advocates or observers in that role.
 NO_COPY_ROLES = frozenset({"chair", "minute_taker", "interpreter", "advocate", "observer"})

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import date
 
-from pipeline.procedure.calendar import WorkingCalendar, months_after
 from pipeline.contract.export import Export
 from pipeline.planning.plan import Check, PlannedCopy
+from pipeline.procedure.calendar import WorkingCalendar, months_after
 from pipeline.procedure.profile import Period, Profile, Sourced
 
 PRESENT = frozenset({"attended", "attended_part"})

@@ -20,6 +20,7 @@ from typing import Any, Generic, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from pipeline.errors import ProfileError
 from pipeline.procedure.calendar import (
     DayChange,
     Nation,
@@ -28,7 +29,6 @@ from pipeline.procedure.calendar import (
     months_after,
     weeks_after,
 )
-from pipeline.errors import ProfileError
 
 Unit = Literal["working_days", "hours", "months", "weeks"]
 RecipientClass = Literal[

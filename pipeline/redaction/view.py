@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from pipeline.contract.amendment import Amendment
-from pipeline.procedure.calendar import uk_date
-from pipeline.planning.documents import DocumentKind
 from pipeline.contract.export import Action, Child, Export, Person, Section
+from pipeline.planning.documents import DocumentKind
 from pipeline.planning.plan import PlannedCopy
 from pipeline.planning.readers import Audience, Viewer
+from pipeline.procedure.calendar import uk_date
 from pipeline.redaction.plain_language import PlainWords
 
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from pipeline.planning.mentions import contact_patterns, withheld_contacts
-from pipeline.planning.documents import free_text
-from pipeline.contract.export import Export
-from pipeline.planning.readers import Viewer
 from pipeline.comparison import normalise, pattern_forms
+from pipeline.contract.export import Export
+from pipeline.planning.documents import free_text
+from pipeline.planning.mentions import contact_patterns, withheld_contacts
+from pipeline.planning.readers import Viewer
 from pipeline.redaction.plain_language import PlainWords
 
 # What the reader is shown at each stage; something shown at another stage proves nothing now.

@@ -44,9 +44,9 @@ from docx.text.paragraph import Paragraph as DocxParagraph
 from docxtpl import DocxTemplate
 from lxml import etree
 
+from pipeline.contract.printable import needs_a_glyph
 from pipeline.errors import RenderError
 from pipeline.rendering.fonts import EAST_ASIAN_FAMILY, script_font
-from pipeline.contract.printable import needs_a_glyph
 
 TEMPLATE_NAME = "document.docx"
 CONTEXT_VARIABLES = frozenset({"body", "footer_lines"})  # everything document.docx may use

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from pipeline.rendering.html import Composer
 from pipeline.contract.export import Export
 from pipeline.planning.plan import PlannedCopy, Task
+from pipeline.rendering.html import Composer
 
 DOCUMENT_NAMES = {
     "invitation": "invitation to the conference",

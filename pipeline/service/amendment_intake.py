@@ -14,18 +14,14 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pipeline.contract.amendment import Amendment
-from pipeline.planning.amendments import request_problems, window_end
 from pipeline.contract.load import load_document
-from pipeline.service.run import load_conference
-from pipeline.errors import CpcError
+from pipeline.errors import AmendmentRefused
 from pipeline.intake.accept import Accepted
-from pipeline.service.render_pool import AmendmentContext, read_conference_copies
+from pipeline.planning.amendments import request_problems, window_end
 from pipeline.procedure.profile import Profile
+from pipeline.service.render_pool import AmendmentContext, read_conference_copies
+from pipeline.service.run import load_conference
 from pipeline.store.db import Store, StoredDelivery
-
-
-class AmendmentRefused(CpcError):
-    """An amendment document the store will not take; the message says why, for an administrator."""
 
 
 def _requester_record(store: Store, amendment: Amendment) -> StoredDelivery:

@@ -15,12 +15,12 @@ from typing import Literal
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from pipeline.service.amendment_intake import take_amendment
-from pipeline.rendering.html import Composer
-from pipeline.service.run import load_conference, replan
 from pipeline.errors import CpcError, TransientFault
 from pipeline.intake.accept import Accepted
 from pipeline.procedure.profile import Profile
+from pipeline.rendering.html import Composer
+from pipeline.service.amendment_intake import take_amendment
+from pipeline.service.run import load_conference, replan
 from pipeline.service.status_report import Quarantined
 from pipeline.store.db import Store
 

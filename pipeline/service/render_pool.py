@@ -20,26 +20,20 @@ from typing import Any
 
 import lxml.html
 
-from pipeline.planning.mentions import first_mention, mention_reason, withheld_contacts
+from pipeline.checking.leak_check import leak_report
 from pipeline.contract.amendment import Amendment
-from pipeline.planning.amendments import AmendmentInput, ConferenceCopies, conference_copies
-from pipeline.procedure.calendar import WorkingCalendar
-from pipeline.rendering.html import RECORD_DOCUMENTS, Composer
-from pipeline.contract.load import load_document, load_export
-from pipeline.planning.recipients import plan_distribution
-from pipeline.planning.documents import amendment_text, authorisation_text, free_text
-from pipeline.errors import ContractError, CpcError, RenderError
 from pipeline.contract.export import Export
-from pipeline.rendering.fonts import installed_fonts_can_print
-from pipeline.rendering.handover_sheet import handover_facts, handover_html
+from pipeline.contract.load import load_document, load_export
 from pipeline.delivery.preview import RenderedCopy, sha256
-from pipeline.rendering.pdf_marks import finish_pdf
+from pipeline.errors import ContractError, CpcError, RenderError, UnreadableFile
+from pipeline.planning.amendments import AmendmentInput, ConferenceCopies, conference_copies
+from pipeline.planning.documents import amendment_text, authorisation_text, free_text
+from pipeline.planning.mentions import first_mention, mention_reason, withheld_contacts
 from pipeline.planning.plan import DistributionPlan, PlannedCopy, file_stem
-from pipeline.procedure.profile import Profile, load_profiles
-from pipeline.rendering.docx import DocxMarks, render_docx
-from pipeline.rendering.pdf import render_pdf
 from pipeline.planning.readers import Viewer
-from pipeline.checking.leak_check import UnreadableFile, leak_report
+from pipeline.planning.recipients import plan_distribution
+from pipeline.procedure.calendar import WorkingCalendar
+from pipeline.procedure.profile import Profile, load_profiles
 from pipeline.redaction.plain_language import PlainWords
 from pipeline.redaction.view import (
     RecipientMarks,
@@ -50,6 +44,12 @@ from pipeline.redaction.view import (
     view_for,
 )
 from pipeline.redaction.withheld import withheld_patterns, withheld_strings
+from pipeline.rendering.docx import DocxMarks, render_docx
+from pipeline.rendering.fonts import installed_fonts_can_print
+from pipeline.rendering.handover_sheet import handover_facts, handover_html
+from pipeline.rendering.html import RECORD_DOCUMENTS, Composer
+from pipeline.rendering.pdf import render_pdf
+from pipeline.rendering.pdf_marks import finish_pdf
 
 _FIXED_DAY = date(2000, 1, 1)
 

@@ -29,9 +29,8 @@ from typing import Any
 
 from pebble import ProcessPool
 
-from pipeline.planning.amendments import ConferenceCopies
-from pipeline.files import PRIVATE_FILE, private_folder, write_atomically
-from pipeline.procedure.calendar import WorkingCalendar
+from pipeline.config import Channels, DeliveryChannel
+from pipeline.contract.export import Export
 from pipeline.delivery.channels import (
     Destination,
     Spool,
@@ -39,8 +38,12 @@ from pipeline.delivery.channels import (
     deliver_by_email,
     deliver_to_folder,
 )
-from pipeline.rendering.html import Composer
-from pipeline.config import Channels, DeliveryChannel
+from pipeline.delivery.email import SmtpSettings, message_id_for
+from pipeline.delivery.post import PostedLetter, build_batch
+from pipeline.delivery.preview import RenderedCopy, sha256
+from pipeline.errors import CpcError, DeliveryError, RunInProgress, StoreError
+from pipeline.files import PRIVATE_FILE, private_folder, write_atomically
+from pipeline.planning.amendments import ConferenceCopies
 from pipeline.planning.copy_state import (
     CopyState,
     Decision,
@@ -50,14 +53,11 @@ from pipeline.planning.copy_state import (
     edition_lines,
     working_days_late,
 )
-from pipeline.delivery.email import DeliveryError, SmtpSettings, message_id_for
-from pipeline.errors import CpcError
-from pipeline.contract.export import Export
-from pipeline.rendering.handover_sheet import DOCUMENT_NAMES
-from pipeline.delivery.preview import RenderedCopy, sha256
 from pipeline.planning.plan import DistributionPlan, PlannedCopy
-from pipeline.delivery.post import PostedLetter, build_batch
-from pipeline.terminal_text import printable
+from pipeline.procedure.calendar import WorkingCalendar
+from pipeline.procedure.profile import Profile
+from pipeline.rendering.handover_sheet import DOCUMENT_NAMES
+from pipeline.rendering.html import Composer
 from pipeline.service.render_pool import (
     AmendmentContext,
     CopyJob,
@@ -66,8 +66,8 @@ from pipeline.service.render_pool import (
     read_conference_copies,
     render_jobs,
 )
-from pipeline.procedure.profile import Profile
-from pipeline.store.db import Store, StoredDelivery, StoredExport, StoreError, content_key
+from pipeline.store.db import Store, StoredDelivery, StoredExport, content_key
+from pipeline.terminal_text import printable
 
 Report = Callable[[str, dict[str, Any]], None]
 
@@ -955,10 +955,6 @@ def distribute(
         return _dry_run(run)
     with _one_run_at_a_time(settings.spool.parent / "distribute.lock"):
         return _distribute(run, store, profiles, settings, report)
-
-
-class RunInProgress(CpcError):
-    """Another distribution run holds the lock: two at once would deliver everything twice."""
 
 
 @contextmanager

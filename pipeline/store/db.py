@@ -23,6 +23,7 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy.engine import Connection, Engine, Row
 
 from pipeline import clock
+from pipeline.errors import NoStore, StaleDocument, StoreError
 from pipeline.files import (
     PRIVATE_FILE,
     PRIVATE_FOLDER,
@@ -30,10 +31,8 @@ from pipeline.files import (
     private_file,
     private_folder,
 )
-from pipeline.planning.copy_state import permanent_failure_reason
-from pipeline.errors import CpcError
-from pipeline.intake.inbox import StaleDocument
 from pipeline.intake.accept import Accepted
+from pipeline.planning.copy_state import permanent_failure_reason
 from pipeline.store.schema import (
     amendments,
     audit_log,
@@ -48,10 +47,6 @@ from pipeline.store.schema import (
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SYSTEM_ACTOR = "cpc-pipeline"
-
-
-class StoreError(CpcError):
-    """The store cannot do what was asked (an unknown copy, a decision that does not apply)."""
 
 
 def _now() -> datetime:
@@ -153,10 +148,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
-
-
-class NoStore(StoreError):
-    """A command that only reads or decides found no store where it looked: it makes none."""
 
 
 def store_file(url: str) -> Path | None:
