@@ -64,7 +64,7 @@ class Mutation:
 
 M = Mutation
 DIST, TIME, VIS = "pipeline/planning/recipients.py", "pipeline/planning/timeliness.py", "pipeline/planning/readers.py"
-DEF, WIR = "pipeline/profiles/default.toml", "pipeline/profiles/wirral.toml"
+DEF, WIR = "pipeline/procedure/profiles/default.toml", "pipeline/procedure/profiles/wirral.toml"
 LETTER, RECORD = "templates/letters/decision_letter.html", "templates/records/record.html"
 PLANT, EXCL = "templates/records/_plan.html", "templates/letters/exclusion_letter.html"
 CHECKS = "pipeline/contract/checks.py"
