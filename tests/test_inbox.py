@@ -18,7 +18,7 @@ from typing import Literal
 import pytest
 
 from pipeline.errors import StaleDocument
-from pipeline.intake import inbox
+from pipeline.intake import inbox, quarantine
 from pipeline.intake.accept import DEFAULT_MAX_BYTES, Accepted
 from pipeline.intake.inbox import (
     REASON_SUFFIX,
@@ -325,7 +325,7 @@ def test_a_crash_after_the_reason_is_written_leaves_the_file_in_the_inbox(
     def crash(source: Path, target: Path) -> Path | None:
         raise KeyboardInterrupt  # the process dies between the two steps
 
-    monkeypatch.setattr(inbox, "_move", crash)
+    monkeypatch.setattr(quarantine, "_move", crash)  # where the quarantine moves files
     with pytest.raises(KeyboardInterrupt):
         ingest_file(path, folders, FakeSink(), KNOWN)
     assert path.exists()

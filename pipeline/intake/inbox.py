@@ -20,106 +20,63 @@ CpcError
 from __future__ import annotations
 
 import errno
-import fcntl
-import hashlib
 import os
-import re
 import stat
-from collections.abc import Callable, Collection, Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, NamedTuple, Protocol
 
-from pipeline.errors import CpcError, InboxBusy, RejectedFile, TransientFault
-from pipeline.files import fsync_dir, write_atomically
-from pipeline.intake.accept import DEFAULT_MAX_BYTES, Accepted, read_document
+from pipeline.errors import CpcError, RejectedFile, TransientFault
+from pipeline.intake.accept import DEFAULT_MAX_BYTES, read_document
+from pipeline.intake.folders import (
+    IGNORED_SUFFIXES,
+    SUBFOLDERS,
+    InboxFolders,
+    IngestOutcome,
+    NonFile,
+    Outcome,
+    Seen,
+    Sink,
+    printable_name,
+)
+from pipeline.intake.quarantine import (
+    KEPT_NAME_BYTES,
+    REASON_SUFFIX,
+    _move,
+    _move_to_folder,
+    _quarantine,
+    _stamped_name,
+    kept_name,
+    requeue_changed,
+)
+from pipeline.intake.settle import SettleTracker, _order, watch_lock
 
-SUBFOLDERS = ("exports", "amendments")
-IGNORED_SUFFIXES = (".tmp", ".part")  # names writers use until a file is complete
-
-
-class Sink(Protocol):
-    """Where accepted documents go: the store. `take` returns only once the bytes are durable."""
-
-    def take(self, accepted: Accepted, source_name: str) -> Literal["new", "duplicate"]:
-        """Commit the document; "duplicate" if these exact bytes were taken before."""
-        ...
-
-
-@dataclass(frozen=True, slots=True)
-class InboxFolders:
-    """The inbox root (with exports/ and amendments/ below it) and where files go after it."""
-
-    root: Path
-    quarantine: Path
-    processed: Path
-
-    @classmethod
-    def at(
-        cls, root: Path, quarantine: Path | None = None, processed: Path | None = None
-    ) -> InboxFolders:
-        """The folders for `root`; quarantine/ and processed/ beside it unless given."""
-        root = Path(root).absolute()
-        return cls(
-            root,
-            Path(quarantine).absolute() if quarantine else root.parent / "quarantine",
-            Path(processed).absolute() if processed else root.parent / "processed",
-        )
-
-    @property
-    def exports(self) -> Path:
-        return self.root / "exports"
-
-    @property
-    def amendments(self) -> Path:
-        return self.root / "amendments"
-
-    @property
-    def drop_folders(self) -> tuple[Path, ...]:
-        return tuple(self.root / name for name in SUBFOLDERS)
-
-    def ensure(self) -> None:
-        """Create any of the folders that is missing."""
-        for folder in (*self.drop_folders, self.quarantine, self.processed):
-            folder.mkdir(parents=True, exist_ok=True)
-
-
-class Seen(NamedTuple):
-    """One look at a candidate file."""
-
-    path: Path
-    size: int
-    mtime_ns: int
-
-
-Outcome = Literal["taken", "duplicate", "quarantined", "left", "requeued"]
-
-
-@dataclass(frozen=True, slots=True)
-class IngestOutcome:
-    """What became of one inbox file: where it went and, if quarantined or left, why.
-
-    "left": a transient fault or an unexpected error; the file is still at `source` (`moved_to`
-    is `source`) and is taken next time. "requeued": a quarantined file changed in quarantine/
-    and was moved back to the inbox (`moved_to`). `fault` is the unexpected exception, with its
-    traceback, for the caller to log; None for every reason the pipeline gives on purpose.
-    """
-
-    source: Path
-    outcome: Outcome
-    reason: str | None
-    moved_to: Path
-    fault: BaseException | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class NonFile:
-    """Something in the inbox that is not a file the pipeline takes, and what it is."""
-
-    path: Path
-    reason: str
+# Callers import these from here, where the inbox's parts meet.
+__all__ = [
+    "IGNORED_SUFFIXES",
+    "KEPT_NAME_BYTES",
+    "REASON_SUFFIX",
+    "SUBFOLDERS",
+    "InboxFolders",
+    "IngestOutcome",
+    "NonFile",
+    "Outcome",
+    "Seen",
+    "SettleTracker",
+    "Sink",
+    "_move",
+    "ingest_file",
+    "ingest_ready",
+    "ingest_settled",
+    "is_candidate",
+    "kept_name",
+    "look",
+    "non_files",
+    "printable_name",
+    "requeue_changed",
+    "scan",
+    "watch_lock",
+]
 
 
 def is_ignored_name(name: str) -> bool:
@@ -207,84 +164,6 @@ def _kind(path: Path) -> str | None:
     return next((words for test, words in _KINDS if test(mode)), None)
 
 
-@contextmanager
-def watch_lock(folders: InboxFolders) -> Iterator[None]:
-    """Hold the inbox's lock while one `cpc watch` runs; InboxBusy if another holds it.
-
-    The lock is taken on the inbox folder itself (flock on a directory), so it needs no file
-    written there and is released by the kernel when the watcher dies however it dies.
-    """
-    fd = os.open(folders.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise InboxBusy(
-                f"another cpc watch is already watching {folders.root}; stop it first "
-                "(two watchers on one inbox would race for every file)"
-            ) from None
-        yield
-    finally:
-        os.close(fd)
-
-
-class SettleTracker:
-    """Which files are whole: unchanged (size and mtime) across looks `settle_seconds` apart.
-
-    A file counts as whole once two looks at least `settle_seconds` apart saw the same size and
-    mtime, and at the later look its mtime was at least `settle_seconds` old. The mtime rule
-    catches a writer that closes and reopens the file between chunks; the rule on our own looks
-    keeps that true when the file server's clock is behind ours. Pure state: the caller passes
-    the time of each look (wall-clock seconds, as mtimes are).
-    """
-
-    def __init__(self, settle_seconds: float) -> None:
-        self.settle_seconds = settle_seconds
-        # path → (size, mtime_ns, first look with this size and mtime, latest look)
-        self._looks: dict[Path, tuple[int, int, float, float]] = {}
-
-    def observe(self, seen: Seen, now: float) -> None:
-        """Record one look; a changed size or mtime starts the wait again."""
-        before = self._looks.get(seen.path)
-        if before is not None and before[:2] == (seen.size, seen.mtime_ns):
-            self._looks[seen.path] = (*before[:3], now)
-        else:
-            self._looks[seen.path] = (seen.size, seen.mtime_ns, now, now)
-
-    def observe_all(self, seen: Iterable[Seen], now: float) -> None:
-        """Record a full scan: files that are no longer there are forgotten."""
-        present = list(seen)
-        for path in set(self._looks) - {s.path for s in present}:
-            del self._looks[path]
-        for one in present:
-            self.observe(one, now)
-
-    def forget(self, path: Path) -> None:
-        self._looks.pop(path, None)
-
-    def pending(self) -> list[Path]:
-        """Files being watched, settled or not: the ones to look at again."""
-        return list(self._looks)
-
-    def signature(self, path: Path) -> tuple[int, int] | None:
-        """(size, mtime_ns) at the latest look, or None if the path is not tracked."""
-        looks = self._looks.get(path)
-        return None if looks is None else (looks[0], looks[1])
-
-    def settled(self) -> list[Path]:
-        """The files that are whole, in name order."""
-        ready = [
-            path
-            for path, (_, mtime_ns, first, latest) in self._looks.items()
-            if latest - first >= self.settle_seconds
-            and latest - mtime_ns / 1e9 >= self.settle_seconds
-        ]
-        return sorted(ready, key=_order)
-
-
-def _order(path: Path) -> tuple[str, str]:
-    # By file name across both folders, so that revision 1 goes in before revision 2.
-    return (path.name, str(path))
 
 
 def _utc_now() -> datetime:
@@ -415,12 +294,6 @@ def _where(exc: OSError) -> str:
     return printable_name(str(exc.filename)) if exc.filename else "while taking the file"
 
 
-def printable_name(name: str) -> str:
-    """`name` as it may be written in a reason, a log line or the store: characters that do not
-    print (a newline, bytes that are not UTF-8) written as escapes, so a name cannot forge a line."""
-    if name.isprintable():
-        return name
-    return "".join(c if c.isprintable() else f"\\x{{{ord(c):x}}}" for c in name)
 
 
 def ingest_ready(
@@ -476,204 +349,3 @@ def _read_once(path: Path, max_bytes: int, expected: tuple[int, int] | None) -> 
     if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
         return None  # still being written
     return data
-
-
-# A kept name is a stamp (16), "-", 8 hex, "-", perhaps a counter, then the dropped name, and the
-# reason file adds ".reason.txt": with the dropped name cut to this many bytes the whole stays well
-# inside the 255 bytes a file system allows one name, whatever was dropped.
-KEPT_NAME_BYTES = 160
-
-
-def kept_name(name: str) -> str:
-    """The dropped name, cut to KEPT_NAME_BYTES bytes (its extension kept) for keeping beside a
-    stamp; the whole name is written in the reason file and given to the store."""
-    raw = os.fsencode(name)
-    if len(raw) <= KEPT_NAME_BYTES:
-        return name
-    stem, dot, extension = raw.rpartition(b".")
-    tail = dot + extension if dot and len(extension) <= 16 else b""
-    head = raw[: KEPT_NAME_BYTES - len(tail) - 1]
-    # Cut on a character boundary: UTF-8 continuation bytes are 0b10xxxxxx.
-    while head and head[-1] & 0xC0 == 0x80:
-        head = head[:-1]
-    if head and head[-1] >= 0xC0:
-        head = head[:-1]
-    return os.fsdecode(head + b"~" + tail)
-
-
-def _stamped_name(path: Path, read: bytes | None, when: datetime) -> str:
-    # Time first so a folder listing is in order of arrival; the hash keeps two files of the
-    # same name dropped in the same second apart.
-    sha8 = hashlib.sha256(read).hexdigest()[:8] if read is not None else "unread"
-    return f"{when.strftime('%Y%m%dT%H%M%SZ')}-{sha8}-{kept_name(path.name)}"
-
-
-def _quarantine(
-    path: Path,
-    folders: InboxFolders,
-    read: bytes,
-    reason: str,
-    when: datetime,
-    *,
-    fault: BaseException | None = None,
-) -> IngestOutcome | None:
-    """Write the reason file, then move the file beside it; None if the file vanished."""
-    name = _free_name(folders.quarantine, _stamped_name(path, read, when), REASON_SUFFIX)
-    reason_file = folders.quarantine / f"{name}{REASON_SUFFIX}"
-    st = os.stat(path, follow_symlinks=False)
-    text = _reason_text(path, folders, when, reason, read, (st.st_size, st.st_mtime_ns))
-    write_atomically(reason_file, text.encode("utf-8"))
-    # The reason goes first: a crash between the two leaves a reason with the file still in
-    # the inbox (tried again), never a quarantined file nobody can explain.
-    try:
-        moved_to = _move(path, folders.quarantine / name)
-    except Exception:
-        reason_file.unlink(missing_ok=True)  # the file stays in the inbox, left (not a crash)
-        raise
-    if moved_to is None:
-        reason_file.unlink(missing_ok=True)
-        return None
-    return IngestOutcome(path, "quarantined", reason, moved_to, fault=fault)
-
-
-REASON_SUFFIX = ".reason.txt"
-
-
-def _reason_text(
-    path: Path,
-    folders: InboxFolders,
-    when: datetime,
-    reason: str,
-    read: bytes,
-    signature: tuple[int, int],
-) -> str:
-    try:
-        original = path.relative_to(folders.root).as_posix()
-    except ValueError:
-        original = str(path)
-    # The size, mtime and hash of the file as quarantined: if its writer was not finished and
-    # completes it inside quarantine/, requeue_changed sees it differ and sends it back.
-    return (
-        f"original name: {printable_name(original)}\n"
-        f"quarantined at: {when.strftime('%Y-%m-%dT%H:%M:%SZ')}\n"
-        f"reason: {' '.join(reason.splitlines())}\n"
-        f"sha256: {hashlib.sha256(read).hexdigest()}\n"
-        f"size: {signature[0]}\n"
-        f"mtime_ns: {signature[1]}\n"
-    )
-
-
-def requeue_changed(folders: InboxFolders) -> list[IngestOutcome]:
-    """Send back to the inbox each quarantined file that changed since it was quarantined.
-
-    A writer that paused for longer than the settle time had its file quarantined half-written;
-    when it finishes the file inside quarantine/, the file differs from the size and mtime its
-    reason file recorded. It goes back to the folder it came from (under its kept name without
-    the stamp) to be taken or quarantined afresh, and its stale reason file is removed.
-    """
-    requeued: list[IngestOutcome] = []
-    for reason_file in sorted(folders.quarantine.glob(f"*{REASON_SUFFIX}")):
-        kept = reason_file.with_name(reason_file.name.removesuffix(REASON_SUFFIX))
-        recorded = _recorded(reason_file)
-        if recorded is None:
-            continue  # quarantined before signatures were recorded, or unreadable: left alone
-        folder, signature = recorded
-        try:
-            st = os.lstat(kept)
-        except FileNotFoundError:
-            continue
-        if not stat.S_ISREG(st.st_mode) or (st.st_size, st.st_mtime_ns) == signature:
-            continue
-        back = _free_back_name(folders.root / folder, _unstamped(kept.name))
-        moved = _move(kept, back)
-        if moved is None:
-            continue
-        reason_file.unlink(missing_ok=True)
-        fsync_dir(reason_file.parent)
-        requeued.append(
-            IngestOutcome(
-                kept,
-                "requeued",
-                "changed in quarantine/ after it was quarantined; back in the inbox to be "
-                "looked at again",
-                moved,
-            )
-        )
-    return requeued
-
-
-def _recorded(reason_file: Path) -> tuple[str, tuple[int, int]] | None:
-    """(the drop folder it came from, (size, mtime_ns) when quarantined) from a reason file."""
-    try:
-        text = reason_file.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-    fields = dict(line.split(": ", 1) for line in text.splitlines() if ": " in line)
-    try:
-        signature = (int(fields["size"]), int(fields["mtime_ns"]))
-    except (KeyError, ValueError):
-        return None
-    sub = fields.get("original name", "").split("/", 1)[0]
-    # A file taken by `cpc ingest FILE` from elsewhere goes back to exports/, which takes either.
-    return (sub if sub in SUBFOLDERS else SUBFOLDERS[0]), signature
-
-
-def _unstamped(name: str) -> str:
-    match = _STAMP.match(name)
-    return name[match.end() :] if match else name
-
-
-_STAMP = re.compile(r"^\d{8}T\d{6}Z-(?:[0-9a-f]{8}|unread)-(?:\d+-)?")
-
-
-def _free_back_name(folder: Path, name: str) -> Path:
-    target, counter = folder / name, 1
-    while target.exists() or target.is_symlink():
-        counter += 1
-        target = folder / f"{counter}-{name}"
-    return target
-
-
-def _free_name(folder: Path, wanted: str, companion_suffix: str = "") -> str:
-    """`wanted`, or `wanted` with a counter before the original name, if already taken."""
-    stamp, sha8, original = wanted.split("-", 2)
-    name, counter = wanted, 1
-    while (folder / name).exists() or (
-        companion_suffix and (folder / f"{name}{companion_suffix}").exists()
-    ):
-        counter += 1
-        name = f"{stamp}-{sha8}-{counter}-{original}"
-    return name
-
-
-def _move_to_folder(path: Path, folder: Path, wanted: str) -> Path | None:
-    return _move(path, folder / _free_name(folder, wanted))
-
-
-def _move(
-    source: Path, target: Path, rename: Callable[[Path, Path], None] = os.replace
-) -> Path | None:
-    """Move `source` to `target`, durably; None if `source` is gone (another watcher moved it)."""
-    try:
-        rename(source, target)
-    except FileNotFoundError:
-        if source.exists():
-            raise  # the target folder is missing: a real problem, not a race
-        return None
-    except OSError as exc:
-        if exc.errno != errno.EXDEV:
-            raise
-        # Another file system: copy and make the copy durable before the original goes.
-        try:
-            with source.open("rb") as original:
-                before = os.fstat(original.fileno())
-                write_atomically(target, original)
-        except FileNotFoundError:
-            return None
-        # The copy keeps the original's mtime: a quarantined file's reason records it, and a
-        # new mtime would look like a writer finishing the file (requeue_changed).
-        os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
-        source.unlink()
-    fsync_dir(target.parent)
-    fsync_dir(source.parent)
-    return target

@@ -11,6 +11,7 @@ own closure days (spec §3).
 from __future__ import annotations
 
 import json
+from calendar import monthrange
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -20,7 +21,6 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 import holidays
-from dateutil.relativedelta import relativedelta
 
 from pipeline.errors import CalendarError
 
@@ -172,7 +172,10 @@ class WorkingCalendar:
 
 def months_after(start: date, months: int) -> date:
     """The same day `months` later, clamped to the month's end (31 Jan + 1 month → 28 or 29 Feb)."""
-    return start + relativedelta(months=months)
+    # As dateutil's relativedelta(months=n) counts, in the standard library (typed, no stubs).
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    return date(year, month, min(start.day, monthrange(year, month)[1]))
 
 
 def weeks_after(start: date, weeks: int) -> date:

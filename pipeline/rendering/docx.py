@@ -4,10 +4,12 @@ The words live only in the Jinja templates: compose.py turns a view into HTML, r
 that HTML out as a PDF, and this module reads the same HTML back into Word headings, paragraphs,
 bullets and tables. Three steps, each a function:
 
-    read_html(html) -> Page                  HTML → a small block model (pure: no docx, no files)
+    read_html(html) -> Page                  HTML → a small block model (pure: no docx, no files;
+                                             `docx_blocks`)
     _fill(container, blocks)                 block model → python-docx calls in a docxtpl subdoc
-    clean_package(docx, title, author)       docxtpl's zip → the zip that is sent: allow-listed
-                                             parts only, core.xml holding title and creator only,
+                                             (here)
+    clean_package(docx, title, author)       docxtpl's zip → the zip that is sent (`docx_package`):
+                                             allow-listed parts only, core.xml holding title and creator only,
                                              fixed timestamps (the same HTML gives the same bytes)
 
 Export text reaches Word only as run text set through python-docx, which escapes it, inside a
@@ -22,17 +24,15 @@ from __future__ import annotations
 import functools
 import io
 import itertools
-import posixpath
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import jinja2
-import lxml.html
 from docx.document import Document as DocxDocument
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -46,7 +46,41 @@ from lxml import etree
 
 from pipeline.contract.printable import needs_a_glyph
 from pipeline.errors import RenderError
+from pipeline.rendering.docx_blocks import (
+    Block,
+    Cell,
+    Page,
+    Paragraph,
+    Run,
+    Table,
+    collapsed,
+    expected_lines,
+    read_html,
+)
+from pipeline.rendering.docx_package import clean_package, docx_text, xml_parts, xml_texts
 from pipeline.rendering.fonts import EAST_ASIAN_FAMILY, script_font
+
+# Callers import the block model, read_html, clean_package and docx_text from here.
+__all__ = [
+    "CONTEXT_VARIABLES",
+    "LARGE_PT",
+    "NORMAL_PT",
+    "TEMPLATE_NAME",
+    "Block",
+    "Cell",
+    "DocxMarks",
+    "Page",
+    "Paragraph",
+    "Run",
+    "Table",
+    "apply_print_size",
+    "clean_package",
+    "complex_script_size_as_latin",
+    "docx_text",
+    "read_html",
+    "render_docx",
+    "script_runs",
+]
 
 TEMPLATE_NAME = "document.docx"
 CONTEXT_VARIABLES = frozenset({"body", "footer_lines"})  # everything document.docx may use
@@ -69,327 +103,6 @@ class DocxMarks:
     """Per-recipient lines printed in the page footer of every page (spec §4 rule 5)."""
 
     footer_lines: tuple[str, ...] = ()
-
-
-# ---------------------------------------------------------------------------------------------
-# The block model: what the HTML says, in the few shapes a Word document needs.
-
-
-@dataclass(frozen=True, slots=True)
-class Run:
-    """Text with one formatting; the text "\\n" alone is a line break (<br>)."""
-
-    text: str
-    bold: bool = False
-    italic: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Paragraph:
-    runs: tuple[Run, ...]
-    style: str | None = None  # a paragraph style of templates/document.docx; None is Normal
-
-    @property
-    def text(self) -> str:
-        return "".join(run.text for run in self.runs)
-
-
-@dataclass(frozen=True, slots=True)
-class Cell:
-    blocks: tuple[Paragraph | Table, ...]
-    header: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Table:
-    rows: tuple[tuple[Cell, ...], ...]
-
-
-Block = Paragraph | Table
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    title: str | None
-    author: str | None
-    large_print: bool
-    blocks: tuple[Block, ...]
-
-
-# ---------------------------------------------------------------------------------------------
-# HTML → Page
-
-HEADING_STYLES = {
-    "h1": "Heading 1",
-    "h2": "Heading 2",
-    "h3": "Heading 3",
-    "h4": "Heading 3",  # the templates use h1-h3; deeper levels keep their words as Heading 3
-    "h5": "Heading 3",
-    "h6": "Heading 3",
-}
-LIST_STYLES = {"ul": ("List Bullet", "List Bullet 2", "List Bullet 3"),
-               "ol": ("List Number", "List Number 2", "List Number 3")}  # fmt: skip
-# CSS classes of templates/_style.css that change how a paragraph looks, as Word styles.
-CLASS_STYLES = {"withheld": "Withheld", "marking": "Marking", "authority": "Authority"}
-ITALIC_CLASSES = frozenset({"withheld"})
-# Block-level elements break the paragraph around them. (<pre> is read like <p>, its spacing
-# collapsed: the templates have none.)
-BLOCK_TAGS = frozenset(
-    {"address", "article", "aside", "blockquote", "body", "dd", "div", "dl", "dt", "figcaption",
-     "figure", "footer", "header", "hr", "li", "main", "nav", "p", "pre", "section",
-     "table", "ul", "ol", *HEADING_STYLES}
-)  # fmt: skip
-# Not content: what a browser does not show either.
-INVISIBLE_TAGS = frozenset({"head", "title", "meta", "style", "template"})
-# Things that fetch or run something: WeasyPrint's fetcher refuses them for the PDF, so the DOCX
-# refuses them too rather than silently leaving a hole.
-REFUSED_TAGS = frozenset(
-    {"script", "img", "picture", "svg", "object", "embed", "iframe", "frame", "frameset", "video",
-     "audio", "source", "canvas", "link", "base", "input", "form", "applet", "math"}
-)  # fmt: skip
-HTML_SPACE = re.compile(r"[ \t\n\f\r]+")  # HTML collapses these, and only these (not NBSP)
-NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-@dataclass(frozen=True, slots=True)
-class _Context:
-    """What an element inherits from its ancestors."""
-
-    style: str | None = None
-    bold: bool = False
-    italic: bool = False
-    list_depth: int = 0
-
-
-@dataclass
-class _Inline:
-    """Inline content being gathered into one paragraph, whitespace collapsed as HTML does."""
-
-    runs: list[Run] = field(default_factory=list)
-
-    def text(self, text: str | None, ctx: _Context) -> None:
-        if not text:
-            return
-        text = HTML_SPACE.sub(" ", text)
-        if self._at_space():
-            text = text.lstrip(" ")
-        if text:
-            _refuse_non_xml(text)
-            self.runs.append(Run(text, ctx.bold, ctx.italic))
-
-    def line_break(self, ctx: _Context) -> None:
-        self._strip_end()
-        self.runs.append(Run("\n", ctx.bold, ctx.italic))
-
-    def take(self, style: str | None) -> Paragraph | None:
-        self._strip_end()
-        runs, self.runs = _merge(self.runs), []
-        return Paragraph(runs, style) if runs else None
-
-    def _at_space(self) -> bool:
-        return not self.runs or self.runs[-1].text == "\n" or self.runs[-1].text.endswith(" ")
-
-    def _strip_end(self) -> None:
-        while self.runs and self.runs[-1].text != "\n":
-            last = self.runs.pop()
-            if trimmed := last.text.rstrip(" "):
-                self.runs.append(replace(last, text=trimmed))
-                return
-
-
-def _merge(runs: Iterable[Run]) -> tuple[Run, ...]:
-    """Neighbouring runs with the same formatting become one (fewer w:r, same text)."""
-    merged: list[Run] = []
-    for run in runs:
-        if (
-            merged
-            and run.text != "\n"
-            and merged[-1].text != "\n"
-            and ((merged[-1].bold, merged[-1].italic) == (run.bold, run.italic))
-        ):
-            merged[-1] = replace(merged[-1], text=merged[-1].text + run.text)
-        else:
-            merged.append(run)
-    return tuple(merged)
-
-
-def _refuse_non_xml(text: str) -> None:
-    if bad := NOT_XML.search(text):
-        raise RenderError(
-            f"text holds the control character U+{ord(bad.group()):04X}, which a DOCX cannot carry"
-        )
-
-
-def _collapsed(text: str | None) -> str | None:
-    if text is None:
-        return None
-    text = HTML_SPACE.sub(" ", text).strip(" ")
-    _refuse_non_xml(text)
-    return text or None
-
-
-def read_html(html: str) -> Page:
-    """The document's HTML (as compose.py writes it) → title, author, print size and blocks."""
-    try:
-        root = lxml.html.document_fromstring(html)
-    except (etree.ParserError, ValueError) as exc:
-        raise RenderError(f"the document's HTML could not be read: {exc}") from exc
-    body = root.find("body")
-    if body is None:
-        raise RenderError("the document's HTML has no <body>")
-    author = root.xpath("string(head/meta[@name='author']/@content)")
-    return Page(
-        title=_collapsed(root.findtext("head/title")),
-        author=_collapsed(author),
-        large_print="large" in _classes(body),
-        blocks=tuple(_container(body, _Context())),
-    )
-
-
-def _classes(element: etree._Element) -> set[str]:
-    return set((element.get("class") or "").split())
-
-
-def _inherit(ctx: _Context, element: etree._Element) -> _Context:
-    classes = _classes(element)
-    styles = [CLASS_STYLES[c] for c in sorted(classes) if c in CLASS_STYLES]
-    return replace(
-        ctx,
-        style=styles[0] if styles else ctx.style,
-        italic=ctx.italic or bool(classes & ITALIC_CLASSES) or element.tag in ("i", "em"),
-        bold=ctx.bold or element.tag in ("b", "strong", "th"),
-    )
-
-
-def _check_element(element: etree._Element) -> None:
-    if element.tag in REFUSED_TAGS:
-        raise RenderError(f"<{element.tag}> cannot go into a document: documents carry words only")
-    if element.get("hidden") is not None:
-        raise RenderError(f"<{element.tag} hidden>: hidden text has no place in a document")
-
-
-def _is_element(node: etree._Element) -> bool:
-    return isinstance(node.tag, str)  # comments and processing instructions have no str tag
-
-
-def _container(element: etree._Element, ctx: _Context) -> list[Block]:
-    """A block element: its inline content as paragraphs (split at block children), in order."""
-    blocks: list[Block] = []
-    inline = _Inline()
-
-    def flush() -> None:
-        if (paragraph := inline.take(ctx.style)) is not None:
-            blocks.append(paragraph)
-
-    inline.text(element.text, ctx)
-    for child in element:
-        if _is_element(child) and child.tag in BLOCK_TAGS:
-            flush()
-            blocks.extend(_block(child, ctx))
-        elif _is_element(child):
-            _inline(child, ctx, inline)
-        inline.text(child.tail, ctx)
-    flush()
-    return blocks
-
-
-def _inline(element: etree._Element, ctx: _Context, inline: _Inline) -> None:
-    """An inline (or unknown) element: its text is kept, with bold/italic where HTML says so."""
-    _check_element(element)
-    if element.tag in INVISIBLE_TAGS:
-        return
-    if element.tag == "br":
-        inline.line_break(ctx)
-        return
-    ctx = _inherit(ctx, element)
-    inline.text(element.text, ctx)
-    for child in element:
-        if _is_element(child):
-            _inline(child, ctx, inline)
-        inline.text(child.tail, ctx)
-
-
-def _block(element: etree._Element, ctx: _Context) -> list[Block]:
-    _check_element(element)
-    ctx = _inherit(ctx, element)
-    tag = element.tag
-    if tag in HEADING_STYLES:
-        return _container(element, replace(ctx, style=HEADING_STYLES[tag]))
-    if tag in LIST_STYLES:
-        return _list(element, ctx)
-    if tag == "li":  # an item outside a list still reads as an item
-        return _container(element, replace(ctx, style=LIST_STYLES["ul"][0]))
-    if tag == "table":
-        return _table(element, ctx)
-    return _container(element, ctx)
-
-
-def _no_stray_text(element: etree._Element) -> None:
-    """Text directly inside <ul>, <table> or <tr> belongs to no item or cell: refuse, do not drop."""
-    texts = [element.text] + [child.tail for child in element]
-    if any(t and t.strip() for t in texts):
-        raise RenderError(f"text directly inside <{element.tag}> belongs to no item or cell")
-
-
-def _list(element: etree._Element, ctx: _Context) -> list[Block]:
-    _no_stray_text(element)
-    styles = LIST_STYLES[element.tag]
-    item_ctx = replace(
-        ctx, style=styles[min(ctx.list_depth, len(styles) - 1)], list_depth=ctx.list_depth + 1
-    )
-    blocks: list[Block] = []
-    for child in element:
-        if not _is_element(child):
-            continue
-        _check_element(child)
-        blocks.extend(_container(child, _inherit(item_ctx, child)))
-    return blocks
-
-
-def _table(element: etree._Element, ctx: _Context) -> list[Block]:
-    """<table> → the blocks of any caption, then one Table (rows in order, thead/tbody/tfoot too)."""
-    _no_stray_text(element)
-    before: list[Block] = []
-    rows: list[tuple[Cell, ...]] = []
-    for child in element:
-        if not _is_element(child):
-            continue
-        _check_element(child)
-        if child.tag == "tr":
-            rows.append(_row(child, ctx))
-        elif child.tag in ("thead", "tbody", "tfoot"):
-            _no_stray_text(child)
-            rows.extend(_row(tr, ctx) for tr in child if _is_element(tr))
-        elif child.tag not in ("colgroup", "col"):  # a caption or anything else keeps its words
-            before.extend(_container(child, ctx))
-    return [*before, Table(tuple(rows))] if rows else before
-
-
-def _row(tr: etree._Element, ctx: _Context) -> tuple[Cell, ...]:
-    _check_element(tr)
-    _no_stray_text(tr)
-    cells = []
-    for cell in tr:
-        if not _is_element(cell):
-            continue
-        _check_element(cell)
-        if int(cell.get("colspan") or 1) != 1 or int(cell.get("rowspan") or 1) != 1:
-            raise RenderError("merged table cells (colspan, rowspan) are not supported in DOCX")
-        # A cell starts afresh: no list or paragraph style leaks in from around the table.
-        cell_ctx = _inherit(_Context(bold=ctx.bold, italic=ctx.italic), cell)
-        cells.append(Cell(tuple(_container(cell, cell_ctx)), header=cell.tag == "th"))
-    return tuple(cells)
-
-
-def _expected_lines(blocks: Sequence[Block]) -> Iterator[str]:
-    """The paragraph texts `blocks` should give in the DOCX: tables row by row, cell by cell."""
-    for block in blocks:
-        if isinstance(block, Paragraph):
-            yield block.text
-        else:
-            for row in block.rows:
-                for cell in row:
-                    yield from _expected_lines(cell.blocks)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -547,7 +260,7 @@ def render_docx(html: str, marks: DocxMarks, templates: Path) -> bytes:
     """The document's HTML and the reader's footer lines → DOCX bytes, or RenderError."""
     page = read_html(html)
     # An empty line carries no words: it is left out rather than printed as a blank footer line.
-    footer_lines = tuple(line for line in map(_collapsed, marks.footer_lines) if line)
+    footer_lines = tuple(line for line in map(collapsed, marks.footer_lines) if line)
     try:
         template = _checked_template((templates / TEMPLATE_NAME).read_bytes())
         rendered = _render_template(template, page, footer_lines)
@@ -597,195 +310,11 @@ def _checked_template(template: bytes) -> bytes:
 def _check_words(data: bytes, page: Page, footer_lines: tuple[str, ...]) -> None:
     """The words that went in are the words that came out, in the body and in the footer."""
     got = [line for line in docx_text(data).split("\n") if line]
-    want = [line for line in "\n".join(_expected_lines(page.blocks)).split("\n") if line]
+    want = [line for line in "\n".join(expected_lines(page.blocks)).split("\n") if line]
     if got != want:
         pairs = itertools.zip_longest(got, want, fillvalue="")
         first = next(i for i, (a, b) in enumerate(pairs) if a != b)
         raise RenderError(f"the DOCX body does not say what the HTML says (paragraph {first + 1})")
-    footers = [p for name, xml in _xml_parts(data, r"word/footer\d+\.xml") for p in _texts(xml)]
+    footers = [p for name, xml in xml_parts(data, r"word/footer\d+\.xml") for p in xml_texts(xml)]
     if missing := [line for line in footer_lines if line not in footers]:
         raise RenderError(f"footer lines missing from the DOCX: {missing}")
-
-
-# ---------------------------------------------------------------------------------------------
-# Reading a DOCX back
-
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-
-
-def _parse(xml: bytes) -> etree._Element:
-    # No entities, no network; a parser per call, since lxml parser objects are not thread-safe.
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-    return etree.fromstring(xml, parser=parser)
-
-
-def _xml_parts(data: bytes, pattern: str) -> list[tuple[str, bytes]]:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        names = sorted(n for n in archive.namelist() if re.fullmatch(pattern, n))
-        return [(name, archive.read(name)) for name in names]
-
-
-def _paragraph_text(p: etree._Element) -> str:
-    pieces = []
-    for node in p.iter(f"{{{W}}}t", f"{{{W}}}tab", f"{{{W}}}br", f"{{{W}}}cr"):
-        tag = etree.QName(node).localname
-        pieces.append(node.text or "" if tag == "t" else "\t" if tag == "tab" else "\n")
-    return "".join(pieces)
-
-
-def _texts(xml: bytes) -> list[str]:
-    return [_paragraph_text(p) for p in _parse(xml).iter(f"{{{W}}}p")]
-
-
-def docx_text(data: bytes) -> str:
-    """The body's text, paragraph by paragraph (tables row by row, cell by cell), '\\n'-joined."""
-    xml = _xml_parts(data, r"word/document\.xml")
-    if not xml:
-        raise RenderError("not a DOCX: no word/document.xml")
-    body = _parse(xml[0][1]).find(f"{{{W}}}body")
-    return "\n".join(_paragraph_text(p) for p in body.iter(f"{{{W}}}p"))
-
-
-# ---------------------------------------------------------------------------------------------
-# The package: allow-listed parts, minimal metadata, deterministic zip
-
-CP = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
-DC = "http://purl.org/dc/elements/1.1/"
-EXTENDED = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"
-VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
-RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
-CONTENT_TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
-ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest a zip entry can say: no render time leaks out
-
-# Parts a document may be made of; anything else (media, embeddings, comments, footnotes...)
-# means the template or a library put something in that was not asked for.
-ALLOWED_PARTS = re.compile(
-    r"\[Content_Types\]\.xml|_rels/\.rels|docProps/(core|app)\.xml"
-    r"|word/(document|styles|settings|numbering|fontTable|webSettings)\.xml|word/theme/theme1\.xml"
-    r"|word/(header|footer)\d+\.xml|word/_rels/(document|header\d+|footer\d+)\.xml\.rels"
-)
-# Metadata parts python-docx's stock template carries: removed with their relationships.
-DROPPED_PARTS = re.compile(r"docProps/custom\.xml|docProps/thumbnail\.\w+|customXml/.+")
-# Elements that carry tracked changes, comments, hidden text, embedded or linked content.
-FORBIDDEN = frozenset(
-    f"{{{W}}}{name}"
-    for name in (
-        "ins", "del", "moveFrom", "moveTo", "moveFromRangeStart", "moveToRangeStart",
-        "rPrChange", "pPrChange", "sectPrChange", "tblPrChange", "trPrChange", "tcPrChange",
-        "cellIns", "cellDel", "cellMerge", "numberingChange", "trackRevisions",
-        "vanish", "specVanish", "webHidden",
-        "commentRangeStart", "commentRangeEnd", "commentReference", "annotationRef",
-        "object", "embedObject", "altChunk", "subDoc", "customXml", "dataBinding",
-        "attachedTemplate", "pict", "drawing", "rsids",
-    )
-)  # fmt: skip
-ALLOWED_FIELD = re.compile(r"\s*(PAGE|NUMPAGES)(\s+\\\*\s+\w+)*\s*")
-
-
-def clean_package(data: bytes, title: str | None, author: str | None) -> bytes:
-    """A .docx → the same document with only allow-listed parts and metadata, zipped reproducibly."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        parts = {name: archive.read(name) for name in archive.namelist()}
-    parts = _drop_metadata_parts(parts)
-    parts["docProps/core.xml"] = _core_xml(title, author)
-    parts["docProps/app.xml"] = _xml_bytes(
-        etree.Element(f"{{{EXTENDED}}}Properties", nsmap={None: EXTENDED, "vt": VT})
-    )
-    _check_parts(parts)
-    return _zip(parts)
-
-
-def _drop_metadata_parts(parts: dict[str, bytes]) -> dict[str, bytes]:
-    dropped = {name for name in parts if DROPPED_PARTS.fullmatch(name)}
-    kept = {name: blob for name, blob in parts.items() if name not in dropped}
-    if not dropped:
-        return kept
-    for name in [n for n in kept if n.endswith(".rels")]:
-        kept[name] = _without_relationships_to(kept[name], _rels_base(name), dropped)
-    types = _parse(kept["[Content_Types].xml"])
-    for override in types.findall(f"{{{CONTENT_TYPES}}}Override"):
-        if override.get("PartName", "").lstrip("/") in dropped:
-            types.remove(override)
-    kept["[Content_Types].xml"] = _xml_bytes(types)
-    return kept
-
-
-def _rels_base(rels_name: str) -> str:
-    """'word/_rels/document.xml.rels' → 'word', the folder its relative targets start from."""
-    return posixpath.dirname(posixpath.dirname(rels_name))
-
-
-def _target(base: str, relationship: etree._Element) -> str:
-    target = relationship.get("Target", "")
-    if target.startswith("/"):
-        return target.lstrip("/")
-    return posixpath.normpath(posixpath.join(base, target))
-
-
-def _without_relationships_to(rels: bytes, base: str, dropped: set[str]) -> bytes:
-    root = _parse(rels)
-    for relationship in root.findall(f"{{{RELS}}}Relationship"):
-        if _target(base, relationship) in dropped:
-            root.remove(relationship)
-    return _xml_bytes(root)
-
-
-def _core_xml(title: str | None, author: str | None) -> bytes:
-    """core.xml with the title and the authority as creator: no dates, revision or last editor."""
-    root = etree.Element(f"{{{CP}}}coreProperties", nsmap={"cp": CP, "dc": DC})
-    for name, value in (("title", title), ("creator", author)):
-        if value:
-            etree.SubElement(root, f"{{{DC}}}{name}").text = value
-    return _xml_bytes(root)
-
-
-def _xml_bytes(root: etree._Element) -> bytes:
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-
-
-def _check_parts(parts: dict[str, bytes]) -> None:
-    if unexpected := sorted(n for n in parts if not ALLOWED_PARTS.fullmatch(n)):
-        raise RenderError(f"the DOCX would carry parts that are not allowed: {unexpected}")
-    for name, blob in parts.items():
-        if name.endswith(".rels"):
-            _check_relationships(name, _parse(blob))
-        elif name.startswith("word/"):
-            _check_word_xml(name, _parse(blob))
-
-
-def _check_relationships(name: str, root: etree._Element) -> None:
-    for relationship in root.iter(f"{{{RELS}}}Relationship"):
-        if relationship.get("TargetMode") == "External":
-            raise RenderError(
-                f"{name} links to an outside resource: {relationship.get('Target')!r}"
-            )
-
-
-def _check_word_xml(name: str, root: etree._Element) -> None:
-    for element in root.iter():
-        if element.tag in FORBIDDEN:
-            raise RenderError(
-                f"{name} holds <{etree.QName(element).localname}>, which no document may carry"
-            )
-        instruction = (
-            element.text if element.tag == f"{{{W}}}instrText" else element.get(f"{{{W}}}instr")
-        )
-        if instruction is not None and not ALLOWED_FIELD.fullmatch(instruction):
-            raise RenderError(
-                f"{name} holds the field {instruction.strip()!r}; only PAGE and NUMPAGES may"
-            )
-
-
-def _zip(parts: dict[str, bytes]) -> bytes:
-    """Same parts → same bytes: fixed order, timestamps, attributes and compression."""
-    first = ["[Content_Types].xml", "_rels/.rels"]
-    names = [n for n in first if n in parts] + sorted(n for n in parts if n not in first)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for name in names:
-            info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 0
-            info.external_attr = 0
-            archive.writestr(info, parts[name])
-    return out.getvalue()

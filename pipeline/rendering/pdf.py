@@ -77,6 +77,11 @@ def _font_configuration() -> FontConfiguration:
     return FontConfiguration()
 
 
+def _said(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__
+
+
 def render_pdf(html: str, templates: Path) -> bytes:
     """Lay out `html` and return the PDF (PDF/A-3b), or raise RenderError if anything was amiss."""
     fetcher = TemplatesOnlyFetcher(templates)
@@ -89,6 +94,10 @@ def render_pdf(html: str, templates: Path) -> bytes:
             pdf = document.write_pdf(pdf_variant=PDF_VARIANT, custom_metadata=False)
         except FatalURLFetchingError as exc:
             raise RenderError(str(exc)) from exc
+        except Exception as exc:
+            # WeasyPrint has no error class of its own: whatever it raises is wrapped here,
+            # where it enters, so callers catch one RenderError (the cause stays attached).
+            raise RenderError(f"WeasyPrint could not lay the document out ({_said(exc)})") from exc
     if problems.messages:
         raise RenderError("WeasyPrint reported: " + "; ".join(problems.messages))
     assert pdf is not None

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pikepdf
 
+from pipeline.errors import RenderError
 from pipeline.rendering.pdf import render_pdf
 
 _ALLOWED_INFO = ("/Title", "/Author")
@@ -54,6 +55,14 @@ def stamp_pdf(marks_html: str, templates: Path) -> bytes:
 
 def finish_pdf(laid_out: bytes, marks_html: str, templates: Path) -> bytes:
     """Stamp the marks on every page (if any) and trim metadata; the same input gives the same bytes."""
+    try:
+        return _finish(laid_out, marks_html, templates)
+    except pikepdf.PikepdfError as exc:
+        # pikepdf's error, wrapped where it enters: the laid-out PDF could not be reopened.
+        raise RenderError(f"the laid-out PDF could not be finished (pikepdf: {exc})") from exc
+
+
+def _finish(laid_out: bytes, marks_html: str, templates: Path) -> bytes:
     with pikepdf.open(io.BytesIO(laid_out)) as pdf:
         if marks_html.strip():
             with pikepdf.open(io.BytesIO(stamp_pdf(marks_html, templates))) as stamp:
