@@ -374,7 +374,7 @@ def problems_after_recovery(root: Path) -> list[str]:
         ready = {
             (r["conference_id"], r["copy_key"])
             for r in store.copy_rows()
-            if r["in_plan"] and r["plan_status"] == READY
+            if r.in_plan and r.plan_status == READY
         }
         deliveries = store.deliveries()
         exports = [load_export(s.raw, load_profiles().keys()) for s in store.current_exports()]
