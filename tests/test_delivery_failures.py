@@ -353,7 +353,7 @@ def test_a_decision_letter_two_working_days_late_is_late_by_2(tmp_path: Path) ->
     history = json.loads(service.cpc("history", DV, "--format", "json"))
     delivery = next(d for d in history["deliveries"] if d["copy"] == "p-police/decision_letter")
     assert delivery["late_by_working_days"] == 2
-    assert delivery["due"] == police["due"].isoformat()
+    assert delivery["due"] == police.due.isoformat()
     assert delivery["delivered_at"].endswith("+00:00")  # the real time, with its zone
     assert history["checks"][0]["status"] == "problem"
 

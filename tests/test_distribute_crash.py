@@ -372,7 +372,7 @@ def problems_after_recovery(root: Path) -> list[str]:
     store = Store.open(f"sqlite:///{root / 'state' / 'cpc.sqlite3'}")
     try:
         ready = {
-            (r["conference_id"], r["copy_key"])
+            (r.conference_id, r.copy_key)
             for r in store.copy_rows()
             if r.in_plan and r.plan_status == READY
         }

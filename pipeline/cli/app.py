@@ -27,7 +27,7 @@ from pipeline.contract.export import Export
 from pipeline.contract.load import load_document, load_export
 from pipeline.delivery.email import SmtpSettings
 from pipeline.delivery.preview import write_outbox
-from pipeline.errors import ContractError, CpcError, InboxBusy
+from pipeline.errors import ContractError, CpcError, InboxBusy, StoreUnavailable
 from pipeline.files import PRIVATE_FILE, PRIVATE_FOLDER, make_private, private_folder
 from pipeline.intake.inbox import (
     InboxFolders,
@@ -598,6 +598,8 @@ def distribute(
     try:
         with run_reporter(sys.stderr) as report:
             summary = run_distribution(store, profiles, settings, report)
+    except StoreUnavailable:
+        raise  # the state store could not be used: said by `_Cpc`, exit 2
     except CpcError as exc:
         store.close()
         _fail(str(exc))

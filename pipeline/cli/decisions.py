@@ -26,7 +26,7 @@ from pipeline.cli.app import (
 )
 from pipeline.contract.export import Export
 from pipeline.contract.load import load_export
-from pipeline.errors import CpcError, StoreError
+from pipeline.errors import CpcError, StoreError, StoreUnavailable
 from pipeline.service import decisions
 from pipeline.store.db import Store, describe_url
 from pipeline.store.rows import CopyRow
@@ -78,6 +78,8 @@ def _each_copy(
     for key in copies:
         try:
             message = decide(store.copy_row(conference, key))
+        except StoreUnavailable:
+            raise  # not this copy's refusal: the store could not be used (exit 2)
         except CpcError as exc:
             refused += 1
             typer.echo(str(exc), err=True)
@@ -214,6 +216,8 @@ def task_done(
         decisions.record_task_done(
             store, conference, task, recipient, document, on=day, by=by, today=_real_today()
         )
+    except StoreUnavailable:
+        raise  # the store could not be used, not a refusal (exit 2)
     except CpcError as exc:
         _fail(str(exc))
     store.close()

@@ -71,7 +71,7 @@ def copy_state(
     fingerprint: str | None,
     last: LastDelivery | None,
     decisions: tuple[Decision, ...],
-    render_hold: tuple[str, str, str | None] | None,
+    render_hold: tuple[str, str | None, str | None] | None,
     refused: RefusedDelivery | None = None,
     revision: int | None = None,
 ) -> CopyState:

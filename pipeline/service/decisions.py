@@ -28,7 +28,9 @@ def person_id_for(export: Export, by: str) -> str:
     return named[0] if len(named) == 1 else by
 
 
-def require_chair(export: Export, person_id: str, *, refused: Callable[[str], CpcError]) -> None:
+def require_chair(
+    export: Export, person_id: str | None, *, refused: Callable[[str], CpcError]
+) -> None:
     """Only the conference's chair decides (spec §4 rule 7; 002 §22.7, R61): `refused(chair_id)`
     is raised for anyone else, in the words of what they tried to decide."""
     chair = export.conference.chair

@@ -76,9 +76,9 @@ def conference_history(
     notices: dict[str, int] = {}
     for d in deliveries:
         if d.state == "sent" and d.document == "amendment_notice":
-            amendment_id = next((a for a in by_id if _notice_of(d.copy_key, a)), None)
-            if amendment_id:
-                notices[amendment_id] = notices.get(amendment_id, 0) + 1
+            notice_of = next((a for a in by_id if _notice_of(d.copy_key, a)), None)
+            if notice_of:
+                notices[notice_of] = notices.get(notice_of, 0) + 1
     amendments = tuple(
         {
             "amendment": row.amendment_id,

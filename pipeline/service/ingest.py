@@ -57,7 +57,10 @@ class StoreSink:
                 raise TransientFault(
                     f"the store could not be written ({_first_line(exc.__cause__)})"
                 ) from exc
-            raise
+            # Any other database fault leaves the file in the inbox as an unexpected error (the
+            # inbox quarantines a CpcError, and the file is not at fault): SQLAlchemy's own
+            # error, so the inbox names it as before.
+            raise exc.__cause__ or exc  # noqa: B904 (the cause is the error said)
         except CpcError:
             # The store's checks read outside one snapshot: another process committing these
             # very bytes between them makes them look like a reused export_id. If the bytes are

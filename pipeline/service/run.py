@@ -719,6 +719,8 @@ class _Run:
                 continue  # its copies are of a plan the current revision does not have
             try:
                 jobs = self._jobs(conference_id)
+            except StoreUnavailable:
+                raise  # the store failed, not this conference: the run stops
             except Exception as exc:  # this conference is skipped; every other one goes
                 self.store.set_plan_error(conference_id, plain_error(exc))
                 self.not_planned(conference_id, exc)
@@ -1007,6 +1009,8 @@ def _distribute(
                 continue
             try:
                 run.deliver_rendered(conference, jobs, outcome)
+            except StoreUnavailable:
+                raise  # the store failed, not this conference: the run stops
             except Exception as exc:  # one conference's fault does not stop the others
                 store.set_plan_error(conference_id, plain_error(exc))
                 run.not_planned(conference_id, exc)

@@ -6,7 +6,7 @@ A stale revision or a reused export_id is refused (spec §1).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -68,7 +68,7 @@ class DocumentsMixin(StoreBase):
                 "already taken; a lower or equal revision is stale and is not sent (spec §1)"
             )
         document_id = keep(connection, accepted, source_name, conference_id, export_id, revision)
-        values = {
+        values: dict[str, Any] = {
             "revision": revision,
             "document_id": document_id,
             "stage": export.conference.stage,  # type: ignore[union-attr]
