@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from pipeline.planning.copy_state import permanent_failure_reason
+from pipeline.planning.copy_state import DeliveryState, permanent_failure_reason
 from pipeline.store.base import StoreBase, now
 from pipeline.store.rows import StoredDelivery, delivery_of
 from pipeline.store.schema import amendments, conferences, copies, deliveries
@@ -21,7 +21,7 @@ from pipeline.store.schema import amendments, conferences, copies, deliveries
 
 class DeliveriesMixin(StoreBase):
     def deliveries(
-        self, conference_id: str | None = None, state: str | None = None
+        self, conference_id: str | None = None, state: DeliveryState | None = None
     ) -> list[StoredDelivery]:
         query = sa.select(deliveries).order_by(deliveries.c.id)
         if conference_id is not None:
@@ -70,10 +70,11 @@ class DeliveriesMixin(StoreBase):
             ).rowcount
             if claimed != 1:
                 return None
-            delivery_id = connection.execute(
+            key = connection.execute(
                 deliveries.insert().values(state="pending", started_at=now(), **values)
-            ).inserted_primary_key[0]
-            return int(delivery_id)
+            ).inserted_primary_key
+            assert key is not None  # an insert of one row
+            return int(key[0])
 
     def assign_batch(self, delivery_ids: Sequence[int], batch_id: str) -> None:
         with self.transaction() as connection:

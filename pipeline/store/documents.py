@@ -188,17 +188,17 @@ def keep(
     revision: int | None,
 ) -> int:
     """A document's exact bytes, as received: the store, not the inbox, is the record of it."""
-    return int(
-        connection.execute(
-            received_documents.insert().values(
-                sha256=accepted.sha256,
-                kind=accepted.kind,
-                conference_id=conference_id,
-                document_id=document_id,
-                revision=revision,
-                source_name=source_name,
-                received_at=now(),
-                raw=accepted.raw,
-            )
-        ).inserted_primary_key[0]
-    )
+    key = connection.execute(
+        received_documents.insert().values(
+            sha256=accepted.sha256,
+            kind=accepted.kind,
+            conference_id=conference_id,
+            document_id=document_id,
+            revision=revision,
+            source_name=source_name,
+            received_at=now(),
+            raw=accepted.raw,
+        )
+    ).inserted_primary_key
+    assert key is not None  # an insert of one row
+    return int(key[0])
