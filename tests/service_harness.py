@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from pipeline.checking.leak_check import extract_pdf
 from pipeline.cli.app import app
 from pipeline.store.db import Store, StoredDelivery
+from pipeline.store.rows import CopyRow
 
 runner = CliRunner()
 
@@ -53,7 +54,7 @@ class Service:
     def store(self) -> Store:
         return Store.open(f"sqlite:///{self.root / 'state' / 'cpc.sqlite3'}")
 
-    def copy(self, conference: str, key: str) -> dict[str, Any]:
+    def copy(self, conference: str, key: str) -> CopyRow:
         store = self.store()
         try:
             return store.copy_row(conference, key)

@@ -88,7 +88,7 @@ def test_notices_go_by_the_readers_usual_route_and_records_are_not_sent_again(
     ).exists()
     # Nobody is sent the record again: the notice is what they attach to it.
     assert len(agreed.sent(DV, "p-police/record")) == 1
-    assert agreed.copy(DV, "p-police/record")["status"] == "delivered"
+    assert agreed.copy(DV, "p-police/record").status == "delivered"
     assert agreed.sent(DV, "p-father/record")  # he keeps his record, and has no notice
 
 
@@ -305,8 +305,8 @@ def test_the_leak_check_runs_on_every_amendment_notice(distributed: Service) -> 
     distributed.drop(request)
     distributed.distribute("2026-12-04")
     held = distributed.copy(DV, "p-father/amendment_notice-AMD-0412-03")
-    assert held["status"] == "held"
-    assert "17 Linden Court" not in (held["reason"] or "")
+    assert held.status == "held"
+    assert "17 Linden Court" not in (held.reason or "")
     assert not list(distributed.outbox(DV).rglob("*p-father*/amendment_notice*"))
     assert not list(distributed.outbox(DV, "p-sw", "to-hand-over", "p-father").glob("amendment*"))
     assert "p-mother" in notice_files(distributed, "AMD-0412-03") or "p-sw" in notice_files(

@@ -166,17 +166,17 @@ def e_mailed(service: Service) -> set[str]:
         rows = store.copy_rows(DV)
     finally:
         store.close()
-    return {r["copy_key"] for r in rows if r["recipient"] in professionals and not r["via"]}
+    return {r.copy_key for r in rows if r.recipient in professionals and not r.via}
 
 
 def due_now(service: Service) -> set[str]:
     """E-mailed copies due by the first run (the decision letters and outline plans)."""
     store = service.store()
     try:
-        rows = {r["copy_key"]: r for r in store.copy_rows(DV)}
+        rows = {r.copy_key: r for r in store.copy_rows(DV)}
     finally:
         store.close()
-    return {key for key in e_mailed(service) if rows[key]["due"] <= FIRST_RUN}
+    return {key for key in e_mailed(service) if rows[key].due <= FIRST_RUN}
 
 
 def test_a_451_is_failed_with_the_servers_words_then_sent_by_the_next_run(
@@ -330,8 +330,8 @@ def test_a_decision_letter_two_working_days_late_is_late_by_2(tmp_path: Path) ->
     service.drop(example("initial-domestic-abuse"))
     police = service.copy(DV, "p-police/decision_letter")
     calendar = WorkingCalendar.for_nation("england")
-    sent_on = calendar.add_working_days(police["due"], 2)
-    assert (sent_on - police["due"]).days >= 2
+    sent_on = calendar.add_working_days(police.due, 2)
+    assert (sent_on - police.due).days >= 2
     service.distribute(sent_on.isoformat())
 
     status = json.loads(service.cpc("status", "--today", sent_on.isoformat(), "--format", "json"))
@@ -353,7 +353,7 @@ def test_a_decision_letter_two_working_days_late_is_late_by_2(tmp_path: Path) ->
     history = json.loads(service.cpc("history", DV, "--format", "json"))
     delivery = next(d for d in history["deliveries"] if d["copy"] == "p-police/decision_letter")
     assert delivery["late_by_working_days"] == 2
-    assert delivery["due"] == police["due"].isoformat()
+    assert delivery["due"] == police.due.isoformat()
     assert delivery["delivered_at"].endswith("+00:00")  # the real time, with its zone
     assert history["checks"][0]["status"] == "problem"
 
@@ -369,7 +369,7 @@ def test_a_decision_letter_two_working_days_late_is_late_by_2(tmp_path: Path) ->
 def test_copies_sent_on_their_due_date_pass_the_check(tmp_path: Path) -> None:
     service = service_harness.Service(tmp_path)
     service.drop(example("initial-domestic-abuse"))
-    due = service.copy(DV, "p-police/decision_letter")["due"]
+    due = service.copy(DV, "p-police/decision_letter").due
     service.distribute(due.isoformat())
     status = json.loads(service.cpc("status", "--today", due.isoformat(), "--format", "json"))
     assert status["late"] == []

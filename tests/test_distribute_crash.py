@@ -372,9 +372,9 @@ def problems_after_recovery(root: Path) -> list[str]:
     store = Store.open(f"sqlite:///{root / 'state' / 'cpc.sqlite3'}")
     try:
         ready = {
-            (r["conference_id"], r["copy_key"])
+            (r.conference_id, r.copy_key)
             for r in store.copy_rows()
-            if r["in_plan"] and r["plan_status"] == READY
+            if r.in_plan and r.plan_status == READY
         }
         deliveries = store.deliveries()
         exports = [load_export(s.raw, load_profiles().keys()) for s in store.current_exports()]

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from pipeline.store.rows import CopyRow
 from tests import service_harness
 from tests.conftest import example
 from tests.service_harness import pdf_text
@@ -18,7 +19,7 @@ DV = "CPC-2026-0412"
 class Service(service_harness.Service):
     """The DV conference's service: copy() and sent() default to that conference."""
 
-    def copy(self, key: str) -> dict[str, Any]:  # type: ignore[override]
+    def copy(self, key: str) -> CopyRow:  # type: ignore[override]
         return super().copy(DV, key)
 
     def sent(self, key: str) -> list[Any]:  # type: ignore[override]
@@ -56,7 +57,7 @@ def test_a_changed_decision_letter_is_held_then_released_by_the_chair(tmp_path: 
     service.drop(changed)
     service.distribute("2026-11-25")
     held = service.copy("p-police/decision_letter")
-    assert (held["status"], held["hold_kind"]) == ("held", "changed_after_sent")
+    assert (held.status, held.hold_kind) == ("held", "changed_after_sent")
     assert len(service.sent("p-police/decision_letter")) == 1
     # The outline plan did not change: it is not sent again.
     assert len(service.sent("p-police/outline_plan")) == 1
@@ -84,7 +85,7 @@ def test_a_changed_decision_letter_is_held_then_released_by_the_chair(tmp_path: 
     assert "Updated copy: this replaces the copy sent on 24 November 2026" in text
     assert "weekly check-ins" in text
     assert (folder / "decision_letter.pdf").exists()  # the first copy is not overwritten
-    audit = [line["action"] for line in service.store().audit_lines(DV)]
+    audit = [line.action for line in service.store().audit_lines(DV)]
     assert "released" in audit
 
 
@@ -98,7 +99,7 @@ def test_a_changed_record_already_sent_is_held_and_cannot_be_released(tmp_path: 
     service.drop(changed)
     service.distribute("2026-11-25")
     held = service.copy("p-police/record")
-    assert (held["status"], held["hold_kind"]) == ("held", "changed_record")
+    assert (held.status, held.hold_kind) == ("held", "changed_record")
     output = service.cpc("release", DV, "p-police/record", "--by", "p-chair", "--why", "x", code=1)
     assert "amendment" in output
     status = json.loads(service.cpc("status", "--today", "2026-11-25", "--format", "json"))
@@ -116,7 +117,7 @@ def test_a_withdrawn_copy_never_goes(tmp_path: Path) -> None:
     service.cpc("withdraw", DV, "p-gp/decision_letter", "--by", "p-chair", "--why", "not needed")
     service.distribute("2026-11-26")
     assert len(service.sent("p-gp/decision_letter")) == 1
-    assert service.copy("p-gp/decision_letter")["status"] == "withdrawn"
+    assert service.copy("p-gp/decision_letter").status == "withdrawn"
     service.cpc("release", DV, "p-gp/decision_letter", "--by", "p-chair", "--why", "x", code=1)
 
 

@@ -59,7 +59,7 @@ def fresh(tmp_path: Path) -> service_harness.Service:
 def audit_actions(service: service_harness.Service) -> list[str]:
     store = service.store()
     try:
-        return [line["action"] for line in store.audit_lines(DV)]
+        return [line.action for line in store.audit_lines(DV)]
     finally:
         store.close()
 

@@ -337,7 +337,7 @@ def test_an_unwritable_outbox_fails_the_run_in_one_line_and_the_next_run_deliver
     store = Store.open(f"sqlite:///{tmp_path / 'state' / 'cpc.sqlite3'}")
     try:
         sent = [d for d in store.deliveries() if d.state == "sent"]
-        ready = [r for r in store.copy_rows() if r["in_plan"] and r["plan_status"] == "ready"]
+        ready = [r for r in store.copy_rows() if r.in_plan and r.plan_status == "ready"]
     finally:
         store.close()
     assert sent and len(sent) == len({(d.conference_id, d.copy_key) for d in sent}) == len(ready)

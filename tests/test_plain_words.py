@@ -72,7 +72,7 @@ def test_several_copies_are_withdrawn_in_one_command_and_each_refusal_is_said(
     assert output.count("withdrawn by p-chair") == 2
     assert "p-nobody/record" in output  # the one that does not exist is said, and exit 1
     for key in ("p-police/record", "p-school/record"):
-        assert service.copy(DV, key)["status"] == "withdrawn"
+        assert service.copy(DV, key).status == "withdrawn"
 
 
 def test_every_posted_letter_has_its_delivered_event(tmp_path: Path) -> None:

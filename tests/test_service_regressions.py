@@ -102,9 +102,9 @@ def test_a_begun_delivery_is_refused_if_the_copy_changed_meanwhile(tmp_path: Pat
         "edition": "original", "files": [], "message_id": None, "destination": "{}",
     }  # fmt: skip
     assert store.begin_delivery(values | {"fingerprint": "another content"}) is None
-    assert store.copy_row(PRE_BIRTH, "p-sw3/invitation")["status"] == "ready"
-    assert store.begin_delivery(values | {"fingerprint": row["fingerprint"]}) is not None
-    assert store.begin_delivery(values | {"fingerprint": row["fingerprint"]}) is None
+    assert store.copy_row(PRE_BIRTH, "p-sw3/invitation").status == "ready"
+    assert store.begin_delivery(values | {"fingerprint": row.fingerprint}) is not None
+    assert store.begin_delivery(values | {"fingerprint": row.fingerprint}) is None
     store.close()
 
 
@@ -121,7 +121,7 @@ def test_content_withheld_from_the_social_worker_never_travels_through_them(
     own = service.outbox(DV, "p-sw", "record.pdf")
     assert "Views of the family" not in pdf_text(own.read_bytes())
     held = service.copy(DV, "p-mother/record")
-    assert held["status"] == "held" and held["hold_kind"] == "leak"
+    assert held.status == "held" and held.hold_kind == "leak"
     assert not service.outbox(DV, "p-sw", "to-hand-over", "p-mother", "record.pdf").exists()
 
 
@@ -155,7 +155,7 @@ def test_the_chairs_release_of_a_short_withheld_item_takes_effect(tmp_path: Path
     service.drop(data)
     service.distribute("2026-11-24")
     key = "p-father/decision_letter"
-    assert service.copy(DV, key)["hold_kind"] == "short_items"
+    assert service.copy(DV, key).hold_kind == "short_items"
     service.cpc("release", DV, key, "--by", "p-chair", "--why", "read it: no address in it")
     service.distribute("2026-11-25")
     assert len(service.sent(DV, key)) == 1

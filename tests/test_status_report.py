@@ -8,25 +8,48 @@ from typing import Any
 
 from pipeline.service.status_report import Quarantined, status_report
 from pipeline.store.db import StoredDelivery
+from pipeline.store.rows import ConferenceRow, CopyRow, TaskRow
 
 TODAY = date(2026, 12, 2)
 
 
-def copy(key: str, due: date, status: str, **more: Any) -> dict[str, Any]:
+def copy(key: str, due: date, status: str, **more: Any) -> CopyRow:
     recipient = key.split("/")[0]
-    return {
+    values: dict[str, Any] = {
+        "id": 1,
         "conference_id": "CPC-1",
         "copy_key": key,
         "recipient": recipient,
         "document": key.split("/")[1],
+        "view": "professional",
+        "revision": 1,
+        "in_plan": True,
+        "plan_status": "ready",
         "due": due,
         "status": status,
         "via": None,
         "reason": None,
         "hold_kind": None,
-        "in_plan": True,
-        **more,
+        "handover_by": None,
+        "channel_hint": None,
+        "recipient_class": "professional",
+        "on_behalf_of": None,
+        "fingerprint": "f",
+        "failure": None,
     }
+    return CopyRow(**(values | more))
+
+
+def conference_row(revision: int, checks: list[dict[str, Any]]) -> ConferenceRow:
+    return ConferenceRow(
+        conference_id="CPC-1",
+        revision=revision,
+        document_id=1,
+        stage="initial",
+        profile="default",
+        checks=tuple(checks),
+        planned_at=None,
+    )
 
 
 def delivery(
@@ -54,7 +77,7 @@ def delivery(
     )
 
 
-def report(copies: list[dict[str, Any]], deliveries: list[StoredDelivery] = (), **more: Any):  # type: ignore[assignment,no-untyped-def]
+def report(copies: list[CopyRow], deliveries: list[StoredDelivery] = (), **more: Any):  # type: ignore[assignment,no-untyped-def]
     return status_report(
         more.get("today", TODAY),
         copies,
@@ -99,21 +122,21 @@ def test_a_copy_with_the_social_worker_is_overdue_until_handed_over() -> None:
 
 
 def test_open_tasks_quarantined_files_and_checks_are_listed() -> None:
-    task = {
-        "conference_id": "CPC-1",
-        "kind": "translation",
-        "owner": "p-sw",
-        "recipient": "p-dad",
-        "document": "record",
-        "due": date(2026, 12, 1),
-        "done_on": None,
-    }
-    done = task | {"kind": "hand_over", "done_on": date(2026, 11, 30)}
-    conference = {
-        "conference_id": "CPC-1",
-        "revision": 2,
-        "checks": [{"check": "quorum", "status": "problem", "detail": "d", "source": "s"}],
-    }
+    task = TaskRow(
+        id=1,
+        conference_id="CPC-1",
+        kind="translation",
+        owner="p-sw",
+        recipient="p-dad",
+        document="record",
+        due=date(2026, 12, 1),
+        in_plan=True,
+        done_on=None,
+    )
+    done = dataclasses.replace(task, kind="hand_over", done_on=date(2026, 11, 30))
+    conference = conference_row(
+        2, [{"check": "quorum", "status": "problem", "detail": "d", "source": "s"}]
+    )
     result = report(
         [],
         tasks=[task, done],
@@ -170,7 +193,7 @@ def test_late_deliveries_of_the_last_days_and_the_on_time_check() -> None:
         due=date(2026, 11, 24),
         late_by=2,
     )
-    conference = {"conference_id": "CPC-1", "revision": 1, "checks": []}
+    conference = conference_row(1, [])
     recent = report(rows, [late], conferences=[conference])
     assert [(d["copy"], d["late_by_working_days"]) for d in recent.late] == [
         ("p-a/decision_letter", 2)

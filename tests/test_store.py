@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from pipeline.errors import StaleDocument
+from pipeline.errors import StaleDocument, StoreUnavailable
 from pipeline.intake.accept import Accepted, read_document
 from pipeline.procedure.profile import load_profiles
 from pipeline.store.db import Store
@@ -92,8 +92,12 @@ def test_the_store_keeps_the_exact_bytes(store: Store) -> None:
 
 def test_the_audit_log_refuses_changes_and_deletions(store: Store) -> None:
     store.take(accepted(example("pre-birth-scheduled")), "p.json")
-    assert [line["action"] for line in store.audit_lines()] == ["export_received"]
+    assert [line.action for line in store.audit_lines()] == ["export_received"]
     for statement in ("UPDATE audit_log SET actor = 'someone'", "DELETE FROM audit_log"):
-        with pytest.raises(sa.exc.DBAPIError, match="append-only"), store.transaction() as c:
+        with (
+            pytest.raises(StoreUnavailable, match="append-only") as refused,
+            store.transaction() as c,
+        ):
             c.exec_driver_sql(statement)
+        assert isinstance(refused.value.__cause__, sa.exc.DBAPIError)
     assert len(store.audit_lines()) == 1

@@ -55,7 +55,7 @@ def test_an_export_written_into_the_inbox_is_kept_and_planned_and_a_stale_one_re
     assert taken.outcome == "taken" and taken.moved_to.parent == folders.processed
     (stored,) = store.current_exports("CPC-2026-0777")
     assert stored.revision == 2 and stored.raw == raw
-    assert {r["document"] for r in store.copy_rows("CPC-2026-0777")} == {
+    assert {r.document for r in store.copy_rows("CPC-2026-0777")} == {
         "invitation",
         "exclusion_letter",
     }

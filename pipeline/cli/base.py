@@ -145,11 +145,10 @@ def open_store(config: Config, *, create: bool = False) -> Store:
     try:
         store = Store.open(config.store_url(), create=create)
     except StoreUnavailable as exc:
-        fail(f"cannot open the state store at {where}: {exc}", ENVIRONMENT)
+        # The store's message already says "cannot open the state store at <where>: ...".
+        fail(str(exc), ENVIRONMENT)
     except CpcError as exc:
         fail_with(exc)
-    except SQLAlchemyError as exc:  # until the store raises StoreUnavailable in its place
-        fail(f"cannot open the state store at {where}: {exc}", ENVIRONMENT)
     if store.created:
         typer.echo(f"made a new state store at {where}", err=True)
     return store

@@ -31,7 +31,7 @@ from pipeline.cli.exit_codes import DONE, REFUSED
 from pipeline.cli.output import print_summary, run_reporter
 from pipeline.config import Config
 from pipeline.delivery.email import SmtpSettings
-from pipeline.errors import CpcError
+from pipeline.errors import CpcError, StoreUnavailable
 from pipeline.service.run import RunSettings
 from pipeline.service.run import distribute as run_distribution
 
@@ -107,6 +107,8 @@ def distribute(
     try:
         with run_reporter(sys.stderr) as report:
             summary = run_distribution(store, profiles, settings, report)
+    except StoreUnavailable:
+        raise  # the state store could not be used: said by the last net, exit 2
     except CpcError as exc:
         store.close()
         fail_with(exc)

@@ -15,6 +15,14 @@ from typing import Literal
 from pipeline.procedure.calendar import WorkingCalendar
 
 CopyStatus = Literal["ready", "waiting", "held", "delivered", "withdrawn", "sending", "failed"]
+# Why a copy is held: the plan's guard (address), the renderer's leak check (leak, unreadable,
+# short_items), or a change after it was sent (changed_after_sent, changed_record).
+HoldKind = Literal[
+    "address", "leak", "unreadable", "short_items", "changed_after_sent", "changed_record"
+]
+DecisionKind = Literal["released", "withdrawn"]
+DeliveryState = Literal["pending", "sent", "failed"]  # failed: refused for good
+AmendmentStatus = Literal["pending", "agreed", "rejected"]
 
 # Holds the chair may release. A copy held because its bytes or free text would show something
 # withheld from the reader cannot be: spec §4 rule 4 says withheld contact details never reach
@@ -41,7 +49,7 @@ class RefusedDelivery:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    decision: Literal["released", "withdrawn"]
+    decision: DecisionKind
     fingerprint: str | None
     hold_kind: str | None = None  # the hold a release answers
 
@@ -63,7 +71,7 @@ def copy_state(
     fingerprint: str | None,
     last: LastDelivery | None,
     decisions: tuple[Decision, ...],
-    render_hold: tuple[str, str, str | None] | None,
+    render_hold: tuple[str, str | None, str | None] | None,
     refused: RefusedDelivery | None = None,
     revision: int | None = None,
 ) -> CopyState:

@@ -19,6 +19,7 @@ from pipeline.errors import AmendmentRefused
 from pipeline.intake.accept import Accepted
 from pipeline.planning.amendments import request_problems, window_end
 from pipeline.procedure.profile import Profile
+from pipeline.service.decisions import require_chair
 from pipeline.service.render_pool import AmendmentContext, read_conference_copies
 from pipeline.service.run import load_conference
 from pipeline.store.db import Store, StoredDelivery
@@ -57,9 +58,9 @@ def _check_request(
         profiles,
         AmendmentContext(
             amendments=tuple(
-                (row["sequence"], bytes(row["raw"]), row["requester_copy_key"])
+                (row.sequence, row.raw, row.requester_copy_key)
                 for row in store.amendment_rows(amendment.conference_id)
-                if row["amendment_id"] in included
+                if row.amendment_id in included
             )
         ),
     ).current
@@ -92,12 +93,14 @@ def _check_request(
 
 def _check_chair(store: Store, amendment: Amendment, profiles: dict[str, Profile]) -> None:
     export = load_conference(store, amendment.conference_id, profiles).read.export
-    if amendment.decision.by != export.conference.chair:
-        raise AmendmentRefused(
+    require_chair(
+        export,
+        amendment.decision.by,
+        refused=lambda chair: AmendmentRefused(
             f"{amendment.amendment_id}: decision.by is {amendment.decision.by}, but only the "
-            f"conference's chair ({export.conference.chair}) decides on an amendment "
-            "(002 §22.7)"
-        )
+            f"conference's chair ({chair}) decides on an amendment (002 §22.7)"
+        ),
+    )
 
 
 def _same_request(stored: Amendment, incoming: Amendment) -> bool:
@@ -126,21 +129,21 @@ def take_amendment(
         values = _check_request(store, amendment, profiles)
         action = "amendment_requested"
     else:
-        stored = load_document(bytes(row["raw"]), profiles.keys())
+        stored = load_document(row.raw, profiles.keys())
         assert isinstance(stored, Amendment)
-        if row["conference_id"] != amendment.conference_id or not _same_request(stored, amendment):
+        if row.conference_id != amendment.conference_id or not _same_request(stored, amendment):
             raise AmendmentRefused(
                 f"{amendment.amendment_id}: a request with this id was already received with "
                 "other details; a new request needs a new amendment_id"
             )
-        if row["status"] != "pending":
+        if row.status != "pending":
             if stored.decision == decision or decision.status == "pending":
                 # The same decision again, however the file was written; or the request itself
                 # arriving after its decision (files are taken in name order).
                 return "duplicate"
             raise AmendmentRefused(
-                f"{amendment.amendment_id}: already {row['status']} by {row['decided_by']} on "
-                f"{row['decided_on']}; a decision is not changed by a later file"
+                f"{amendment.amendment_id}: already {row.status} by {row.decided_by} on "
+                f"{row.decided_on}; a decision is not changed by a later file"
             )
         if decision.status == "pending":
             return "duplicate"

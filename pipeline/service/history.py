@@ -13,6 +13,7 @@ from typing import Any
 from pipeline.planning.amendments import amendment_copy_key
 from pipeline.service.status_report import RETRIED, WAITS, Names, sent_on_time, who
 from pipeline.store.db import StoredDelivery
+from pipeline.store.rows import AmendmentRow, CopyRow, HandoverRow, RevisionRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,22 +45,22 @@ class History:
 
 def conference_history(
     conference: str,
-    revisions: Sequence[dict[str, Any]],
+    revisions: Sequence[RevisionRow],
     current_revision: int,
     applied: Sequence[str],
     failed: Sequence[tuple[str, str]],
-    amendment_rows: Sequence[dict[str, Any]],
+    amendment_rows: Sequence[AmendmentRow],
     deliveries: Sequence[StoredDelivery],
     *,
-    handovers: Sequence[dict[str, Any]] = (),
-    copy_rows: Sequence[dict[str, Any]] = (),
+    handovers: Sequence[HandoverRow] = (),
+    copy_rows: Sequence[CopyRow] = (),
     names: Names = {},  # noqa: B006 (read only)
     today: date | None = None,
     store: str = "",
 ) -> History:
     """`handovers`: every hand-over recorded and corrected; `copy_rows` and `today` give the
     check "documents sent on time"."""
-    by_id = {row["amendment_id"]: row for row in amendment_rows}
+    by_id = {row.amendment_id: row for row in amendment_rows}
     versions: list[dict[str, Any]] = [
         {"version": 1, "made_by": f"revision {current_revision} as exported", "on": None}
     ]
@@ -68,29 +69,29 @@ def conference_history(
             {
                 "version": number,
                 "made_by": f"amendment {amendment_id}",
-                "on": by_id[amendment_id]["decided_on"] if amendment_id in by_id else None,
+                "on": by_id[amendment_id].decided_on if amendment_id in by_id else None,
             }
         )
     problems = dict(failed)
     notices: dict[str, int] = {}
     for d in deliveries:
         if d.state == "sent" and d.document == "amendment_notice":
-            amendment_id = next((a for a in by_id if _notice_of(d.copy_key, a)), None)
-            if amendment_id:
-                notices[amendment_id] = notices.get(amendment_id, 0) + 1
+            notice_of = next((a for a in by_id if _notice_of(d.copy_key, a)), None)
+            if notice_of:
+                notices[notice_of] = notices.get(notice_of, 0) + 1
     amendments = tuple(
         {
-            "amendment": row["amendment_id"],
-            "requested_by": row["requested_by"],
-            "received_on": row["received_on"],
-            "window_ends": row["window_ends"],
-            "late": row["late"],
-            "status": row["status"],
-            "decided_by": row["decided_by"],
-            "decided_on": row["decided_on"],
-            "note": row["note"],
-            "notices_sent": notices.get(row["amendment_id"], 0),
-            "problem": problems.get(row["amendment_id"]),
+            "amendment": row.amendment_id,
+            "requested_by": row.requested_by,
+            "received_on": row.received_on,
+            "window_ends": row.window_ends,
+            "late": row.late,
+            "status": row.status,
+            "decided_by": row.decided_by,
+            "decided_on": row.decided_on,
+            "note": row.note,
+            "notices_sent": notices.get(row.amendment_id, 0),
+            "problem": problems.get(row.amendment_id),
         }
         for row in amendment_rows
     )
@@ -98,11 +99,11 @@ def conference_history(
         conference=conference,
         revisions=tuple(
             {
-                "revision": r["revision"],
-                "export_id": r["document_id"],
-                "received_at": r["received_at"],
-                "source": r["source_name"],
-                "sha256": r["sha256"],
+                "revision": r.revision,
+                "export_id": r.document_id,
+                "received_at": r.received_at,
+                "source": r.source_name,
+                "sha256": r.sha256,
             }
             for r in revisions
         ),
@@ -137,16 +138,16 @@ def conference_history(
         ),
         handovers=tuple(
             {
-                "copy": h["copy_key"],
-                "on": h["on"],
-                "recorded_by": h["by"],
-                "correction": h["correction"],
-                "note": h["note"],
-                "recorded_at": h["at"],
+                "copy": h.copy_key,
+                "on": h.on,
+                "recorded_by": h.by,
+                "correction": h.correction,
+                "note": h.note,
+                "recorded_at": h.at,
             }
             for h in handovers
         ),
-        checks=(sent_on_time(today, [r for r in copy_rows if r["in_plan"]], deliveries),)
+        checks=(sent_on_time(today, [r for r in copy_rows if r.in_plan], deliveries),)
         if today is not None and copy_rows
         else (),
         store=store,

@@ -15,7 +15,7 @@ from typing import Literal
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from pipeline.errors import CpcError, TransientFault
+from pipeline.errors import CpcError, StoreUnavailable, TransientFault
 from pipeline.intake.accept import Accepted
 from pipeline.procedure.profile import Profile
 from pipeline.rendering.html import Composer
@@ -44,10 +44,23 @@ class StoreSink:
             else:
                 taken = self.store.take(accepted, source_name)
                 conference_id = accepted.document.conference.id  # type: ignore[union-attr]
-        except OperationalError as exc:
-            # SQLite's "database is locked" (another process held a write lock past the busy
-            # timeout), a lost connection: the store will take the file once that clears.
-            raise TransientFault(f"the store could not be written ({_first_line(exc)})") from exc
+        except StoreUnavailable as exc:
+            if isinstance(exc.__cause__, IntegrityError):
+                # Another process (a second watcher, `cpc ingest` beside `cpc watch`) committed
+                # the same bytes between our look and our insert: next time they are a duplicate.
+                raise TransientFault(
+                    "another process was taking the same document at the same moment"
+                ) from exc
+            if isinstance(exc.__cause__, OperationalError):
+                # SQLite's "database is locked" (another process held a write lock past the busy
+                # timeout), a lost connection: the store will take the file once that clears.
+                raise TransientFault(
+                    f"the store could not be written ({_first_line(exc.__cause__)})"
+                ) from exc
+            # Any other database fault leaves the file in the inbox as an unexpected error (the
+            # inbox quarantines a CpcError, and the file is not at fault): SQLAlchemy's own
+            # error, so the inbox names it as before.
+            raise exc.__cause__ or exc  # noqa: B904 (the cause is the error said)
         except CpcError:
             # The store's checks read outside one snapshot: another process committing these
             # very bytes between them makes them look like a reused export_id. If the bytes are
@@ -55,12 +68,6 @@ class StoreSink:
             if self.store.has_document(accepted.sha256):
                 return "duplicate"
             raise
-        except IntegrityError as exc:
-            # Another process (a second watcher, `cpc ingest` beside `cpc watch`) committed the
-            # same bytes between our look and our insert: next time they are a duplicate.
-            raise TransientFault(
-                "another process was taking the same document at the same moment"
-            ) from exc
         if taken == "new":
             try:
                 conference = load_conference(self.store, conference_id, self.profiles)

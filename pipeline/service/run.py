@@ -41,7 +41,7 @@ from pipeline.delivery.channels import (
 from pipeline.delivery.email import SmtpSettings, message_id_for
 from pipeline.delivery.post import PostedLetter, build_batch
 from pipeline.delivery.preview import RenderedCopy, sha256
-from pipeline.errors import CpcError, DeliveryError, RunInProgress, StoreError
+from pipeline.errors import CpcError, DeliveryError, RunInProgress, StoreError, StoreUnavailable
 from pipeline.files import PRIVATE_FILE, private_folder, write_atomically
 from pipeline.planning.amendments import ConferenceCopies
 from pipeline.planning.copy_state import (
@@ -67,6 +67,7 @@ from pipeline.service.render_pool import (
     render_jobs,
 )
 from pipeline.store.db import Store, StoredDelivery, StoredExport, content_key
+from pipeline.store.rows import CopyRow
 from pipeline.terminal_text import printable
 
 Report = Callable[[str, dict[str, Any]], None]
@@ -161,7 +162,7 @@ def amendment_context(store: Store, conference_id: str) -> AmendmentContext:
             holders[delivery.copy_key] = tuple(sorted(included))
     rows = store.amendment_rows(conference_id)
     return AmendmentContext(
-        amendments=tuple((r["sequence"], bytes(r["raw"]), r["requester_copy_key"]) for r in rows),
+        amendments=tuple((r.sequence, r.raw, r.requester_copy_key) for r in rows),
         holders=tuple(sorted(holders.items())),
     )
 
@@ -200,10 +201,10 @@ def _refusals(store: Store, conference_id: str) -> dict[str, RefusedDelivery]:
 def _decisions(store: Store, conference_id: str, revision: int) -> dict[str, tuple[Decision, ...]]:
     found: dict[str, list[Decision]] = {}
     for row in store.decisions_for(conference_id):
-        if row["hold_kind"] == "short_items" and row["revision"] != revision:
+        if row.hold_kind == "short_items" and row.revision != revision:
             continue  # a person checked that revision's short items; a new one may add more
-        found.setdefault(row["copy_key"], []).append(
-            Decision(row["decision"], row["fingerprint"], row["hold_kind"])
+        found.setdefault(row.copy_key, []).append(
+            Decision(row.decision, row.fingerprint, row.hold_kind)
         )
     return {key: tuple(value) for key, value in found.items()}
 
@@ -211,7 +212,7 @@ def _decisions(store: Store, conference_id: str, revision: int) -> dict[str, tup
 def _state(
     copy: PlannedCopy,
     fingerprint: str | None,
-    row: dict[str, Any] | None,
+    row: CopyRow | None,
     last: StoredDelivery | None,
     decisions: tuple[Decision, ...],
     refused: RefusedDelivery | None = None,
@@ -220,11 +221,11 @@ def _state(
     render_hold = None
     if (
         row is not None
-        and row["status"] in ("held", "ready")
-        and row["hold_kind"] not in (None, "changed_after_sent", "changed_record")
-        and row["plan_status"] == "ready"
+        and row.status in ("held", "ready")
+        and row.hold_kind not in (None, "changed_after_sent", "changed_record")
+        and row.plan_status == "ready"
     ):
-        render_hold = (row["hold_kind"], row["reason"], row["fingerprint"])
+        render_hold = (row.hold_kind, row.reason, row.fingerprint)
     return copy_state(
         document=copy.document,
         plan_status=copy.status,
@@ -265,7 +266,7 @@ def replan(
     service will do with it (re-planning a new revision; amendments)."""
     conference_id = conference.stored.conference_id
     renderer = Renderer.for_profile(conference.profile, composer)
-    existing = {row["copy_key"]: row for row in store.copy_rows(conference_id)}
+    existing = {row.copy_key: row for row in store.copy_rows(conference_id)}
     last = _last_deliveries(store, conference_id)
     refusals = _refusals(store, conference_id)
     decisions = _decisions(store, conference_id, conference.stored.revision)
@@ -346,8 +347,8 @@ def replan_new_revisions(
     `not_planned` the error is raised."""
     replanned = []
     for row in store.conference_rows():
-        if row["planned_at"] is None:
-            conference_id = row["conference_id"]
+        if row.planned_at is None:
+            conference_id = row.conference_id
             try:
                 conference = load_conference(store, conference_id, profiles)
                 replan(store, conference, composer, profiles)
@@ -357,7 +358,7 @@ def replan_new_revisions(
                 store.set_plan_error(conference_id, plain_error(exc))
                 not_planned(conference_id, exc)
                 continue
-            if row.get("plan_error") is not None:
+            if row.plan_error is not None:
                 store.set_plan_error(conference_id, None)
             replanned.append(conference_id)
     return replanned
@@ -653,6 +654,10 @@ class _Run:
 
     def _delivery_failed(self, delivery: StoredDelivery, exc: Exception) -> None:
         """A begun delivery did not go: recorded with the channel's words."""
+        if isinstance(exc, StoreUnavailable):
+            # The store, not the channel, failed: nothing can be recorded, so the run stops; the
+            # delivery stays pending and the next run finishes it from the spool.
+            raise exc
         permanent = isinstance(exc, DeliveryError) and exc.permanent
         why = plain_error(exc)
         self.store.record_failure(delivery.id, error=why, permanent=permanent)
@@ -704,16 +709,18 @@ class _Run:
         work = []
         rows = self.store.conference_rows()
         unplanned = {
-            row["conference_id"]
+            row.conference_id
             for row in rows
-            if row["plan_error"] is not None and row["planned_at"] is None
+            if row.plan_error is not None and row.planned_at is None
         }
-        troubled = {row["conference_id"] for row in rows if row["plan_error"] is not None}
+        troubled = {row.conference_id for row in rows if row.plan_error is not None}
         for conference_id in self.store.conferences_with_work():
             if conference_id in unplanned:
                 continue  # its copies are of a plan the current revision does not have
             try:
                 jobs = self._jobs(conference_id)
+            except StoreUnavailable:
+                raise  # the store failed, not this conference: the run stops
             except Exception as exc:  # this conference is skipped; every other one goes
                 self.store.set_plan_error(conference_id, plain_error(exc))
                 self.not_planned(conference_id, exc)
@@ -726,7 +733,7 @@ class _Run:
 
     def _jobs(self, conference_id: str) -> tuple[CopyJob, ...]:
         conference = self.conference(conference_id)
-        rows = {r["copy_key"]: r for r in self.store.copy_rows(conference_id) if r["in_plan"]}
+        rows = {r.copy_key: r for r in self.store.copy_rows(conference_id) if r.in_plan}
         last = _last_deliveries(self.store, conference_id)
         decisions = _decisions(self.store, conference_id, conference.stored.revision)
         refusals = _refusals(self.store, conference_id)
@@ -735,14 +742,14 @@ class _Run:
             row = rows.get(key)
             if row is None or key in self.failed_keys:
                 continue
-            stranded = row["status"] == "sending" and (
+            stranded = row.status == "sending" and (
                 key not in last or last[key].state != "pending"
             )
-            if row["status"] not in ("ready", "held") and not stranded:
+            if row.status not in ("ready", "held") and not stranded:
                 continue
             state = _state(
                 copy,
-                row["fingerprint"],
+                row.fingerprint,
                 row,
                 last.get(key),
                 decisions.get(key, ()),
@@ -750,7 +757,7 @@ class _Run:
                 conference.stored.revision,
             )
             if state.status != "ready":
-                if (state.status, state.reason) != (row["status"], row["reason"]):
+                if (state.status, state.reason) != (row.status, row.reason):
                     self.store.set_copy_state(
                         conference_id,
                         key,
@@ -763,14 +770,14 @@ class _Run:
             edition = edition_lines(
                 copy.document, state.reissue, previous.sent_on if previous else None
             )
-            jobs.append(CopyJob(key, edition, state.checked_by_person, row["fingerprint"]))
+            jobs.append(CopyJob(key, edition, state.checked_by_person, row.fingerprint))
         return tuple(jobs)
 
     def deliver_rendered(
         self, conference: Conference, jobs: tuple[CopyJob, ...], rendered: tuple[RenderedCopy, ...]
     ) -> None:
         conference_id = conference.stored.conference_id
-        rows = {r["copy_key"]: r for r in self.store.copy_rows(conference_id)}
+        rows = {r.copy_key: r for r in self.store.copy_rows(conference_id)}
         sent_before = Counter(
             d.copy_key for d in self.store.deliveries(conference_id) if d.state == "sent"
         )
@@ -783,7 +790,7 @@ class _Run:
                     status="held",
                     reason=item.reason,
                     hold_kind=item.hold_kind,
-                    fingerprint=row["fingerprint"],
+                    fingerprint=row.fingerprint,
                 )
                 self.summary.held.append((conference_id, job.copy_key, item.reason or ""))
                 self.report("held", {"conference": conference_id, "copy": job.copy_key})
@@ -869,6 +876,8 @@ class _Run:
         for batch_id, deliveries in sorted(batches.items()):
             try:
                 self._post_batch(batch_id, deliveries)
+            except StoreUnavailable:
+                raise  # the store failed, not the batch: the run stops, the batch stays pending
             except Exception as exc:  # one bad batch must not stop the run; it is tried again
                 why = f"post batch: {plain_error(exc)}"
                 for delivery in deliveries:
@@ -1000,12 +1009,14 @@ def _distribute(
                 continue
             try:
                 run.deliver_rendered(conference, jobs, outcome)
+            except StoreUnavailable:
+                raise  # the store failed, not this conference: the run stops
             except Exception as exc:  # one conference's fault does not stop the others
                 store.set_plan_error(conference_id, plain_error(exc))
                 run.not_planned(conference_id, exc)
         run.post()
         if not any(
-            row["planned_at"] is None and row["plan_error"] is None
+            row.planned_at is None and row.plan_error is None
             for row in store.conference_rows()
         ):
             break
@@ -1017,19 +1028,19 @@ def _dry_run(run: _Run) -> RunSummary:
     memory only, and nothing is rendered."""
     for row in run.store.conference_rows():
         try:
-            conference = run.conference(row["conference_id"])
+            conference = run.conference(row.conference_id)
         except Exception as exc:  # said, and the others are still looked at
-            run.not_planned(row["conference_id"], exc)
+            run.not_planned(row.conference_id, exc)
             continue
-        stored_rows = {r["copy_key"]: r for r in run.store.copy_rows(row["conference_id"])}
+        stored_rows = {r.copy_key: r for r in run.store.copy_rows(row.conference_id)}
         renderer = Renderer.for_profile(conference.profile, run.composer)
-        last = _last_deliveries(run.store, row["conference_id"])
-        refusals = _refusals(run.store, row["conference_id"])
-        decisions = _decisions(run.store, row["conference_id"], conference.stored.revision)
+        last = _last_deliveries(run.store, row.conference_id)
+        refusals = _refusals(run.store, row.conference_id)
+        decisions = _decisions(run.store, row.conference_id, conference.stored.revision)
         for key, copy in conference.copies.items():
             stored = stored_rows.get(key)
-            if stored is not None and stored["in_plan"] and row["planned_at"] is not None:
-                fingerprint = stored["fingerprint"]
+            if stored is not None and stored.in_plan and row.planned_at is not None:
+                fingerprint = stored.fingerprint
             elif copy.status == "ready":
                 fingerprint = renderer.fingerprint(
                     conference.export, copy, conference.read.current.amendment_of.get(key)
@@ -1047,7 +1058,7 @@ def _dry_run(run: _Run) -> RunSummary:
             )
             if state.status == "ready":
                 channel = destination_for(conference, copy, run.settings).channel
-                run.summary.would_send.append((row["conference_id"], key, channel))
+                run.summary.would_send.append((row.conference_id, key, channel))
             elif state.status == "held":
-                run.summary.held.append((row["conference_id"], key, state.reason or ""))
+                run.summary.held.append((row.conference_id, key, state.reason or ""))
     return run.summary

@@ -12,6 +12,7 @@ from typing import Any
 
 from pipeline.planning.copy_state import RELEASABLE
 from pipeline.store.db import StoredDelivery
+from pipeline.store.rows import AmendmentRow, ConferenceRow, CopyRow, TaskRow
 
 NOT_YET_WITH_RECIPIENT = ("ready", "held", "waiting", "sending", "failed")
 RETRIED = "tried again by the next run"
@@ -92,30 +93,30 @@ def who(names: Names, conference: str, person: str | None) -> str | None:
     return f"{name} ({role.replace('_', ' ')}, {person})" if role else f"{name} ({person})"
 
 
-def _copy(row: dict[str, Any], names: Names = {}) -> dict[str, Any]:  # noqa: B006 (read only)
-    conference = row["conference_id"]
+def _copy(row: CopyRow, names: Names = {}) -> dict[str, Any]:  # noqa: B006 (read only)
+    conference = row.conference_id
     return {
         "conference": conference,
-        "copy": row["copy_key"],
-        "recipient": row["recipient"],
-        "recipient_name": who(names, conference, row["recipient"]),
-        "document": row["document"],
-        "due": row["due"],
-        "status": row["status"],
-        "via": row["via"],
-        "via_name": who(names, conference, row["via"]),
-        "reason": row["reason"],
+        "copy": row.copy_key,
+        "recipient": row.recipient,
+        "recipient_name": who(names, conference, row.recipient),
+        "document": row.document,
+        "due": row.due,
+        "status": row.status,
+        "via": row.via,
+        "via_name": who(names, conference, row.via),
+        "reason": row.reason,
     }
 
 
 def status_report(
     today: date,
-    copy_rows: Sequence[dict[str, Any]],
-    task_rows: Sequence[dict[str, Any]],
+    copy_rows: Sequence[CopyRow],
+    task_rows: Sequence[TaskRow],
     deliveries: Sequence[StoredDelivery],
-    conference_rows: Sequence[dict[str, Any]],
+    conference_rows: Sequence[ConferenceRow],
     quarantined: Sequence[Quarantined],
-    amendment_rows: Sequence[dict[str, Any]] = (),
+    amendment_rows: Sequence[AmendmentRow] = (),
     not_made: Sequence[tuple[str, str, str]] = (),
     *,
     names: Names = {},  # noqa: B006 (read only)
@@ -128,7 +129,7 @@ def status_report(
     `names`: (conference, person) → (name, role); `unreadable`: conference → why it cannot be
     read now; `late_days`: how far back late deliveries are listed."""
     tomorrow = today + timedelta(days=1)
-    current = [r for r in copy_rows if r["in_plan"]]
+    current = [r for r in copy_rows if r.in_plan]
     latest: dict[tuple[str, str], StoredDelivery] = {}
     for d in deliveries:
         latest[(d.conference_id, d.copy_key)] = d  # ordered by id: the latest wins
@@ -146,16 +147,16 @@ def status_report(
         if d.state == "sent" and d.via is not None and d.handed_over_on is None
     }
 
-    def outstanding(row: dict[str, Any]) -> bool:
-        key = (row["conference_id"], row["copy_key"])
-        if row["status"] == "withdrawn" or key in handed_over:
+    def outstanding(row: CopyRow) -> bool:
+        key = (row.conference_id, row.copy_key)
+        if row.status == "withdrawn" or key in handed_over:
             return False
-        return row["status"] in NOT_YET_WITH_RECIPIENT or key in with_social_worker
+        return row.status in NOT_YET_WITH_RECIPIENT or key in with_social_worker
 
-    def shown(row: dict[str, Any]) -> dict[str, Any]:
+    def shown(row: CopyRow) -> dict[str, Any]:
         # A copy whose delivery failed says so wherever it is listed.
         item = _copy(row, names)
-        key = (row["conference_id"], row["copy_key"])
+        key = (row.conference_id, row.copy_key)
         failure = failing.get(key)
         if failure is not None:
             item |= {"status": "failed", "reason": failure["error"]}
@@ -163,11 +164,11 @@ def status_report(
             item |= {"status": "with the social worker"}  # sent to them, not yet handed over
         return item
 
-    late = [r for r in current if outstanding(r) and r["due"] < today]
+    late = [r for r in current if outstanding(r) and r.due < today]
     held = [
-        _copy(r, names) | {"hold": r["hold_kind"], "releasable": r["hold_kind"] in RELEASABLE}
+        _copy(r, names) | {"hold": r.hold_kind, "releasable": r.hold_kind in RELEASABLE}
         for r in current
-        if r["status"] == "held"
+        if r.status == "held"
     ]
     awaiting = [
         {
@@ -183,7 +184,7 @@ def status_report(
         for d in with_social_worker.values()
     ]
     since = today - timedelta(days=late_days)
-    in_plan = {(r["conference_id"], r["copy_key"]) for r in current}
+    in_plan = {(r.conference_id, r.copy_key) for r in current}
     delivered_late = [
         _delivery_row(d, names)
         for d in deliveries
@@ -193,12 +194,12 @@ def status_report(
         and since < d.sent_on <= today
         and (d.conference_id, d.copy_key) in in_plan
     ]
-    planned = {c["conference_id"]: c for c in conference_rows}
+    planned = {c.conference_id: c for c in conference_rows}
     not_planned = [
-        {"conference": c, "revision": planned[c]["revision"] if c in planned else None, "why": why}
+        {"conference": c, "revision": planned[c].revision if c in planned else None, "why": why}
         for c, why in sorted(
             {
-                **{c["conference_id"]: c["plan_error"] for c in conference_rows if c.get("plan_error")},
+                **{c.conference_id: c.plan_error for c in conference_rows if c.plan_error},
                 **unreadable,
             }.items()
         )
@@ -210,38 +211,38 @@ def status_report(
         not_planned=tuple(not_planned),
         late=tuple(sorted(delivered_late, key=lambda d: (d["sent_on"], d["conference"]))),
         late_days=late_days,
-        overdue=tuple(shown(r) for r in sorted(late, key=lambda r: r["due"])),
-        due_today=tuple(shown(r) for r in current if outstanding(r) and r["due"] == today),
-        due_tomorrow=tuple(shown(r) for r in current if outstanding(r) and r["due"] == tomorrow),
+        overdue=tuple(shown(r) for r in sorted(late, key=lambda r: r.due)),
+        due_today=tuple(shown(r) for r in current if outstanding(r) and r.due == today),
+        due_tomorrow=tuple(shown(r) for r in current if outstanding(r) and r.due == tomorrow),
         held=tuple(held),
-        waiting=tuple(_copy(r, names) for r in current if r["status"] == "waiting"),
+        waiting=tuple(_copy(r, names) for r in current if r.status == "waiting"),
         awaiting_handover=tuple(awaiting),
         open_tasks=tuple(
             {
-                "conference": t["conference_id"],
-                "task": t["kind"],
-                "owner": t["owner"],
-                "owner_name": who(names, t["conference_id"], t["owner"]),
-                "for": t["recipient"],
-                "for_name": who(names, t["conference_id"], t["recipient"]),
-                "document": t["document"],
-                "due": t["due"],
-                "overdue": t["due"] < today,
+                "conference": t.conference_id,
+                "task": t.kind,
+                "owner": t.owner,
+                "owner_name": who(names, t.conference_id, t.owner),
+                "for": t.recipient,
+                "for_name": who(names, t.conference_id, t.recipient),
+                "document": t.document,
+                "due": t.due,
+                "overdue": t.due < today,
             }
             for t in task_rows
-            if t["done_on"] is None
+            if t.done_on is None
         ),
         quarantined=tuple(quarantined),
         not_files=tuple({"path": path, "reason": reason} for path, reason in not_files),
         checks=tuple(
-            {"conference": c["conference_id"], "revision": c["revision"], **check}
+            {"conference": c.conference_id, "revision": c.revision, **check}
             for c in conference_rows
             for check in [
-                *c["checks"],
+                *c.checks,
                 sent_on_time(
                     today,
-                    [r for r in current if r["conference_id"] == c["conference_id"]],
-                    [d for d in deliveries if d.conference_id == c["conference_id"]],
+                    [r for r in current if r.conference_id == c.conference_id],
+                    [d for d in deliveries if d.conference_id == c.conference_id],
                     outstanding,
                 ),
             ]
@@ -249,30 +250,30 @@ def status_report(
         # What the chair has still to decide, and the letters their decisions call for.
         pending_amendments=tuple(
             {
-                "conference": a["conference_id"],
-                "amendment": a["amendment_id"],
-                "requested_by": a["requested_by"],
-                "requested_by_name": who(names, a["conference_id"], a["requested_by"]),
-                "received_on": a["received_on"],
-                "late": a["late"],
-                "window_ended": a["window_ends"],
+                "conference": a.conference_id,
+                "amendment": a.amendment_id,
+                "requested_by": a.requested_by,
+                "requested_by_name": who(names, a.conference_id, a.requested_by),
+                "received_on": a.received_on,
+                "late": a.late,
+                "window_ended": a.window_ends,
             }
             for a in amendment_rows
-            if a["status"] == "pending"
+            if a.status == "pending"
         ),
         amendments_not_made=tuple(
             {"conference": c, "amendment": a, "why": why} for c, a, why in not_made
         ),
         amendment_letters_to_send=tuple(
             shown(r)
-            for r in sorted(current, key=lambda r: r["due"])
-            if r["document"] in ("amendment_notice", "amendment_rejection") and outstanding(r)
+            for r in sorted(current, key=lambda r: r.due)
+            if r.document in ("amendment_notice", "amendment_rejection") and outstanding(r)
         ),
     )
 
 
 def _failures(
-    current: Sequence[dict[str, Any]],
+    current: Sequence[CopyRow],
     latest: Mapping[tuple[str, str], StoredDelivery],
     names: Names,
 ) -> list[dict[str, Any]]:
@@ -280,10 +281,10 @@ def _failures(
     what failed, the channel's or server's words, and whether it is tried again."""
     found = []
     for row in current:
-        key = (row["conference_id"], row["copy_key"])
+        key = (row.conference_id, row.copy_key)
         delivery = latest.get(key)
         base = _copy(row, names) | {"status": "failed"}
-        if delivery is not None and delivery.failed and row["status"] != "withdrawn":
+        if delivery is not None and delivery.failed and row.status != "withdrawn":
             permanent = delivery.state == "failed"
             found.append(
                 base
@@ -296,12 +297,12 @@ def _failures(
                     "failed_at": _moment(delivery.failed_at),
                 }
             )
-        elif row.get("failure") and row["status"] in ("ready", "held"):
+        elif row.failure and row.status in ("ready", "held"):
             found.append(
                 base
                 | {
                     "channel": None,
-                    "error": row["failure"],
+                    "error": row.failure,
                     "kind": "transient",
                     "next": RETRIED,
                     "attempts": None,
@@ -332,14 +333,14 @@ def _delivery_row(d: StoredDelivery, names: Names) -> dict[str, Any]:
 
 def sent_on_time(
     today: date,
-    copy_rows: Sequence[dict[str, Any]],
+    copy_rows: Sequence[CopyRow],
     deliveries: Sequence[StoredDelivery],
     outstanding: Any = None,
 ) -> dict[str, Any]:
     """The check "documents sent on time" of one conference: a problem if a copy in
     its plan went after its due date (by working days, the conference's calendar) or is still
     to go and past due; else ok. `outstanding(row)`: is the copy still to reach its reader."""
-    in_plan = {r["copy_key"] for r in copy_rows}
+    in_plan = {r.copy_key for r in copy_rows}
     late = [
         d
         for d in deliveries
@@ -348,9 +349,9 @@ def sent_on_time(
     past_due = [
         r
         for r in copy_rows
-        if r["due"] < today
-        and (outstanding(r) if outstanding is not None else r["status"] in NOT_YET_WITH_RECIPIENT)
-        and r["status"] != "waiting"  # not signed yet: reported as waiting and overdue
+        if r.due < today
+        and (outstanding(r) if outstanding is not None else r.status in NOT_YET_WITH_RECIPIENT)
+        and r.status != "waiting"  # not signed yet: reported as waiting and overdue
     ]
     words = []
     if late:
@@ -364,7 +365,7 @@ def sent_on_time(
     if past_due:
         words.append(
             f"{len(past_due)} past their due date and not with their reader yet: "
-            + ", ".join(f"{r['copy_key']} (due {r['due'].isoformat()})" for r in past_due)
+            + ", ".join(f"{r.copy_key} (due {r.due.isoformat()})" for r in past_due)
         )
     if words:
         return {

@@ -1,4 +1,6 @@
 """Layer 7, edge. The record: exports, plans, copies, deliveries, decisions, amendments and the audit, in SQLite (PostgreSQL later).
 
-Entry point: `pipeline.store.db.Store.open`.
+Entry point: `pipeline.store.db.Store.open`. One module per aggregate (`documents`, `copies`,
+`deliveries`, `decisions`, `amendments`, `audit`) over `base` (the engine, its transactions and
+the wrapping of SQLAlchemy's errors); every read returns a frozen row of `rows`.
 """

@@ -1,0 +1,261 @@
+"""A rendered copy → its delivery on record: begun before anything leaves, finished once it has, or failed with the channel's words.
+
+Begun is compare-and-set on the copy as the run found it; finished is idempotent; a crash between
+the two is finished by the next run from the spool, with the same bytes and Message-ID.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from pipeline.planning.copy_state import DeliveryState, permanent_failure_reason
+from pipeline.store.base import StoreBase, now
+from pipeline.store.rows import StoredDelivery, delivery_of
+from pipeline.store.schema import amendments, conferences, copies, deliveries
+
+
+class DeliveriesMixin(StoreBase):
+    def deliveries(
+        self, conference_id: str | None = None, state: DeliveryState | None = None
+    ) -> list[StoredDelivery]:
+        query = sa.select(deliveries).order_by(deliveries.c.id)
+        if conference_id is not None:
+            query = query.where(deliveries.c.conference_id == conference_id)
+        if state is not None:
+            query = query.where(deliveries.c.state == state)
+        with self.reading() as connection:
+            return [delivery_of(r._mapping) for r in connection.execute(query)]
+
+    def delivery(self, delivery_id: int) -> StoredDelivery:
+        with self.reading() as connection:
+            return delivery_of(
+                connection.execute(sa.select(deliveries).where(deliveries.c.id == delivery_id))
+                .one()
+                ._mapping
+            )
+
+    def begin_delivery(self, values: dict[str, Any]) -> int | None:
+        """Record the intent before anything leaves: a crash after this line is finished by the
+        next run from the spool, with the same bytes and the same Message-ID.
+
+        Compare-and-set: None, recording nothing, unless the copy is still as the run found it
+        (not sending, same content): a revision taken in while it rendered, or another run,
+        must not be answered with these bytes."""
+        with self.transaction() as connection:
+            pending = connection.execute(
+                sa.select(deliveries.c.id).where(
+                    deliveries.c.conference_id == values["conference_id"],
+                    deliveries.c.copy_key == values["copy_key"],
+                    deliveries.c.state == "pending",
+                )
+            ).first()
+            if pending is not None:
+                return None  # that delivery is finished first
+            claimed = connection.execute(
+                copies.update()
+                .where(
+                    copies.c.conference_id == values["conference_id"],
+                    copies.c.copy_key == values["copy_key"],
+                    # "sending" with no delivery pending: a re-plan raced the finish of the last
+                    # one and left the row behind.
+                    copies.c.status.in_(("ready", "held", "sending")),
+                    copies.c.fingerprint == values["fingerprint"],
+                )
+                .values(status="sending", reason=None)
+            ).rowcount
+            if claimed != 1:
+                return None
+            key = connection.execute(
+                deliveries.insert().values(state="pending", started_at=now(), **values)
+            ).inserted_primary_key
+            assert key is not None  # an insert of one row
+            return int(key[0])
+
+    def assign_batch(self, delivery_ids: Sequence[int], batch_id: str) -> None:
+        with self.transaction() as connection:
+            connection.execute(
+                deliveries.update()
+                .where(deliveries.c.id.in_(delivery_ids), deliveries.c.batch_id.is_(None))
+                .values(batch_id=batch_id)
+            )
+
+    def finish_delivery(
+        self,
+        delivery_id: int,
+        *,
+        sent_on: date,
+        received_on: date | None,
+        destination: str,
+        why: str,
+        late_by: int | None = None,
+    ) -> None:
+        with self.transaction() as connection:
+            self._finish(connection, delivery_id, sent_on, received_on, destination, why, late_by)
+
+    def finish_batch(
+        self,
+        received: Sequence[tuple[int, date | None, int | None]],
+        *,
+        sent_on: date,
+        destination: str,
+        why: str,
+    ) -> None:
+        """Every letter of a post batch recorded sent at once: a batch file is never rewritten
+        with some of its letters missing (spec: each copy posted exactly once).
+        `received`: (delivery, receipt date, working days late or None) for each letter."""
+        with self.transaction() as connection:
+            for delivery_id, received_on, late_by in received:
+                self._finish(
+                    connection, delivery_id, sent_on, received_on, destination, why, late_by
+                )
+
+    def _finish(
+        self,
+        connection: Connection,
+        delivery_id: int,
+        sent_on: date,
+        received_on: date | None,
+        destination: str,
+        why: str,
+        late_by: int | None,
+    ) -> None:
+        row = connection.execute(sa.select(deliveries).where(deliveries.c.id == delivery_id)).one()
+        if row.state != "pending":
+            return  # finished (or withdrawn) already: idempotent
+        delivered_at = now()
+        connection.execute(
+            deliveries.update()
+            .where(deliveries.c.id == delivery_id)
+            .values(
+                state="sent",
+                sent_on=sent_on,
+                received_on=received_on,
+                destination=destination,
+                delivered_at=delivered_at,
+                late_by=late_by,
+                attempts=deliveries.c.attempts + 1,
+            )
+        )
+        planned = connection.execute(
+            sa.select(copies.c.fingerprint).where(
+                copies.c.conference_id == row.conference_id, copies.c.copy_key == row.copy_key
+            )
+        ).scalar()
+        connection.execute(
+            copies.update()
+            .where(copies.c.conference_id == row.conference_id, copies.c.copy_key == row.copy_key)
+            .values(status="delivered", reason=None, hold_kind=None, failure=None)
+        )
+        current_revision = connection.execute(
+            sa.select(conferences.c.revision).where(
+                conferences.c.conference_id == row.conference_id
+            )
+        ).scalar()
+        agreed_since = row.document == "record" and bool(
+            {
+                a
+                for (a,) in connection.execute(
+                    sa.select(amendments.c.amendment_id).where(
+                        amendments.c.conference_id == row.conference_id,
+                        amendments.c.status == "agreed",
+                    )
+                )
+            }
+            - set(row.amendments_included or ())
+        )
+        if planned != row.fingerprint or row.revision != current_revision or agreed_since:
+            # The conference moved on while this was in flight (a new revision, an amendment
+            # agreed): plan it again, so an updated copy or a notice is not forgotten.
+            connection.execute(
+                conferences.update()
+                .where(conferences.c.conference_id == row.conference_id)
+                .values(planned_at=None)
+            )
+        self.audit(
+            connection,
+            "delivered",
+            {
+                "recipient": row.recipient,
+                "document": row.document,
+                "edition": row.edition,
+                "channel": row.channel,
+                "via": row.via,
+                "destination": destination,
+                "files": row.files,
+                "message_id": row.message_id,
+                "batch_id": row.batch_id,
+                "sent_on": sent_on.isoformat(),
+                "delivered_at": delivered_at.isoformat(),
+                "received_on": received_on.isoformat() if received_on else None,
+                "due": row.due.isoformat() if row.due else None,
+                "late_by_working_days": late_by,
+                "why": why,
+            },
+            conference_id=row.conference_id,
+            copy_key=row.copy_key,
+        )
+
+    def record_failure(
+        self, delivery_id: int, *, error: str, permanent: bool
+    ) -> StoredDelivery | None:
+        """A begun delivery did not go: keep the channel's words and how it failed.
+
+        Transient (a server down, a timeout, a full disk): it stays pending and the next run
+        tries again with the same bytes and Message-ID. Permanent (the server refused it, SMTP
+        5xx): nothing was sent and nothing is tried again until a person acts, by a corrected
+        export (a new revision) or the chair's withdrawal. None if it was no longer pending."""
+        with self.transaction() as connection:
+            row = connection.execute(
+                sa.select(deliveries).where(deliveries.c.id == delivery_id)
+            ).one()
+            if row.state != "pending":
+                return None
+            kind = "permanent" if permanent else "transient"
+            values: dict[str, Any] = {
+                "error": error,
+                "error_kind": kind,
+                "failed_at": now(),
+                "attempts": deliveries.c.attempts + 1,
+            }
+            if permanent:
+                values["state"] = "failed"
+            connection.execute(
+                deliveries.update().where(deliveries.c.id == delivery_id).values(**values)
+            )
+            if permanent:
+                connection.execute(
+                    copies.update()
+                    .where(
+                        copies.c.conference_id == row.conference_id,
+                        copies.c.copy_key == row.copy_key,
+                    )
+                    .values(
+                        status="failed",
+                        reason=permanent_failure_reason(row.channel, error),
+                        hold_kind=None,
+                    )
+                )
+            self.audit(
+                connection,
+                "delivery_failed",
+                {
+                    "recipient": row.recipient,
+                    "document": row.document,
+                    "channel": row.channel,
+                    "error": error,
+                    "kind": kind,
+                    "attempt": (row.attempts or 0) + 1,
+                },
+                conference_id=row.conference_id,
+                copy_key=row.copy_key,
+            )
+            return delivery_of(
+                connection.execute(sa.select(deliveries).where(deliveries.c.id == delivery_id))
+                .one()
+                ._mapping
+            )
