@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-from sqlalchemy.exc import SQLAlchemyError
 
 from pipeline import clock
 from pipeline.cli.exit_codes import ENVIRONMENT, REFUSED, ExitCode, last_said, said
