@@ -12,7 +12,7 @@ from typing import Literal
 
 from pipeline.contract.amendment import Amendment
 from pipeline.contract.export import Export
-from pipeline.planning.readers import Viewer
+from pipeline.planning.readers import Viewer, changes_held
 
 DocumentKind = Literal[
     "invitation",
@@ -66,12 +66,8 @@ def amendment_text(
     """The free text of `amendment` that a notice or rejection letter shows `viewer`: each change
     to a section their copy of the record holds (what it said, what it says now), and, in a
     rejection letter, the chair's note (templates/letters/amendment_*.html)."""
-    sections = {s.id: s for s in export.record.sections} if export.record is not None else {}
     positions = {s.id: k for k, s in enumerate(export.record.sections)} if export.record else {}
-    for i, change in enumerate(amendment.changes):
-        section = sections.get(change.section)
-        if section is None or not viewer.may_see_section(section):
-            continue
+    for i, change, section in changes_held(export, viewer, amendment):
         yield f"record.sections[{positions[section.id]}].heading", section.heading
         yield f"changes[{i}].replace", change.replace
         yield f"changes[{i}].with", change.with_

@@ -30,6 +30,7 @@ from functools import lru_cache
 
 from pipeline.comparison import match_form, pattern_forms
 from pipeline.contract.export import Address, Export, Person
+from pipeline.planning.readers import contacts_withheld_from
 
 # Street words and the abbreviations a person or a case system writes for them (Royal Mail's
 # common forms), each group read both ways.
@@ -147,8 +148,10 @@ def _identifying_words(address: Address) -> Iterator[tuple[list[str], str | None
         if not marks[position]:
             continue
         before = lines[position - 1] if position > 0 else None
-        if before is not None and _unit_only(_words(before)) and any(
-            _is_number(w) for w in _words(before)
+        if (
+            before is not None
+            and _unit_only(_words(before))
+            and any(_is_number(w) for w in _words(before))
         ):
             joined = f"{before} {line}"
             yield _words(joined), joined
@@ -284,15 +287,10 @@ def contact_patterns(person: Person) -> WithheldContact:
     )
 
 
-def withholds_from(person: Person, readers: Iterable[str]) -> bool:
-    """Whether `person`'s address and e-mail are withheld from any of `readers` (spec §4 rule 4)."""
-    return bool(frozenset(readers) & frozenset(person.address_withheld_from))
-
-
 def withheld_contacts(export: Export, persons: Iterable[str]) -> tuple[WithheldContact, ...]:
     """Contact details withheld from any of `persons`: everyone who reads the copy (the
     recipient, whom they act for, the social worker it passes through)."""
-    return tuple(contact_patterns(person) for person in export.withholding_contacts_from(persons))
+    return tuple(contact_patterns(person) for person in contacts_withheld_from(export, persons))
 
 
 def _searchable(text: str) -> tuple[str, ...]:

@@ -25,7 +25,8 @@ from pipeline.planning.plan import (
     TaskKind,
     ViewName,
 )
-from pipeline.planning.readers import Audience, Viewer
+from pipeline.planning.readers import Audience, Viewer, readers_of, route_reason, withheld_persons
+from pipeline.planning.routing import DEFAULT_ROUTING, Routing, route
 from pipeline.planning.timeliness import timeliness_checks
 from pipeline.procedure.calendar import WorkingCalendar, uk_date
 from pipeline.procedure.profile import (
@@ -48,10 +49,11 @@ SHARED_DOCUMENTS: tuple[SharedDocument, ...] = ("decision_letter", "outline_plan
 
 
 def plan_distribution(
-    export: Export, profile: Profile, calendar: WorkingCalendar
+    export: Export, profile: Profile, calendar: WorkingCalendar, routing: Routing = DEFAULT_ROUTING
 ) -> DistributionPlan:
-    """Everything the conference owes to whom, by when, for the export's current stage."""
-    planner = _Planner(export, profile, calendar)
+    """Everything the conference owes to whom, by when and by which channel, for the export's
+    current stage. `routing`: the service's channel settings (its defaults where there are none)."""
+    planner = _Planner(export, profile, calendar, routing)
     copies = tuple(planner.copies())
     tasks = tuple(_tasks(export, copies, planner.case_social_worker))
     if profile.parents_invited_verbally_first.value:
@@ -80,14 +82,18 @@ class _Entitlement:
 
 
 class _Planner:
-    def __init__(self, export: Export, profile: Profile, calendar: WorkingCalendar) -> None:
+    def __init__(
+        self, export: Export, profile: Profile, calendar: WorkingCalendar, routing: Routing
+    ) -> None:
         self.export = export
+        self.routing = routing
         self.profile = profile
         self.calendar = calendar
         self.conference = export.conference
         self.not_sent: list[NotSent] = []
         self.case_social_worker = _case_social_worker(export)
         self.lead_social_workers = _lead_social_workers(export, self.case_social_worker)
+        self.withheld_persons = withheld_persons(export)
 
     # ---- by stage -------------------------------------------------------------------------------
 
@@ -334,7 +340,9 @@ class _Planner:
                 rule = self.profile.copy_rule("child", document)
                 if not rule.sent:
                     self.not_sent.append(
-                        NotSent(decision.child, document, self._rule_refusal(decision.child, rule) or "")
+                        NotSent(
+                            decision.child, document, self._rule_refusal(decision.child, rule) or ""
+                        )
                     )
                     continue
                 viewer = Viewer("family", frozenset({decision.child}))
@@ -406,7 +414,9 @@ class _Planner:
         if not rule.sent or (rule.attended_only and principal is not None):
             refusal = self._rule_refusal(principal or auth.person, rule)
             if refusal is not None:
-                return f"the person this copy would be for is not sent it: {refusal} (spec §4 rule 5)"
+                return (
+                    f"the person this copy would be for is not sent it: {refusal} (spec §4 rule 5)"
+                )
         return None
 
     def _authorised_copies(self, documents: tuple[SharedDocument, ...]) -> Iterator[PlannedCopy]:
@@ -501,11 +511,16 @@ class _Planner:
             waiting.extend(self._plan_waiting())
         channel: Channel | None
         handover_by = None
+        authorised = on_behalf_of is not None or recipient_class == "authorised"
         if via_lead_social_worker:
-            channel = "lead_social_worker"
+            channel = None
             if via is None:
                 waiting.append("no lead social worker is named to hand this copy over")
             else:
+                # To the social worker, by the channel set for them (R32; 002 §22.9).
+                channel = route(
+                    self.export, self.routing, recipient=recipient, via=via, authorised=authorised
+                )
                 handover_by = self._handover_by(document, due)
         elif posted:
             # The procedure says this copy is posted (002 §22.8).
@@ -516,10 +531,14 @@ class _Planner:
             if channel is None:
                 waiting.append(f"this copy is posted ({source}) and there is no postal address")
         else:
-            channel = self._channel(recipient)
+            channel = route(
+                self.export, self.routing, recipient=recipient, via=None, authorised=authorised
+            )
             if channel is None:
-                waiting.append("there is no postal address or e-mail for this recipient")
-        held = self._address_hold(document, viewer, subject, authorisation, via)
+                waiting.append("a child's copy goes only by hand, and no social worker takes it")
+        held = self._route_hold(document, viewer, subject, via) or self._address_hold(
+            document, viewer, subject, authorisation, via
+        )
         status: Status = "held" if held else "waiting" if waiting else "ready"
         reasons = ([held] if held else []) + waiting
         large_print = (
@@ -572,17 +591,20 @@ class _Planner:
             exists_from = max(exists_from, signed)
         return min(due, max(early, exists_from))
 
-    def _channel(self, recipient: str) -> Channel | None:
-        if self.export.is_child(recipient):
+    def _route_hold(
+        self, document: DocumentKind, viewer: Viewer, subject: str | None, via: str | None
+    ) -> str | None:
+        """Spec §4 rules 2, 4; R32: content the recipient may see but the social worker it passes
+        through may not. The copy would carry it past them, so the chair must look first."""
+        if via is None or via not in self.withheld_persons:
             return None
-        person = self.export.person(recipient)
-        # Professionals work by e-mail; letters to families go by post where there is an address.
-        order: tuple[Channel, ...] = (
-            ("email", "post") if person.role == "professional" else ("post", "email")
-        )
-        for channel in order:
-            if (channel == "email" and person.email) or (channel == "post" and person.address):
-                return channel
+        readers = readers_of(_Route(viewer, via))
+        if readers is viewer:
+            return None
+        seen = {path for path, _ in free_text(self.export, document, readers, subject)}
+        for path, _ in free_text(self.export, document, viewer, subject):
+            if path not in seen:
+                return route_reason(path, via)
         return None
 
     def _address_hold(
@@ -605,6 +627,14 @@ class _Planner:
             texts.extend(authorisation_text(self.export, authorisation))
         found = first_mention(texts, contacts, self.export.authority.address)
         return None if found is None else mention_reason(*found, via)
+
+
+@dataclass(frozen=True, slots=True)
+class _Route:
+    """A copy's viewer and the social worker it passes through, before the copy is made."""
+
+    viewer: Viewer
+    via: str | None
 
 
 def _audience(view: ViewName) -> Audience:

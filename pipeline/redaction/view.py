@@ -19,7 +19,7 @@ from pipeline.contract.amendment import Amendment
 from pipeline.contract.export import Action, Child, Export, Person, Section
 from pipeline.planning.documents import DocumentKind
 from pipeline.planning.plan import PlannedCopy
-from pipeline.planning.readers import Audience, Viewer
+from pipeline.planning.readers import Audience, Viewer, changes_held, readers_of
 from pipeline.procedure.calendar import uk_date
 from pipeline.redaction.plain_language import PlainWords
 
@@ -246,15 +246,9 @@ def _changes_seen(
     builder: _ViewBuilder, export: Export, copy: PlannedCopy, amendment: Amendment
 ) -> tuple[ChangeFacts, ...]:
     """The amendment's changes to sections the reader's copy holds; the rest are not named."""
-    sections = {s.id: s for s in export.record.sections} if export.record else {}
     return tuple(
-        ChangeFacts(
-            builder.text(sections[c.section].heading),
-            builder.text(c.replace),
-            builder.text(c.with_),
-        )
-        for c in amendment.changes
-        if c.section in sections and copy.viewer.may_see_section(sections[c.section])
+        ChangeFacts(builder.text(section.heading), builder.text(c.replace), builder.text(c.with_))
+        for _, c, section in changes_held(export, builder.viewer, amendment)
     )
 
 
@@ -332,7 +326,8 @@ class _ViewBuilder:
     def __init__(self, export: Export, copy: PlannedCopy, words: PlainWords) -> None:
         self.export = export
         self.copy = copy
-        self.viewer: Viewer = copy.viewer
+        # Every reader on the copy's route, not only its recipient (spec §4 rules 2, 4).
+        self.viewer: Viewer = readers_of(copy)
         self.family = copy.viewer.audience == "family"
         self.words = words if self.family else PlainWords.none()
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from pipeline.comparison import normalise, pattern_forms
 from pipeline.contract.export import Export
 from pipeline.planning.documents import free_text
-from pipeline.planning.mentions import contact_patterns, withheld_contacts
+from pipeline.planning.mentions import withheld_contacts
 from pipeline.planning.readers import Viewer
 from pipeline.redaction.plain_language import PlainWords
 
@@ -83,8 +83,8 @@ def _withheld_contacts(export: Export, viewer: Viewer) -> Iterator[str]:
     text: each identifying line whole (street words in each spelling), the postcode, the e-mail
     and its written-out forms. The other forms (a street's name alone) are patterns:
     `withheld_patterns`."""
-    for person in export.withholding_contacts_from(viewer.persons):
-        yield from contact_patterns(person).forms
+    for contact in withheld_contacts(export, viewer.persons):
+        yield from contact.forms
 
 
 def withheld_patterns(
