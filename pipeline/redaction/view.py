@@ -17,7 +17,7 @@ from datetime import date
 
 from pipeline.contract.amendment import Amendment
 from pipeline.contract.export import Action, Child, Export, Person, Section
-from pipeline.planning.documents import DocumentKind
+from pipeline.planning.documents import DocumentKind, shows
 from pipeline.planning.plan import PlannedCopy
 from pipeline.planning.readers import Audience, Viewer, changes_held, readers_of
 from pipeline.procedure.calendar import uk_date
@@ -299,7 +299,7 @@ def marks_for(export: Export, copy: PlannedCopy, words: PlainWords) -> Recipient
     )
 
 
-class _Roll(tuple[Named, ...]):  # noqa: SLOT001 - the cached hash needs an instance dict
+class _Roll(tuple[Named, ...]):
     """A list of people shared by every view of one audience: a plain tuple to every reader and
     template, but hashed once. Views are looked up by value (the renderer lays each out once), and
     hashing 10,000 names again for each of 10,000 copies made planning quadratic."""
@@ -346,14 +346,15 @@ class _ViewBuilder:
             issued_on=uk_date(e.exported_at),
             addressee=self.addressee() if document != "record" else None,
             children=tuple(self._child(c) for c in e.children if c.subject),
-            decisions=self._decisions(with_dissent=document == "record")
-            if document in ("decision_letter", "record")
+            # What each document shows: the one table (pipeline.planning.documents, spec §2).
+            decisions=self._decisions(with_dissent=shows(document, "decisions_with_dissent"))
+            if shows(document, "decisions") or shows(document, "decisions_with_dissent")
             else (),
-            plan=self._plan() if document in ("outline_plan", "record") else None,
-            record=self._record() if document == "record" else None,
-            exclusion=self._exclusion_letter() if document == "exclusion_letter" else None,
+            plan=self._plan() if shows(document, "plan") else None,
+            record=self._record() if shows(document, "sections") else None,
+            exclusion=self._exclusion_letter() if shows(document, "exclusion") else None,
             ended_plans=tuple(d for d in self._decisions(False) if d.outcome == "plan_ends")
-            if document == "plan_ended_notice"
+            if shows(document, "ended_plans")
             else (),
         )
 

@@ -11,20 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from pipeline.contract.export import Export
+from pipeline.planning.documents import DOCUMENT_NAMES
 from pipeline.planning.plan import PlannedCopy, Task
 from pipeline.rendering.html import Composer
-
-DOCUMENT_NAMES = {
-    "invitation": "invitation to the conference",
-    "exclusion_letter": "letter about not attending the conference",
-    "decision_letter": "letter about the conference's decisions",
-    "outline_plan": "outline child protection plan",
-    "record": "record of the conference",
-    "plan_ended_notice": "notice that the child protection plan has ended",
-    "cancellation_notice": "notice that the conference is cancelled",
-    "amendment_notice": "amendment to the record of the conference",
-    "amendment_rejection": "letter about a requested amendment to the record",
-}
 
 
 @dataclass(frozen=True, slots=True)

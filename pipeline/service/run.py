@@ -52,11 +52,11 @@ from pipeline.planning.copy_state import (
     edition_lines,
     working_days_late,
 )
+from pipeline.planning.documents import DOCUMENT_NAMES
 from pipeline.planning.plan import DistributionPlan, PlannedCopy
 from pipeline.planning.routing import DEFAULT_ROUTING, Routing
 from pipeline.procedure.calendar import WorkingCalendar
 from pipeline.procedure.profile import Profile
-from pipeline.rendering.handover_sheet import DOCUMENT_NAMES
 from pipeline.rendering.html import Composer
 from pipeline.service.render_pool import (
     AmendmentContext,
