@@ -53,6 +53,7 @@ class PlannedCopy:
     authorisation: int | None = None  # index in distribution.authorisations, for authorised copies
     large_print: bool = False
     due_at: datetime | None = None
+    hold: HoldKind | None = None  # why the plan holds it, where it does (status held)
 
     def to_json(self) -> dict[str, Any]:
         return {

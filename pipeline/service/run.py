@@ -242,6 +242,7 @@ def _state(
         render_hold=render_hold,
         refused=refused,
         revision=revision,
+        plan_hold=copy.hold or "address",
     )
 
 
