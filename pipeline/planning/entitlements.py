@@ -6,6 +6,7 @@ authorisation; the answers name the rule that refuses a copy, for the plan's `no
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pipeline.contract.export import Authorisation, Export, Person
@@ -37,6 +38,17 @@ class Entitlements:
         self.export = export
         self.profile = profile
         self.lead_social_workers = lead_social_workers
+
+    def _invitees(self) -> Iterator[Person]:
+        """R23, R24: everyone the conference invites, but no one excluded from the whole of it."""
+        for attendance in self.export.attendance:
+            person = self.export.person(attendance.person)
+            exclusion = self.export.exclusion_of(person.id)
+            if not attendance.invited or person.role in NO_COPY_ROLES:
+                continue
+            if exclusion is not None and exclusion.extent == "whole":
+                continue
+            yield person
 
     def _entitlement(self, person: Person) -> Entitlement | None:
         """The person's row in the spec §3 table, or None if they receive nothing by default."""

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pipeline.contract.export import Export, Person
+from pipeline.contract.export import Export
 from pipeline.planning.copy_making import CopyMaker
 from pipeline.planning.documents import DocumentKind
 from pipeline.planning.entitlements import (
-    NO_COPY_ROLES,
     Entitlement,
     Entitlements,
     case_social_worker,
@@ -77,17 +76,6 @@ class _Planner(Entitlements):
             yield from self._invitations("cancellation_notice", "cancellation_notice_after_export")
         else:
             yield from self._held_copies()
-
-    def _invitees(self) -> Iterator[Person]:
-        """R23, R24: everyone the conference invites, but no one excluded from the whole of it."""
-        for attendance in self.export.attendance:
-            person = self.export.person(attendance.person)
-            exclusion = self.export.exclusion_of(person.id)
-            if not attendance.invited or person.role in NO_COPY_ROLES:
-                continue
-            if exclusion is not None and exclusion.extent == "whole":
-                continue
-            yield person
 
     def _invitations(self, document: DocumentKind, notice: str) -> Iterator[PlannedCopy]:
         rule = self.profile.notice(notice)
