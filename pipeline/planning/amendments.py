@@ -193,7 +193,7 @@ def guarded(export: Export, copy: PlannedCopy, amendment: Amendment) -> PlannedC
     contacts = withheld_contacts(export, readers_of(copy).persons)
     if not contacts:
         return copy
-    document: DocumentKind = copy.document  # type: ignore[assignment]
+    document: DocumentKind = copy.document
     fields = [
         *amendment_text(export, document, copy.viewer, amendment),
         *free_text(export, document, copy.viewer),
@@ -316,23 +316,23 @@ def conference_copies(
             amendment,
         )
         amendment_of[key] = amendment
-    editions = {}
+    editions: dict[str, tuple[str, ...]] = {}
     for key, copy in copies.items():
         if copy.document != "record":
             continue
-        included = [
+        agreed = [
             by_id[i].amendment
             for i in made.applied
             if changed_sections_seen(made.export, copy, by_id[i].amendment)
         ]
-        if included:
+        if agreed:
             editions[key] = (
                 "This copy of the record includes the amendments the chair agreed: "
                 + "; ".join(
                     f"{a.amendment_id} (agreed on {a.decision.on.strftime('%-d %B %Y')})"
                     if a.decision.on
                     else a.amendment_id
-                    for a in included
+                    for a in agreed
                 )
                 + ".",
             )
