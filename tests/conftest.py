@@ -16,6 +16,7 @@ from pipeline.contract.amendment import Amendment
 from pipeline.contract.load import load_document, load_export
 from pipeline.planning.plan import DistributionPlan, PlannedCopy
 from pipeline.planning.recipients import plan_distribution
+from pipeline.planning.routing import DEFAULT_ROUTING, Routing
 from pipeline.procedure.profile import Profile, load_profiles
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -78,12 +79,16 @@ PlanOf = Callable[..., DistributionPlan]
 def plan_of(profiles: dict[str, Profile]) -> PlanOf:
     """Validate an export dict as the pipeline would (bytes in), then plan it."""
 
-    def run(data: dict[str, Any], extra: dict[str, Profile] | None = None) -> DistributionPlan:
+    def run(
+        data: dict[str, Any],
+        extra: dict[str, Profile] | None = None,
+        routing: Routing = DEFAULT_ROUTING,
+    ) -> DistributionPlan:
         known = {**profiles, **(extra or {})}
         export = load_export(json.dumps(data).encode(), known.keys())
         profile = known[export.authority.procedure_profile or "default"]
         calendar = profile.working_calendar(export.authority.nation)
-        return plan_distribution(export, profile, calendar)
+        return plan_distribution(export, profile, calendar, routing)
 
     return run
 

@@ -14,6 +14,7 @@ import pytest
 
 from pipeline.contract.export import Export
 from pipeline.planning.documents import free_text
+from pipeline.planning.routing import Routing
 from pipeline.procedure.profile import load_profiles
 from tests.conftest import PlanOf, copies_of, example, the_copy
 
@@ -407,7 +408,8 @@ def test_exclusion_letter_also_goes_to_whoever_is_authorised_for_the_excluded_pe
             }
         ]
     }
-    plan = plan_of(data)
+    email = Routing(authorised="email", email_possible=True)
+    plan = plan_of(data, routing=email)
     letter = the_copy(plan, "p-sol3", "exclusion_letter")
     assert (letter.due, letter.on_behalf_of, letter.channel) == (
         date(2026, 12, 17),

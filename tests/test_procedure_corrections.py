@@ -25,7 +25,11 @@ from typing import Any
 
 import pytest
 
+from pipeline.planning.routing import Routing
 from tests.conftest import PlanOf, copies_of, example, the_copy
+
+# A service that sends e-mail, to whoever is configured for it.
+EMAIL = Routing(professional="email", authorised="email", email_possible=True)
 
 _DAY = re.compile(r"^(\d{4}-\d{2}-\d{2})")
 
@@ -192,9 +196,11 @@ def test_wirral_posted_plan_waits_without_a_postal_address(plan_of: PlanOf) -> N
     plan = plan_of(data)
     posted = the_copy(plan, "p-mother", "outline_plan")
     assert posted.status == "waiting" and "posted" in (posted.reason or "")
-    # under the default profile the plan has no set channel: it goes by e-mail
+    # under the default profile the plan has no set channel: it goes by the service's channel for
+    # families (post), and without an address by e-mail where e-mail can be sent, else the folder
     data["authority"]["procedure_profile"] = "default"
-    assert the_copy(plan_of(data), "p-mother", "outline_plan").channel == "email"
+    assert the_copy(plan_of(data, routing=EMAIL), "p-mother", "outline_plan").channel == "email"
+    assert the_copy(plan_of(data), "p-mother", "outline_plan").channel == "folder"
 
 
 def test_wirral_draft_without_a_core_group_date_is_due_by_the_latest_allowed(
@@ -357,5 +363,5 @@ def test_wirral_a_copy_on_a_parents_behalf_is_not_posted_by_that_rule(plan_of: P
         if person["id"] == "p-mother-sol":
             person.setdefault("email", "sol@example.org")
             person.pop("address", None)
-    copy = the_copy(plan_of(data), "p-mother-sol", "outline_plan")
+    copy = the_copy(plan_of(data, routing=EMAIL), "p-mother-sol", "outline_plan")
     assert (copy.due, copy.channel, copy.status) == (date(2026, 12, 1), "email", "ready")

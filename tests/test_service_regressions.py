@@ -121,7 +121,9 @@ def test_content_withheld_from_the_social_worker_never_travels_through_them(
     own = service.outbox(DV, "p-sw", "record.pdf")
     assert "Views of the family" not in pdf_text(own.read_bytes())
     held = service.copy(DV, "p-mother/record")
-    assert held.status == "held" and held.hold_kind == "leak"
+    # the plan holds it now, before rendering (spec §4 rules 2, 4): no longer the byte check
+    assert held.status == "held" and held.hold_kind == "route"
+    assert "withheld from p-sw, through whom it goes" in held.reason
     assert not service.outbox(DV, "p-sw", "to-hand-over", "p-mother", "record.pdf").exists()
 
 

@@ -68,24 +68,6 @@ class Destination:
     postcode: str = ""
 
 
-def choose_channel(
-    configured: DeliveryChannel, *, has_email: bool, has_address: bool, email_possible: bool
-) -> DeliveryChannel:
-    """The configured channel where the recipient can be reached by it; else the other of
-    e-mail and post that can reach them; the outbox folder only as a last resort."""
-    if configured == "email" and has_email and email_possible:
-        return "email"
-    if configured == "post" and has_address:
-        return "post"
-    if configured == "folder":
-        return "folder"
-    if has_address:
-        return "post"
-    if has_email and email_possible:
-        return "email"
-    return "folder"
-
-
 def deliver_to_folder(
     outbox: Path, conference: str, destination: Destination, files: Sequence[tuple[str, bytes]]
 ) -> str:

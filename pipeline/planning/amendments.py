@@ -19,6 +19,7 @@ from pipeline.contract.export import Export, Section
 from pipeline.planning.documents import DocumentKind, amendment_text, free_text
 from pipeline.planning.mentions import first_mention, mention_reason, withheld_contacts
 from pipeline.planning.plan import DistributionPlan, PlannedCopy, copy_key, name_part
+from pipeline.planning.readers import changes_held, readers_of
 from pipeline.procedure.calendar import WorkingCalendar
 from pipeline.procedure.profile import Profile
 
@@ -149,15 +150,8 @@ def window_end(received: date, profile: Profile, calendar: WorkingCalendar) -> d
 
 def changed_sections_seen(export: Export, copy: PlannedCopy, amendment: Amendment) -> list[Section]:
     """The sections the amendment changes that this copy of the record holds."""
-    if export.record is None:
-        return []
-    sections = {s.id: s for s in export.record.sections}
-    wanted = {c.section for c in amendment.changes}
-    return [
-        sections[s]
-        for s in sorted(wanted)
-        if s in sections and copy.viewer.may_see_section(sections[s])
-    ]
+    held = {section.id: section for _, _, section in changes_held(export, copy.viewer, amendment)}
+    return [held[s] for s in sorted(held)]
 
 
 def notice_due(decided_on: date, profile: Profile, calendar: WorkingCalendar) -> date:
@@ -196,11 +190,10 @@ def guarded(export: Export, copy: PlannedCopy, amendment: Amendment) -> PlannedC
     """Spec §4 rule 4 on a notice or rejection letter: the amendment's text and the chair's note
     reach the copy's readers (the holder, whom they act for, the social worker it goes through)
     like any other free text, so one that mentions an address withheld from them holds the copy."""
-    readers = copy.viewer.persons | ({copy.via} if copy.via else set())
-    contacts = withheld_contacts(export, readers)
+    contacts = withheld_contacts(export, readers_of(copy).persons)
     if not contacts:
         return copy
-    document: DocumentKind = copy.document  # type: ignore[assignment]
+    document: DocumentKind = copy.document
     fields = [
         *amendment_text(export, document, copy.viewer, amendment),
         *free_text(export, document, copy.viewer),
@@ -323,23 +316,23 @@ def conference_copies(
             amendment,
         )
         amendment_of[key] = amendment
-    editions = {}
+    editions: dict[str, tuple[str, ...]] = {}
     for key, copy in copies.items():
         if copy.document != "record":
             continue
-        included = [
+        agreed = [
             by_id[i].amendment
             for i in made.applied
             if changed_sections_seen(made.export, copy, by_id[i].amendment)
         ]
-        if included:
+        if agreed:
             editions[key] = (
                 "This copy of the record includes the amendments the chair agreed: "
                 + "; ".join(
                     f"{a.amendment_id} (agreed on {a.decision.on.strftime('%-d %B %Y')})"
                     if a.decision.on
                     else a.amendment_id
-                    for a in included
+                    for a in agreed
                 )
                 + ".",
             )

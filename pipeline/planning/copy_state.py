@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from pipeline.planning.plan import HoldKind
 from pipeline.procedure.calendar import WorkingCalendar
 
 CopyStatus = Literal["ready", "waiting", "held", "delivered", "withdrawn", "sending", "failed"]
@@ -74,6 +75,7 @@ def copy_state(
     render_hold: tuple[str, str | None, str | None] | None,
     refused: RefusedDelivery | None = None,
     revision: int | None = None,
+    plan_hold: HoldKind = "address",
 ) -> CopyState:
     """`render_hold`: (hold_kind, reason, fingerprint) of a hold the renderer put on this copy.
     `refused`: its latest delivery, if refused for good; `revision`: the conference's now."""
@@ -92,7 +94,7 @@ def copy_state(
             False,
         )
     if plan_status == "held":
-        return CopyState("held", plan_reason, "address", False, False)
+        return CopyState("held", plan_reason, plan_hold, False, False)
 
     def released(kind: str) -> bool:
         # A release answers one hold on one content; the caller drops releases of short items

@@ -1,18 +1,19 @@
-"""An Export, a document kind and a Viewer → the free text from the export that the document shows them.
+"""The documents (spec §2): which exist at each stage, and, for an Export, a kind and a Viewer, the free text the document shows them.
 
-The content each document carries follows the spec's table of documents (§2). Only free text is
+`DOCUMENTS` is the one table of them. Only free text is
 listed (what a person typed: paragraphs, reasons, recommendations, actions, the venue), each with
 its JSON path, because that is what can mention a withheld address (spec §4 rule 4).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Literal
 
 from pipeline.contract.amendment import Amendment
-from pipeline.contract.export import Export
-from pipeline.planning.readers import Viewer
+from pipeline.contract.export import Export, Stage
+from pipeline.planning.readers import Viewer, changes_held
 
 DocumentKind = Literal[
     "invitation",
@@ -27,6 +28,96 @@ DocumentKind = Literal[
 ]
 TextField = tuple[str, str]  # (JSON path, text)
 
+# The blocks of export content a document prints, each a kind of free text `free_text` lists.
+Part = Literal[
+    "plan_signer",  # who signed the outline plan
+    "record_signers",  # who signed the record, and who took it
+    "venue",
+    "attendance",  # who attended, sent apologies or did not attend, with their roles
+    "lead_social_workers",
+    "exclusion",  # the exclusion the letter is about
+    "exclusions",  # every exclusion, in the record
+    "sections",  # the record's sections and appended reports
+    "decisions",  # recommendations
+    "decisions_with_dissent",  # recommendations and who dissented, in the record
+    "ended_plans",  # the plans that end, and their lead social workers
+    "plan",  # the outline plan's risks, outcomes, actions, services, contingency, core group
+    "complaints",  # the authority's complaints contact
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One kind of document: what a person calls it, when it exists, how it is laid out, and the
+    free text it prints (spec §2), in the order it prints it."""
+
+    name: str
+    stage: Stage | None  # the conference's stage it is made at; None: on an amendment's decision
+    layout: Literal["letter", "record"]  # templates/letters or templates/records, and the marks
+    parts: tuple[Part, ...]
+
+
+# Spec §2's table of documents, the one place it is written. Mirrors what the templates print
+# (templates/letters/*.html, templates/records/*.html; records are headed with the venue by
+# templates/records/_base.html); tests/test_property_leaks.py checks that a mention found here
+# holds exactly the copies printing it.
+DOCUMENTS: dict[DocumentKind, Document] = {
+    "invitation": Document("invitation to the conference", "scheduled", "letter", ("venue",)),
+    "exclusion_letter": Document(
+        "letter about not attending the conference",
+        "scheduled",
+        "letter",
+        ("exclusion", "complaints"),
+    ),
+    "decision_letter": Document(
+        "letter about the conference's decisions",
+        "held",
+        "letter",
+        ("decisions", "lead_social_workers", "complaints"),
+    ),
+    "outline_plan": Document(
+        "outline child protection plan", "held", "record", ("plan_signer", "venue", "plan")
+    ),
+    "record": Document(
+        "record of the conference",
+        "held",
+        "record",
+        (
+            "plan_signer",
+            "record_signers",
+            "venue",
+            "attendance",
+            "lead_social_workers",
+            "exclusions",
+            "sections",
+            "decisions_with_dissent",
+            "plan",
+        ),
+    ),
+    "plan_ended_notice": Document(
+        "notice that the child protection plan has ended", "held", "letter", ("ended_plans",)
+    ),
+    "cancellation_notice": Document(
+        "notice that the conference is cancelled", "cancelled", "letter", ("venue",)
+    ),
+    # Both also print the amendment's own text: `amendment_text`.
+    "amendment_notice": Document("amendment to the record of the conference", None, "letter", ()),
+    "amendment_rejection": Document(
+        "letter about a requested amendment to the record", None, "letter", ("complaints",)
+    ),
+}
+DOCUMENT_NAMES: dict[str, str] = {kind: d.name for kind, d in DOCUMENTS.items()}
+RECORD_DOCUMENTS = frozenset(kind for kind, d in DOCUMENTS.items() if d.layout == "record")
+
+
+def documents_at(stage: Stage) -> tuple[DocumentKind, ...]:
+    """The documents a conference at `stage` is shown in."""
+    return tuple(kind for kind, d in DOCUMENTS.items() if d.stage == stage)
+
+
+def shows(document: DocumentKind, part: Part) -> bool:
+    return part in DOCUMENTS[document].parts
+
 
 def free_text(
     export: Export, document: DocumentKind, viewer: Viewer, subject: str | None = None
@@ -35,29 +126,9 @@ def free_text(
 
     `subject` is the person an exclusion letter is about.
     """
-    # Mirrors what the templates print (templates/letters/*.html, templates/records/*.html);
-    # tests/test_property_leaks.py checks that a mention here holds exactly the copies printing it.
     yield from _names_everywhere(export)
-    yield from _signers(export, document)
-    if document in ("invitation", "cancellation_notice"):
-        yield from _venue(export)
-    elif document == "exclusion_letter":
-        yield from _exclusion(export, subject, viewer)
-    elif document == "decision_letter":
-        yield from _decisions(export, with_dissent=False)
-        yield from _lead_social_workers(export)
-        yield from _complaints(export)
-    elif document == "plan_ended_notice":
-        yield from _lead_social_workers(export)
-    elif document == "outline_plan":
-        # templates/records/_base.html heads every record-like document with the venue
-        yield from _venue(export)
-        yield from _plan(export, viewer)
-    elif document == "record":
-        yield from _record(export, viewer)
-    elif document == "amendment_rejection":
-        yield from _complaints(export)
-    # amendment_notice and amendment_rejection print the amendment's own text: `amendment_text`.
+    for part in DOCUMENTS[document].parts:
+        yield from _PARTS[part](export, viewer, subject)
 
 
 def amendment_text(
@@ -66,12 +137,8 @@ def amendment_text(
     """The free text of `amendment` that a notice or rejection letter shows `viewer`: each change
     to a section their copy of the record holds (what it said, what it says now), and, in a
     rejection letter, the chair's note (templates/letters/amendment_*.html)."""
-    sections = {s.id: s for s in export.record.sections} if export.record is not None else {}
     positions = {s.id: k for k, s in enumerate(export.record.sections)} if export.record else {}
-    for i, change in enumerate(amendment.changes):
-        section = sections.get(change.section)
-        if section is None or not viewer.may_see_section(section):
-            continue
+    for i, change, section in changes_held(export, viewer, amendment):
         yield f"record.sections[{positions[section.id]}].heading", section.heading
         yield f"changes[{i}].replace", change.replace
         yield f"changes[{i}].with", change.with_
@@ -105,15 +172,16 @@ def authorisation_text(export: Export, index: int) -> Iterator[TextField]:
         yield f"distribution.authorisations[{index}].purpose", authorisation.purpose
 
 
-def _signers(export: Export, document: DocumentKind) -> Iterator[TextField]:
-    """Who signed the outline plan or the record, and who took the record."""
-    if document in ("outline_plan", "record") and export.plan is not None and export.plan.signed_by:
+def _plan_signer(export: Export, viewer: Viewer, subject: str | None) -> Iterator[TextField]:
+    if export.plan is not None and export.plan.signed_by:
         yield from _person(export, export.plan.signed_by, with_role=False)
-    if document == "record":
-        if export.record is not None and export.record.signed_by:
-            yield from _person(export, export.record.signed_by, with_role=False)
-        if export.conference.minute_taker:
-            yield from _person(export, export.conference.minute_taker, with_role=False)
+
+
+def _record_signers(export: Export, viewer: Viewer, subject: str | None) -> Iterator[TextField]:
+    if export.record is not None and export.record.signed_by:
+        yield from _person(export, export.record.signed_by, with_role=False)
+    if export.conference.minute_taker:
+        yield from _person(export, export.conference.minute_taker, with_role=False)
 
 
 def _names_everywhere(export: Export) -> Iterator[TextField]:
@@ -160,7 +228,6 @@ def _exclusion(export: Export, subject: str | None, viewer: Viewer) -> Iterator[
             yield f"exclusions[{i}].reason", exclusion.reason
             if exclusion.how_views_are_heard:
                 yield f"exclusions[{i}].how_views_are_heard", exclusion.how_views_are_heard
-    yield from _complaints(export)
 
 
 def _decisions(export: Export, *, with_dissent: bool) -> Iterator[TextField]:
@@ -203,27 +270,48 @@ def _plan(export: Export, viewer: Viewer) -> Iterator[TextField]:
             yield from _person(export, member, with_role=True)
 
 
-def _record(export: Export, viewer: Viewer) -> Iterator[TextField]:
-    yield from _venue(export)
+def _attendance(export: Export, viewer: Viewer, subject: str | None) -> Iterator[TextField]:
     for attendance in export.attendance:
         yield from _person(export, attendance.person, with_role=True)
-    yield from _lead_social_workers(export)
+
+
+def _all_exclusions(export: Export, viewer: Viewer, subject: str | None) -> Iterator[TextField]:
     for i, exclusion in enumerate(export.exclusions):
         yield from _person(export, exclusion.person, with_role=False)
         yield from _excluded_items(export, i, viewer)
         yield f"exclusions[{i}].reason", exclusion.reason
         if exclusion.how_views_are_heard:
             yield f"exclusions[{i}].how_views_are_heard", exclusion.how_views_are_heard
+
+
+def _sections(export: Export, viewer: Viewer, subject: str | None) -> Iterator[TextField]:
     record = export.record
-    if record is not None:
-        for i, section in enumerate(record.sections):
-            if not viewer.may_see_section(section):
-                continue
-            yield f"record.sections[{i}].heading", section.heading
-            for j, paragraph in enumerate(section.paragraphs):
-                yield f"record.sections[{i}].paragraphs[{j}]", paragraph
-        for i, report in enumerate(record.appended_reports):
-            if viewer.may_see(report.visibility):
-                yield f"record.appended_reports[{i}].title", report.title
-    yield from _decisions(export, with_dissent=True)
-    yield from _plan(export, viewer)
+    if record is None:
+        return
+    for i, section in enumerate(record.sections):
+        if not viewer.may_see_section(section):
+            continue
+        yield f"record.sections[{i}].heading", section.heading
+        for j, paragraph in enumerate(section.paragraphs):
+            yield f"record.sections[{i}].paragraphs[{j}]", paragraph
+    for i, report in enumerate(record.appended_reports):
+        if viewer.may_see(report.visibility):
+            yield f"record.appended_reports[{i}].title", report.title
+
+
+_PartText = Callable[[Export, Viewer, "str | None"], Iterator[TextField]]
+_PARTS: dict[Part, _PartText] = {
+    "plan_signer": _plan_signer,
+    "record_signers": _record_signers,
+    "venue": lambda export, viewer, subject: _venue(export),
+    "attendance": _attendance,
+    "lead_social_workers": lambda export, viewer, subject: _lead_social_workers(export),
+    "exclusion": lambda export, viewer, subject: _exclusion(export, subject, viewer),
+    "exclusions": _all_exclusions,
+    "sections": _sections,
+    "decisions": lambda export, viewer, subject: _decisions(export, with_dissent=False),
+    "decisions_with_dissent": lambda export, viewer, subject: _decisions(export, with_dissent=True),
+    "ended_plans": lambda export, viewer, subject: _lead_social_workers(export),
+    "plan": lambda export, viewer, subject: _plan(export, viewer),
+    "complaints": lambda export, viewer, subject: _complaints(export),
+}

@@ -30,6 +30,7 @@ from functools import lru_cache
 
 from pipeline.comparison import match_form, pattern_forms
 from pipeline.contract.export import Address, Export, Person
+from pipeline.planning.readers import contacts_withheld_from
 
 # Street words and the abbreviations a person or a case system writes for them (Royal Mail's
 # common forms), each group read both ways.
@@ -61,15 +62,12 @@ _SPELLINGS: dict[str, frozenset[str]] = {word: group for group in _ABBREVIATIONS
 # Words that make an address line a street or building line rather than a bare place name,
 # Welsh ones among them (heol, stryd, ffordd, lôn, maes: Tŷ Gwyn, Heol y Bont).
 _STREET_WORDS = frozenset(_SPELLINGS) | frozenset(
-    """way row hill rise wharf yard cottages cottage house flat apartment apt farm lodge manor quay
-    path boulevard embankment circus approach meadow meadows wynd brae gate mews green heol stryd
-    ffordd lon maes stryt tower towers building block estate chambers mill""".split()
+    ["way", "row", "hill", "rise", "wharf", "yard", "cottages", "cottage", "house", "flat", "apartment", "apt", "farm", "lodge", "manor", "quay", "path", "boulevard", "embankment", "circus", "approach", "meadow", "meadows", "wynd", "brae", "gate", "mews", "green", "heol", "stryd", "ffordd", "lon", "maes", "stryt", "tower", "towers", "building", "block", "estate", "chambers", "mill"]
 )
 # Words that say which dwelling, not where: dropped with the number to leave the street's name;
 # a line of one of them alone ("Flat") is no house name.
 _UNIT_WORDS = frozenset(
-    """flat flats apartment apt unit no number room suite floor ground first second third top
-    upper lower rear front basement annexe block""".split()
+    ["flat", "flats", "apartment", "apt", "unit", "no", "number", "room", "suite", "floor", "ground", "first", "second", "third", "top", "upper", "lower", "rear", "front", "basement", "annexe", "block"]
 )
 
 
@@ -147,8 +145,10 @@ def _identifying_words(address: Address) -> Iterator[tuple[list[str], str | None
         if not marks[position]:
             continue
         before = lines[position - 1] if position > 0 else None
-        if before is not None and _unit_only(_words(before)) and any(
-            _is_number(w) for w in _words(before)
+        if (
+            before is not None
+            and _unit_only(_words(before))
+            and any(_is_number(w) for w in _words(before))
         ):
             joined = f"{before} {line}"
             yield _words(joined), joined
@@ -284,15 +284,10 @@ def contact_patterns(person: Person) -> WithheldContact:
     )
 
 
-def withholds_from(person: Person, readers: Iterable[str]) -> bool:
-    """Whether `person`'s address and e-mail are withheld from any of `readers` (spec §4 rule 4)."""
-    return bool(frozenset(readers) & frozenset(person.address_withheld_from))
-
-
 def withheld_contacts(export: Export, persons: Iterable[str]) -> tuple[WithheldContact, ...]:
     """Contact details withheld from any of `persons`: everyone who reads the copy (the
     recipient, whom they act for, the social worker it passes through)."""
-    return tuple(contact_patterns(person) for person in export.withholding_contacts_from(persons))
+    return tuple(contact_patterns(person) for person in contacts_withheld_from(export, persons))
 
 
 def _searchable(text: str) -> tuple[str, ...]:

@@ -12,7 +12,20 @@ from pipeline.planning.readers import Viewer
 
 Status = Literal["ready", "waiting", "held"]
 ViewName = Literal["professional", "family", "attended_parts"]
-Channel = Literal["email", "post", "lead_social_worker"]
+# The channel delivery takes (pipeline.planning.routing): the same values as the service
+# configuration's `DeliveryChannel`. A copy through the social worker takes the social worker's.
+Channel = Literal["folder", "email", "post"]
+# Why a copy is held: by the plan (a withheld address in its free text, content withheld from a
+# reader on its route), by the renderer, or by the delivery stage (changed after it was sent).
+HoldKind = Literal[
+    "address",
+    "route",
+    "leak",
+    "short_items",
+    "render_error",
+    "unreadable",
+    "changed_after_sent",
+]
 TaskKind = Literal[
     "hand_over", "translation", "interpreter", "braille", "audio", "easy_read", "verbal_invitation"
 ]
@@ -40,6 +53,7 @@ class PlannedCopy:
     authorisation: int | None = None  # index in distribution.authorisations, for authorised copies
     large_print: bool = False
     due_at: datetime | None = None
+    hold: HoldKind | None = None  # why the plan holds it, where it does (status held)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -1,16 +1,19 @@
-"""Who may see a piece of content: a Viewer against the chair's visibility decisions (spec §4 rules 1-3, 5).
+"""Who reads a copy, and what each reader may see: a Viewer against the chair's visibility decisions (spec §4 rules 1-5).
 
-Pure and shared: the distribution plan uses it to find the free text that reaches each recipient,
-and the redaction stage builds each recipient's view with it, so both read the rules the same way.
+Pure and shared: the distribution plan uses it to find the free text that reaches each copy's
+readers, the redaction stage builds each view with it, and the leak check lists what is withheld
+with it, so every stage reads the rules the same way.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
-from pipeline.contract.export import Section, Visibility
+from pipeline.contract.amendment import Amendment, Change
+from pipeline.contract.export import Export, Person, Section, Visibility
 
 Audience = Literal["professional", "family"]
 
@@ -50,3 +53,70 @@ class Viewer:
         if self.present_for is not None and item not in self.present_for:
             return False
         return all(self.may_see_section(s) for s in sections if s.agenda_item == item)
+
+
+class RoutedCopy(Protocol):
+    """What `readers_of` needs of a planned copy: whose copy it is and whom it passes through."""
+
+    @property
+    def viewer(self) -> Viewer: ...
+
+    @property
+    def via(self) -> str | None: ...
+
+
+def readers_of(copy: RoutedCopy) -> Viewer:
+    """Everyone whose eyes a copy reaches: the recipient, whom they act for, and the social worker
+    it passes through (R32). What is withheld from any of them is withheld from the copy (spec §4
+    rules 2, 4): the plan, the view, the withheld-strings list and the render-time guard all ask
+    this one question."""
+    if copy.via is None or copy.via in copy.viewer.persons:
+        return copy.viewer
+    return dataclasses.replace(copy.viewer, persons=copy.viewer.persons | {copy.via})
+
+
+def contacts_withheld_from(export: Export, readers: Iterable[str]) -> tuple[Person, ...]:
+    """The people whose address and e-mail are withheld from any of `readers`, in export order
+    (spec §4 rule 4: their `address_withheld_from`)."""
+    return export.withholding_contacts_from(readers)
+
+
+def changes_held(
+    export: Export, viewer: Viewer, amendment: Amendment
+) -> tuple[tuple[int, Change, Section], ...]:
+    """Each change of `amendment` (with its place in the amendment) to a section the reader's copy
+    of the record holds; the rest are not named to them (spec §5: nobody learns of a section they
+    could not see)."""
+    sections = {s.id: s for s in export.record.sections} if export.record is not None else {}
+    held = []
+    for i, change in enumerate(amendment.changes):
+        section = sections.get(change.section)
+        if section is not None and viewer.may_see_section(section):
+            held.append((i, change, section))
+    return tuple(held)
+
+
+def withheld_persons(export: Export) -> frozenset[str]:
+    """Everyone the chair withheld any section, report or action from (spec §4 rule 2): a copy
+    passing through anyone else can carry nothing past them."""
+    named: set[str] = set()
+    if export.record is not None:
+        for section in export.record.sections:
+            named.update(section.visibility.withheld_from if section.visibility else ())
+        for report in export.record.appended_reports:
+            named.update(report.visibility.withheld_from if report.visibility else ())
+    if export.plan is not None:
+        for child_plan in export.plan.children:
+            for outcome in child_plan.outcomes:
+                for action in outcome.actions:
+                    named.update(action.visibility.withheld_from if action.visibility else ())
+    return frozenset(named)
+
+
+def route_reason(where: str, via: str) -> str:
+    """Why a copy is held for content its recipient may see and the social worker it passes
+    through may not: names the field and who, never the text (spec §4 rules 2, 4)."""
+    return (
+        f"held for the chair: content withheld from a reader on the copy's route: {where} is "
+        f"withheld from {via}, through whom it goes (spec §4 rules 2, 4; R32)"
+    )

@@ -12,193 +12,34 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date
 
 from pipeline.contract.amendment import Amendment
 from pipeline.contract.export import Action, Child, Export, Person, Section
-from pipeline.planning.documents import DocumentKind
+from pipeline.planning.documents import shows
 from pipeline.planning.plan import PlannedCopy
-from pipeline.planning.readers import Audience, Viewer
+from pipeline.planning.readers import Viewer, changes_held, readers_of
 from pipeline.procedure.calendar import uk_date
+from pipeline.redaction.facts import (
+    ActionFacts,
+    AddressBlock,
+    AmendmentFacts,
+    ChangeFacts,
+    ChildFacts,
+    ChildPlanFacts,
+    ConferenceFacts,
+    DecisionFacts,
+    ExclusionFacts,
+    Letterhead,
+    Named,
+    OutcomeFacts,
+    PlanFacts,
+    RecipientMarks,
+    RecipientView,
+    RecordFacts,
+    Roll,
+    SectionFacts,
+)
 from pipeline.redaction.plain_language import PlainWords
-
-
-@dataclass(frozen=True, slots=True)
-class Letterhead:
-    authority: str
-    service: str | None
-    address_lines: tuple[str, ...]
-    postcode: str | None
-    complaints_contact: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class AddressBlock:
-    name: str
-    lines: tuple[str, ...]
-    postcode: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class ConferenceFacts:
-    reference: str
-    kind: str  # initial, review, pre_birth, transfer_in: the template words it
-    stage: str
-    date: date
-    start_time: str | None
-    end_time: str | None
-    venue: str | None
-    chair: str
-    chair_title: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class ChildFacts:
-    name: str
-    subject: bool
-    unborn: bool
-    date_of_birth: date | None
-    expected_delivery_date: date | None
-
-
-@dataclass(frozen=True, slots=True)
-class Named:
-    """A person as a reader sees them: a name and what they are there as; never contact details."""
-
-    name: str
-    role: str
-
-
-@dataclass(frozen=True, slots=True)
-class DecisionFacts:
-    child: str
-    outcome: str
-    categories: tuple[str, ...]
-    lead_social_worker: Named | None
-    plan_end_reason: str | None
-    recommendations: tuple[str, ...]
-    dissent: tuple[tuple[Named, str], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ActionFacts:
-    action: str
-    responsible: tuple[str, ...]
-    by_when: date | None
-    frequency: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class OutcomeFacts:
-    outcome: str
-    actions: tuple[ActionFacts, ...]
-    actions_withheld: bool
-
-
-@dataclass(frozen=True, slots=True)
-class ChildPlanFacts:
-    child: str
-    risks: tuple[str, ...]
-    outcomes: tuple[OutcomeFacts, ...]
-    services: tuple[str, ...]
-    assessments: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class PlanFacts:
-    children: tuple[ChildPlanFacts, ...]
-    core_group: tuple[Named, ...]
-    first_core_group: date | None
-    review_date: date | None
-    contingency: tuple[str, ...]
-    signed_by: str | None
-    signed_on: date | None
-
-
-@dataclass(frozen=True, slots=True)
-class SectionFacts:
-    """A record section, or (withheld) a marker with neither heading nor text (spec §4 rule 6)."""
-
-    withheld: bool
-    heading: str | None = None
-    paragraphs: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class ExclusionFacts:
-    person: str
-    extent: str  # whole or part
-    items: tuple[str, ...]  # titles of agenda items excluded from, where the reader may see them
-    grounds: tuple[str, ...]
-    reason: str
-    how_views_are_heard: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class RecordFacts:
-    present: tuple[Named, ...]
-    apologies: tuple[Named, ...]
-    absent: tuple[Named, ...]
-    minute_taker: str | None
-    exclusions: tuple[ExclusionFacts, ...]
-    sections: tuple[SectionFacts, ...]
-    reports: tuple[str, ...]
-    reports_withheld: int
-    quorate: bool | None
-    signed_by: str | None
-    signed_on: date | None
-
-
-@dataclass(frozen=True, slots=True)
-class ChangeFacts:
-    section: str  # the heading of the section, which the reader's copy holds
-    before: str
-    after: str
-
-
-@dataclass(frozen=True, slots=True)
-class AmendmentFacts:
-    reference: str
-    agreed_on: date | None  # the day the chair decided (agreed or, for a rejection, rejected)
-    changes: tuple[ChangeFacts, ...]
-    received_on: date | None = None
-    note: str | None = None  # the chair's note, in a rejection letter
-
-
-@dataclass(frozen=True, slots=True)
-class RecipientView:
-    """What one document shows one reader. Equal views render to equal layouts."""
-
-    document: DocumentKind
-    audience: Audience
-    large_print: bool
-    letterhead: Letterhead
-    conference: ConferenceFacts
-    issued_on: date
-    addressee: AddressBlock | None
-    children: tuple[ChildFacts, ...]
-    decisions: tuple[DecisionFacts, ...] = ()
-    plan: PlanFacts | None = None
-    record: RecordFacts | None = None
-    exclusion: ExclusionFacts | None = None
-    ended_plans: tuple[DecisionFacts, ...] = ()
-    amendment: AmendmentFacts | None = None
-    # Which version this copy is (an updated invitation, a record with agreed amendments); set by
-    # the delivery stage, never from the export's free text.
-    edition: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class RecipientMarks:
-    """What differs between readers of one view; stamped on every page after layout (spec §4 rule 5)."""
-
-    copy_for: str
-    authorised_for: str | None = None
-    authorised_by: str | None = None
-    basis: str | None = None
-    purpose: str | None = None
-    authority: str = ""
 
 
 def view_for(export: Export, copy: PlannedCopy, words: PlainWords) -> RecipientView:
@@ -246,15 +87,9 @@ def _changes_seen(
     builder: _ViewBuilder, export: Export, copy: PlannedCopy, amendment: Amendment
 ) -> tuple[ChangeFacts, ...]:
     """The amendment's changes to sections the reader's copy holds; the rest are not named."""
-    sections = {s.id: s for s in export.record.sections} if export.record else {}
     return tuple(
-        ChangeFacts(
-            builder.text(sections[c.section].heading),
-            builder.text(c.replace),
-            builder.text(c.with_),
-        )
-        for c in amendment.changes
-        if c.section in sections and copy.viewer.may_see_section(sections[c.section])
+        ChangeFacts(builder.text(section.heading), builder.text(c.replace), builder.text(c.with_))
+        for _, c, section in changes_held(export, builder.viewer, amendment)
     )
 
 
@@ -305,23 +140,7 @@ def marks_for(export: Export, copy: PlannedCopy, words: PlainWords) -> Recipient
     )
 
 
-class _Roll(tuple[Named, ...]):  # noqa: SLOT001 - the cached hash needs an instance dict
-    """A list of people shared by every view of one audience: a plain tuple to every reader and
-    template, but hashed once. Views are looked up by value (the renderer lays each out once), and
-    hashing 10,000 names again for each of 10,000 copies made planning quadratic."""
-
-    def __hash__(self) -> int:
-        cached: int | None = self.__dict__.get("hash")
-        if cached is None:
-            cached = self.__dict__["hash"] = tuple.__hash__(self)
-        return cached
-
-    def __reduce__(self) -> tuple[type[_Roll], tuple[tuple[Named, ...]]]:
-        # String hashes differ between processes: a worker works the hash out for itself.
-        return (_Roll, (tuple(self),))
-
-
-_Attendance = tuple[_Roll, _Roll, _Roll]
+_Attendance = tuple[Roll, Roll, Roll]
 # A few exports' attendance lists (a conference's revisions are planned together); oldest out.
 _ATTENDANCE_CACHE: dict[tuple[int, int | None], tuple[Export, PlainWords, _Attendance]] = {}
 _ATTENDANCE_CACHE_SIZE = 8
@@ -332,7 +151,8 @@ class _ViewBuilder:
     def __init__(self, export: Export, copy: PlannedCopy, words: PlainWords) -> None:
         self.export = export
         self.copy = copy
-        self.viewer: Viewer = copy.viewer
+        # Every reader on the copy's route, not only its recipient (spec §4 rules 2, 4).
+        self.viewer: Viewer = readers_of(copy)
         self.family = copy.viewer.audience == "family"
         self.words = words if self.family else PlainWords.none()
 
@@ -351,14 +171,15 @@ class _ViewBuilder:
             issued_on=uk_date(e.exported_at),
             addressee=self.addressee() if document != "record" else None,
             children=tuple(self._child(c) for c in e.children if c.subject),
-            decisions=self._decisions(with_dissent=document == "record")
-            if document in ("decision_letter", "record")
+            # What each document shows: the one table (pipeline.planning.documents, spec §2).
+            decisions=self._decisions(with_dissent=shows(document, "decisions_with_dissent"))
+            if shows(document, "decisions") or shows(document, "decisions_with_dissent")
             else (),
-            plan=self._plan() if document in ("outline_plan", "record") else None,
-            record=self._record() if document == "record" else None,
-            exclusion=self._exclusion_letter() if document == "exclusion_letter" else None,
+            plan=self._plan() if shows(document, "plan") else None,
+            record=self._record() if shows(document, "sections") else None,
+            exclusion=self._exclusion_letter() if shows(document, "exclusion") else None,
             ended_plans=tuple(d for d in self._decisions(False) if d.outcome == "plan_ends")
-            if document == "plan_ended_notice"
+            if shows(document, "ended_plans")
             else (),
         )
 
@@ -542,7 +363,7 @@ class _ViewBuilder:
                 apologies.append(named)
             elif a.status == "did_not_attend":
                 absent.append(named)
-        lists = (_Roll(present), _Roll(apologies), _Roll(absent))
+        lists = (Roll(present), Roll(apologies), Roll(absent))
         with _ATTENDANCE_LOCK:
             _ATTENDANCE_CACHE[key] = (self.export, self.words, lists)
             while len(_ATTENDANCE_CACHE) > _ATTENDANCE_CACHE_SIZE:

@@ -13,17 +13,10 @@ from collections.abc import Iterable, Iterator
 
 from pipeline.comparison import normalise, pattern_forms
 from pipeline.contract.export import Export
-from pipeline.planning.documents import free_text
-from pipeline.planning.mentions import contact_patterns, withheld_contacts
+from pipeline.planning.documents import documents_at, free_text
+from pipeline.planning.mentions import withheld_contacts
 from pipeline.planning.readers import Viewer
 from pipeline.redaction.plain_language import PlainWords
-
-# What the reader is shown at each stage; something shown at another stage proves nothing now.
-_DOCUMENTS_BY_STAGE = {
-    "scheduled": ("invitation", "exclusion_letter"),
-    "held": ("decision_letter", "outline_plan", "record", "plan_ended_notice"),
-    "cancelled": ("cancellation_notice",),
-}
 
 
 def withheld_strings(
@@ -83,8 +76,8 @@ def _withheld_contacts(export: Export, viewer: Viewer) -> Iterator[str]:
     text: each identifying line whole (street words in each spelling), the postcode, the e-mail
     and its written-out forms. The other forms (a street's name alone) are patterns:
     `withheld_patterns`."""
-    for person in export.withholding_contacts_from(viewer.persons):
-        yield from contact_patterns(person).forms
+    for contact in withheld_contacts(export, viewer.persons):
+        yield from contact.forms
 
 
 def withheld_patterns(
@@ -107,7 +100,8 @@ def withheld_patterns(
 
 
 def _visible_text(export: Export, viewer: Viewer) -> Iterator[str]:
-    for document in _DOCUMENTS_BY_STAGE[export.conference.stage]:
+    # What the reader is shown at this stage; something shown at another proves nothing now.
+    for document in documents_at(export.conference.stage):
         # An exclusion letter is about its reader or the person they hold it for.
         for subject in sorted(viewer.persons):
             for _, text in free_text(export, document, viewer, subject=subject):

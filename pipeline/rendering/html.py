@@ -12,10 +12,10 @@ from pathlib import Path
 
 import jinja2
 
+from pipeline.planning.documents import RECORD_DOCUMENTS
 from pipeline.redaction.view import RecipientView
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
-RECORD_DOCUMENTS = frozenset({"outline_plan", "record"})
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,9 @@ from pipeline.planning.amendments import AmendmentInput, ConferenceCopies, confe
 from pipeline.planning.documents import amendment_text, authorisation_text, free_text
 from pipeline.planning.mentions import first_mention, mention_reason, withheld_contacts
 from pipeline.planning.plan import DistributionPlan, PlannedCopy, file_stem
-from pipeline.planning.readers import Viewer
+from pipeline.planning.readers import Viewer, readers_of
 from pipeline.planning.recipients import plan_distribution
+from pipeline.planning.routing import DEFAULT_ROUTING, Routing
 from pipeline.procedure.calendar import WorkingCalendar
 from pipeline.procedure.profile import Profile, load_profiles
 from pipeline.redaction.plain_language import PlainWords
@@ -200,9 +201,7 @@ def _text(html: str, skip: tuple[str, ...] = ()) -> str:
 def _readers(copy: PlannedCopy) -> Viewer:
     """Everyone whose eyes the files reach: a copy through the lead social worker is read by the
     social worker too, so what is withheld from them is withheld from it (spec §4 rules 2, 4)."""
-    if copy.via is None:
-        return copy.viewer
-    return dataclasses.replace(copy.viewer, persons=copy.viewer.persons | {copy.via})
+    return readers_of(copy)
 
 
 def _withheld_contact_in(
@@ -354,7 +353,10 @@ class ReadConference:
 
 
 def read_conference_copies(
-    raw: bytes, profiles: dict[str, Profile], context: AmendmentContext
+    raw: bytes,
+    profiles: dict[str, Profile],
+    context: AmendmentContext,
+    routing: Routing = DEFAULT_ROUTING,
 ) -> ReadConference:
     """A stored export and its amendments → every copy the conference now calls for."""
     export = load_export(raw, profiles.keys())
@@ -369,7 +371,7 @@ def read_conference_copies(
         export,
         profile,
         calendar,
-        lambda e: plan_distribution(e, profile, calendar),
+        lambda e: plan_distribution(e, profile, calendar, routing),
         inputs,
         {key: frozenset(ids) for key, ids in context.holders},
     )
@@ -381,15 +383,18 @@ def render_jobs(
     profile_dirs: tuple[Path, ...],
     jobs: tuple[CopyJob, ...],
     context: AmendmentContext = AmendmentContext(),
+    routing: Routing = DEFAULT_ROUTING,
 ) -> tuple[RenderedCopy, ...]:
     """Render the named copies of one stored export (in a worker process: plain arguments in,
     bytes out). The copies are worked out again here from the same data, so the worker needs
     nothing but the export and its amendments."""
     profiles, composer = _tools(profile_dirs)
-    conference = read_conference_copies(raw, profiles, context)
+    conference = read_conference_copies(raw, profiles, context, routing)
     current = conference.current
     renderer = Renderer.for_profile(conference.profile, composer)
-    plan_tasks = plan_distribution(current.export, conference.profile, conference.calendar).tasks
+    plan_tasks = plan_distribution(
+        current.export, conference.profile, conference.calendar, routing
+    ).tasks
     rendered = []
     for job in jobs:
         copy = current.copies[job.copy_key]

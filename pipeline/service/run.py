@@ -29,19 +29,25 @@ from typing import Any
 
 from pebble import ProcessPool
 
-from pipeline.config import Channels, DeliveryChannel
+from pipeline.config import Channels
 from pipeline.contract.export import Export
 from pipeline.delivery.channels import (
     Destination,
     Spool,
-    choose_channel,
     deliver_by_email,
     deliver_to_folder,
 )
 from pipeline.delivery.email import SmtpSettings, message_id_for
 from pipeline.delivery.post import PostedLetter, build_batch
 from pipeline.delivery.preview import RenderedCopy, sha256
-from pipeline.errors import CpcError, DeliveryError, RunInProgress, StoreError, StoreUnavailable
+from pipeline.errors import (
+    CpcError,
+    DeliveryError,
+    InternalFault,
+    RunInProgress,
+    StoreError,
+    StoreUnavailable,
+)
 from pipeline.files import PRIVATE_FILE, private_folder, write_atomically
 from pipeline.planning.amendments import ConferenceCopies
 from pipeline.planning.copy_state import (
@@ -53,10 +59,11 @@ from pipeline.planning.copy_state import (
     edition_lines,
     working_days_late,
 )
+from pipeline.planning.documents import DOCUMENT_NAMES
 from pipeline.planning.plan import DistributionPlan, PlannedCopy
+from pipeline.planning.routing import DEFAULT_ROUTING, Routing
 from pipeline.procedure.calendar import WorkingCalendar
 from pipeline.procedure.profile import Profile
-from pipeline.rendering.handover_sheet import DOCUMENT_NAMES
 from pipeline.rendering.html import Composer
 from pipeline.service.render_pool import (
     AmendmentContext,
@@ -66,6 +73,7 @@ from pipeline.service.render_pool import (
     read_conference_copies,
     render_jobs,
 )
+from pipeline.service.routing_config import routing_for
 from pipeline.store.db import Store, StoredDelivery, StoredExport, content_key
 from pipeline.store.rows import CopyRow
 from pipeline.terminal_text import printable
@@ -167,10 +175,16 @@ def amendment_context(store: Store, conference_id: str) -> AmendmentContext:
     )
 
 
-def load_conference(store: Store, conference_id: str, profiles: dict[str, Profile]) -> Conference:
+def load_conference(
+    store: Store,
+    conference_id: str,
+    profiles: dict[str, Profile],
+    routing: Routing = DEFAULT_ROUTING,
+) -> Conference:
     (stored,) = store.current_exports(conference_id)
     context = amendment_context(store, conference_id)
-    return Conference(stored, read_conference_copies(stored.raw, profiles, context), context)
+    read = read_conference_copies(stored.raw, profiles, context, routing)
+    return Conference(stored, read, context)
 
 
 # ---- planning into the store ---------------------------------------------------------------------
@@ -236,6 +250,7 @@ def _state(
         render_hold=render_hold,
         refused=refused,
         revision=revision,
+        plan_hold=copy.hold or "address",
     )
 
 
@@ -367,32 +382,17 @@ def replan_new_revisions(
 # ---- where a copy goes ---------------------------------------------------------------------------
 
 
-def _configured(channels: Channels, copy: PlannedCopy, role: str) -> DeliveryChannel:
-    if copy.via is not None:
-        return channels.lead_social_worker
-    if copy.on_behalf_of is not None or copy.recipient_class == "authorised":
-        return channels.authorised
-    return channels.professional if role == "professional" else channels.family
-
-
 def destination_for(
     conference: Conference, copy: PlannedCopy, settings: RunSettings
 ) -> Destination:
-    """Through the lead social worker when the plan says `via` (to the social worker, by their
-    channel); else the recipient's own, by the configured channel where it can reach them."""
+    """By the channel the plan chose (pipeline.planning.routing, from these settings): to the
+    lead social worker when the plan says `via`, else to the recipient."""
     export = conference.export
     reached = copy.via or copy.recipient
     person = export.person(reached)
-    channel = choose_channel(
-        _configured(
-            settings.channels,
-            copy,
-            "child" if export.is_child(copy.recipient) else export.person(copy.recipient).role,
-        ),
-        has_email=person.email is not None,
-        has_address=person.address is not None,
-        email_possible=settings.smtp is not None,
-    )
+    channel = copy.channel
+    if channel is None:
+        raise InternalFault(f"{copy.recipient}/{copy.document}: the plan gave this copy no channel")
     folder = f"{copy.via}/to-hand-over/{copy.recipient}" if copy.via is not None else copy.recipient
     return Destination(
         channel=channel,
@@ -464,7 +464,11 @@ def _render_all(
                     conference,
                     jobs,
                     render_jobs(
-                        conference.stored.raw, settings.profile_dirs, jobs, conference.context
+                        conference.stored.raw,
+                        settings.profile_dirs,
+                        jobs,
+                        conference.context,
+                        routing_for(settings.channels, settings.smtp),
                     ),
                 )
             except Exception as exc:  # one conference's fault holds back only its own copies
@@ -476,7 +480,13 @@ def _render_all(
         futures: list[Any] = [
             pool.schedule(
                 render_jobs,
-                args=(conference.stored.raw, settings.profile_dirs, jobs, conference.context),
+                args=(
+                    conference.stored.raw,
+                    settings.profile_dirs,
+                    jobs,
+                    conference.context,
+                    routing_for(settings.channels, settings.smtp),
+                ),
                 timeout=settings.document_timeout * len(jobs),
             )
             for conference, jobs in work
@@ -502,6 +512,7 @@ def _render_all(
                                 settings.profile_dirs,
                                 (job,),
                                 conference.context,
+                                routing_for(settings.channels, settings.smtp),
                             ),
                             timeout=settings.document_timeout,
                         ),
@@ -567,7 +578,10 @@ class _Run:
     def conference(self, conference_id: str) -> Conference:
         if conference_id not in self._conferences:
             self._conferences[conference_id] = load_conference(
-                self.store, conference_id, self.profiles
+                self.store,
+                conference_id,
+                self.profiles,
+                routing_for(self.settings.channels, self.settings.smtp),
             )
         return self._conferences[conference_id]
 

@@ -1,0 +1,18 @@
+"""The service configuration's channels and SMTP settings → the `Routing` the plan chooses each copy's channel by."""
+
+from __future__ import annotations
+
+from pipeline.config import Channels
+from pipeline.delivery.email import SmtpSettings
+from pipeline.planning.routing import Routing
+
+
+def routing_for(channels: Channels, smtp: SmtpSettings | None) -> Routing:
+    """The channel set for each kind of reader, and whether e-mail can be sent at all."""
+    return Routing(
+        professional=channels.professional,
+        family=channels.family,
+        authorised=channels.authorised,
+        lead_social_worker=channels.lead_social_worker,
+        email_possible=smtp is not None,
+    )
