@@ -16,11 +16,6 @@ from pipeline.planning.plan import HoldKind
 from pipeline.procedure.calendar import WorkingCalendar
 
 CopyStatus = Literal["ready", "waiting", "held", "delivered", "withdrawn", "sending", "failed"]
-# Why a copy is held: the plan's guard (address), the renderer's leak check (leak, unreadable,
-# short_items), or a change after it was sent (changed_after_sent, changed_record).
-HoldKind = Literal[
-    "address", "leak", "unreadable", "short_items", "changed_after_sent", "changed_record"
-]
 DecisionKind = Literal["released", "withdrawn"]
 DeliveryState = Literal["pending", "sent", "failed"]  # failed: refused for good
 AmendmentStatus = Literal["pending", "agreed", "rejected"]

@@ -16,7 +16,9 @@ ViewName = Literal["professional", "family", "attended_parts"]
 # configuration's `DeliveryChannel`. A copy through the social worker takes the social worker's.
 Channel = Literal["folder", "email", "post"]
 # Why a copy is held: by the plan (a withheld address in its free text, content withheld from a
-# reader on its route), by the renderer, or by the delivery stage (changed after it was sent).
+# reader on its route), by the renderer (leak, unreadable, short_items, render_error), or by the
+# delivery stage (changed after it was sent; a record changed by an agreed amendment). Defined
+# once: the store's rows and the copy states use it.
 HoldKind = Literal[
     "address",
     "route",
@@ -25,6 +27,7 @@ HoldKind = Literal[
     "render_error",
     "unreadable",
     "changed_after_sent",
+    "changed_record",
 ]
 TaskKind = Literal[
     "hand_over", "translation", "interpreter", "braille", "audio", "easy_read", "verbal_invitation"
