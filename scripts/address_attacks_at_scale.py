@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.address_attacks import copies_of, make_case, problems  # noqa: E402
+from tests.address_attacks import copies_of, make_case, problems
 
 
 def main() -> int:

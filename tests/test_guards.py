@@ -210,7 +210,7 @@ def test_a_preview_into_a_folder_holding_a_store_is_refused(tmp_path: Path) -> N
         ("withdraw", DV, "p-police/record", "--by", "p-chair", "--why", "x"),
         ("handed-over", DV, "p-mother/record", "--by", "p-sw"),
         ("task-done", DV, "--task", "translation", "--for", "p-mother", "--document", "record",
-         "--by", "p-sw"),  # fmt: skip
+         "--by", "p-sw"),
         ("distribute", "--today", "2026-11-24"),
     ],
 )

@@ -289,7 +289,7 @@ def test_two_ingests_at_once_lose_nothing_and_quarantine_nothing_good(tmp_path: 
         subprocess.Popen(
             command, env=_env(tmp_path), cwd=tmp_path, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+        )
         for _ in range(2)
     ]
     outputs = [racer.communicate(timeout=300) for racer in racers]

@@ -41,9 +41,7 @@ def loose(root: Path) -> list[str]:
     problems = []
     for name, mode in modes(root).items():
         path = Path(name)
-        if path.is_dir() and mode != 0o700:
-            problems.append(f"{name} {mode:o}")
-        elif path.is_file() and mode & 0o077:
+        if (path.is_dir() and mode != 0o700) or (path.is_file() and mode & 0o077):
             problems.append(f"{name} {mode:o}")
     return problems
 

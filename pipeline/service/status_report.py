@@ -122,7 +122,7 @@ def status_report(
     names: Names = {},  # noqa: B006 (read only)
     late_days: int = 14,
     store: str = "",
-    unreadable: Mapping[str, str] = {},  # noqa: B006 (read only)
+    unreadable: Mapping[str, str] = {},
     not_files: Sequence[tuple[str, str]] = (),
 ) -> StatusReport:
     """`not_made`: (conference, amendment, why) for agreed amendments that could not be made;
