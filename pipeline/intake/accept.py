@@ -25,17 +25,29 @@ from pipeline.rendering.fonts import installed_fonts_can_print
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024  # the largest shipped example is 16 kB; 2 MiB is generous
 SNIFF_BYTES = 8192  # libmagic decides from the head of a file; this is what it reads of one on disk
 
-DocumentKind = Literal["export", "amendment"]
+
+@dataclass(frozen=True, slots=True)
+class AcceptedExport:
+    """An export that passed every check: the validated model and the exact bytes it came from."""
+
+    document: Export
+    raw: bytes
+    sha256: str  # hex digest of `raw`; the store's key for "have I seen these bytes before?"
+    kind: Literal["export"] = "export"
 
 
 @dataclass(frozen=True, slots=True)
-class Accepted:
-    """A file that passed every check: the validated document and the exact bytes it came from."""
+class AcceptedAmendment:
+    """An amendment that passed every check: the validated model and the exact bytes."""
 
-    kind: DocumentKind
-    document: Export | Amendment
+    document: Amendment
     raw: bytes
-    sha256: str  # hex digest of `raw`; the store's key for "have I seen these bytes before?"
+    sha256: str
+    kind: Literal["amendment"] = "amendment"
+
+
+# A tagged union: `kind` tells the two apart, and a type checker narrows `document` by it.
+Accepted = AcceptedExport | AcceptedAmendment
 
 
 def read_document(
@@ -70,8 +82,10 @@ def read_document(
     except ContractError as exc:
         # The contract's message already lists every problem with its JSON path, one per line.
         raise RejectedFile(f"the file breaks the contract: {exc}") from exc
-    kind: DocumentKind = "export" if isinstance(document, Export) else "amendment"
-    return Accepted(kind, document, raw, hashlib.sha256(raw).hexdigest())
+    digest = hashlib.sha256(raw).hexdigest()
+    if isinstance(document, Export):
+        return AcceptedExport(document, raw, digest)
+    return AcceptedAmendment(document, raw, digest)
 
 
 # Verdicts that are never text, whatever the file is called; anything else goes on to the UTF-8

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from pipeline.intake.accept import Accepted
+from pipeline.intake.accept import AcceptedAmendment
 from pipeline.store.base import SYSTEM_ACTOR, StoreBase, now
 from pipeline.store.documents import keep
 from pipeline.store.rows import AmendmentRow, row_of
@@ -31,7 +31,7 @@ class AmendmentsMixin(StoreBase):
 
     def save_amendment(
         self,
-        accepted: Accepted,
+        accepted: AcceptedAmendment,
         source_name: str,
         values: dict[str, Any],
         *,
@@ -40,8 +40,8 @@ class AmendmentsMixin(StoreBase):
     ) -> None:
         """Keep the document's bytes and the amendment's new state, with the audit line, at once."""
         amendment = accepted.document
-        amendment_id = amendment.amendment_id  # type: ignore[union-attr]
-        conference_id = amendment.conference_id  # type: ignore[union-attr]
+        amendment_id = amendment.amendment_id
+        conference_id = amendment.conference_id
         with self.transaction() as connection:
             keep(connection, accepted, source_name, conference_id, amendment_id, None)
             exists = connection.execute(

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from pipeline.errors import StaleDocument, StoreError
-from pipeline.intake.accept import Accepted
+from pipeline.intake.accept import Accepted, AcceptedExport
 from pipeline.store.base import StoreBase, now
 from pipeline.store.rows import ConferenceRow, RevisionRow, StoredExport, row_of
 from pipeline.store.schema import conferences, received_documents
@@ -36,18 +36,18 @@ class DocumentsMixin(StoreBase):
                     connection,
                     "duplicate_received",
                     {"source": source_name, "sha256": accepted.sha256},
-                    conference_id=accepted.document.conference.id,  # type: ignore[union-attr]
+                    conference_id=accepted.document.conference.id,
                 )
                 return "duplicate"
             return self._take_export(connection, accepted, source_name)
 
     def _take_export(
-        self, connection: Connection, accepted: Accepted, source_name: str
+        self, connection: Connection, accepted: AcceptedExport, source_name: str
     ) -> Literal["new"]:
         export = accepted.document
-        conference_id = export.conference.id  # type: ignore[union-attr]
-        revision = export.revision  # type: ignore[union-attr]
-        export_id = export.export_id  # type: ignore[union-attr]
+        conference_id = export.conference.id
+        revision = export.revision
+        export_id = export.export_id
         reused = connection.execute(
             sa.select(received_documents.c.id).where(
                 received_documents.c.kind == "export",
@@ -71,8 +71,8 @@ class DocumentsMixin(StoreBase):
         values: dict[str, Any] = {
             "revision": revision,
             "document_id": document_id,
-            "stage": export.conference.stage,  # type: ignore[union-attr]
-            "profile": export.authority.procedure_profile or "default",  # type: ignore[union-attr]
+            "stage": export.conference.stage,
+            "profile": export.authority.procedure_profile or "default",
             "checks": [],
             "planned_at": None,
         }
