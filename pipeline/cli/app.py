@@ -47,7 +47,7 @@ from pipeline.rendering.fonts import installed_fonts_can_print
 from pipeline.rendering.html import Composer
 from pipeline.service.history import conference_history
 from pipeline.service.ingest import StoreSink, quarantined_files
-from pipeline.service.render_pool import render_files
+from pipeline.service.preview_render import render_files
 from pipeline.service.run import RunSettings, load_conference, plain_error
 from pipeline.service.run import distribute as run_distribution
 from pipeline.service.status_report import status_report
