@@ -10,6 +10,8 @@ from typer.testing import CliRunner
 
 from pipeline.checking.leak_check import extract_pdf
 from pipeline.cli.app import app
+from pipeline.service.render_pool import RenderJobs
+from pipeline.service.run import RunTools
 from pipeline.store.db import Store, StoredDelivery
 
 runner = CliRunner()
@@ -23,8 +25,12 @@ def pdf_text(data: bytes) -> str:
 
 
 class Service:
-    def __init__(self, root: Path, channels: str = "") -> None:
+    """`renderer`: None for the real one; `tests.fake_renderer.FAKE` where what is laid out is not
+    the point of the test (which copies go, by which channel, what the status says)."""
+
+    def __init__(self, root: Path, channels: str = "", renderer: RenderJobs | None = None) -> None:
         self.root = root
+        self.tools = RunTools(renderer=renderer)
         root.mkdir(parents=True, exist_ok=True)
         self.config = root / "cpc.toml"
         self.config.write_text(
@@ -34,7 +40,7 @@ class Service:
         self.drops = 0
 
     def cpc(self, *args: str, code: int = 0) -> str:
-        result = runner.invoke(app, [*args, "--config", str(self.config)])
+        result = runner.invoke(app, [*args, "--config", str(self.config)], obj=self.tools)
         assert result.exit_code == code, result.output
         return result.output
 

@@ -30,6 +30,7 @@ from pipeline.procedure.profile import load_profiles
 from pipeline.service.run import RunSettings, RunSummary, distribute
 from tests import service_harness
 from tests.conftest import example
+from tests.fake_renderer import FAKE
 from tests.test_deliver_email import PASSWORD, USER, Received, _AnyPortController, _check_password
 
 DV = "CPC-2026-0412"  # initial-domestic-abuse.json: held on Mon 23 November 2026
@@ -145,7 +146,7 @@ class Service(service_harness.Service):
         )
         store = self.store()
         try:
-            return distribute(store, load_profiles(), settings)
+            return distribute(store, load_profiles(), settings, renderer=self.tools.renderer)
         finally:
             store.close()
 
@@ -185,7 +186,7 @@ def test_a_451_is_failed_with_the_servers_words_then_sent_by_the_next_run(
     """A transient refusal (SMTP 4xx) shows as failed, first in `cpc status` and in `cpc
     history`, with the server's reply and that it is tried again; the next run, with the server
     taking mail again, delivers each of them once."""
-    service = Service(tmp_path)
+    service = Service(tmp_path, renderer=FAKE)
     service.drop(example("initial-domestic-abuse"))
     mail_server.mailbox.data_reply = "451 4.3.0 Mail server temporarily out of service"
     summary = service.run(FIRST_RUN, mail_server.port, mail_server.client_tls)
@@ -233,7 +234,7 @@ def test_a_550_waits_for_a_person_until_a_corrected_export_arrives(
 ) -> None:
     """A permanent refusal (SMTP 5xx) is failed and says it waits for a person; later runs do
     not try it again, though the server would now take it; a new revision does."""
-    service = Service(tmp_path)
+    service = Service(tmp_path, renderer=FAKE)
     service.drop(example("initial-domestic-abuse"))
     mail_server.mailbox.rcpt_reply = "550 5.1.1 <{address}>: mailbox unavailable"
     summary = service.run(FIRST_RUN, mail_server.port, mail_server.client_tls)
@@ -278,7 +279,7 @@ def test_a_dropped_or_refused_connection_is_transient(
 ) -> None:
     """Connection refused (nothing listening) and connection dropped (closed before the
     greeting) are tried again; the next run with the server up delivers them."""
-    service = Service(tmp_path)
+    service = Service(tmp_path, renderer=FAKE)
     service.drop(example("initial-domestic-abuse"))
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -306,9 +307,7 @@ def test_a_run_exits_1_and_its_summary_says_what_failed(tmp_path: Path) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
-    service = service_harness.Service(
-        tmp_path, channels='professional = "email"'
-    )
+    service = service_harness.Service(tmp_path, channels='professional = "email"', renderer=FAKE)
     service.config.write_text(
         service.config.read_text()
         + f'[smtp]\nhost = "127.0.0.1"\nport = {closed_port}\nstarttls = true\n'
@@ -326,7 +325,7 @@ def test_a_decision_letter_two_working_days_late_is_late_by_2(tmp_path: Path) ->
     """Issue 10: decision letters due under the 24-hour rule and sent two working days after
     their due date are recorded late by 2 (the conference's calendar), listed in `cpc status`
     and `cpc history`, and the check "documents sent on time" is a problem."""
-    service = service_harness.Service(tmp_path)
+    service = service_harness.Service(tmp_path, renderer=FAKE)
     service.drop(example("initial-domestic-abuse"))
     police = service.copy(DV, "p-police/decision_letter")
     calendar = WorkingCalendar.for_nation("england")
@@ -367,7 +366,7 @@ def test_a_decision_letter_two_working_days_late_is_late_by_2(tmp_path: Path) ->
 
 
 def test_copies_sent_on_their_due_date_pass_the_check(tmp_path: Path) -> None:
-    service = service_harness.Service(tmp_path)
+    service = service_harness.Service(tmp_path, renderer=FAKE)
     service.drop(example("initial-domestic-abuse"))
     due = service.copy(DV, "p-police/decision_letter")["due"]
     service.distribute(due.isoformat())

@@ -17,6 +17,7 @@ from pipeline.procedure.profile import load_profiles
 from pipeline.service.run import RunSettings, distribute
 from tests import service_harness
 from tests.conftest import example
+from tests.fake_renderer import FAKE
 
 DV = "CPC-2026-0412"  # initial-domestic-abuse.json, on the shipped default profile
 PRE_BIRTH = "CPC-2026-0777"  # pre-birth-scheduled.json, given the authority's own profile
@@ -29,7 +30,7 @@ def test_a_conference_that_cannot_be_planned_is_reported_and_the_others_go(
     profiles = tmp_path / "profiles"
     profiles.mkdir()
     (profiles / "northby.toml").write_text(NORTHBY, encoding="utf-8")
-    service = service_harness.Service(tmp_path)
+    service = service_harness.Service(tmp_path, renderer=FAKE)
     configured = service.config.read_text()
     service.config.write_text(
         configured.replace("[folders]\n", '[folders]\nprofiles = ["profiles"]\n')
@@ -72,7 +73,7 @@ def test_an_unexpected_fault_in_one_conference_is_logged_with_its_traceback_and_
     profiles_dir = tmp_path / "profiles"
     profiles_dir.mkdir()
     (profiles_dir / "northby.toml").write_text(NORTHBY, encoding="utf-8")
-    service = service_harness.Service(tmp_path)
+    service = service_harness.Service(tmp_path, renderer=FAKE)
     configured = service.config.read_text()
     service.config.write_text(
         configured.replace("[folders]\n", '[folders]\nprofiles = ["profiles"]\n')
@@ -102,6 +103,7 @@ def test_an_unexpected_fault_in_one_conference_is_logged_with_its_traceback_and_
                 workers=0,
             ),
             lambda event, fields: events.append((event, fields)),
+            renderer=FAKE,
         )
     finally:
         store.close()

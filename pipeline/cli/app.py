@@ -48,7 +48,7 @@ from pipeline.rendering.html import Composer
 from pipeline.service.history import conference_history
 from pipeline.service.ingest import StoreSink, quarantined_files
 from pipeline.service.preview_render import render_files
-from pipeline.service.run import RunSettings, load_conference, plain_error
+from pipeline.service.run import RunSettings, RunTools, load_conference, plain_error
 from pipeline.service.run import distribute as run_distribution
 from pipeline.service.status_report import status_report
 from pipeline.store.db import Store, describe_url
@@ -564,6 +564,7 @@ def _run_settings(
 
 @app.command()
 def distribute(
+    ctx: typer.Context,
     today: TodayOption = None,
     dry_run: Annotated[
         bool,
@@ -598,7 +599,11 @@ def distribute(
     settings = _run_settings(config, run_day, today is None, dry_run, workers)
     try:
         with run_reporter(sys.stderr) as report:
-            summary = run_distribution(store, profiles, settings, report)
+            # A test gives its fake renderer or channels as the context's object; else the real ones.
+            tools = ctx.obj if isinstance(ctx.obj, RunTools) else RunTools()
+            summary = run_distribution(
+                store, profiles, settings, report, renderer=tools.renderer, channels=tools.channels
+            )
     except CpcError as exc:
         store.close()
         _fail(str(exc))
