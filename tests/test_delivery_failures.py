@@ -13,15 +13,12 @@ import socket
 import ssl
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import trustme
-from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from pipeline.config import Channels
 from pipeline.delivery.email import SmtpSettings
@@ -31,65 +28,12 @@ from pipeline.service.run import RunSettings, RunSummary, distribute
 from tests import service_harness
 from tests.conftest import example
 from tests.fake_renderer import FAKE
-from tests.test_deliver_email import PASSWORD, USER, Received, _AnyPortController, _check_password
+from tests.mail_server import MailServer
+from tests.test_deliver_email import PASSWORD, USER
 
 DV = "CPC-2026-0412"  # initial-domestic-abuse.json: held on Mon 23 November 2026
 FIRST_RUN = date(2026, 11, 24)
 SENDER = "cpc@northby.example.gov.uk"
-
-
-class Refusing(Received):
-    """A mailbox that answers RCPT or DATA with the reply set, or takes the message (None)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.rcpt_reply: str | None = None
-        self.data_reply: str | None = None
-
-    async def handle_RCPT(
-        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
-    ) -> str:
-        if self.rcpt_reply is not None:
-            return self.rcpt_reply.replace("{address}", address)
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        if self.data_reply is not None:
-            return self.data_reply
-        return await super().handle_DATA(server, session, envelope)
-
-
-@dataclass
-class MailServer:
-    mailbox: Refusing
-    port: int
-    client_tls: ssl.SSLContext
-
-
-@pytest.fixture
-def mail_server() -> Iterator[MailServer]:
-    ca = trustme.CA()
-    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(server_tls)
-    client_tls = ssl.create_default_context()
-    ca.configure_trust(client_tls)
-    mailbox = Refusing()
-    controller = _AnyPortController(
-        mailbox,
-        hostname="127.0.0.1",
-        port=0,
-        tls_context=server_tls,
-        require_starttls=True,
-        authenticator=_check_password,
-        auth_require_tls=True,
-        auth_required=True,
-    )
-    controller.start()
-    try:
-        yield MailServer(mailbox, controller.port, client_tls)
-    finally:
-        controller.stop()
 
 
 @pytest.fixture
