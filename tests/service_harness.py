@@ -39,6 +39,18 @@ class Service:
         )
         self.drops = 0
 
+    def with_profile(self, name: str, text: str) -> tuple[Path, str]:
+        """Give the service an authority's own profile (profiles/NAME.toml, named in its
+        configuration); the profiles folder and the configuration as it was before."""
+        folder = self.root / "profiles"
+        folder.mkdir(exist_ok=True)
+        (folder / f"{name}.toml").write_text(text, encoding="utf-8")
+        before = self.config.read_text()
+        self.config.write_text(
+            before.replace("[folders]\n", '[folders]\nprofiles = ["profiles"]\n')
+        )
+        return folder, before
+
     def cpc(self, *args: str, code: int = 0) -> str:
         result = runner.invoke(app, [*args, "--config", str(self.config)], obj=self.tools)
         assert result.exit_code == code, result.output
