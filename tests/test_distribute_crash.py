@@ -592,15 +592,15 @@ KILL_POINTS = {
     # a file is written to its temporary name in the recipient's folder, not yet renamed
     "mid-write-in-outbox": KillPoint("os:replace", "before", outbox_only=True),
     # the files are in the recipient's folder; the delivery is still pending
-    "written-not-recorded": KillPoint("pipeline.service.run:deliver_to_folder", "after"),
+    "written-not-recorded": KillPoint("pipeline.delivery.channel:deliver_to_folder", "after"),
     # the delivery is recorded sent; its spool folder is not yet cleared
     "recorded-not-cleared": KillPoint("pipeline.store.db:Store.finish_delivery", "after"),
     # the run's posted letters are given a batch; nothing of the batch is written
     "batch-assigned": KillPoint("pipeline.store.db:Store.assign_batch", "after"),
     # the batch's CSV is written, not its PDF
-    "batch-csv-written": KillPoint("pipeline.service.run:write_atomically", "after"),
+    "batch-csv-written": KillPoint("pipeline.delivery.channel:write_atomically", "after"),
     # the batch's CSV and PDF are written; none of its letters is recorded sent
-    "batch-written-not-recorded": KillPoint("pipeline.service.run:write_atomically", "after", 2),
+    "batch-written-not-recorded": KillPoint("pipeline.delivery.channel:write_atomically", "after", 2),
     # the batch's letters are recorded sent; their spool folders are not yet cleared
     "batch-recorded-not-cleared": KillPoint("pipeline.store.db:Store.finish_batch", "after"),
 }
