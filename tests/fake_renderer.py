@@ -14,6 +14,7 @@ import io
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pikepdf
 
@@ -21,7 +22,9 @@ from pipeline.delivery.preview import RenderedCopy
 from pipeline.errors import RenderError
 from pipeline.procedure.profile import Profile, load_profiles
 from pipeline.service.conference import AmendmentContext, read_conference_copies
-from pipeline.service.render_pool import CopyJob
+
+if TYPE_CHECKING:  # a worker imports this module: it stays clear of the real renderer's libraries
+    from pipeline.service.render_pool import CopyJob
 
 _NO_AMENDMENTS = AmendmentContext()
 

@@ -8,6 +8,7 @@ only, so a worker process can be given it; `load_conference` reads that data fro
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pipeline.contract.amendment import Amendment
 from pipeline.contract.export import Export
@@ -17,7 +18,9 @@ from pipeline.planning.plan import DistributionPlan, PlannedCopy
 from pipeline.planning.recipients import plan_distribution
 from pipeline.procedure.calendar import WorkingCalendar
 from pipeline.procedure.profile import Profile
-from pipeline.store.db import Store, StoredExport
+
+if TYPE_CHECKING:  # a worker process reads a conference without loading the database layer
+    from pipeline.store.db import Store, StoredExport
 
 
 @dataclass(frozen=True, slots=True)
