@@ -68,7 +68,7 @@ def test_the_run_sends_every_copy_through_the_channel_set_it_is_given(tmp_path: 
         handed = [
             p for p in by_channel[delivery.channel].parcels if p.document == delivery.document
         ]
-        assert delivery.destination.startswith(f"{delivery.channel}:")
+        assert (delivery.destination or "").startswith(f"{delivery.channel}:")
         assert handed, delivery.copy_key
     assert len(folder.parcels) + len(post.parcels) == len(sent)
     assert post.parcels and folder.parcels and not email.parcels
