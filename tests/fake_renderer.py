@@ -61,6 +61,7 @@ class FakeRenderer:
 
     fail: frozenset[str] = field(default_factory=frozenset)  # copy keys held as unrenderable
     hang: frozenset[str] = field(default_factory=frozenset)  # copy keys that never finish
+    delay: float = 0.0  # seconds each copy takes, as a slow layout would
 
     def __call__(
         self,
@@ -72,6 +73,7 @@ class FakeRenderer:
         current = read_conference_copies(raw, _profiles(profile_dirs), context).current
         rendered = []
         for job in jobs:
+            time.sleep(self.delay)
             if job.copy_key in self.hang:
                 time.sleep(3600)
             if job.copy_key in self.fail:

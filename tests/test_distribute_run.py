@@ -11,7 +11,7 @@ from pipeline.cli.app import app
 from pipeline.service.run import RunTools
 from pipeline.store.db import Store
 from tests.conftest import example
-from tests.fake_renderer import FAKE
+from tests.fake_renderer import FakeRenderer
 
 runner = CliRunner()
 
@@ -50,7 +50,8 @@ def test_a_layout_over_its_time_budget_is_stopped_and_the_run_fails(tmp_path: Pa
     """Issue 4: rendering runs in forkserver workers with a per-document timeout."""
     config = service(tmp_path, "workers = 1\ndocument_timeout_seconds = 0.001")
     # The fake renderer in the workers: the time limit and the pool are the point, not the layout.
-    fake = RunTools(renderer=FAKE)
+    # Each copy takes 50 ms: always past a 0.001 s budget, well inside a 60 s one.
+    fake = RunTools(renderer=FakeRenderer(delay=0.05))
     result = runner.invoke(
         app, ["distribute", "--today", "2026-11-24", "--config", str(config)], obj=fake
     )
