@@ -57,7 +57,7 @@ from pipeline.planning.plan import DistributionPlan
 from pipeline.planning.recipients import plan_distribution
 from pipeline.procedure.profile import Profile, load_profiles
 from pipeline.rendering.html import Composer
-from pipeline.service.render_pool import Renderer, render_plan
+from pipeline.service.copy_renderer import Renderer, render_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

@@ -18,6 +18,7 @@ from pipeline.planning.plan import DistributionPlan, PlannedCopy
 from pipeline.planning.recipients import plan_distribution
 from pipeline.planning.routing import DEFAULT_ROUTING, Routing
 from pipeline.procedure.profile import Profile, load_profiles
+from tests.mail_server import mail_server  # noqa: F401 - one SMTP server fixture for every module
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SHARED = Path(__file__).resolve().parents[2] / "shared"

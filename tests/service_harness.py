@@ -10,6 +10,8 @@ from typer.testing import CliRunner
 
 from pipeline.checking.leak_check import extract_pdf
 from pipeline.cli.app import app
+from pipeline.service.render_pool import RenderJobs
+from pipeline.service.run import RunTools
 from pipeline.store.db import Store, StoredDelivery
 from pipeline.store.rows import CopyRow
 
@@ -24,8 +26,12 @@ def pdf_text(data: bytes) -> str:
 
 
 class Service:
-    def __init__(self, root: Path, channels: str = "") -> None:
+    """`renderer`: None for the real one; `tests.fake_renderer.FAKE` where what is laid out is not
+    the point of the test (which copies go, by which channel, what the status says)."""
+
+    def __init__(self, root: Path, channels: str = "", renderer: RenderJobs | None = None) -> None:
         self.root = root
+        self.tools = RunTools(renderer=renderer)
         root.mkdir(parents=True, exist_ok=True)
         self.config = root / "cpc.toml"
         self.config.write_text(
@@ -34,8 +40,20 @@ class Service:
         )
         self.drops = 0
 
+    def with_profile(self, name: str, text: str) -> tuple[Path, str]:
+        """Give the service an authority's own profile (profiles/NAME.toml, named in its
+        configuration); the profiles folder and the configuration as it was before."""
+        folder = self.root / "profiles"
+        folder.mkdir(exist_ok=True)
+        (folder / f"{name}.toml").write_text(text, encoding="utf-8")
+        before = self.config.read_text()
+        self.config.write_text(
+            before.replace("[folders]\n", '[folders]\nprofiles = ["profiles"]\n')
+        )
+        return folder, before
+
     def cpc(self, *args: str, code: int = 0) -> str:
-        result = runner.invoke(app, [*args, "--config", str(self.config)])
+        result = runner.invoke(app, [*args, "--config", str(self.config)], obj=self.tools)
         assert result.exit_code == code, result.output
         return result.output
 

@@ -20,6 +20,7 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
+from pipeline.delivery.channel import email_body
 from pipeline.delivery.email import (
     DOCX,
     PDF,
@@ -263,7 +264,7 @@ def test_a_wrong_password_is_a_delivery_error_without_the_password(
 ) -> None:
     # Issue 10: said in words with the server's reply, not a Python class name; a refused login
     # is the service's configuration, so it is tried again once put right (not permanent).
-    with pytest.raises(DeliveryError, match="refused the login .535") as caught:
+    with pytest.raises(DeliveryError, match=r"refused the login .535") as caught:
         send_message(_message(), _settings(tls_server.port, client_tls, password="wrong"))
     assert "wrong" not in str(caught.value)
     assert not caught.value.permanent
@@ -389,3 +390,29 @@ def test_an_authorised_copy_by_email_names_only_the_reference_and_the_document(
     )
     ((_, _, raw, _),) = tls_server.received.messages
     assert _attachments(_parse(raw)) == [("CPC-2026-0412-record-updated-1.pdf", PDF, FAKE_PDF)]
+
+
+@pytest.mark.parametrize(
+    ("handover", "expected"),
+    [
+        # to the reader: the confidentiality words for a wrong recipient
+        (
+            False,
+            "Attached is the invitation to the conference for conference CPC-1.\n\n"
+            "This e-mail and its attachments are confidential. If you are not the person it is "
+            "addressed to, please delete it and tell the sender.\n",
+        ),
+        # to the lead social worker, to hand over: the sheet is named, forwarding forbidden
+        (
+            True,
+            "Attached is the invitation to the conference for conference CPC-1, for you to hand "
+            "over and discuss, with its hand-over sheet saying to whom and by when.\n\n"
+            "This e-mail and its attachments are confidential. Do not forward them.\n",
+        ),
+    ],
+)
+def test_the_email_body_says_what_is_attached_and_that_it_is_confidential(
+    handover: bool, expected: str
+) -> None:
+    """The words live in templates/email/copy.txt; these are the words recipients have had."""
+    assert email_body("invitation", "CPC-1", handover=handover) == expected

@@ -13,15 +13,12 @@ import socket
 import ssl
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import trustme
-from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from pipeline.config import Channels
 from pipeline.delivery.email import SmtpSettings
@@ -30,65 +27,13 @@ from pipeline.procedure.profile import load_profiles
 from pipeline.service.run import RunSettings, RunSummary, distribute
 from tests import service_harness
 from tests.conftest import example
-from tests.test_deliver_email import PASSWORD, USER, Received, _AnyPortController, _check_password
+from tests.fake_renderer import FAKE
+from tests.mail_server import MailServer
+from tests.test_deliver_email import PASSWORD, USER
 
 DV = "CPC-2026-0412"  # initial-domestic-abuse.json: held on Mon 23 November 2026
 FIRST_RUN = date(2026, 11, 24)
 SENDER = "cpc@northby.example.gov.uk"
-
-
-class Refusing(Received):
-    """A mailbox that answers RCPT or DATA with the reply set, or takes the message (None)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.rcpt_reply: str | None = None
-        self.data_reply: str | None = None
-
-    async def handle_RCPT(
-        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
-    ) -> str:
-        if self.rcpt_reply is not None:
-            return self.rcpt_reply.replace("{address}", address)
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        if self.data_reply is not None:
-            return self.data_reply
-        return await super().handle_DATA(server, session, envelope)
-
-
-@dataclass
-class MailServer:
-    mailbox: Refusing
-    port: int
-    client_tls: ssl.SSLContext
-
-
-@pytest.fixture
-def mail_server() -> Iterator[MailServer]:
-    ca = trustme.CA()
-    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(server_tls)
-    client_tls = ssl.create_default_context()
-    ca.configure_trust(client_tls)
-    mailbox = Refusing()
-    controller = _AnyPortController(
-        mailbox,
-        hostname="127.0.0.1",
-        port=0,
-        tls_context=server_tls,
-        require_starttls=True,
-        authenticator=_check_password,
-        auth_require_tls=True,
-        auth_required=True,
-    )
-    controller.start()
-    try:
-        yield MailServer(mailbox, controller.port, client_tls)
-    finally:
-        controller.stop()
 
 
 @pytest.fixture
@@ -145,7 +90,7 @@ class Service(service_harness.Service):
         )
         store = self.store()
         try:
-            return distribute(store, load_profiles(), settings)
+            return distribute(store, load_profiles(), settings, renderer=self.tools.renderer)
         finally:
             store.close()
 
@@ -185,7 +130,7 @@ def test_a_451_is_failed_with_the_servers_words_then_sent_by_the_next_run(
     """A transient refusal (SMTP 4xx) shows as failed, first in `cpc status` and in `cpc
     history`, with the server's reply and that it is tried again; the next run, with the server
     taking mail again, delivers each of them once."""
-    service = Service(tmp_path)
+    service = Service(tmp_path, renderer=FAKE)
     service.drop(example("initial-domestic-abuse"))
     mail_server.mailbox.data_reply = "451 4.3.0 Mail server temporarily out of service"
     summary = service.run(FIRST_RUN, mail_server.port, mail_server.client_tls)
@@ -233,7 +178,7 @@ def test_a_550_waits_for_a_person_until_a_corrected_export_arrives(
 ) -> None:
     """A permanent refusal (SMTP 5xx) is failed and says it waits for a person; later runs do
     not try it again, though the server would now take it; a new revision does."""
-    service = Service(tmp_path)
+    service = Service(tmp_path, renderer=FAKE)
     service.drop(example("initial-domestic-abuse"))
     mail_server.mailbox.rcpt_reply = "550 5.1.1 <{address}>: mailbox unavailable"
     summary = service.run(FIRST_RUN, mail_server.port, mail_server.client_tls)
@@ -278,7 +223,7 @@ def test_a_dropped_or_refused_connection_is_transient(
 ) -> None:
     """Connection refused (nothing listening) and connection dropped (closed before the
     greeting) are tried again; the next run with the server up delivers them."""
-    service = Service(tmp_path)
+    service = Service(tmp_path, renderer=FAKE)
     service.drop(example("initial-domestic-abuse"))
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -306,9 +251,7 @@ def test_a_run_exits_1_and_its_summary_says_what_failed(tmp_path: Path) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
-    service = service_harness.Service(
-        tmp_path, channels='professional = "email"'
-    )
+    service = service_harness.Service(tmp_path, channels='professional = "email"', renderer=FAKE)
     service.config.write_text(
         service.config.read_text()
         + f'[smtp]\nhost = "127.0.0.1"\nport = {closed_port}\nstarttls = true\n'
@@ -326,7 +269,7 @@ def test_a_decision_letter_two_working_days_late_is_late_by_2(tmp_path: Path) ->
     """Issue 10: decision letters due under the 24-hour rule and sent two working days after
     their due date are recorded late by 2 (the conference's calendar), listed in `cpc status`
     and `cpc history`, and the check "documents sent on time" is a problem."""
-    service = service_harness.Service(tmp_path)
+    service = service_harness.Service(tmp_path, renderer=FAKE)
     service.drop(example("initial-domestic-abuse"))
     police = service.copy(DV, "p-police/decision_letter")
     calendar = WorkingCalendar.for_nation("england")
@@ -367,7 +310,7 @@ def test_a_decision_letter_two_working_days_late_is_late_by_2(tmp_path: Path) ->
 
 
 def test_copies_sent_on_their_due_date_pass_the_check(tmp_path: Path) -> None:
-    service = service_harness.Service(tmp_path)
+    service = service_harness.Service(tmp_path, renderer=FAKE)
     service.drop(example("initial-domestic-abuse"))
     due = service.copy(DV, "p-police/decision_letter").due
     service.distribute(due.isoformat())

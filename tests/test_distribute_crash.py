@@ -19,9 +19,11 @@ fixed trials kill it right after a named step (a SIGKILL the child sends itself)
 gap between two durable steps of a delivery.
 
 Rendering is pure and deterministic (the same export gives the same bytes), so the trials replay
-the renderings of one real run instead of laying every document out again: that keeps twenty
-trials inside a minute and puts every kill where state changes. `scripts/crash_trials.py` runs
-the same trials at larger numbers, with real rendering if asked.
+the renderings of one run instead of laying every document out again: that keeps twenty trials
+inside a minute and puts every kill where state changes. In the suite the one run renders with
+the fake renderer (tests/fake_renderer.py: what survives a kill is the point, not the layout);
+`scripts/crash_trials.py` records real renderings, runs the same trials at larger numbers, and
+renders for real throughout if asked.
 """
 
 from __future__ import annotations
@@ -86,6 +88,9 @@ if render:
     import pipeline.service.run as distribute
     mode, path = render.split(":", 1)
     real = distribute.render_jobs
+    if mode == "record-fake":  # the fake renderer's files recorded: what is laid out is not the point
+        from tests.fake_renderer import FAKE as real
+        mode = "record"
     if mode == "record":
         recorded = {}
         def render_jobs(raw, profile_dirs, jobs, *rest):
@@ -466,15 +471,19 @@ class Prepared:
     ready_copies: int
 
 
-def prepare(workdir: Path) -> Prepared:
+def prepare(workdir: Path, *, fake_rendering: bool = False) -> Prepared:
+    """`fake_rendering`: the recorded renderings are the fake renderer's (tests/fake_renderer.py),
+    small files made at once, for the suite, where what survives a kill is the point, not the
+    layout; the real renderer's otherwise (`scripts/crash_trials.py`)."""
     template = workdir / "template"
     ingest(make_service(template))
-    # One real run, recording its renderings, then one replaying them: both must leave a
-    # correct state, and the second gives the length of a full run as the trials see it.
+    # One run, recording its renderings, then one replaying them: both must leave a correct
+    # state, and the second gives the length of a full run as the trials see it.
     recorded_path = workdir / "renderings.pickle"
     real = workdir / "full-run-real"
     shutil.copytree(template, real)
-    first = run_child(real / "cpc.toml", render=f"record:{recorded_path}")
+    mode = "record-fake" if fake_rendering else "record"
+    first = run_child(real / "cpc.toml", render=f"{mode}:{recorded_path}")
     assert first.returncode == 0, first.stderr
     assert problems_after_recovery(real) == []
     replayed = []
@@ -542,7 +551,7 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> Prepared:
     """Made once per session: under xdist the first worker prepares, the others wait and reuse
     it (the session's workers share the parent of their temporary folders)."""
     if not os.environ.get("PYTEST_XDIST_WORKER"):
-        return prepare(tmp_path_factory.mktemp("crash"))
+        return prepare(tmp_path_factory.mktemp("crash"), fake_rendering=True)
     shared = tmp_path_factory.getbasetemp().parent / "crash-trials"
     shared.mkdir(exist_ok=True)
     with (shared / "lock").open("w") as lock:
@@ -552,7 +561,7 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> Prepared:
             with done.open("rb") as handle:
                 found: Prepared = pickle.load(handle)
             return found
-        made = prepare(shared)
+        made = prepare(shared, fake_rendering=True)
         with done.open("wb") as handle:
             pickle.dump(made, handle)
         return made
@@ -592,15 +601,17 @@ KILL_POINTS = {
     # a file is written to its temporary name in the recipient's folder, not yet renamed
     "mid-write-in-outbox": KillPoint("os:replace", "before", outbox_only=True),
     # the files are in the recipient's folder; the delivery is still pending
-    "written-not-recorded": KillPoint("pipeline.service.run:deliver_to_folder", "after"),
+    "written-not-recorded": KillPoint("pipeline.delivery.channel:deliver_to_folder", "after"),
     # the delivery is recorded sent; its spool folder is not yet cleared
     "recorded-not-cleared": KillPoint("pipeline.store.db:Store.finish_delivery", "after"),
     # the run's posted letters are given a batch; nothing of the batch is written
     "batch-assigned": KillPoint("pipeline.store.db:Store.assign_batch", "after"),
     # the batch's CSV is written, not its PDF
-    "batch-csv-written": KillPoint("pipeline.service.run:write_atomically", "after"),
+    "batch-csv-written": KillPoint("pipeline.delivery.channel:write_atomically", "after"),
     # the batch's CSV and PDF are written; none of its letters is recorded sent
-    "batch-written-not-recorded": KillPoint("pipeline.service.run:write_atomically", "after", 2),
+    "batch-written-not-recorded": KillPoint(
+        "pipeline.delivery.channel:write_atomically", "after", 2
+    ),
     # the batch's letters are recorded sent; their spool folders are not yet cleared
     "batch-recorded-not-cleared": KillPoint("pipeline.store.db:Store.finish_batch", "after"),
 }

@@ -11,6 +11,7 @@ import pytest
 from pipeline.store.rows import CopyRow
 from tests import service_harness
 from tests.conftest import example
+from tests.fake_renderer import FAKE
 from tests.service_harness import pdf_text
 
 DV = "CPC-2026-0412"
@@ -91,7 +92,7 @@ def test_a_changed_decision_letter_is_held_then_released_by_the_chair(tmp_path: 
 
 def test_a_changed_record_already_sent_is_held_and_cannot_be_released(tmp_path: Path) -> None:
     """Spec §5: a changed record is not sent as a new record; it needs an agreed amendment."""
-    service = Service(tmp_path)
+    service = Service(tmp_path, renderer=FAKE)
     service.drop(revision(1))
     service.distribute("2026-11-24")
     changed = revision(2)
@@ -107,7 +108,7 @@ def test_a_changed_record_already_sent_is_held_and_cannot_be_released(tmp_path: 
 
 
 def test_a_withdrawn_copy_never_goes(tmp_path: Path) -> None:
-    service = Service(tmp_path)
+    service = Service(tmp_path, renderer=FAKE)
     service.drop(revision(1))
     service.distribute("2026-11-24")
     changed = revision(2)
@@ -149,7 +150,7 @@ def test_handing_over_records_the_recipients_receipt(delivered_once: Service) ->
 
 def test_a_task_done_is_closed_and_stays_closed(tmp_path: Path) -> None:
     """Spec §3: needs create tracked tasks; doing one closes it, even after a new revision."""
-    service = Service(tmp_path)
+    service = Service(tmp_path, renderer=FAKE)
     data = revision(1)
     mother = next(p for p in data["people"] if p["id"] == "p-mother")
     mother["needs"] = ["translation"]

@@ -8,8 +8,10 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from pipeline.cli.app import app
+from pipeline.service.run import RunTools
 from pipeline.store.db import Store
 from tests.conftest import example
+from tests.fake_renderer import FakeRenderer
 
 runner = CliRunner()
 
@@ -47,7 +49,12 @@ def test_a_dry_run_says_what_would_go_and_changes_nothing(tmp_path: Path) -> Non
 def test_a_layout_over_its_time_budget_is_stopped_and_the_run_fails(tmp_path: Path) -> None:
     """Issue 4: rendering runs in forkserver workers with a per-document timeout."""
     config = service(tmp_path, "workers = 1\ndocument_timeout_seconds = 0.001")
-    result = runner.invoke(app, ["distribute", "--today", "2026-11-24", "--config", str(config)])
+    # The fake renderer in the workers: the time limit and the pool are the point, not the layout.
+    # Each copy takes 50 ms: always past a 0.001 s budget, well inside a 60 s one.
+    fake = RunTools(renderer=FakeRenderer(delay=0.05))
+    result = runner.invoke(
+        app, ["distribute", "--today", "2026-11-24", "--config", str(config)], obj=fake
+    )
     assert result.exit_code == 1
     assert "longer than 0.001 s a document" in result.output
     # Each of the 5 copies fails once: tried alone after its conference ran out of time, and not
@@ -56,6 +63,8 @@ def test_a_layout_over_its_time_budget_is_stopped_and_the_run_fails(tmp_path: Pa
     assert deliveries(tmp_path) == []
     # With time enough, the next run sends everything through the same worker pool.
     config.write_text("[rendering]\nworkers = 1\ndocument_timeout_seconds = 60\n")
-    result = runner.invoke(app, ["distribute", "--today", "2026-11-24", "--config", str(config)])
+    result = runner.invoke(
+        app, ["distribute", "--today", "2026-11-24", "--config", str(config)], obj=fake
+    )
     assert result.exit_code == 0, result.output
     assert len(deliveries(tmp_path)) == 5

@@ -22,7 +22,7 @@ from pipeline.procedure.calendar import WorkingCalendar
 from pipeline.procedure.profile import Profile
 from pipeline.redaction.view import marks_for
 from pipeline.rendering.html import Composer
-from pipeline.service.render_pool import Renderer
+from pipeline.service.copy_renderer import Renderer
 from tests.conftest import EXAMPLES, example
 from tests.printed import off_page, printed_chars, text_on_pages
 

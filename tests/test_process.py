@@ -26,7 +26,7 @@ from pipeline.procedure.calendar import WorkingCalendar
 from pipeline.procedure.profile import Profile
 from pipeline.redaction.withheld import normalise
 from pipeline.rendering.html import Composer
-from pipeline.service.render_pool import Renderer, render_plan
+from pipeline.service.copy_renderer import Renderer, render_plan
 from tests.conftest import EXAMPLES, example
 
 runner = CliRunner()

@@ -54,7 +54,7 @@ from pipeline.procedure.calendar import WorkingCalendar
 from pipeline.procedure.profile import Profile, load_profiles
 from pipeline.redaction.withheld import normalise, withheld_strings
 from pipeline.rendering.html import Composer
-from pipeline.service.render_pool import Renderer, render_plan
+from pipeline.service.copy_renderer import Renderer, render_plan
 from tests.conftest import example
 
 SKELETON = "initial-domestic-abuse"

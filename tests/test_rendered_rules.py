@@ -37,7 +37,7 @@ from pipeline.contract.load import load_export
 from pipeline.planning.recipients import plan_distribution
 from pipeline.procedure.profile import load_profiles
 from pipeline.rendering.html import Composer
-from pipeline.service.render_pool import Renderer
+from pipeline.service.copy_renderer import Renderer
 from tests.conftest import example, the_copy
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

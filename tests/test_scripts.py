@@ -30,7 +30,7 @@ from pipeline.procedure.profile import Profile
 from pipeline.rendering.docx import docx_text
 from pipeline.rendering.fonts import installed_fonts_can_print
 from pipeline.rendering.html import Composer
-from pipeline.service.render_pool import Renderer
+from pipeline.service.copy_renderer import Renderer
 from tests.conftest import example
 from tests.printed import off_page, printed_chars
 

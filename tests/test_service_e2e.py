@@ -19,9 +19,7 @@ import os
 import pickle
 import re
 import shutil
-import ssl
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from email.message import EmailMessage
@@ -32,7 +30,6 @@ from zoneinfo import ZoneInfo
 import pikepdf
 import pypdfium2
 import pytest
-import trustme
 from typer.testing import CliRunner
 
 from pipeline.cli.app import app
@@ -44,13 +41,8 @@ from pipeline.procedure.profile import load_profiles
 from pipeline.service.run import RunSettings, distribute
 from pipeline.store.db import Store, StoredDelivery
 from tests.conftest import EXAMPLES, example
-from tests.test_deliver_email import (
-    PASSWORD,
-    USER,
-    Received,
-    _AnyPortController,
-    _check_password,
-)
+from tests.mail_server import MailServer
+from tests.test_deliver_email import PASSWORD, USER
 
 runner = CliRunner()
 
@@ -548,38 +540,6 @@ def test_a_moved_conference_reissues_every_invitation_as_an_updated_copy(
 
 # The SMTP server of tests/test_deliver_email.py: its mailbox, free-port controller and login.
 SMTP_USER, SMTP_PASSWORD = USER, PASSWORD
-
-
-@dataclass
-class MailServer:
-    mailbox: Received
-    port: int
-    client_tls: ssl.SSLContext
-
-
-@pytest.fixture
-def mail_server() -> Iterator[MailServer]:
-    ca = trustme.CA()
-    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(server_tls)
-    client_tls = ssl.create_default_context()
-    ca.configure_trust(client_tls)
-    mailbox = Received()
-    controller = _AnyPortController(
-        mailbox,
-        hostname="127.0.0.1",
-        port=0,
-        tls_context=server_tls,
-        require_starttls=True,
-        authenticator=_check_password,
-        auth_require_tls=True,
-        auth_required=True,
-    )
-    controller.start()
-    try:
-        yield MailServer(mailbox, controller.port, client_tls)
-    finally:
-        controller.stop()
 
 
 def _email_settings(service: Service, server: MailServer, today: date) -> RunSettings:

@@ -12,6 +12,7 @@ import pytest
 
 from pipeline.store.db import Store
 from tests.conftest import example
+from tests.fake_renderer import FAKE
 from tests.service_harness import Service, pdf_text
 
 DV = "CPC-2026-0412"
@@ -28,7 +29,7 @@ def revision(name: str, n: int, **changes: Any) -> dict[str, Any]:
 
 def test_a_second_run_at_the_same_time_does_nothing(tmp_path: Path) -> None:
     """Two runs at once would deliver everything twice: the second is refused."""
-    service = Service(tmp_path)
+    service = Service(tmp_path, renderer=FAKE)
     service.drop(example("pre-birth-scheduled"))
     lock = tmp_path / "state" / "distribute.lock"
     lock.parent.mkdir(parents=True, exist_ok=True)
@@ -45,7 +46,7 @@ def test_a_run_stopped_while_recording_a_post_batch_loses_no_letter(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every posted copy ends in exactly one batch, and the batch file lists them all."""
-    service = Service(tmp_path, 'family = "post"')
+    service = Service(tmp_path, 'family = "post"', renderer=FAKE)
     service.drop(example("initial-domestic-abuse"))
 
     def stopped(*_args: object, **_kwargs: object) -> None:
@@ -92,7 +93,7 @@ def test_a_delivery_stuck_across_a_new_revision_is_followed_by_the_updated_invit
 
 def test_a_begun_delivery_is_refused_if_the_copy_changed_meanwhile(tmp_path: Path) -> None:
     """A revision taken in while a run rendered: the old bytes are not recorded as the new."""
-    service = Service(tmp_path)
+    service = Service(tmp_path, renderer=FAKE)
     service.drop(example("pre-birth-scheduled"))
     store = service.store()
     row = store.copy_row(PRE_BIRTH, "p-sw3/invitation")
@@ -130,7 +131,7 @@ def test_content_withheld_from_the_social_worker_never_travels_through_them(
 def test_reordering_authorisations_in_a_new_revision_sends_nothing_again(
     tmp_path: Path,
 ) -> None:
-    service = Service(tmp_path)
+    service = Service(tmp_path, renderer=FAKE)
     service.drop(example("initial-domestic-abuse"))
     service.distribute("2026-11-24")
     second = revision("initial-domestic-abuse", 2)
@@ -165,7 +166,7 @@ def test_the_chairs_release_of_a_short_withheld_item_takes_effect(tmp_path: Path
 
 def test_a_request_arriving_after_its_decision_is_a_duplicate(tmp_path: Path) -> None:
     """Files are taken in name order: a decision may come in first."""
-    service = Service(tmp_path)
+    service = Service(tmp_path, renderer=FAKE)
     service.drop(example("initial-domestic-abuse"))
     service.distribute("2026-11-24")
     service.drop(example("amendment-agreed"))
@@ -179,7 +180,7 @@ def test_a_request_arriving_after_its_decision_is_a_duplicate(tmp_path: Path) ->
 def test_each_copy_through_the_social_worker_has_its_own_hand_over_sheet(
     tmp_path: Path,
 ) -> None:
-    service = Service(tmp_path)
+    service = Service(tmp_path, renderer=FAKE)
     service.drop(example("initial-domestic-abuse"))
     service.distribute("2026-11-24")
     service.cpc("handed-over", DV, "p-mother/record", "--by", "p-sw", "--on", "2026-11-25")
@@ -200,7 +201,7 @@ def test_each_copy_through_the_social_worker_has_its_own_hand_over_sheet(
 def test_a_copy_left_sending_with_nothing_pending_is_sent_by_the_next_run(tmp_path: Path) -> None:
     """A re-plan that raced the finish of a delivery can leave a row 'sending' with no delivery
     in flight: the next run settles it rather than leaving it for ever."""
-    service = Service(tmp_path)
+    service = Service(tmp_path, renderer=FAKE)
     service.drop(example("pre-birth-scheduled"))
     store = service.store()
     with store.transaction() as connection:

@@ -17,6 +17,7 @@ from pipeline.procedure.profile import load_profiles
 from pipeline.service.run import RunSettings, distribute
 from tests import service_harness
 from tests.conftest import example
+from tests.fake_renderer import FAKE
 
 DV = "CPC-2026-0412"  # initial-domestic-abuse.json, on the shipped default profile
 PRE_BIRTH = "CPC-2026-0777"  # pre-birth-scheduled.json, given the authority's own profile
@@ -26,14 +27,8 @@ NORTHBY = 'extends = "default"\nname = "northby"\ntitle = "Northby"\n'
 def test_a_conference_that_cannot_be_planned_is_reported_and_the_others_go(
     tmp_path: Path,
 ) -> None:
-    profiles = tmp_path / "profiles"
-    profiles.mkdir()
-    (profiles / "northby.toml").write_text(NORTHBY, encoding="utf-8")
-    service = service_harness.Service(tmp_path)
-    configured = service.config.read_text()
-    service.config.write_text(
-        configured.replace("[folders]\n", '[folders]\nprofiles = ["profiles"]\n')
-    )
+    service = service_harness.Service(tmp_path, renderer=FAKE)
+    _, configured = service.with_profile("northby", NORTHBY)
     own = example("pre-birth-scheduled")
     own["authority"]["procedure_profile"] = "northby"
     service.drop(own)
@@ -69,14 +64,8 @@ def test_an_unexpected_fault_in_one_conference_is_logged_with_its_traceback_and_
     """A fault nobody foresaw (here: a profile value with no notice periods, which the profile
     loader would refuse, reaching the planner) is contained to its conference: one JSON log line
     with the traceback, the conference reported, every other one delivered."""
-    profiles_dir = tmp_path / "profiles"
-    profiles_dir.mkdir()
-    (profiles_dir / "northby.toml").write_text(NORTHBY, encoding="utf-8")
-    service = service_harness.Service(tmp_path)
-    configured = service.config.read_text()
-    service.config.write_text(
-        configured.replace("[folders]\n", '[folders]\nprofiles = ["profiles"]\n')
-    )
+    service = service_harness.Service(tmp_path, renderer=FAKE)
+    profiles_dir, _ = service.with_profile("northby", NORTHBY)
     own = example("pre-birth-scheduled")
     own["authority"]["procedure_profile"] = "northby"
     service.drop(own)
@@ -102,6 +91,7 @@ def test_an_unexpected_fault_in_one_conference_is_logged_with_its_traceback_and_
                 workers=0,
             ),
             lambda event, fields: events.append((event, fields)),
+            renderer=FAKE,
         )
     finally:
         store.close()

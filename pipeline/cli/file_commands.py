@@ -35,7 +35,7 @@ from pipeline.errors import ContractError, CpcError
 from pipeline.planning.plan import DistributionPlan
 from pipeline.planning.recipients import plan_distribution
 from pipeline.rendering.fonts import installed_fonts_can_print
-from pipeline.service.render_pool import render_files
+from pipeline.service.preview_render import render_files
 
 
 @app.command()

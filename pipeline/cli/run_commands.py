@@ -32,7 +32,7 @@ from pipeline.cli.output import print_summary, run_reporter
 from pipeline.config import Config
 from pipeline.delivery.email import SmtpSettings
 from pipeline.errors import CpcError, StoreUnavailable
-from pipeline.service.run import RunSettings
+from pipeline.service.run import RunSettings, RunTools
 from pipeline.service.run import distribute as run_distribution
 
 
@@ -72,6 +72,7 @@ def _run_settings(
 
 @app.command()
 def distribute(
+    ctx: typer.Context,
     today: TodayOption = None,
     dry_run: Annotated[
         bool,
@@ -106,7 +107,11 @@ def distribute(
     settings = _run_settings(config, run_day, today is None, dry_run, workers)
     try:
         with run_reporter(sys.stderr) as report:
-            summary = run_distribution(store, profiles, settings, report)
+            # A test gives its fake renderer or channels as the context's object; else the real ones.
+            tools = ctx.obj if isinstance(ctx.obj, RunTools) else RunTools()
+            summary = run_distribution(
+                store, profiles, settings, report, renderer=tools.renderer, channels=tools.channels
+            )
     except StoreUnavailable:
         raise  # the state store could not be used: said by the last net, exit 2
     except CpcError as exc:

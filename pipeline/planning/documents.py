@@ -48,10 +48,10 @@ Part = Literal[
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """One kind of document: what a person calls it, when it exists, how it is laid out, and the
-    free text it prints (spec §2), in the order it prints it."""
+    """One kind of document: when it exists, how it is laid out, and the free text it prints
+    (spec §2), in the order it prints it. What a person calls it is written where the words a
+    reader sees live: `templates/_words.html` (`document_name`)."""
 
-    name: str
     stage: Stage | None  # the conference's stage it is made at; None: on an amendment's decision
     layout: Literal["letter", "record"]  # templates/letters or templates/records, and the marks
     parts: tuple[Part, ...]
@@ -62,24 +62,19 @@ class Document:
 # templates/records/_base.html); tests/test_property_leaks.py checks that a mention found here
 # holds exactly the copies printing it.
 DOCUMENTS: dict[DocumentKind, Document] = {
-    "invitation": Document("invitation to the conference", "scheduled", "letter", ("venue",)),
+    "invitation": Document("scheduled", "letter", ("venue",)),
     "exclusion_letter": Document(
-        "letter about not attending the conference",
         "scheduled",
         "letter",
         ("exclusion", "complaints"),
     ),
     "decision_letter": Document(
-        "letter about the conference's decisions",
         "held",
         "letter",
         ("decisions", "lead_social_workers", "complaints"),
     ),
-    "outline_plan": Document(
-        "outline child protection plan", "held", "record", ("plan_signer", "venue", "plan")
-    ),
+    "outline_plan": Document("held", "record", ("plan_signer", "venue", "plan")),
     "record": Document(
-        "record of the conference",
         "held",
         "record",
         (
@@ -94,19 +89,12 @@ DOCUMENTS: dict[DocumentKind, Document] = {
             "plan",
         ),
     ),
-    "plan_ended_notice": Document(
-        "notice that the child protection plan has ended", "held", "letter", ("ended_plans",)
-    ),
-    "cancellation_notice": Document(
-        "notice that the conference is cancelled", "cancelled", "letter", ("venue",)
-    ),
+    "plan_ended_notice": Document("held", "letter", ("ended_plans",)),
+    "cancellation_notice": Document("cancelled", "letter", ("venue",)),
     # Both also print the amendment's own text: `amendment_text`.
-    "amendment_notice": Document("amendment to the record of the conference", None, "letter", ()),
-    "amendment_rejection": Document(
-        "letter about a requested amendment to the record", None, "letter", ("complaints",)
-    ),
+    "amendment_notice": Document(None, "letter", ()),
+    "amendment_rejection": Document(None, "letter", ("complaints",)),
 }
-DOCUMENT_NAMES: dict[str, str] = {kind: d.name for kind, d in DOCUMENTS.items()}
 RECORD_DOCUMENTS = frozenset(kind for kind, d in DOCUMENTS.items() if d.layout == "record")
 
 

@@ -19,9 +19,12 @@ from pipeline.errors import AmendmentRefused
 from pipeline.intake.accept import Accepted
 from pipeline.planning.amendments import request_problems, window_end
 from pipeline.procedure.profile import Profile
+from pipeline.service.conference import (
+    AmendmentContext,
+    load_conference,
+    read_conference_copies,
+)
 from pipeline.service.decisions import require_chair
-from pipeline.service.render_pool import AmendmentContext, read_conference_copies
-from pipeline.service.run import load_conference
 from pipeline.store.db import Store, StoredDelivery
 
 

@@ -20,7 +20,8 @@ from pipeline.intake.accept import Accepted
 from pipeline.procedure.profile import Profile
 from pipeline.rendering.html import Composer
 from pipeline.service.amendment_intake import take_amendment
-from pipeline.service.run import load_conference, replan
+from pipeline.service.conference import load_conference
+from pipeline.service.replan import replan
 from pipeline.service.status_report import Quarantined
 from pipeline.store.db import Store
 

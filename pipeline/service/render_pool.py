@@ -1,327 +1,39 @@
-"""An Export and its plan → each ready copy rendered (PDF and DOCX), leak-checked, ready for the outbox.
+"""Copies the run chose (by key) → their rendered files, in worker processes with a time budget each.
 
-Flow, one way: plan copy → RecipientView (redaction, before any template) → HTML → PDF laid out
-once per distinct view → per-recipient marks stamped → DOCX → leak check on the bytes. A copy whose
-bytes fail the leak check is held, with the reason, and its files are dropped: never shipped.
+Workers are given plain data (the stored export, its amendments, the jobs) and work the copies out
+again themselves. What renders is passed in (`RenderJobs`): the real renderer by default, a fake
+in tests where what is laid out is not the point.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import multiprocessing
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
-from datetime import date
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import lxml.html
+from pebble import ProcessPool
 
-from pipeline.checking.leak_check import leak_report
-from pipeline.contract.amendment import Amendment
-from pipeline.contract.export import Export
-from pipeline.contract.load import load_document, load_export
-from pipeline.delivery.preview import RenderedCopy, sha256
-from pipeline.errors import ContractError, CpcError, RenderError, UnreadableFile
-from pipeline.planning.amendments import AmendmentInput, ConferenceCopies, conference_copies
-from pipeline.planning.documents import amendment_text, authorisation_text, free_text
-from pipeline.planning.mentions import first_mention, mention_reason, withheld_contacts
-from pipeline.planning.plan import DistributionPlan, PlannedCopy, file_stem
-from pipeline.planning.readers import Viewer, readers_of
+from pipeline.delivery.preview import RenderedCopy
+from pipeline.errors import CpcError
+from pipeline.planning.plan import file_stem
 from pipeline.planning.recipients import plan_distribution
 from pipeline.planning.routing import DEFAULT_ROUTING, Routing
-from pipeline.procedure.calendar import WorkingCalendar
 from pipeline.procedure.profile import Profile, load_profiles
-from pipeline.redaction.plain_language import PlainWords
-from pipeline.redaction.view import (
-    RecipientMarks,
-    RecipientView,
-    amendment_view,
-    marks_for,
-    rejection_view,
-    view_for,
-)
-from pipeline.redaction.withheld import withheld_patterns, withheld_strings
-from pipeline.rendering.docx import DocxMarks, render_docx
-from pipeline.rendering.fonts import installed_fonts_can_print
 from pipeline.rendering.handover_sheet import handover_facts, handover_html
-from pipeline.rendering.html import RECORD_DOCUMENTS, Composer
+from pipeline.rendering.html import Composer
 from pipeline.rendering.pdf import render_pdf
-from pipeline.rendering.pdf_marks import finish_pdf
+from pipeline.service.conference import AmendmentContext, Conference, read_conference_copies
+from pipeline.service.copy_renderer import Renderer
+from pipeline.service.routing_config import routing_for
+from pipeline.service.summary import plain_error
 
-_FIXED_DAY = date(2000, 1, 1)
-
-
-@dataclass
-class Renderer:
-    """Renders copies of one conference, laying out each distinct view once."""
-
-    composer: Composer
-    words: PlainWords
-    _layouts: dict[RecipientView, bytes] = field(default_factory=dict)
-    # A view's HTML, hashed, for fingerprints: many readers share one view (every professional's
-    # record).
-    _html: dict[RecipientView, Any] = field(default_factory=dict)
-
-    @classmethod
-    def for_profile(cls, profile: Profile, composer: Composer) -> Renderer:
-        return cls(composer, PlainWords.from_glossary(profile.glossary))
-
-    def marks_html(self, marks: RecipientMarks, document: str) -> str:
-        template = self.composer.environment.get_template("_marks.html")
-        return template.render(m=marks, record=document in RECORD_DOCUMENTS)
-
-    def view(self, export: Export, copy: PlannedCopy, amendment: Amendment | None) -> RecipientView:
-        """The reader's view; amendment notices and rejections are about one amendment."""
-        if copy.document == "amendment_notice":
-            assert amendment is not None
-            return amendment_view(export, copy, amendment, self.words)
-        if copy.document == "amendment_rejection":
-            assert amendment is not None
-            return rejection_view(export, copy, amendment, self.words)
-        return view_for(export, copy, self.words)
-
-    def fingerprint(
-        self, export: Export, copy: PlannedCopy, amendment: Amendment | None = None
-    ) -> str:
-        """What the reader would read, hashed: equal when a new revision leaves their copy's
-        content alone. The issue date (the export's) and the edition lines are left out, so a
-        re-export alone never counts as a change."""
-        view = dataclasses.replace(self.view(export, copy, amendment), issued_on=_FIXED_DAY)
-        marks = self.marks_html(marks_for(export, copy, self.words), copy.document)
-        digest = self._html.get(view)
-        if digest is None:
-            digest = self._html[view] = hashlib.sha256(self.composer.html(view).encode("utf-8"))
-        # The same digest as sha256(html + "\x00" + marks), without hashing the view's HTML again
-        # for each reader: fingerprints already in a store stay equal.
-        whole = digest.copy()
-        whole.update(("\x00" + marks).encode("utf-8"))
-        return whole.hexdigest()
-
-    def render(
-        self,
-        export: Export,
-        copy: PlannedCopy,
-        *,
-        edition: tuple[str, ...] = (),
-        checked_by_person: bool = False,
-        amendment: Amendment | None = None,
-    ) -> RenderedCopy:
-        """`edition`: lines saying which version this is (an updated invitation, an amended record);
-        `checked_by_person`: the chair released a copy held because a withheld item was too short
-        to search for, after a person read it."""
-        view = self.view(export, copy, amendment)
-        if edition:
-            view = dataclasses.replace(view, edition=edition)
-        html = self.composer.html(view)
-        marks = self.marks_html(marks_for(export, copy, self.words), copy.document)
-        readers = _readers(copy)
-        mention = _withheld_contact_in(
-            export, copy, readers, (_text(html, skip=_OWN_BLOCKS), _text(marks)), amendment
-        )
-        if mention is not None:
-            return RenderedCopy(copy, (), "held", mention, "address")
-        try:
-            laid_out = self._layouts.get(view)
-            if laid_out is None:
-                laid_out = self._layouts[view] = render_pdf(html, self.composer.templates)
-            pdf = finish_pdf(laid_out, marks, self.composer.templates)
-            docx = render_docx(html, DocxMarks(_lines(marks)), self.composer.templates)
-        except RenderError:
-            # One copy that cannot be laid out (a script no installed font draws, say) stops only
-            # itself. The renderer's message may quote the text, so it is not repeated here.
-            return RenderedCopy(
-                copy,
-                (),
-                "held",
-                "held: the document could not be rendered exactly as written",
-                "render_error",
-            )
-        name = file_stem(copy)
-        files = ((f"{name}.pdf", pdf), (f"{name}.docx", docx))
-        own_lines = _own_lines(export, copy)
-        withheld = withheld_strings(export, readers, self.words, own_lines)
-        patterns = withheld_patterns(export, readers, own_lines)
-        if not withheld and not patterns:
-            # Nothing is withheld from this reader (most professionals): nothing to look for.
-            return RenderedCopy(copy, files, "ready", None)
-        try:
-            report = leak_report(dict(files), withheld, patterns)
-        except UnreadableFile as exc:
-            # What cannot be read back cannot be proved clean: hold it, never ship it.
-            return RenderedCopy(
-                copy,
-                (),
-                "held",
-                f"held: the leak check could not read a file ({exc})",
-                "unreadable",
-            )
-        if report.leaks:
-            where = "; ".join(f"{leak.file_name} ({leak.where})" for leak in report.leaks[:3])
-            return RenderedCopy(
-                copy,
-                (),
-                "held",
-                f"held for the chair: the leak check found withheld content in {where}; "
-                "nothing was sent (spec §4 rule 6)",
-                "leak",
-            )
-        if report.skipped and not checked_by_person:
-            # A withheld item of a few characters (a two-letter house name such as "Tŷ") cannot be looked
-            # for without matching everywhere; unproved is not clean, so a person decides.
-            return RenderedCopy(
-                copy,
-                (),
-                "held",
-                f"held for the chair: {len(report.skipped)} withheld item(s) too short for the "
-                "leak check to look for; nothing was sent (spec §4 rule 6)",
-                "short_items",
-            )
-        return RenderedCopy(copy, files, "ready", None)
-
-
-# The reader's own address block and the authority's letterhead: printed on every copy of theirs
-# and no mention of anyone's withheld address (the plan's guard holds free text that names one).
-_OWN_BLOCKS = ("address", "letterhead")
-
-
-def _text(html: str, skip: tuple[str, ...] = ()) -> str:
-    if not html.strip():
-        return ""
-    tree = lxml.html.fromstring(html)
-    for element in list(tree.iter()):
-        if element.get("class") in skip and element.getparent() is not None:
-            element.drop_tree()
-    return tree.text_content()
-
-
-def _readers(copy: PlannedCopy) -> Viewer:
-    """Everyone whose eyes the files reach: a copy through the lead social worker is read by the
-    social worker too, so what is withheld from them is withheld from it (spec §4 rules 2, 4)."""
-    return readers_of(copy)
-
-
-def _withheld_contact_in(
-    export: Export,
-    copy: PlannedCopy,
-    readers: Viewer,
-    printed: tuple[str, ...],
-    amendment: Amendment | None,
-) -> str | None:
-    """Spec §4 rule 4 again, on the words about to be printed: the plan looked at the free text
-    it knows of, field by field; this looks at those fields again (the reason names the one),
-    then reads the document itself, so no template can bring in more."""
-    contacts = withheld_contacts(export, readers.persons)
-    if not contacts:
-        return None
-    subject = copy.on_behalf_of or copy.recipient  # whom an exclusion letter is about
-    fields = list(free_text(export, copy.document, copy.viewer, subject))
-    if copy.authorisation is not None:
-        fields.extend(authorisation_text(export, copy.authorisation))
-    if amendment is not None:
-        fields.extend(amendment_text(export, copy.document, copy.viewer, amendment))
-    found = first_mention(fields, contacts, export.authority.address)
-    if found is None:
-        # The whole document, less the reader's address block and the letterhead: words the
-        # fields above do not cover. The council's own address (its complaints contact, say)
-        # is read as the council's, as in those fields.
-        where = f"the {copy.document.replace('_', ' ')}"
-        printed_fields = ((f"authority.printed ({where})", text) for text in printed)
-        found = first_mention(printed_fields, contacts, export.authority.address)
-        if found is not None:
-            found = (where, found[1])
-    return None if found is None else mention_reason(*found, copy.via)
-
-
-def _own_lines(export: Export, copy: PlannedCopy) -> tuple[str, ...]:
-    """Address lines every copy of this reader's prints that prove nothing: the recipient's own
-    address block, and the authority's letterhead (a council on the mother's street is no leak)."""
-    lines: list[str] = []
-    for address in (
-        None if export.is_child(copy.recipient) else export.person(copy.recipient).address,
-        export.authority.address,
-    ):
-        if address is not None:
-            lines.extend((*address.lines, address.postcode))
-    return tuple(lines)
-
-
-def _lines(marks_html: str) -> tuple[str, ...]:
-    if not marks_html.strip():
-        return ()
-    fragment = lxml.html.fragment_fromstring(marks_html, create_parent="div")
-    return tuple(" ".join(p.text_content().split()) for p in fragment.iter("p"))
-
-
-def render_plan(
-    export: Export, plan: DistributionPlan, renderer: Renderer
-) -> Iterator[RenderedCopy]:
-    """Every copy of the plan: ready ones rendered, waiting and held ones passed on with their reason."""
-    for copy in plan.copies:
-        if copy.status != "ready":
-            yield RenderedCopy(copy, (), copy.status, copy.reason)
-        else:
-            yield renderer.render(export, copy)
-
-
-@dataclass(frozen=True)
-class FileRendering:
-    """One export file validated, planned and rendered; `error` says why not, in plain words."""
-
-    file: str
-    error: str | None
-    plan: DistributionPlan | None = None
-    export_id: str = ""
-    export_sha: str = ""
-    rendered: tuple[RenderedCopy, ...] = ()
-
-
-@functools.cache
-def _tools(profile_dirs: tuple[Path, ...]) -> tuple[dict[str, Profile], Composer]:
-    # Once per process: a worker reuses its profiles and compiled templates for every file.
-    return load_profiles(profile_dirs), Composer.at()
-
-
-def render_file(path: Path, profile_dirs: tuple[Path, ...] = ()) -> FileRendering:
-    """Validate, plan and render one export file (no writing: the caller writes, in order).
-
-    A top-level function of plain arguments, so that worker processes can run it."""
-    profiles, composer = _tools(profile_dirs)
-    try:
-        raw = path.read_bytes()
-        export = load_export(raw, profiles.keys(), str(path), installed_fonts_can_print)
-    except OSError as exc:
-        return FileRendering(str(path), f"{path}: cannot read the file ({exc.strerror})")
-    except ContractError as exc:
-        return FileRendering(str(path), str(exc))
-    profile = profiles[export.authority.procedure_profile or "default"]
-    calendar = profile.working_calendar(export.authority.nation)
-    plan = plan_distribution(export, profile, calendar)
-    try:
-        rendered = tuple(render_plan(export, plan, Renderer.for_profile(profile, composer)))
-    except CpcError as exc:
-        return FileRendering(str(path), f"{path}: {exc}")
-    return FileRendering(str(path), None, plan, export.export_id, sha256(raw), rendered)
-
-
-def render_files(
-    paths: Sequence[Path], profile_dirs: tuple[Path, ...], workers: int
-) -> Iterator[FileRendering]:
-    """Each file's rendering, in the order given; with workers > 1, laid out in parallel.
-
-    Workers start by forkserver: WeasyPrint is known to crash in a process forked after it has
-    loaded its libraries. Writing stays in the caller, in file order, so two revisions of one
-    conference in one run are still taken one after the other."""
-    if workers <= 1 or len(paths) <= 1:
-        for path in paths:
-            yield render_file(path, profile_dirs)
-        return
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        yield from pool.map(render_file, paths, [profile_dirs] * len(paths))
+if TYPE_CHECKING:
+    from pipeline.service.settings import RunSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,61 +46,32 @@ class CopyJob:
     fingerprint: str = ""  # the content the run decided to send; the delivery is of this
 
 
-@dataclass(frozen=True, slots=True)
-class AmendmentContext:
-    """What a conference's amendments are, as plain data a worker process can be given:
-    each amendment's latest document with its order and its requester's record copy, and each
-    record copy already delivered with the amendments it included."""
-
-    amendments: tuple[tuple[int, bytes, str], ...] = ()
-    holders: tuple[tuple[str, tuple[str, ...]], ...] = ()
+@functools.cache
+def tools(profile_dirs: tuple[Path, ...]) -> tuple[dict[str, Profile], Composer]:
+    # Once per process: a worker reuses its profiles and compiled templates for every file.
+    return load_profiles(profile_dirs), Composer.at()
 
 
-@dataclass(frozen=True)
-class ReadConference:
-    export: Export  # as exported
-    profile: Profile
-    calendar: WorkingCalendar
-    current: ConferenceCopies  # with agreed amendments made, and the copies they call for
+_NO_AMENDMENTS = AmendmentContext()
 
-
-def read_conference_copies(
-    raw: bytes,
-    profiles: dict[str, Profile],
-    context: AmendmentContext,
-    routing: Routing = DEFAULT_ROUTING,
-) -> ReadConference:
-    """A stored export and its amendments → every copy the conference now calls for."""
-    export = load_export(raw, profiles.keys())
-    profile = profiles[export.authority.procedure_profile or "default"]
-    calendar = profile.working_calendar(export.authority.nation)
-    inputs = []
-    for sequence, amendment_raw, requester_key in context.amendments:
-        amendment = load_document(amendment_raw, profiles.keys())
-        assert isinstance(amendment, Amendment)
-        inputs.append(AmendmentInput(sequence, amendment, requester_key))
-    current = conference_copies(
-        export,
-        profile,
-        calendar,
-        lambda e: plan_distribution(e, profile, calendar, routing),
-        inputs,
-        {key: frozenset(ids) for key, ids in context.holders},
-    )
-    return ReadConference(export, profile, calendar, current)
+# Plain arguments in, rendered copies out, in the jobs' order: run in a worker process.
+RenderJobs = Callable[
+    [bytes, tuple[Path, ...], tuple["CopyJob", ...], AmendmentContext, Routing],
+    tuple[RenderedCopy, ...],
+]
 
 
 def render_jobs(
     raw: bytes,
     profile_dirs: tuple[Path, ...],
     jobs: tuple[CopyJob, ...],
-    context: AmendmentContext = AmendmentContext(),
+    context: AmendmentContext = _NO_AMENDMENTS,
     routing: Routing = DEFAULT_ROUTING,
 ) -> tuple[RenderedCopy, ...]:
     """Render the named copies of one stored export (in a worker process: plain arguments in,
-    bytes out). The copies are worked out again here from the same data, so the worker needs
-    nothing but the export and its amendments."""
-    profiles, composer = _tools(profile_dirs)
+    bytes out). The copies are worked out again here from the same data and the run's routing,
+    so the worker needs nothing but the export and its amendments, and plans as the run did."""
+    profiles, composer = tools(profile_dirs)
     conference = read_conference_copies(raw, profiles, context, routing)
     current = conference.current
     renderer = Renderer.for_profile(conference.profile, composer)
@@ -418,3 +101,93 @@ def render_jobs(
             files = (*files, (f"handover-sheet-{key_stem}.pdf", sheet))
         rendered.append(dataclasses.replace(item, files=files))
     return tuple(rendered)
+
+
+def render_all(
+    work: Sequence[tuple[Conference, tuple[CopyJob, ...]]],
+    settings: RunSettings,
+    render: RenderJobs = render_jobs,
+) -> Iterator[tuple[Conference, tuple[CopyJob, ...], tuple[RenderedCopy, ...] | str]]:
+    """Each conference's rendered copies, in the order given, or why they could not be made."""
+    routing = routing_for(settings.channels, settings.smtp)
+    if settings.workers == 0:
+        for conference, jobs in work:
+            try:
+                yield (
+                    conference,
+                    jobs,
+                    render(
+                        conference.stored.raw,
+                        settings.profile_dirs,
+                        jobs,
+                        conference.context,
+                        routing,
+                    ),
+                )
+            except Exception as exc:  # one conference's fault holds back only its own copies
+                yield conference, jobs, plain_error(exc)
+        return
+    # WeasyPrint is known to crash in a process forked after it loaded its libraries: forkserver.
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPool(max_workers=settings.workers, context=context) as pool:
+        futures: list[Any] = [
+            pool.schedule(
+                render,
+                args=(
+                    conference.stored.raw,
+                    settings.profile_dirs,
+                    jobs,
+                    conference.context,
+                    routing,
+                ),
+                timeout=settings.document_timeout * len(jobs),
+            )
+            for conference, jobs in work
+        ]
+        for index, (conference, jobs) in enumerate(work):
+            future = futures[index]
+            futures[index] = None  # each conference's bytes are let go once delivered
+            failure = _outcome_failure(future, settings)
+            if failure is None:
+                yield conference, jobs, future.result()
+            elif len(jobs) == 1:
+                yield conference, jobs, failure
+            else:
+                # Find the document that stuck or crashed: each alone, with its own time limit,
+                # so one bad document holds back only itself.
+                singles = [
+                    (
+                        job,
+                        pool.schedule(
+                            render,
+                            args=(
+                                conference.stored.raw,
+                                settings.profile_dirs,
+                                (job,),
+                                conference.context,
+                                routing,
+                            ),
+                            timeout=settings.document_timeout,
+                        ),
+                    )
+                    for job in jobs
+                ]
+                for job, single in singles:
+                    failed = _outcome_failure(single, settings)
+                    yield conference, (job,), failed if failed is not None else single.result()
+
+
+def _outcome_failure(future: Any, settings: RunSettings) -> str | None:
+    """Why a worker's rendering has no result (waiting for it), or None if it has one."""
+    try:
+        future.result()
+    except FutureTimeout:
+        return (
+            f"rendering took longer than {settings.document_timeout:g} s a document and was "
+            "stopped; nothing of it was sent"
+        )
+    except CpcError as exc:
+        return str(exc)
+    except Exception as exc:  # a worker that died (a crash in a C library, say)
+        return f"rendering failed in a worker process ({exc!r})"
+    return None

@@ -1,0 +1,181 @@
+"""A begun delivery's files and envelope → delivered through one channel: folder, e-mail, post batch, or hand-over.
+
+The run calls every channel through one protocol, `Channel`, and is given the set it uses
+(`ChannelSet`), as httpx is given a transport: the real ones by default, a fake in a test.
+A channel does only the sending; the run records what was begun and what went.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+import jinja2
+
+from pipeline.config import DeliveryChannel
+from pipeline.delivery.channels import Destination, deliver_by_email, deliver_to_folder
+from pipeline.delivery.email import SmtpSettings
+from pipeline.delivery.post import PostedLetter, build_batch
+from pipeline.errors import DeliveryError, InternalFault
+from pipeline.files import write_atomically
+from pipeline.rendering.handover_sheet import DOCUMENT_NAMES
+from pipeline.rendering.html import DEFAULT_TEMPLATES
+
+
+@dataclass(frozen=True, slots=True)
+class Parcel:
+    """One begun delivery as a channel needs it: what it is, to whom, and its files."""
+
+    conference: str
+    document: str
+    edition: str  # "original", or "updated-N" for a copy that replaces one sent before
+    via: str | None  # the lead social worker it is handed over by, if any
+    destination: Destination
+    files: tuple[tuple[str, bytes], ...]
+    message_id: str | None = None
+
+
+class Channel(Protocol):
+    """One way a copy reaches its reader. `batched` channels are given every parcel of a run at
+    once (the post batch); the others one parcel at a time. `send` returns where it went, in
+    words for the delivery history, and raises `DeliveryError` when it did not go."""
+
+    @property
+    def batched(self) -> bool: ...
+
+    def send(self, parcels: Sequence[Parcel], batch: str = "") -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class FolderChannel:
+    """Into the recipient's outbox folder: atomic and idempotent, so sending twice leaves one copy."""
+
+    outbox: Path
+    batched: bool = False
+
+    def send(self, parcels: Sequence[Parcel], batch: str = "") -> str:
+        (parcel,) = parcels
+        return deliver_to_folder(self.outbox, parcel.conference, parcel.destination, parcel.files)
+
+
+@functools.cache
+def _email_words(templates: Path) -> jinja2.Template:
+    # Plain text, not HTML: nothing to escape, and the body's last newline is kept.
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates / "email"),
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    return environment.get_template("copy.txt")
+
+
+def email_body(
+    document: str, reference: str, *, handover: bool, templates: Path = DEFAULT_TEMPLATES
+) -> str:
+    """The words of the e-mail a copy is attached to (templates/email/copy.txt)."""
+    what = DOCUMENT_NAMES.get(document, document.replace("_", " "))
+    return _email_words(templates).render(what=what, reference=reference, handover=handover)
+
+
+@dataclass(frozen=True, slots=True)
+class EmailChannel:
+    """One e-mail per copy, through the configured mail server; only the PDFs travel."""
+
+    smtp: SmtpSettings | None
+    sent_at: datetime
+    batched: bool = False
+
+    def send(self, parcels: Sequence[Parcel], batch: str = "") -> str:
+        (parcel,) = parcels
+        if self.smtp is None or parcel.message_id is None:
+            raise DeliveryError(
+                "this e-mail was begun with a mail server configured and none is now "
+                "(smtp.host); it stays pending until one is"
+            )
+        return deliver_by_email(
+            self.smtp,
+            reference=parcel.conference,
+            destination=parcel.destination,
+            files=parcel.files,
+            body=email_body(parcel.document, parcel.conference, handover=parcel.via is not None),
+            message_id=parcel.message_id,
+            sent_at=self.sent_at,
+            document=parcel.document,
+            edition=parcel.edition,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PostChannel:
+    """Every posted copy of a run into one print-ready batch: a PDF and the post room's list."""
+
+    outbox: Path
+    batched: bool = True
+
+    def send(self, parcels: Sequence[Parcel], batch: str = "") -> str:
+        # The copy, then (through a social worker) its hand-over sheet: each on its own sheets.
+        letters = [
+            PostedLetter(
+                conference=parcel.conference,
+                document=parcel.document,
+                recipient_name=parcel.destination.name,
+                address_lines=parcel.destination.address_lines,
+                postcode=parcel.destination.postcode,
+                pdf=pdf,
+            )
+            for parcel in parcels
+            for _, pdf in parcel.files
+        ]
+        built = build_batch(letters, batch)
+        folder = self.outbox / "post"
+        write_atomically(folder / f"{batch}.csv", built.post_room_list_csv.encode("utf-8-sig"))
+        write_atomically(folder / f"{batch}.pdf", built.pdf)
+        return f"{folder / batch}.pdf"
+
+
+@dataclass(frozen=True, slots=True)
+class HandoverRoute:
+    """A copy through the lead social worker (002 §22.9): by the social worker's own channel, into
+    their to-hand-over folder, and never without the hand-over sheet saying to whom and by when."""
+
+    inner: Channel
+
+    @property
+    def batched(self) -> bool:
+        return self.inner.batched
+
+    def send(self, parcels: Sequence[Parcel], batch: str = "") -> str:
+        require_handover_sheets(parcels)
+        return self.inner.send(parcels, batch)
+
+
+def require_handover_sheets(parcels: Sequence[Parcel]) -> None:
+    """A copy to hand over never leaves without the sheet for the social worker (002 §22.9)."""
+    for parcel in parcels:
+        if not any(name.startswith("handover-sheet") for name, _ in parcel.files):
+            raise InternalFault(
+                f"{parcel.conference}: a copy to hand over has no hand-over sheet; not sent"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelSet:
+    """The channels one run delivers through, by the name stored with each delivery."""
+
+    folder: Channel
+    email: Channel
+    post: Channel
+
+    @classmethod
+    def standard(cls, outbox: Path, smtp: SmtpSettings | None, sent_at: datetime) -> ChannelSet:
+        return cls(FolderChannel(outbox), EmailChannel(smtp, sent_at), PostChannel(outbox))
+
+    def route(self, channel: DeliveryChannel, via: str | None) -> Channel:
+        """The channel a delivery goes by: a hand-over goes by the social worker's channel."""
+        chosen: Channel = {"folder": self.folder, "email": self.email, "post": self.post}[channel]
+        return chosen if via is None else HandoverRoute(chosen)

@@ -1,0 +1,91 @@
+"""The store's conferences → the copies to render now: ready, not yet delivered, not held.
+
+Copies whose state moved on (held, waiting, refused) are written back with their reason, so
+`cpc status` says why they did not go.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pipeline.errors import StoreUnavailable
+from pipeline.planning.copy_state import edition_lines
+from pipeline.service.conference import Conference
+from pipeline.service.copy_states import decisions_for, last_deliveries, refusals, state_of
+from pipeline.service.outcomes import Outcomes
+from pipeline.service.render_pool import CopyJob
+from pipeline.service.summary import plain_error
+from pipeline.store.db import Store
+
+
+def choose_work(
+    store: Store, conference_of: Callable[[str], Conference], outcomes: Outcomes
+) -> list[tuple[Conference, tuple[CopyJob, ...]]]:
+    """Each conference with copies to render now, with how to render each."""
+    chosen = []
+    rows = store.conference_rows()
+    unplanned = {
+        row.conference_id
+        for row in rows
+        if row.plan_error is not None and row.planned_at is None
+    }
+    troubled = {row.conference_id for row in rows if row.plan_error is not None}
+    for conference_id in store.conferences_with_work():
+        if conference_id in unplanned:
+            continue  # its copies are of a plan the current revision does not have
+        try:
+            jobs = _jobs(store, conference_id, conference_of, outcomes)
+        except StoreUnavailable:
+            raise  # the store failed, not this conference: the run stops
+        except Exception as exc:  # this conference is skipped; every other one goes
+            store.set_plan_error(conference_id, plain_error(exc))
+            outcomes.not_planned(conference_id, exc)
+            continue
+        if conference_id in troubled:
+            store.set_plan_error(conference_id, None)  # it can be read and sent again
+        if jobs:
+            chosen.append((conference_of(conference_id), jobs))
+    return chosen
+
+
+def _jobs(
+    store: Store, conference_id: str, conference_of: Callable[[str], Conference], outcomes: Outcomes
+) -> tuple[CopyJob, ...]:
+    conference = conference_of(conference_id)
+    rows = {r.copy_key: r for r in store.copy_rows(conference_id) if r.in_plan}
+    last = last_deliveries(store, conference_id)
+    decisions = decisions_for(store, conference_id, conference.stored.revision)
+    refused = refusals(store, conference_id)
+    jobs = []
+    for key, copy in conference.copies.items():
+        row = rows.get(key)
+        if row is None or key in outcomes.failed_keys:
+            continue
+        stranded = row.status == "sending" and (key not in last or last[key].state != "pending")
+        if row.status not in ("ready", "held") and not stranded:
+            continue
+        state = state_of(
+            copy,
+            row.fingerprint,
+            row,
+            last.get(key),
+            decisions.get(key, ()),
+            refused.get(key),
+            conference.stored.revision,
+        )
+        if state.status != "ready":
+            if (state.status, state.reason) != (row.status, row.reason):
+                store.set_copy_state(
+                    conference_id,
+                    key,
+                    status=state.status,
+                    reason=state.reason,
+                    hold_kind=state.hold_kind,
+                )
+            continue
+        previous = last.get(key)
+        edition = edition_lines(
+            copy.document, state.reissue, previous.sent_on if previous else None
+        )
+        jobs.append(CopyJob(key, edition, state.checked_by_person, row.fingerprint))
+    return tuple(jobs)

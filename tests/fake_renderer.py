@@ -1,0 +1,95 @@
+"""One fake renderer for the delivery run's tests: small deterministic files per copy, instantly.
+
+Passed to the run as `renderer=` (or `RunTools(renderer=...)` through the CLI), where what is laid
+out is not the point: which copies go, by which channel, and what the status says. Each PDF is a
+real one-page PDF (the post batch joins them) whose words name the copy, the fingerprint the run
+decided to send and the edition lines; the DOCX-named file holds the same words. It can be told
+to fail (a render error, held) or hang (stopped by the time limit) for given copies.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pikepdf
+
+from pipeline.delivery.preview import RenderedCopy
+from pipeline.errors import RenderError
+from pipeline.planning.routing import DEFAULT_ROUTING, Routing
+from pipeline.procedure.profile import Profile, load_profiles
+from pipeline.service.conference import AmendmentContext, read_conference_copies
+
+if TYPE_CHECKING:  # a worker imports this module: it stays clear of the real renderer's libraries
+    from pipeline.service.render_pool import CopyJob
+
+_NO_AMENDMENTS = AmendmentContext()
+
+
+@functools.cache
+def _profiles(profile_dirs: tuple[Path, ...]) -> dict[str, Profile]:
+    return load_profiles(profile_dirs)
+
+
+def fake_pdf(words: str) -> bytes:
+    """A one-page PDF whose page text is `words` (ASCII), readable by the leak check's reader."""
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(
+        pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                           BaseFont=pikepdf.Name.Helvetica)
+    )  # fmt: skip
+    text = words.encode("ascii", "replace").replace(b"\\", b"\\\\")
+    text = text.replace(b"(", b"\\(").replace(b")", b"\\)")
+    page = pikepdf.Dictionary(
+        Type=pikepdf.Name.Page,
+        MediaBox=[0, 0, 595, 842],
+        Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font)),
+        Contents=pdf.make_stream(b"BT /F1 9 Tf 20 800 Td (" + text + b") Tj ET"),
+    )
+    pdf.pages.append(pikepdf.Page(page))
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True)
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class FakeRenderer:
+    """Picklable, so worker processes can run it too."""
+
+    fail: frozenset[str] = field(default_factory=frozenset)  # copy keys held as unrenderable
+    hang: frozenset[str] = field(default_factory=frozenset)  # copy keys that never finish
+    delay: float = 0.0  # seconds each copy takes, as a slow layout would
+
+    def __call__(
+        self,
+        raw: bytes,
+        profile_dirs: tuple[Path, ...],
+        jobs: tuple[CopyJob, ...],
+        context: AmendmentContext = _NO_AMENDMENTS,
+        routing: Routing = DEFAULT_ROUTING,
+    ) -> tuple[RenderedCopy, ...]:
+        current = read_conference_copies(raw, _profiles(profile_dirs), context, routing).current
+        rendered = []
+        for job in jobs:
+            time.sleep(self.delay)
+            if job.copy_key in self.hang:
+                time.sleep(3600)
+            if job.copy_key in self.fail:
+                raise RenderError(f"fake renderer told to fail for {job.copy_key}")
+            copy = current.copies[job.copy_key]
+            edition = job.edition + current.record_edition.get(job.copy_key, ())
+            words = f"{job.copy_key} fingerprint {job.fingerprint} edition {' | '.join(edition)}"
+            stem = job.copy_key.split("/", 1)[1]
+            files = [(f"{stem}.pdf", fake_pdf(words)), (f"{stem}.docx", words.encode())]
+            if copy.via is not None:
+                sheet = fake_pdf(f"hand-over sheet for {job.copy_key} via {copy.via}")
+                files.append((f"handover-sheet-{stem}.pdf", sheet))
+            rendered.append(RenderedCopy(copy, tuple(files), "ready", None))
+        return tuple(rendered)
+
+
+FAKE = FakeRenderer()
