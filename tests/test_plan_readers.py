@@ -19,7 +19,7 @@ from pipeline.procedure.profile import Profile
 from pipeline.redaction.plain_language import PlainWords
 from pipeline.redaction.view import view_for
 from pipeline.redaction.withheld import withheld_strings
-from pipeline.service.render_pool import render_plan
+from pipeline.service.copy_renderer import render_plan
 from tests.conftest import PlanOf, example, the_copy
 
 

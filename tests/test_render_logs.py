@@ -19,7 +19,7 @@ from pipeline.contract.load import load_export
 from pipeline.planning.recipients import plan_distribution
 from pipeline.procedure.profile import Profile
 from pipeline.rendering.html import Composer
-from pipeline.service.render_pool import Renderer, render_plan
+from pipeline.service.copy_renderer import Renderer, render_plan
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 EXPORTS = sorted(
