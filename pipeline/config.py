@@ -69,6 +69,9 @@ class Smtp(_Section):
 class Config(_Section):
     folders: Folders = Folders()
     database_url: str | None = None
+    # Seconds a command waits for another one's write lock on the SQLite store before it says the
+    # store is locked and leaves the file for next time.
+    store_busy_timeout_seconds: Annotated[float, Field(gt=0)] = 30.0
     intake: Intake = Intake()
     rendering: Rendering = Rendering()
     channels: Channels = Channels()
@@ -107,6 +110,7 @@ _OVERRIDES: dict[str, tuple[str | None, str]] = {
     "CPC_STATE": ("folders", "state"),
     "CPC_OUTBOX": ("folders", "outbox"),
     "CPC_DATABASE_URL": (None, "database_url"),
+    "CPC_STORE_BUSY_TIMEOUT": (None, "store_busy_timeout_seconds"),
     "CPC_WORKERS": ("rendering", "workers"),
     "CPC_SMTP_HOST": ("smtp", "host"),
     "CPC_SMTP_PORT": ("smtp", "port"),

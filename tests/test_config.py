@@ -84,3 +84,15 @@ def test_a_bad_configuration_is_refused_naming_the_key(
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read"):
         load_config(tmp_path / "absent.toml", {})
+
+
+def test_the_store_busy_timeout_is_thirty_seconds_unless_set(tmp_path: Path) -> None:
+    # How long a command waits for another's write lock before leaving its file for next time.
+    assert load_config(None, {}).store_busy_timeout_seconds == 30.0
+    config = tmp_path / "cpc.toml"
+    config.write_text("store_busy_timeout_seconds = 5\n", encoding="utf-8")
+    assert load_config(config, {}).store_busy_timeout_seconds == 5.0
+    assert load_config(config, {"CPC_STORE_BUSY_TIMEOUT": "2"}).store_busy_timeout_seconds == 2.0
+    config.write_text("store_busy_timeout_seconds = 0\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="store_busy_timeout_seconds"):
+        load_config(config, {})

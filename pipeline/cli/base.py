@@ -142,7 +142,9 @@ def open_store(config: Config, *, create: bool = False) -> Store:
     all clear."""
     where = describe_url(config.store_url())
     try:
-        store = Store.open(config.store_url(), create=create)
+        store = Store.open(
+            config.store_url(), create=create, busy_timeout=config.store_busy_timeout_seconds
+        )
     except StoreUnavailable as exc:
         # The store's message already says "cannot open the state store at <where>: ...".
         fail(str(exc), ENVIRONMENT)

@@ -9,6 +9,7 @@ that callers keep one object and one set of method names.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -50,14 +51,15 @@ __all__ = [
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(busy_timeout: float, dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL: readers (cpc status) never block the nightly run; FULL sync: a committed delivery
     # survives a power cut, which is what "delivered exactly once" rests on.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    # How long a write waits for another process's lock before the store is said to be locked.
+    cursor.execute(f"PRAGMA busy_timeout={round(busy_timeout * 1000)}")
     cursor.close()
 
 
@@ -84,9 +86,10 @@ class Store(
     """One database of the service's state; every method is one transaction."""
 
     @classmethod
-    def open(cls, url: str, *, create: bool = True) -> Store:
+    def open(cls, url: str, *, create: bool = True, busy_timeout: float = 30.0) -> Store:
         """The store at `url`, migrated to the current schema. `create=False`: refuse (NoStore)
-        rather than make a new empty SQLite store, which would report "all clear"."""
+        rather than make a new empty SQLite store, which would report "all clear".
+        `busy_timeout`: seconds a write waits for another process's lock on a SQLite store."""
         created = False
         path = store_file(url)
         if path is not None:
@@ -106,7 +109,7 @@ class Store(
         try:
             engine = sa.create_engine(url)
             if engine.dialect.name == "sqlite":
-                sa.event.listen(engine, "connect", _sqlite_pragmas)
+                sa.event.listen(engine, "connect", functools.partial(_sqlite_pragmas, busy_timeout))
             store = cls(engine, created)
             store.migrate()
         except SQLAlchemyError as exc:
