@@ -11,20 +11,28 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 import time
+import zipfile
 from dataclasses import dataclass, field
+from html import escape, unescape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pikepdf
 
+from pipeline.contract.export import Export
 from pipeline.delivery.preview import RenderedCopy
 from pipeline.errors import RenderError
+from pipeline.planning.plan import PlannedCopy, file_stem
 from pipeline.planning.routing import DEFAULT_ROUTING, Routing
 from pipeline.procedure.profile import Profile, load_profiles
+from pipeline.redaction.plain_language import PlainWords
+from pipeline.redaction.view import view_for
 from pipeline.service.conference import AmendmentContext, read_conference_copies
 
 if TYPE_CHECKING:  # a worker imports this module: it stays clear of the real renderer's libraries
+    from pipeline.rendering.html import Composer
     from pipeline.service.render_pool import CopyJob
 
 _NO_AMENDMENTS = AmendmentContext()
@@ -93,3 +101,42 @@ class FakeRenderer:
 
 
 FAKE = FakeRenderer()
+
+
+_WORD = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def fake_docx(words: str) -> bytes:
+    """A zip with one Word body part holding `words`: enough for the leak check's DOCX reader,
+    and deterministic (fixed dates), so a re-run writes the same bytes."""
+    run = f"<w:p><w:r><w:t>{escape(words)}</w:t></w:r></w:p>"
+    body = f'<w:document xmlns:w="{_WORD}"><w:body>{run}</w:body></w:document>'
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("word/document.xml", (2000, 1, 1, 0, 0, 0)), body)
+    return out.getvalue()
+
+
+def _plain_text(html: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+@dataclass(frozen=True)
+class FakeCopyRenderer:
+    """The preview's fake (`cpc process`, as `PreviewTools(renderer=FakeCopyRenderer.for_profile)`):
+    no layout, but the words are the reader's real view (the redaction is real), so a test can
+    still ask what a recipient's folder says. The PDF names the copy and the revision it came from."""
+
+    composer: Composer
+    words: PlainWords
+
+    @classmethod
+    def for_profile(cls, profile: Profile, composer: Composer) -> FakeCopyRenderer:
+        return cls(composer, PlainWords.from_glossary(profile.glossary))
+
+    def render(self, export: Export, copy: PlannedCopy) -> RenderedCopy:
+        text = _plain_text(self.composer.html(view_for(export, copy, self.words)))
+        stem = file_stem(copy)
+        words = f"{copy.recipient}/{stem} revision {export.revision} {text}"
+        files = ((f"{stem}.pdf", fake_pdf(words)), (f"{stem}.docx", fake_docx(words)))
+        return RenderedCopy(copy, files, "ready", None)

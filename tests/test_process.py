@@ -2,6 +2,8 @@
 
 Text is read back from the files as a recipient (or a tool) would: every PDF page, its metadata
 and attachments; every XML part of each DOCX; the file names (pipeline.checking.leak_check's extractors).
+Tests of the preview folder's bookkeeping (re-runs, stale revisions, removed files, what is listed)
+run with the fake copy renderer (`_fake_process`): its words are the reader's real view, unlaid out.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 import pikepdf
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from pipeline.checking.leak_check import extract_docx, extract_pdf
 from pipeline.cli.app import app
@@ -27,7 +29,9 @@ from pipeline.procedure.profile import Profile
 from pipeline.redaction.withheld import normalise
 from pipeline.rendering.html import Composer
 from pipeline.service.copy_renderer import Renderer, render_plan
+from pipeline.service.preview_render import PreviewTools
 from tests.conftest import EXAMPLES, example
+from tests.fake_renderer import FakeCopyRenderer
 
 runner = CliRunner()
 MOTHER_ADDRESS_FORMS = ["Flat 3", "17 Linden Court", "EV4 7QT", "EV47QT", "s.whitfield@example.org"]
@@ -41,6 +45,22 @@ POLICE_WORDS = [
 
 def _process(outbox: Path, *files: Path) -> str:
     result = runner.invoke(app, ["process", "--outbox", str(outbox), *map(str, files)])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+# Where the layout is not the point: the copies' words without WeasyPrint or docxtpl.
+FAKE_PREVIEW = PreviewTools(renderer=FakeCopyRenderer.for_profile)
+
+
+def _fake_invoke(outbox: Path, *files: Path) -> Result:
+    return runner.invoke(
+        app, ["process", "--outbox", str(outbox), *map(str, files)], obj=FAKE_PREVIEW
+    )
+
+
+def _fake_process(outbox: Path, *files: Path) -> str:
+    result = _fake_invoke(outbox, *files)
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -146,10 +166,10 @@ def test_pdf_metadata_is_only_title_and_authority(dv_outbox: Path) -> None:
 
 
 def test_rerun_rewrites_nothing(tmp_path: Path) -> None:
-    first = _process(tmp_path, EXAMPLES / "review-plan-ends.json")
+    first = _fake_process(tmp_path, EXAMPLES / "review-plan-ends.json")
     assert " 0 unchanged" in first
     before = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()}
-    second = _process(tmp_path, EXAMPLES / "review-plan-ends.json")
+    second = _fake_process(tmp_path, EXAMPLES / "review-plan-ends.json")
     assert " 0 files written" in second
     after = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()}
     assert before == after
@@ -161,7 +181,8 @@ def test_waiting_and_held_copies_produce_no_file_but_are_listed(tmp_path: Path) 
     data["record"]["sections"][1]["paragraphs"].append("She now lives at 17 Linden Court.")
     path = tmp_path / "x.json"
     path.write_text(json.dumps(data), encoding="utf-8")
-    _process(tmp_path / "out", path)
+    # Waiting (a draft record) and held (the plan's address guard) are decided before rendering
+    _fake_process(tmp_path / "out", path)
     folder = tmp_path / "out" / "CPC-2026-0412"
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     records = [e for e in manifest["copies"] if e["document"] == "record"]
@@ -282,47 +303,37 @@ def test_a_stale_revision_never_replaces_a_later_one(tmp_path: Path) -> None:
     later = example("initial-domestic-abuse")
     later.update(revision=2, export_id="LCS-EXP-20261201-0002", exported_at="2026-12-01T09:00:00Z")
     later["record"]["sections"][1]["visibility"] = {"withheld_from": ["p-father"]}
-    _process(tmp_path / "out", _write_export(tmp_path / "r2.json", later))
+    # The fake's words are each reader's real view: revision 1's record for him has the sentence
+    _fake_process(tmp_path / "first", EXAMPLES / "initial-domestic-abuse.json")
+    first_father = tmp_path / "first" / "CPC-2026-0412" / "p-father"
+    assert "Mr Whitfield said he loves" in _all_text(first_father)
+    _fake_process(tmp_path / "out", _write_export(tmp_path / "r2.json", later))
     father = tmp_path / "out" / "CPC-2026-0412" / "p-father"
     assert "Mr Whitfield said he loves" not in _all_text(father)
-    result = runner.invoke(
-        app,
-        [
-            "process",
-            "--outbox",
-            str(tmp_path / "out"),
-            str(EXAMPLES / "initial-domestic-abuse.json"),
-        ],
-    )
+    before = {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
+    result = _fake_invoke(tmp_path / "out", EXAMPLES / "initial-domestic-abuse.json")
     assert result.exit_code == 1 and "older than revision 2" in result.output
     assert "Mr Whitfield said he loves" not in _all_text(father)
+    assert before == {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
 
 
 def test_a_changed_file_reusing_an_export_id_is_refused(tmp_path: Path) -> None:
-    _process(tmp_path / "out", EXAMPLES / "initial-domestic-abuse.json")
+    _fake_process(tmp_path / "out", EXAMPLES / "initial-domestic-abuse.json")
     changed = example("initial-domestic-abuse")
     changed["record"]["sections"][0]["paragraphs"].append("Another sentence.")
-    result = runner.invoke(
-        app,
-        [
-            "process",
-            "--outbox",
-            str(tmp_path / "out"),
-            str(_write_export(tmp_path / "x.json", changed)),
-        ],
-    )
+    result = _fake_invoke(tmp_path / "out", _write_export(tmp_path / "x.json", changed))
     assert result.exit_code == 1 and "already processed with other content" in result.output
 
 
 def test_files_of_a_copy_no_longer_sent_are_removed(tmp_path: Path) -> None:
     # revision 2: the chair decides the father gets no record; his revision-1 record must go
-    _process(tmp_path / "out", EXAMPLES / "initial-domestic-abuse.json")
+    _fake_process(tmp_path / "out", EXAMPLES / "initial-domestic-abuse.json")
     father = tmp_path / "out" / "CPC-2026-0412" / "p-father"
     assert (father / "record.pdf").exists()
     later = example("initial-domestic-abuse")
     later.update(revision=2, export_id="LCS-EXP-20261201-0002", exported_at="2026-12-01T09:00:00Z")
     later["exclusions"][0]["record_copy"] = "none"
-    output = _process(tmp_path / "out", _write_export(tmp_path / "r2.json", later))
+    output = _fake_process(tmp_path / "out", _write_export(tmp_path / "r2.json", later))
     assert " 2 removed" in output
     assert not (father / "record.pdf").exists() and not (father / "record.docx").exists()
     assert (father / "decision_letter.pdf").exists()

@@ -35,7 +35,7 @@ from pipeline.errors import ContractError, CpcError
 from pipeline.planning.plan import DistributionPlan
 from pipeline.planning.recipients import plan_distribution
 from pipeline.rendering.fonts import installed_fonts_can_print
-from pipeline.service.preview_render import render_files
+from pipeline.service.preview_render import PreviewTools, render_files
 
 
 @app.command()
@@ -98,6 +98,7 @@ def plan(
 
 @app.command()
 def process(
+    ctx: typer.Context,
     files: Annotated[list[Path], typer.Argument(help="cpc-export/1 files.")],
     outbox: Annotated[
         Path,
@@ -117,8 +118,10 @@ def process(
     """Validate, plan and render every ready copy into OUTBOX/<conference>/<recipient>/, with a manifest."""
     _refuse_service_folder(outbox, config_from(config_path))
     profiles_from(profiles_dir)  # a bad profile folder is reported once, before any work
+    # A test gives its fake renderer as the context's object; else the real one.
+    tools = ctx.obj if isinstance(ctx.obj, PreviewTools) else PreviewTools()
     failed = 0
-    for done in render_files(files, tuple(profiles_dir or ()), workers):
+    for done in render_files(files, tuple(profiles_dir or ()), workers, tools.renderer):
         if done.error is not None or done.plan is None:
             failed += 1
             typer.echo(done.error, err=True)

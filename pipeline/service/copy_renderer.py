@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 import lxml.html
 
@@ -239,8 +239,15 @@ def _lines(marks_html: str) -> tuple[str, ...]:
     return tuple(" ".join(p.text_content().split()) for p in fragment.iter("p"))
 
 
+class CopyRenderer(Protocol):
+    """What `render_plan` needs of a renderer: one ready copy → its files, or why it is held.
+    `Renderer` is the real one; a test's fake may lay out nothing."""
+
+    def render(self, export: Export, copy: PlannedCopy) -> RenderedCopy: ...
+
+
 def render_plan(
-    export: Export, plan: DistributionPlan, renderer: Renderer
+    export: Export, plan: DistributionPlan, renderer: CopyRenderer
 ) -> Iterator[RenderedCopy]:
     """Every copy of the plan: ready ones rendered, waiting and held ones passed on with their reason."""
     for copy in plan.copies:

@@ -1,12 +1,14 @@
 """Export files → each validated, planned and rendered for `cpc process` (the preview; no store).
 
-Writing stays with the caller, in file order.
+Writing stays with the caller, in file order. What renders each copy is passed in (`renderer=`,
+the real one by default), as for the delivery run, so that tests about the preview folder's
+bookkeeping need not lay out every copy.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,9 +18,24 @@ from pipeline.delivery.preview import RenderedCopy, sha256
 from pipeline.errors import ContractError, CpcError
 from pipeline.planning.plan import DistributionPlan
 from pipeline.planning.recipients import plan_distribution
+from pipeline.procedure.profile import Profile
 from pipeline.rendering.fonts import installed_fonts_can_print
-from pipeline.service.copy_renderer import Renderer, render_plan
+from pipeline.rendering.html import Composer
+from pipeline.service.copy_renderer import CopyRenderer, Renderer, render_plan
 from pipeline.service.render_pool import tools
+
+# One profile's copy renderer, made once per file. Must be picklable (a module-level function, a
+# class or its classmethod) so that worker processes can be given it.
+RendererFor = Callable[[Profile, Composer], CopyRenderer]
+REAL_RENDERER: RendererFor = Renderer.for_profile
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewTools:
+    """What `cpc process` renders with when not the real renderer: a test's fake, given as the
+    command's context object (as `RunTools` is for `cpc distribute`)."""
+
+    renderer: RendererFor = REAL_RENDERER
 
 
 @dataclass(frozen=True)
@@ -33,7 +50,9 @@ class FileRendering:
     rendered: tuple[RenderedCopy, ...] = ()
 
 
-def render_file(path: Path, profile_dirs: tuple[Path, ...] = ()) -> FileRendering:
+def render_file(
+    path: Path, profile_dirs: tuple[Path, ...] = (), renderer: RendererFor = REAL_RENDERER
+) -> FileRendering:
     """Validate, plan and render one export file (no writing: the caller writes, in order).
 
     A top-level function of plain arguments, so that worker processes can run it."""
@@ -49,14 +68,17 @@ def render_file(path: Path, profile_dirs: tuple[Path, ...] = ()) -> FileRenderin
     calendar = profile.working_calendar(export.authority.nation)
     plan = plan_distribution(export, profile, calendar)
     try:
-        rendered = tuple(render_plan(export, plan, Renderer.for_profile(profile, composer)))
+        rendered = tuple(render_plan(export, plan, renderer(profile, composer)))
     except CpcError as exc:
         return FileRendering(str(path), f"{path}: {exc}")
     return FileRendering(str(path), None, plan, export.export_id, sha256(raw), rendered)
 
 
 def render_files(
-    paths: Sequence[Path], profile_dirs: tuple[Path, ...], workers: int
+    paths: Sequence[Path],
+    profile_dirs: tuple[Path, ...],
+    workers: int,
+    renderer: RendererFor = REAL_RENDERER,
 ) -> Iterator[FileRendering]:
     """Each file's rendering, in the order given; with workers > 1, laid out in parallel.
 
@@ -65,8 +87,10 @@ def render_files(
     conference in one run are still taken one after the other."""
     if workers <= 1 or len(paths) <= 1:
         for path in paths:
-            yield render_file(path, profile_dirs)
+            yield render_file(path, profile_dirs, renderer)
         return
     context = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        yield from pool.map(render_file, paths, [profile_dirs] * len(paths))
+        yield from pool.map(
+            render_file, paths, [profile_dirs] * len(paths), [renderer] * len(paths)
+        )
