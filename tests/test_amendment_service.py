@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import example
+from tests.fake_renderer import FAKE
 from tests.service_harness import Service, pdf_text
 
 DV = "CPC-2026-0412"
@@ -124,7 +125,7 @@ def test_a_different_decision_on_a_decided_amendment_is_refused(agreed: Service)
 
 @pytest.fixture(scope="module")
 def distributed_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    service = Service(tmp_path_factory.mktemp("distributed") / "service", FAMILY_BY_FOLDER)
+    service = Service(tmp_path_factory.mktemp("distributed") / "service", FAMILY_BY_FOLDER, renderer=FAKE)
     service.drop(example("initial-domestic-abuse"))
     service.distribute("2026-11-24")
     return service.root
