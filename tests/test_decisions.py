@@ -31,7 +31,9 @@ FAMILY_BY_FOLDER = 'family = "folder"'
 
 @pytest.fixture(scope="module")
 def two_conferences(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    service = Service(tmp_path_factory.mktemp("decisions") / "service", FAMILY_BY_FOLDER, renderer=FAKE)
+    service = Service(
+        tmp_path_factory.mktemp("decisions") / "service", FAMILY_BY_FOLDER, renderer=FAKE
+    )
     service.drop(example("initial-domestic-abuse"))
     service.drop(example("pre-birth-scheduled"))
     service.distribute("2026-11-24")
