@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import example
+from tests.fake_renderer import FAKE
 from tests.service_harness import Service, pdf_text
 
 DV = "CPC-2026-0412"
@@ -42,11 +43,9 @@ def notice_files(service: Service, amendment_id: str) -> dict[str, Path]:
     return found
 
 
-@pytest.fixture(scope="module")
-def agreed(tmp_path_factory: pytest.TempPathFactory) -> Service:
+def _agreed(service: Service) -> Service:
     """The DV conference distributed, the mother's record handed over, then the school's
     correction to s4 agreed by the chair and circulated."""
-    service = Service(tmp_path_factory.mktemp("agreed"), FAMILY_BY_FOLDER)
     service.drop(example("initial-domestic-abuse"))
     service.distribute("2026-11-27")
     service.cpc("handed-over", DV, "p-mother/record", "--by", "p-sw", "--on", "2026-11-30")
@@ -56,12 +55,25 @@ def agreed(tmp_path_factory: pytest.TempPathFactory) -> Service:
     return service
 
 
+@pytest.fixture(scope="module")
+def agreed_laid_out(tmp_path_factory: pytest.TempPathFactory) -> Service:
+    """`_agreed` with the real renderer, for the test that reads the notices' words."""
+    return _agreed(Service(tmp_path_factory.mktemp("agreed-laid-out"), FAMILY_BY_FOLDER))
+
+
+@pytest.fixture(scope="module")
+def agreed(tmp_path_factory: pytest.TempPathFactory) -> Service:
+    """`_agreed` with the fake renderer: what is laid out is not the point of the tests using it
+    (routes, file names, counts sent, the history, refusals)."""
+    return _agreed(Service(tmp_path_factory.mktemp("agreed"), FAMILY_BY_FOLDER, renderer=FAKE))
+
+
 def test_an_agreed_correction_reaches_everyone_whose_record_holds_the_section(
-    agreed: Service,
+    agreed_laid_out: Service,
 ) -> None:
     """Issue 5 acceptance: the school's correction to s4 reaches the professionals, the mother,
     the grandmother and the mother's solicitor, and not the father, who never had s4."""
-    files = notice_files(agreed, "AMD-0412-01")
+    files = notice_files(agreed_laid_out, "AMD-0412-01")
     assert set(files) == S4_HOLDERS
     for reader, path in files.items():
         text = pdf_text(path.read_bytes())
@@ -74,7 +86,7 @@ def test_an_agreed_correction_reaches_everyone_whose_record_holds_the_section(
     assert "may not be shown or passed on to anyone else" in pdf_text(
         files["p-mother-sol"].read_bytes()
     )
-    assert not any("p-father" in str(p) for p in agreed.outbox(DV).rglob("amendment_*"))
+    assert not any("p-father" in str(p) for p in agreed_laid_out.outbox(DV).rglob("amendment_*"))
 
 
 def test_notices_go_by_the_readers_usual_route_and_records_are_not_sent_again(
@@ -124,7 +136,9 @@ def test_a_different_decision_on_a_decided_amendment_is_refused(agreed: Service)
 
 @pytest.fixture(scope="module")
 def distributed_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    service = Service(tmp_path_factory.mktemp("distributed") / "service", FAMILY_BY_FOLDER)
+    service = Service(
+        tmp_path_factory.mktemp("distributed") / "service", FAMILY_BY_FOLDER, renderer=FAKE
+    )
     service.drop(example("initial-domestic-abuse"))
     service.distribute("2026-11-24")
     return service.root

@@ -21,6 +21,7 @@ from pipeline.errors import StoreError, StoreUnavailable
 from pipeline.service.decisions import person_id_for, require_chair
 from pipeline.store.deliveries import DeliveriesMixin
 from tests.conftest import example
+from tests.fake_renderer import FAKE
 from tests.service_harness import Service
 
 DV = "CPC-2026-0412"  # chaired by p-chair (Helen Marsh)
@@ -30,7 +31,9 @@ FAMILY_BY_FOLDER = 'family = "folder"'
 
 @pytest.fixture(scope="module")
 def two_conferences(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    service = Service(tmp_path_factory.mktemp("decisions") / "service", FAMILY_BY_FOLDER)
+    service = Service(
+        tmp_path_factory.mktemp("decisions") / "service", FAMILY_BY_FOLDER, renderer=FAKE
+    )
     service.drop(example("initial-domestic-abuse"))
     service.drop(example("pre-birth-scheduled"))
     service.distribute("2026-11-24")
@@ -96,7 +99,7 @@ def test_the_chair_named_by_name_still_decides(two_conferences: Service) -> None
 def test_a_store_fault_while_finishing_a_delivery_stops_the_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    service = Service(tmp_path)
+    service = Service(tmp_path, renderer=FAKE)
     service.drop(example("pre-birth-scheduled"))
 
     def locked(*_args: object, **_kwargs: object) -> None:
@@ -106,6 +109,7 @@ def test_a_store_fault_while_finishing_a_delivery_stops_the_run(
     result = CliRunner().invoke(
         app,
         ["distribute", "--today", "2026-11-24", "--workers", "0", "--config", str(service.config)],
+        obj=service.tools,
     )
     assert isinstance(result.exception, StoreUnavailable), result.output
     monkeypatch.undo()

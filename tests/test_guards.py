@@ -23,6 +23,7 @@ import pipeline.clock
 from pipeline.cli.app import app
 from tests import service_harness
 from tests.conftest import EXAMPLES, example
+from tests.fake_renderer import FAKE
 
 DV = "CPC-2026-0412"  # initial-domestic-abuse.json; p-mother's record goes through p-sw
 RUN_DAY = "2026-11-24"
@@ -38,7 +39,7 @@ def distributed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[service_ha
     """The DV conference taken in and delivered on RUN_DAY, the real clock at REAL_NOW."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(pipeline.clock, "now", lambda: REAL_NOW)
-        service = service_harness.Service(tmp_path_factory.mktemp("guards"))
+        service = service_harness.Service(tmp_path_factory.mktemp("guards"), renderer=FAKE)
         service.drop(example("initial-domestic-abuse"))
         service.distribute(RUN_DAY)
     yield service
@@ -51,7 +52,7 @@ def today(real_now: SetNow) -> datetime:
 
 
 def fresh(tmp_path: Path) -> service_harness.Service:
-    service = service_harness.Service(tmp_path)
+    service = service_harness.Service(tmp_path, renderer=FAKE)
     service.drop(example("initial-domestic-abuse"))
     return service
 

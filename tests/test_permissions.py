@@ -17,6 +17,7 @@ import pytest
 from pipeline.store.db import Store
 from tests import service_harness
 from tests.conftest import EXAMPLES, example
+from tests.fake_renderer import FAKE
 
 
 @pytest.fixture
@@ -47,7 +48,7 @@ def loose(root: Path) -> list[str]:
 
 
 def test_service_folders_made_under_umask_022_are_private(tmp_path: Path, umask_022: None) -> None:
-    service = service_harness.Service(tmp_path)
+    service = service_harness.Service(tmp_path, renderer=FAKE)
     service.drop(example("initial-domestic-abuse"))  # family by post, professionals to folders
     bad = tmp_path / "inbox" / "exports" / "truncated.json"
     bad.write_bytes((EXAMPLES / "pre-birth-scheduled.json").read_bytes()[:300])

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from pipeline.cli.app import app
 from tests import service_harness
 from tests.conftest import example
+from tests.fake_renderer import FAKE
 
 DV = "CPC-2026-0412"
 runner = CliRunner()
@@ -27,7 +28,7 @@ def test_version_and_short_help() -> None:
 
 
 def test_status_and_history_name_people_and_say_times_with_their_zone(tmp_path: Path) -> None:
-    service = service_harness.Service(tmp_path)
+    service = service_harness.Service(tmp_path, renderer=FAKE)
     data = example("initial-domestic-abuse")
     service.drop(data)
     service.distribute("2026-11-24")
@@ -76,10 +77,12 @@ def test_several_copies_are_withdrawn_in_one_command_and_each_refusal_is_said(
 
 
 def test_every_posted_letter_has_its_delivered_event(tmp_path: Path) -> None:
-    service = service_harness.Service(tmp_path)
+    service = service_harness.Service(tmp_path, renderer=FAKE)
     service.drop(example("initial-domestic-abuse"))
     result = runner.invoke(
-        app, ["distribute", "--today", "2026-11-24", "--workers", "0", "--config", str(service.config)]
+        app,
+        ["distribute", "--today", "2026-11-24", "--workers", "0", "--config", str(service.config)],
+        obj=service.tools,
     )
     assert result.exit_code == 0, result.output
     events = [json.loads(line) for line in result.output.splitlines() if line.startswith('{"at"')]
