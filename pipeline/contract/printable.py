@@ -41,8 +41,10 @@ def unprintable_fields(
     while stack:
         loc, value = stack.pop()
         if isinstance(value, str):
+            # Each distinct character once, in order of first appearance: a long paragraph
+            # repeats few characters, and this runs on every field of every file taken in.
             refused = tuple(
-                dict.fromkeys(c for c in value if needs_a_glyph(c) and not can_print(c))
+                c for c in dict.fromkeys(value) if needs_a_glyph(c) and not can_print(c)
             )
             if refused:
                 yield loc, refused
