@@ -39,6 +39,9 @@ CpcError
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+StoreFault = Literal["locked", "raced", "other"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,4 +187,11 @@ class StoreUnavailable(ConfigurationProblem):
     """The state store's database could not be used (locked by another process, unreadable, gone).
 
     Raised from the store in place of SQLAlchemy's own error, which stays as `__cause__`; the
-    message is SQLAlchemy's first line, which names the database problem but no stored content."""
+    message is SQLAlchemy's first line, which names the database problem but no stored content.
+    `kind` says what a caller may do about it: `locked` (another process held the lock past the
+    busy timeout, or the connection was lost: try again later), `raced` (another process wrote
+    the same row first), `other`."""
+
+    def __init__(self, message: str, kind: StoreFault = "other") -> None:
+        super().__init__(message)
+        self.kind: StoreFault = kind

@@ -4,7 +4,7 @@ Passed to the run as `renderer=` (or `RunTools(renderer=...)` through the CLI), 
 out is not the point: which copies go, by which channel, and what the status says. Each PDF is a
 real one-page PDF (the post batch joins them) whose words name the copy, the fingerprint the run
 decided to send and the edition lines; the DOCX-named file holds the same words. It can be told
-to fail (a render error, held) or hang (stopped by the time limit) for given copies.
+to fail (a render error, held) for given copies, or to take a while over each (a slow layout).
 """
 
 from __future__ import annotations
@@ -69,7 +69,6 @@ class FakeRenderer:
     """Picklable, so worker processes can run it too."""
 
     fail: frozenset[str] = field(default_factory=frozenset)  # copy keys held as unrenderable
-    hang: frozenset[str] = field(default_factory=frozenset)  # copy keys that never finish
     delay: float = 0.0  # seconds each copy takes, as a slow layout would
 
     def __call__(
@@ -84,8 +83,6 @@ class FakeRenderer:
         rendered = []
         for job in jobs:
             time.sleep(self.delay)
-            if job.copy_key in self.hang:
-                time.sleep(3600)
             if job.copy_key in self.fail:
                 raise RenderError(f"fake renderer told to fail for {job.copy_key}")
             copy = current.copies[job.copy_key]

@@ -87,7 +87,7 @@ EXPECTED: Final[tuple[Row, ...]] = (
 # Rows for what no command caught: the last net under every command.
 UNCAUGHT: Final[tuple[Row, ...]] = (
     Row(StoreUnavailable, ENVIRONMENT, _store_words),
-    # Until the store wraps every SQLAlchemy error as StoreUnavailable where it enters.
+    # Intake re-raises a store fault of no known kind as SQLAlchemy's own, so the inbox names it.
     Row(SQLAlchemyError, ENVIRONMENT, _store_words),
     Row(OSError, ENVIRONMENT, _system_words),
     Row(Exception, FAULT, _fault_words),

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 import jinja2
+from markupsafe import Markup
 
 from pipeline.config import DeliveryChannel
 from pipeline.delivery.channels import Destination, deliver_by_email, deliver_to_folder
@@ -64,10 +65,11 @@ class FolderChannel:
 
 @functools.cache
 def _email_words(templates: Path) -> jinja2.Template:
-    # Plain text, not HTML: nothing to escape, and the body's last newline is kept.
+    # Escaping on, as in every template: the conference id comes from the export (and the
+    # contract's id pattern leaves nothing to escape); the body's last newline is kept.
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates / "email"),
-        autoescape=False,
+        autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
@@ -78,7 +80,8 @@ def email_body(
     document: str, reference: str, *, handover: bool, templates: Path = DEFAULT_TEMPLATES
 ) -> str:
     """The words of the e-mail a copy is attached to (templates/email/copy.txt)."""
-    what = DOCUMENT_NAMES.get(document, document.replace("_", " "))
+    # The document's name is the pipeline's own words (templates/_words.html), trusted as written.
+    what = Markup(DOCUMENT_NAMES.get(document, document.replace("_", " ")))
     return _email_words(templates).render(what=what, reference=reference, handover=handover)
 
 

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pipeline.contract.amendment import Amendment
 from pipeline.contract.load import load_document
 from pipeline.errors import AmendmentRefused
-from pipeline.intake.accept import Accepted
+from pipeline.intake.accept import AcceptedAmendment
 from pipeline.planning.amendments import request_problems, window_end
 from pipeline.procedure.profile import Profile
 from pipeline.service.conference import (
@@ -115,10 +115,9 @@ def _same_request(stored: Amendment, incoming: Amendment) -> bool:
 
 
 def take_amendment(
-    store: Store, accepted: Accepted, source_name: str, profiles: dict[str, Profile]
+    store: Store, accepted: AcceptedAmendment, source_name: str, profiles: dict[str, Profile]
 ) -> Literal["new", "duplicate"]:
     amendment = accepted.document
-    assert isinstance(amendment, Amendment)
     if store.has_document(accepted.sha256):
         return "duplicate"
     if not store.current_exports(amendment.conference_id):

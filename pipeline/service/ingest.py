@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from sqlalchemy.exc import IntegrityError, OperationalError
-
 from pipeline.errors import CpcError, StoreUnavailable, TransientFault
 from pipeline.intake.accept import Accepted
 from pipeline.procedure.profile import Profile
@@ -41,22 +39,22 @@ class StoreSink:
         try:
             if accepted.kind == "amendment":
                 taken = take_amendment(self.store, accepted, source_name, self.profiles)
-                conference_id = accepted.document.conference_id  # type: ignore[union-attr]
+                conference_id = accepted.document.conference_id
             else:
                 taken = self.store.take(accepted, source_name)
-                conference_id = accepted.document.conference.id  # type: ignore[union-attr]
+                conference_id = accepted.document.conference.id
         except StoreUnavailable as exc:
-            if isinstance(exc.__cause__, IntegrityError):
+            if exc.kind == "raced":
                 # Another process (a second watcher, `cpc ingest` beside `cpc watch`) committed
                 # the same bytes between our look and our insert: next time they are a duplicate.
                 raise TransientFault(
                     "another process was taking the same document at the same moment"
                 ) from exc
-            if isinstance(exc.__cause__, OperationalError):
+            if exc.kind == "locked":
                 # SQLite's "database is locked" (another process held a write lock past the busy
                 # timeout), a lost connection: the store will take the file once that clears.
                 raise TransientFault(
-                    f"the store could not be written ({_first_line(exc.__cause__)})"
+                    f"the store could not be written ({_first_line(exc)})"
                 ) from exc
             # Any other database fault leaves the file in the inbox as an unexpected error (the
             # inbox quarantines a CpcError, and the file is not at fault): SQLAlchemy's own

@@ -14,10 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from pipeline import clock
-from pipeline.errors import StoreUnavailable
+from pipeline.errors import StoreFault, StoreUnavailable
 from pipeline.store.schema import audit_log
 
 SYSTEM_ACTOR = "cpc-pipeline"
@@ -31,7 +31,14 @@ def unavailable(exc: SQLAlchemyError) -> StoreUnavailable:
     """The store's own error for SQLAlchemy's: its first line names the database problem (the
     lines after it repeat the SQL and its values, which may be stored content)."""
     text = str(exc).strip()
-    return StoreUnavailable(text.splitlines()[0] if text else type(exc).__name__)
+    kind: StoreFault = (
+        "raced"
+        if isinstance(exc, IntegrityError)
+        else "locked"
+        if isinstance(exc, OperationalError)
+        else "other"
+    )
+    return StoreUnavailable(text.splitlines()[0] if text else type(exc).__name__, kind)
 
 
 class StoreBase:
