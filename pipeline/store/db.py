@@ -16,8 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from sqlalchemy.exc import SQLAlchemyError
 
 from pipeline.errors import NoStore, StoreUnavailable
@@ -123,6 +121,11 @@ class Store(
         return store
 
     def migrate(self) -> None:
+        # Imported here: Alembic is a sixth of a command's start-up, and only opening a store
+        # needs it.
+        from alembic import command
+        from alembic.config import Config as AlembicConfig
+
         settings = AlembicConfig()
         settings.set_main_option("script_location", str(MIGRATIONS))
         with self.engine.begin() as connection:
