@@ -1,4 +1,9 @@
-"""Re-planning a new revision, and the chair's decisions on held copies, through the real store and renderers (issue 4; spec §1, §4 rule 7, §5)."""
+"""Re-planning a new revision, and the chair's decisions on held copies, through the real store (issue 4; spec §1, §4 rule 7, §5).
+
+What is laid out is not the point here: the run renders with the fake renderer, whose PDF names
+the copy and the edition lines the run chose (tests/fake_renderer.py). That an updated letter
+prints its edition line is tests/test_rendered_rules.py's.
+"""
 
 from __future__ import annotations
 
@@ -36,7 +41,7 @@ def revision(n: int) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def delivered_once(tmp_path_factory: pytest.TempPathFactory) -> Service:
-    service = Service(tmp_path_factory.mktemp("service"))
+    service = Service(tmp_path_factory.mktemp("service"), renderer=FAKE)
     service.drop(example("initial-domestic-abuse"))
     service.distribute("2026-11-24")
     return service
@@ -50,7 +55,7 @@ def test_a_second_run_sends_nothing_again(delivered_once: Service) -> None:
 
 
 def test_a_changed_decision_letter_is_held_then_released_by_the_chair(tmp_path: Path) -> None:
-    service = Service(tmp_path)
+    service = Service(tmp_path, renderer=FAKE)
     service.drop(revision(1))
     service.distribute("2026-11-24")
     changed = revision(2)
@@ -83,8 +88,9 @@ def test_a_changed_decision_letter_is_held_then_released_by_the_chair(tmp_path: 
     folder = service.root / "outbox" / DV / "p-police"
     (updated,) = folder.glob("decision_letter-updated-*.pdf")
     text = pdf_text(updated.read_bytes())
-    assert "Updated copy: this replaces the copy sent on 24 November 2026" in text
-    assert "weekly check-ins" in text
+    assert "edition Updated copy: this replaces the copy sent on 24 November 2026." in text
+    assert f"fingerprint {second.fingerprint}" in text  # the changed letter, not the first
+    assert second.fingerprint != _first.fingerprint
     assert (folder / "decision_letter.pdf").exists()  # the first copy is not overwritten
     audit = [line.action for line in service.store().audit_lines(DV)]
     assert "released" in audit
@@ -135,7 +141,7 @@ def test_handing_over_records_the_recipients_receipt(delivered_once: Service) ->
         / "p-mother"
         / "handover-sheet-record.pdf"
     )
-    assert "Hand-over sheet" in pdf_text(sheet.read_bytes())
+    assert "hand-over sheet for p-mother/record via p-sw" in pdf_text(sheet.read_bytes())
     delivered_once.cpc("handed-over", DV, "p-mother/record", "--by", "p-sw", "--on", "2026-12-01")
     (after,) = delivered_once.sent("p-mother/record")
     assert str(after.received_on) == "2026-12-01"

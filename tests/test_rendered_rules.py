@@ -27,6 +27,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from datetime import date
 from typing import Any
 
 import pypdfium2
@@ -34,6 +35,7 @@ import pytest
 from lxml import etree
 
 from pipeline.contract.load import load_export
+from pipeline.planning.copy_state import edition_lines
 from pipeline.planning.recipients import plan_distribution
 from pipeline.procedure.profile import load_profiles
 from pipeline.rendering.html import Composer
@@ -292,3 +294,22 @@ def test_r46_r51_r20_the_exclusion_letter_gives_grounds_views_and_complaints(
         assert "there has been violence or threats of violence" in text  # R46: the ground
         assert "Mr Price may send written views to the chair" in text  # R51: views heard
         assert "You can complain about this decision." in text  # R20
+
+
+def test_an_updated_letter_opens_saying_which_copy_it_replaces() -> None:
+    """Spec README (a change after sending sends an updated copy): the line the run chooses
+    (pipeline.planning.copy_state.edition_lines) is printed on the letter's first page and in
+    its DOCX, so nobody reads two versions as one."""
+    profiles = load_profiles()
+    export = load_export(json.dumps(example("initial-domestic-abuse")).encode(), profiles.keys())
+    profile = profiles["default"]
+    plan = plan_distribution(export, profile, profile.working_calendar(export.authority.nation))
+    edition = edition_lines("decision_letter", reissue=True, last_sent=date(2026, 11, 24))
+    result = Renderer.for_profile(profile, Composer.at()).render(
+        export, the_copy(plan, "p-police", "decision_letter"), edition=edition
+    )
+    assert result.status == "ready", result.reason
+    files = dict(result.files)
+    line = "Updated copy: this replaces the copy sent on 24 November 2026."
+    assert line in _pdf_pages(files["decision_letter.pdf"])[0]
+    assert line in _docx_paragraphs(files["decision_letter.docx"])
