@@ -4,7 +4,8 @@ Passed to the run as `renderer=` (or `RunTools(renderer=...)` through the CLI), 
 out is not the point: which copies go, by which channel, and what the status says. Each PDF is a
 real one-page PDF (the post batch joins them) whose words name the copy, the fingerprint the run
 decided to send and the edition lines; the DOCX-named file holds the same words. It can be told
-to fail (a render error, held) for given copies, or to take a while over each (a slow layout).
+to fail (a render error, held) for given copies, to hold given copies as the real renderer holds
+one with a withheld item too short to look for, or to take a while over each (a slow layout).
 """
 
 from __future__ import annotations
@@ -69,6 +70,9 @@ class FakeRenderer:
     """Picklable, so worker processes can run it too."""
 
     fail: frozenset[str] = field(default_factory=frozenset)  # copy keys held as unrenderable
+    # copy keys whose withheld items are too short for the leak check: held for a person, as the
+    # real renderer holds them, until the chair's release says a person read the copy
+    short: frozenset[str] = field(default_factory=frozenset)
     delay: float = 0.0  # seconds each copy takes, as a slow layout would
 
     def __call__(
@@ -86,6 +90,10 @@ class FakeRenderer:
             if job.copy_key in self.fail:
                 raise RenderError(f"fake renderer told to fail for {job.copy_key}")
             copy = current.copies[job.copy_key]
+            if job.copy_key in self.short and not job.checked_by_person:
+                reason = "held for the chair: withheld item(s) too short to look for"
+                rendered.append(RenderedCopy(copy, (), "held", reason, "short_items"))
+                continue
             edition = job.edition + current.record_edition.get(job.copy_key, ())
             words = f"{job.copy_key} fingerprint {job.fingerprint} edition {' | '.join(edition)}"
             stem = job.copy_key.split("/", 1)[1]
