@@ -38,9 +38,11 @@ from pipeline.contract.export import Export
 from pipeline.contract.load import load_export
 from pipeline.delivery.email import SmtpSettings
 from pipeline.procedure.profile import load_profiles
-from pipeline.service.run import RunSettings, distribute
+from pipeline.service.render_pool import RenderJobs
+from pipeline.service.run import RunSettings, RunTools, distribute
 from pipeline.store.db import Store, StoredDelivery
 from tests.conftest import EXAMPLES, example
+from tests.fake_renderer import FAKE
 from tests.mail_server import MailServer
 from tests.test_deliver_email import PASSWORD, USER
 
@@ -63,6 +65,8 @@ class Service:
     driven through the `cpc` command."""
 
     root: Path
+    # The real renderer unless a test says otherwise (where what is laid out is not its point)
+    tools: RunTools = field(default_factory=RunTools)
 
     @property
     def config(self) -> Path:
@@ -73,18 +77,18 @@ class Service:
         return self.root / "outbox"
 
     @classmethod
-    def create(cls, root: Path) -> Service:
+    def create(cls, root: Path, renderer: RenderJobs | None = None) -> Service:
         root.mkdir(parents=True, exist_ok=True)
         (root / "cpc.toml").write_text(CONFIG, encoding="utf-8")
-        return cls(root)
+        return cls(root, RunTools(renderer=renderer))
 
     def copied_to(self, root: Path) -> Service:
         """The same service state in another folder (paths in the file are relative to it)."""
         shutil.copytree(self.root, root)
-        return Service(root)
+        return Service(root, self.tools)
 
     def cpc(self, *args: str, code: int = 0) -> str:
-        result = runner.invoke(app, [*args, "--config", str(self.config)])
+        result = runner.invoke(app, [*args, "--config", str(self.config)], obj=self.tools)
         assert result.exit_code == code, result.output
         return result.stdout
 
@@ -420,10 +424,11 @@ def test_two_copies_for_one_child_through_the_social_worker_keep_a_hand_over_she
     """Issue 4 (002 §22.9): each copy through the social worker travels with its own hand-over
     sheet. When the chair decides a child has two documents, both go to the social worker's
     to-hand-over folder for that child; neither sheet may replace the other, and every file
-    there must still be the one its delivery recorded."""
+    there must still be the one its delivery recorded. (Which files go where, not their layout:
+    the fake renderer.)"""
     data = example("initial-domestic-abuse")
     data["distribution"]["child_copies"][0]["documents"] = ["decision_letter", "outline_plan"]
-    service = Service.create(tmp_path / "service")
+    service = Service.create(tmp_path / "service", renderer=FAKE)
     service.drop("dv.json", data)
     service.cpc("ingest")
     service.distribute(FIRST_DAY)
@@ -576,7 +581,7 @@ def test_professionals_get_one_email_per_copy_with_the_pdfs_over_starttls(
     """Issue 4: with professionals on e-mail, each professional copy is one message to the address
     the export gives, over STARTTLS with a login, its PDF(s) attached; the subject and the
     attachments' names carry the conference reference and nothing personal. A second run sends
-    nothing."""
+    nothing. (The messages, not the layout: the fake renderer's PDFs, each naming its copy.)"""
     service = Service.create(tmp_path / "service")
     service.drop("dv.json", (EXAMPLES / "initial-domestic-abuse.json").read_bytes())
     service.cpc("ingest")
@@ -586,7 +591,8 @@ def test_professionals_get_one_email_per_copy_with_the_pdfs_over_starttls(
 
     store = service.store()
     try:
-        summary = distribute(store, profiles, _email_settings(service, mail_server, today))
+        settings = _email_settings(service, mail_server, today)
+        summary = distribute(store, profiles, settings, renderer=FAKE)
         deliveries = store.deliveries()
     finally:
         store.close()
@@ -626,7 +632,7 @@ def test_professionals_get_one_email_per_copy_with_the_pdfs_over_starttls(
         pdf = attachment.get_content()
         assert hashlib.sha256(pdf).hexdigest() == delivery.files[0]["sha256"]
         assert pdf.startswith(b"%PDF-")
-        assert DV in pdf_text(pdf)
+        assert delivery.copy_key in pdf_text(pdf)  # this copy's file, not another's
         body = message.get_body(("plain",))
         assert body is not None and DV in body.get_content()
     # Every professional's address got each of their three documents.
@@ -636,7 +642,9 @@ def test_professionals_get_one_email_per_copy_with_the_pdfs_over_starttls(
 
     store = service.store()
     try:
-        again = distribute(store, profiles, _email_settings(service, mail_server, today))
+        again = distribute(
+            store, profiles, _email_settings(service, mail_server, today), renderer=FAKE
+        )
     finally:
         store.close()
     assert sum(again.delivered.values()) == 0
