@@ -145,3 +145,28 @@ class FakeCopyRenderer:
         words = f"{copy.recipient}/{stem} revision {export.revision} {text}"
         files = ((f"{stem}.pdf", fake_pdf(words)), (f"{stem}.docx", fake_docx(words)))
         return RenderedCopy(copy, files, "ready", None)
+
+
+@dataclass(frozen=True)
+class LaidOutFor:
+    """The real renderer for the copies a test reads (a copy key containing one of `keys`), the
+    fake one for the rest: a test of what one reader's letter says need not lay out the other
+    thirty-five copies of the conference first."""
+
+    keys: tuple[str, ...]
+
+    def __call__(
+        self,
+        raw: bytes,
+        profile_dirs: tuple[Path, ...],
+        jobs: tuple[CopyJob, ...],
+        context: AmendmentContext = _NO_AMENDMENTS,
+        routing: Routing = DEFAULT_ROUTING,
+    ) -> tuple[RenderedCopy, ...]:
+        from pipeline.service.render_pool import render_jobs  # the real one: WeasyPrint, docxtpl
+
+        real = tuple(job for job in jobs if any(key in job.copy_key for key in self.keys))
+        fake = tuple(job for job in jobs if job not in real)
+        made = dict(zip(real, render_jobs(raw, profile_dirs, real, context, routing)))
+        made |= dict(zip(fake, FAKE(raw, profile_dirs, fake, context, routing)))
+        return tuple(made[job] for job in jobs)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import example
-from tests.fake_renderer import FAKE
+from tests.fake_renderer import FAKE, LaidOutFor
 from tests.service_harness import Service, pdf_text
 
 DV = "CPC-2026-0412"
@@ -57,8 +57,12 @@ def _agreed(service: Service) -> Service:
 
 @pytest.fixture(scope="module")
 def agreed_laid_out(tmp_path_factory: pytest.TempPathFactory) -> Service:
-    """`_agreed` with the real renderer, for the test that reads the notices' words."""
-    return _agreed(Service(tmp_path_factory.mktemp("agreed-laid-out"), FAMILY_BY_FOLDER))
+    """`_agreed` with the real renderer for the amendment notices, for the test that reads their
+    words (the records before them are the fake renderer's)."""
+    renderer = LaidOutFor(("amendment_notice",))
+    return _agreed(
+        Service(tmp_path_factory.mktemp("agreed-laid-out"), FAMILY_BY_FOLDER, renderer=renderer)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -274,8 +278,10 @@ def test_a_rejected_request_gets_its_requester_a_letter_and_nobody_else_anything
 
 def test_a_record_made_after_an_amendment_carries_it_and_says_so(tmp_path: Path) -> None:
     """Spec §5: a copy sent later carries the amended text and says so. Here the mother's
-    solicitor is authorised only in revision 2, after the amendment was agreed."""
-    service = Service(tmp_path, FAMILY_BY_FOLDER)
+    solicitor is authorised only in revision 2, after the amendment was agreed. (The one copy
+    read is laid out for real; the others by the fake renderer.)"""
+    laid_out = LaidOutFor(("p-mother-sol/record",))
+    service = Service(tmp_path, FAMILY_BY_FOLDER, renderer=laid_out)
     first = example("initial-domestic-abuse")
     authorisations = first["distribution"].pop("authorisations")
     service.drop(first)
