@@ -151,10 +151,12 @@ def distributed_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def distributed(distributed_once: Path, tmp_path: Path) -> Service:
     """The DV conference taken in and distributed on 24 November (the records included): a
-    copy of one prepared service folder, since laying the conference out takes seconds."""
+    copy of one prepared service folder, since laying the conference out takes seconds. What
+    the amendment brings (notices, letters to the requester) is laid out for real: the tests
+    read it, and the leak check reads its bytes."""
     root = tmp_path / "service"
     shutil.copytree(distributed_once, root)
-    return Service(root, FAMILY_BY_FOLDER)
+    return Service(root, FAMILY_BY_FOLDER, renderer=LaidOutFor(("amendment",)))
 
 
 def test_a_request_after_the_week_is_recorded_and_marked_late(distributed: Service) -> None:
