@@ -103,3 +103,37 @@ def the_copy(plan: DistributionPlan, recipient: str, document: str) -> PlannedCo
     matches = [c for c in plan.copies if c.recipient == recipient and c.document == document]
     assert len(matches) == 1, f"{recipient} {document}: {len(matches)} copies"
     return matches[0]
+
+
+# ---- how xdist shares the suite between workers -----------------------------------------------
+
+# Modules whose tests share a module fixture that takes seconds to make (a conference laid out,
+# a service run through its first day, the crash trials' starting state). Split test by test
+# between two workers, each worker makes the fixture once more, or waits on the other's lock;
+# one worker takes each whole instead. (xdist's own `xdist_group` mark no longer groups under
+# pytest 9.2: pytest-dev/pytest-xdist#1386.)
+WHOLE_MODULES = frozenset(
+    {
+        "tests/test_amendment_service.py",
+        "tests/test_distribute_crash.py",
+        "tests/test_process.py",
+        "tests/test_service_e2e.py",
+    }
+)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`-n N` (xdist's `load`): every test its own unit, but the modules above whole. Units are
+    handed out largest first (xdist's loadscope order), so the long ones start early and the
+    single tests even out the end."""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class WholeModulesScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module in WHOLE_MODULES else nodeid
+
+    return WholeModulesScheduling(config, log)

@@ -167,6 +167,6 @@ class LaidOutFor:
 
         real = tuple(job for job in jobs if any(key in job.copy_key for key in self.keys))
         fake = tuple(job for job in jobs if job not in real)
-        made = dict(zip(real, render_jobs(raw, profile_dirs, real, context, routing)))
-        made |= dict(zip(fake, FAKE(raw, profile_dirs, fake, context, routing)))
+        made = dict(zip(real, render_jobs(raw, profile_dirs, real, context, routing), strict=True))
+        made |= dict(zip(fake, FAKE(raw, profile_dirs, fake, context, routing), strict=True))
         return tuple(made[job] for job in jobs)
