@@ -3,7 +3,7 @@
 Passed to the run as `renderer=` (or `RunTools(renderer=...)` through the CLI), where what is laid
 out is not the point: which copies go, by which channel, and what the status says. Each PDF is a
 real one-page PDF (the post batch joins them) whose words name the copy, the fingerprint the run
-decided to send and the edition lines; the DOCX-named file holds the same words. It can be told
+decided to send, the day it is dated and the edition lines; the DOCX-named file holds the same words. It can be told
 to fail (a render error, held) for given copies, to hold given copies as the real renderer holds
 one with a withheld item too short to look for, or to take a while over each (a slow layout).
 """
@@ -16,6 +16,7 @@ import re
 import time
 import zipfile
 from dataclasses import dataclass, field
+from datetime import date
 from html import escape, unescape
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -95,7 +96,10 @@ class FakeRenderer:
                 rendered.append(RenderedCopy(copy, (), "held", reason, "short_items"))
                 continue
             edition = job.edition + current.record_edition.get(job.copy_key, ())
-            words = f"{job.copy_key} fingerprint {job.fingerprint} edition {' | '.join(edition)}"
+            words = (
+                f"{job.copy_key} fingerprint {job.fingerprint} issued {job.issued_on} "
+                f"edition {' | '.join(edition)}"
+            )
             stem = job.copy_key.split("/", 1)[1]
             files = [(f"{stem}.pdf", fake_pdf(words)), (f"{stem}.docx", words.encode())]
             if copy.via is not None:
@@ -139,8 +143,10 @@ class FakeCopyRenderer:
     def for_profile(cls, profile: Profile, composer: Composer) -> FakeCopyRenderer:
         return cls(composer, PlainWords.from_glossary(profile.glossary))
 
-    def render(self, export: Export, copy: PlannedCopy) -> RenderedCopy:
-        text = _plain_text(self.composer.html(view_for(export, copy, self.words)))
+    def render(
+        self, export: Export, copy: PlannedCopy, *, issued_on: date | None = None
+    ) -> RenderedCopy:
+        text = _plain_text(self.composer.html(view_for(export, copy, self.words, issued_on)))
         stem = file_stem(copy)
         words = f"{copy.recipient}/{stem} revision {export.revision} {text}"
         files = ((f"{stem}.pdf", fake_pdf(words)), (f"{stem}.docx", fake_docx(words)))

@@ -109,10 +109,16 @@ def test_a_leak_hold_cannot_be_released() -> None:
     )
 
 
-def test_edition_lines_say_what_an_updated_copy_replaces() -> None:
-    (line,) = edition_lines("invitation", True, date(2026, 12, 2))
+def test_edition_lines_say_what_an_updated_copy_replaces_and_which_revision_it_is() -> None:
+    (line,) = edition_lines("invitation", True, date(2026, 12, 2), 3)
     assert "replaces the invitation sent on 2 December 2026" in line
-    assert edition_lines("invitation", False, date(2026, 12, 2)) == ()
+    assert "made from revision 3 of the conference details" in line
+    (line,) = edition_lines("decision_letter", True, date(2026, 12, 1), 4)
+    assert line == (
+        "Updated copy: this replaces the copy sent on 1 December 2026. "
+        "It is made from revision 4 of the conference record."
+    )
+    assert edition_lines("invitation", False, date(2026, 12, 2), 3) == ()
 
 
 def test_a_release_answers_only_the_hold_it_was_given_for() -> None:

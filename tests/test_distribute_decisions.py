@@ -88,7 +88,10 @@ def test_a_changed_decision_letter_is_held_then_released_by_the_chair(tmp_path: 
     folder = service.root / "outbox" / DV / "p-police"
     (updated,) = folder.glob("decision_letter-updated-*.pdf")
     text = pdf_text(updated.read_bytes())
-    assert "edition Updated copy: this replaces the copy sent on 24 November 2026." in text
+    assert (
+        "issued 2026-11-26 edition Updated copy: this replaces the copy sent on 24 November "
+        "2026. It is made from revision 2 of the conference record."
+    ) in text
     assert f"fingerprint {second.fingerprint}" in text  # the changed letter, not the first
     assert second.fingerprint != _first.fingerprint
     assert (folder / "decision_letter.pdf").exists()  # the first copy is not overwritten

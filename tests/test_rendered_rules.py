@@ -304,12 +304,17 @@ def test_an_updated_letter_opens_saying_which_copy_it_replaces() -> None:
     export = load_export(json.dumps(example("initial-domestic-abuse")).encode(), profiles.keys())
     profile = profiles["default"]
     plan = plan_distribution(export, profile, profile.working_calendar(export.authority.nation))
-    edition = edition_lines("decision_letter", reissue=True, last_sent=date(2026, 11, 24))
+    edition = edition_lines(
+        "decision_letter", reissue=True, last_sent=date(2026, 11, 24), revision=2
+    )
     result = Renderer.for_profile(profile, Composer.at()).render(
         export, the_copy(plan, "p-police", "decision_letter"), edition=edition
     )
     assert result.status == "ready", result.reason
     files = dict(result.files)
-    line = "Updated copy: this replaces the copy sent on 24 November 2026."
+    line = (
+        "Updated copy: this replaces the copy sent on 24 November 2026. It is made from "
+        "revision 2 of the conference record."
+    )
     assert line in _pdf_pages(files["decision_letter.pdf"])[0]
     assert line in _docx_paragraphs(files["decision_letter.docx"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -25,6 +26,8 @@ from pipeline.cli.base import (
     fail_with,
     profile_for,
     profiles_from,
+    real_today,
+    today_from,
 )
 from pipeline.cli.exit_codes import DONE, ENVIRONMENT, REFUSED
 from pipeline.config import Config
@@ -112,16 +115,36 @@ def process(
     workers: Annotated[
         int, typer.Option("--workers", min=1, help="Processes laying out documents in parallel.")
     ] = 1,
+    today: Annotated[
+        datetime | None,
+        typer.Option(
+            "--today",
+            formats=["%Y-%m-%d"],
+            metavar="YYYY-MM-DD",
+            help="Date the documents as issued on this day (default: today in the UK; not after "
+            "today, nor before the export was made).",
+        ),
+    ] = None,
     profiles_dir: ProfilesDir = None,
     config_path: ConfigOption = None,
 ) -> None:
     """Validate, plan and render every ready copy into OUTBOX/<conference>/<recipient>/, with a manifest."""
+    issued_on = today_from(today)
+    if issued_on > real_today():
+        # As `cpc distribute --today`: a document is dated the day it could be issued, and
+        # nothing is issued on a day still to come.
+        fail(
+            f"--today {issued_on.isoformat()} is after today ({real_today().isoformat()}): a "
+            "preview dates its documents the day they are issued, which cannot be a later day"
+        )
     _refuse_service_folder(outbox, config_from(config_path))
     profiles_from(profiles_dir)  # a bad profile folder is reported once, before any work
     # A test gives its fake renderer as the context's object; else the real one.
     tools = ctx.obj if isinstance(ctx.obj, PreviewTools) else PreviewTools()
     failed = 0
-    for done in render_files(files, tuple(profiles_dir or ()), workers, tools.renderer):
+    for done in render_files(
+        files, tuple(profiles_dir or ()), workers, tools.renderer, issued_on
+    ):
         if done.error is not None or done.plan is None:
             failed += 1
             typer.echo(done.error, err=True)

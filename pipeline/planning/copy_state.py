@@ -156,14 +156,24 @@ def permanent_failure_reason(channel: str, error: str) -> str:
     )
 
 
-def edition_lines(document: str, reissue: bool, last_sent: date | None) -> tuple[str, ...]:
-    """The line an updated copy opens with, so nobody reads two versions as one."""
+def edition_lines(
+    document: str, reissue: bool, last_sent: date | None, revision: int
+) -> tuple[str, ...]:
+    """The line an updated copy opens with, so nobody reads two versions as one: which copy it
+    replaces, by the day that copy was sent (the store's `sent_on`, not an export's date), and
+    which revision of the conference's export it is made from.
+
+    Kept here, not in a template, because the same line is printed in three places (the copy's
+    own page, its DOCX and the social worker's hand-over sheet), each given it as a string."""
     if not reissue:
         return ()
     when = f" sent on {last_sent.strftime('%-d %B %Y')}" if last_sent else ""
     if document == "invitation":
         return (
-            f"Updated invitation: this replaces the invitation{when}. Please use the details "
-            "in this letter.",
+            f"Updated invitation: this replaces the invitation{when}. It is made from revision "
+            f"{revision} of the conference details. Please use the details in this letter.",
         )
-    return (f"Updated copy: this replaces the copy{when}.",)
+    return (
+        f"Updated copy: this replaces the copy{when}. It is made from revision {revision} of "
+        "the conference record.",
+    )

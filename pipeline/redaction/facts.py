@@ -163,6 +163,8 @@ class RecipientView:
     large_print: bool
     letterhead: Letterhead
     conference: ConferenceFacts
+    # The day the document is issued (the run's day, or the preview's), never the export's; not
+    # before the export was made (`pipeline.redaction.dating`).
     issued_on: date
     addressee: AddressBlock | None
     children: tuple[ChildFacts, ...]

@@ -18,7 +18,7 @@ from pipeline.contract.export import Action, Child, Export, Person, Section
 from pipeline.planning.documents import shows
 from pipeline.planning.plan import PlannedCopy
 from pipeline.planning.readers import Viewer, changes_held, readers_of
-from pipeline.procedure.calendar import uk_date
+from pipeline.redaction.dating import Day, issue_date
 from pipeline.redaction.facts import (
     ActionFacts,
     AddressBlock,
@@ -42,9 +42,11 @@ from pipeline.redaction.facts import (
 from pipeline.redaction.plain_language import PlainWords
 
 
-def view_for(export: Export, copy: PlannedCopy, words: PlainWords) -> RecipientView:
-    """The content of `copy.document` that `copy.viewer` may see."""
-    return _ViewBuilder(export, copy, words).build()
+def view_for(
+    export: Export, copy: PlannedCopy, words: PlainWords, issued_on: Day = None
+) -> RecipientView:
+    """What `copy.viewer` may see of `copy.document`, dated the day it is issued (`dating`)."""
+    return _ViewBuilder(export, copy, words, issued_on).build()
 
 
 def view_strings(value: object) -> Iterator[str]:
@@ -60,21 +62,21 @@ def view_strings(value: object) -> Iterator[str]:
 
 
 def amendment_view(
-    export: Export, copy: PlannedCopy, amendment: Amendment, words: PlainWords
+    export: Export, copy: PlannedCopy, amendment: Amendment, words: PlainWords,
+    issued_on: Day = None,
 ) -> RecipientView:
     """An amendment notice: only the changes to sections the reader's copy of the record holds
-    (spec §5: nobody learns of a section they could not see)."""
+    (spec §5: nobody learns of a section they could not see). Dated the day it is issued; the
+    day the chair agreed it is in its text."""
     if amendment.decision.status != "agreed":
         # 002 §22.7 (R61): only amendments the chair agreed are circulated.
         raise ValueError(f"amendment {amendment.amendment_id} is {amendment.decision.status}")
-    builder = _ViewBuilder(export, copy, words)
+    builder = _ViewBuilder(export, copy, words, issued_on)
     changes = _changes_seen(builder, export, copy, amendment)
     base = builder.build()
     return dataclasses.replace(
         base,
         document="amendment_notice",
-        # Dated the day the chair agreed it, not the day the conference was exported.
-        issued_on=amendment.decision.on or base.issued_on,
         addressee=builder.addressee(),
         decisions=(),
         plan=None,
@@ -94,20 +96,19 @@ def _changes_seen(
 
 
 def rejection_view(
-    export: Export, copy: PlannedCopy, amendment: Amendment, words: PlainWords
+    export: Export, copy: PlannedCopy, amendment: Amendment, words: PlainWords,
+    issued_on: Day = None,
 ) -> RecipientView:
-    """The short letter telling the requester the chair did not agree their amendment,
-    with the chair's note: only sections the requester's copy holds are named."""
+    """The letter telling the requester the chair did not agree their amendment, with the chair's
+    note; it names only sections their copy holds. Dated the day issued; decided on: in the text."""
     if amendment.decision.status != "rejected":
         raise ValueError(f"amendment {amendment.amendment_id} is {amendment.decision.status}")
-    builder = _ViewBuilder(export, copy, words)
+    builder = _ViewBuilder(export, copy, words, issued_on)
     changes = _changes_seen(builder, export, copy, amendment)
-    note = amendment.decision.note
-    base = builder.build()
+    base, note = builder.build(), amendment.decision.note
     return dataclasses.replace(
         base,
         document="amendment_rejection",
-        issued_on=amendment.decision.on or base.issued_on,
         addressee=builder.addressee(),
         decisions=(),
         plan=None,
@@ -148,9 +149,12 @@ _ATTENDANCE_LOCK = threading.Lock()
 
 
 class _ViewBuilder:
-    def __init__(self, export: Export, copy: PlannedCopy, words: PlainWords) -> None:
+    def __init__(
+        self, export: Export, copy: PlannedCopy, words: PlainWords, issued_on: Day = None
+    ) -> None:
         self.export = export
         self.copy = copy
+        self.issued_on = issue_date(export, issued_on)
         # Every reader on the copy's route, not only its recipient (spec §4 rules 2, 4).
         self.viewer: Viewer = readers_of(copy)
         self.family = copy.viewer.audience == "family"
@@ -168,7 +172,7 @@ class _ViewBuilder:
             large_print=self.copy.large_print,
             letterhead=self._letterhead(),
             conference=self._conference(),
-            issued_on=uk_date(e.exported_at),
+            issued_on=self.issued_on,
             addressee=self.addressee() if document != "record" else None,
             children=tuple(self._child(c) for c in e.children if c.subject),
             # What each document shows: the one table (pipeline.planning.documents, spec §2).

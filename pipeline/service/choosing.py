@@ -7,6 +7,7 @@ Copies whose state moved on (held, waiting, refused) are written back with their
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from pipeline.errors import StoreUnavailable
 from pipeline.planning.copy_state import edition_lines
@@ -19,9 +20,10 @@ from pipeline.store.db import Store
 
 
 def choose_work(
-    store: Store, conference_of: Callable[[str], Conference], outcomes: Outcomes
+    store: Store, conference_of: Callable[[str], Conference], outcomes: Outcomes, today: date
 ) -> list[tuple[Conference, tuple[CopyJob, ...]]]:
-    """Each conference with copies to render now, with how to render each."""
+    """Each conference with copies to render now, with how to render each: dated `today`, the
+    run's day (the day they are delivered)."""
     chosen = []
     rows = store.conference_rows()
     unplanned = {
@@ -34,7 +36,7 @@ def choose_work(
         if conference_id in unplanned:
             continue  # its copies are of a plan the current revision does not have
         try:
-            jobs = _jobs(store, conference_id, conference_of, outcomes)
+            jobs = _jobs(store, conference_id, conference_of, outcomes, today)
         except StoreUnavailable:
             raise  # the store failed, not this conference: the run stops
         except Exception as exc:  # this conference is skipped; every other one goes
@@ -49,7 +51,11 @@ def choose_work(
 
 
 def _jobs(
-    store: Store, conference_id: str, conference_of: Callable[[str], Conference], outcomes: Outcomes
+    store: Store,
+    conference_id: str,
+    conference_of: Callable[[str], Conference],
+    outcomes: Outcomes,
+    today: date,
 ) -> tuple[CopyJob, ...]:
     conference = conference_of(conference_id)
     rows = {r.copy_key: r for r in store.copy_rows(conference_id) if r.in_plan}
@@ -85,7 +91,11 @@ def _jobs(
             continue
         previous = last.get(key)
         edition = edition_lines(
-            copy.document, state.reissue, previous.sent_on if previous else None
+            copy.document,
+            state.reissue,
+            previous.sent_on if previous else None,
+            conference.stored.revision,
         )
-        jobs.append(CopyJob(key, edition, state.checked_by_person, row.fingerprint))
+        # Dated the run's day, the day the delivery records as sent: never after it is sent.
+        jobs.append(CopyJob(key, edition, state.checked_by_person, row.fingerprint, today))
     return tuple(jobs)

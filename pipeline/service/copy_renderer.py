@@ -63,22 +63,29 @@ class Renderer:
         template = self.composer.environment.get_template("_marks.html")
         return template.render(m=marks, record=document in RECORD_DOCUMENTS)
 
-    def view(self, export: Export, copy: PlannedCopy, amendment: Amendment | None) -> RecipientView:
-        """The reader's view; amendment notices and rejections are about one amendment."""
+    def view(
+        self,
+        export: Export,
+        copy: PlannedCopy,
+        amendment: Amendment | None,
+        issued_on: date | None = None,
+    ) -> RecipientView:
+        """The reader's view, dated `issued_on`; amendment notices and rejections are about one
+        amendment."""
         if copy.document == "amendment_notice":
             assert amendment is not None
-            return amendment_view(export, copy, amendment, self.words)
+            return amendment_view(export, copy, amendment, self.words, issued_on)
         if copy.document == "amendment_rejection":
             assert amendment is not None
-            return rejection_view(export, copy, amendment, self.words)
-        return view_for(export, copy, self.words)
+            return rejection_view(export, copy, amendment, self.words, issued_on)
+        return view_for(export, copy, self.words, issued_on)
 
     def fingerprint(
         self, export: Export, copy: PlannedCopy, amendment: Amendment | None = None
     ) -> str:
         """What the reader would read, hashed: equal when a new revision leaves their copy's
-        content alone. The issue date (the export's) and the edition lines are left out, so a
-        re-export alone never counts as a change."""
+        content alone. The issue date (the run's day) and the edition lines are left out, so
+        neither a re-export nor a run on another day counts as a change."""
         view = dataclasses.replace(self.view(export, copy, amendment), issued_on=_FIXED_DAY)
         marks = self.marks_html(marks_for(export, copy, self.words), copy.document)
         digest = self._html.get(view)
@@ -98,11 +105,13 @@ class Renderer:
         edition: tuple[str, ...] = (),
         checked_by_person: bool = False,
         amendment: Amendment | None = None,
+        issued_on: date | None = None,
     ) -> RenderedCopy:
         """`edition`: lines saying which version this is (an updated invitation, an amended record);
         `checked_by_person`: the chair released a copy held because a withheld item was too short
-        to search for, after a person read it."""
-        view = self.view(export, copy, amendment)
+        to search for, after a person read it; `issued_on`: the day it is dated, the day the run
+        or the preview issues it (None: the export's day, for a copy nobody is sent)."""
+        view = self.view(export, copy, amendment, issued_on)
         if edition:
             view = dataclasses.replace(view, edition=edition)
         html = self.composer.html(view)
@@ -243,15 +252,21 @@ class CopyRenderer(Protocol):
     """What `render_plan` needs of a renderer: one ready copy → its files, or why it is held.
     `Renderer` is the real one; a test's fake may lay out nothing."""
 
-    def render(self, export: Export, copy: PlannedCopy) -> RenderedCopy: ...
+    def render(
+        self, export: Export, copy: PlannedCopy, *, issued_on: date | None = None
+    ) -> RenderedCopy: ...
 
 
 def render_plan(
-    export: Export, plan: DistributionPlan, renderer: CopyRenderer
+    export: Export,
+    plan: DistributionPlan,
+    renderer: CopyRenderer,
+    issued_on: date | None = None,
 ) -> Iterator[RenderedCopy]:
-    """Every copy of the plan: ready ones rendered, waiting and held ones passed on with their reason."""
+    """Every copy of the plan: ready ones rendered and dated `issued_on`, waiting and held ones
+    passed on with their reason."""
     for copy in plan.copies:
         if copy.status != "ready":
             yield RenderedCopy(copy, (), copy.status, copy.reason)
         else:
-            yield renderer.render(export, copy)
+            yield renderer.render(export, copy, issued_on=issued_on)

@@ -11,6 +11,7 @@ import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from pipeline.contract.load import load_export
@@ -19,6 +20,7 @@ from pipeline.errors import ContractError, CpcError
 from pipeline.planning.plan import DistributionPlan
 from pipeline.planning.recipients import plan_distribution
 from pipeline.procedure.profile import Profile
+from pipeline.redaction.dating import not_before_export
 from pipeline.rendering.fonts import installed_fonts_can_print
 from pipeline.rendering.html import Composer
 from pipeline.service.copy_renderer import CopyRenderer, Renderer, render_plan
@@ -51,9 +53,13 @@ class FileRendering:
 
 
 def render_file(
-    path: Path, profile_dirs: tuple[Path, ...] = (), renderer: RendererFor = REAL_RENDERER
+    path: Path,
+    profile_dirs: tuple[Path, ...] = (),
+    renderer: RendererFor = REAL_RENDERER,
+    issued_on: date | None = None,
 ) -> FileRendering:
-    """Validate, plan and render one export file (no writing: the caller writes, in order).
+    """Validate, plan and render one export file (no writing: the caller writes, in order), its
+    documents dated `issued_on` (the preview's day; None: the export's, for a test of content).
 
     A top-level function of plain arguments, so that worker processes can run it."""
     profiles, composer = tools(profile_dirs)
@@ -68,7 +74,9 @@ def render_file(
     calendar = profile.working_calendar(export.authority.nation)
     plan = plan_distribution(export, profile, calendar)
     try:
-        rendered = tuple(render_plan(export, plan, renderer(profile, composer)))
+        if issued_on is not None:
+            not_before_export(export, issued_on)
+        rendered = tuple(render_plan(export, plan, renderer(profile, composer), issued_on))
     except CpcError as exc:
         return FileRendering(str(path), f"{path}: {exc}")
     return FileRendering(str(path), None, plan, export.export_id, sha256(raw), rendered)
@@ -79,6 +87,7 @@ def render_files(
     profile_dirs: tuple[Path, ...],
     workers: int,
     renderer: RendererFor = REAL_RENDERER,
+    issued_on: date | None = None,
 ) -> Iterator[FileRendering]:
     """Each file's rendering, in the order given; with workers > 1, laid out in parallel.
 
@@ -87,10 +96,14 @@ def render_files(
     conference in one run are still taken one after the other."""
     if workers <= 1 or len(paths) <= 1:
         for path in paths:
-            yield render_file(path, profile_dirs, renderer)
+            yield render_file(path, profile_dirs, renderer, issued_on)
         return
     context = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         yield from pool.map(
-            render_file, paths, [profile_dirs] * len(paths), [renderer] * len(paths)
+            render_file,
+            paths,
+            [profile_dirs] * len(paths),
+            [renderer] * len(paths),
+            [issued_on] * len(paths),
         )

@@ -13,6 +13,7 @@ import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +45,9 @@ class CopyJob:
     edition: tuple[str, ...] = ()
     checked_by_person: bool = False
     fingerprint: str = ""  # the content the run decided to send; the delivery is of this
+    # The day the copy is dated: the run's day, the day it is delivered. Not part of the
+    # fingerprint, so a run on another day does not see a changed copy.
+    issued_on: date | None = None
 
 
 @functools.cache
@@ -88,6 +92,7 @@ def render_jobs(
             edition=edition,
             checked_by_person=job.checked_by_person,
             amendment=current.amendment_of.get(job.copy_key),
+            issued_on=job.issued_on,
         )
         # Files are named by the copy's key, so two notices to one reader never share a name.
         stem, key_stem = file_stem(copy), job.copy_key.split("/", 1)[1]

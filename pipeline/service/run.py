@@ -140,7 +140,7 @@ def _distribute(
         if attempt and not replanned:
             break
         conferences.read.clear()  # read again: what was planned may have changed
-        work = choose_work(store, conferences, outcomes)
+        work = choose_work(store, conferences, outcomes, deliverer.settings.today)
         report("rendering", {"conferences": len(work), "copies": sum(len(j) for _, j in work)})
         for conference, jobs, outcome in render_all(work, deliverer.settings, renderer):
             conference_id = conference.stored.conference_id
