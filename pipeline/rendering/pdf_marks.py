@@ -32,13 +32,22 @@ html { font-size: 7.5pt; line-height: 1.3; color: #000; }
          border-top: 0.5pt solid #666; padding-top: 1.5pt; }
 p { margin: 0; }
 """
+# The envelope's mark (whose envelope a page goes in) sits below the copy's own marks and the page
+# numbers, inside every printer's and Notify's printable area (>= 15 mm from the sides, >= 5 mm
+# from the foot), so the post room and the envelope check can read it on every page.
+_ENVELOPE_STAMP_CSS = """
+@page { size: A4; margin: 0; }
+html { font-size: 7.5pt; line-height: 1.2; color: #000; }
+.stamp { position: absolute; left: 22mm; right: 20mm; bottom: 6mm; }
+p { margin: 0; }
+"""
 
 
-def _stamp_html(marks_html: str, fonts_css: str) -> str:
-    body = marks_html  # already escaped: it comes from the autoescaping _marks.html template
+def _stamp_html(marks_html: str, fonts_css: str, css: str = _STAMP_CSS) -> str:
+    body = marks_html  # already escaped: it comes from an autoescaping template
     return (
         '<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>stamp</title>'
-        f"<style>{fonts_css}{_STAMP_CSS}</style></head>"
+        f"<style>{fonts_css}{css}</style></head>"
         f'<body><div class="stamp">{body}</div></body></html>'
     )
 
@@ -51,6 +60,26 @@ def stamp_pdf(marks_html: str, templates: Path) -> bytes:
     # The marks name the reader, in whatever script their name is written: the documents' fonts.
     fonts_css = (templates / FONTS_CSS).read_text(encoding="utf-8")
     return render_pdf(_stamp_html(marks_html, fonts_css), templates)
+
+
+@lru_cache(maxsize=256)
+def _envelope_stamp_pdf(mark_html: str, templates: Path) -> bytes:
+    fonts_css = (templates / FONTS_CSS).read_text(encoding="utf-8")
+    return render_pdf(_stamp_html(mark_html, fonts_css, _ENVELOPE_STAMP_CSS), templates)
+
+
+def stamp_envelope_mark(pdf_bytes: bytes, mark_html: str, templates: Path) -> bytes:
+    """Every page of an envelope's part marked with whose envelope it goes in (an escaped
+    fragment), on top of the marks it already carries; metadata trimmed as for a copy."""
+    try:
+        with (
+            pikepdf.open(io.BytesIO(pdf_bytes)) as pdf,
+            pikepdf.open(io.BytesIO(_envelope_stamp_pdf(mark_html, templates))) as stamp,
+        ):
+            _overlay(pdf, stamp.pages[0], pikepdf.Name("/CpcEnvelope"))
+            return _save(pdf)
+    except pikepdf.PikepdfError as exc:
+        raise RenderError(f"an envelope's page could not be marked (pikepdf: {exc})") from exc
 
 
 def finish_pdf(laid_out: bytes, marks_html: str, templates: Path) -> bytes:
@@ -71,14 +100,18 @@ def _finish(laid_out: bytes, marks_html: str, templates: Path) -> bytes:
         return _save(pdf)
 
 
-def _overlay(pdf: pikepdf.Pdf, stamp_page: pikepdf.Page) -> None:
+_COPY_MARKS = pikepdf.Name("/CpcMarks")
+
+
+def _overlay(pdf: pikepdf.Pdf, stamp_page: pikepdf.Page, name: pikepdf.Name = _COPY_MARKS) -> None:
     # By hand rather than Page.add_overlay, which names the resource at random and so would
     # make each run's bytes differ. Both pages are A4 from the same renderer, so no scaling.
     form = pdf.copy_foreign(stamp_page.as_form_xobject())
     for page in pdf.pages:
-        page.add_resource(form, pikepdf.Name.XObject, pikepdf.Name("/CpcMarks"))
+        # Its own resource name: a second stamp (the envelope's) must not replace the copy's marks.
+        page.add_resource(form, pikepdf.Name.XObject, name)
         page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
-        page.contents_add(pdf.make_stream(b"Q\nq /CpcMarks Do Q\n"), prepend=False)
+        page.contents_add(pdf.make_stream(b"Q\nq " + bytes(name) + b" Do Q\n"), prepend=False)
 
 
 def _save(pdf: pikepdf.Pdf) -> bytes:
