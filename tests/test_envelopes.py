@@ -8,9 +8,16 @@ import pypdfium2
 import pytest
 
 from pipeline.checking.envelope_check import check_envelope, envelope_problems
-from pipeline.delivery.envelopes import envelope_reference, group_parcels, key_of, pack
+from pipeline.delivery.envelopes import (
+    envelope_reference,
+    group_parcels,
+    key_of,
+    names_marked,
+    pack,
+)
 from pipeline.errors import PostBatchError
 from pipeline.rendering.html import DEFAULT_TEMPLATES
+from pipeline.rendering.pdf_marks import EnvelopeStamper
 from tests.test_post_batch import envelope_of, mark, parcel, pdf_of
 
 MM = 72 / 25.4  # PDF points in a millimetre
@@ -58,9 +65,10 @@ def test_an_envelope_of_one_persons_copies_passes_the_check() -> None:
                "outline_plan", person="p-mother"),
     )  # fmt: skip
     assert envelope.enclosures == ("decision_letter", "outline_plan")
-    assert envelope_problems(
-        envelope.pdf, reference=envelope.reference, addressee="Sarah Example"
-    ) == []
+    assert (
+        envelope_problems(envelope.pdf, reference=envelope.reference, addressee="Sarah Example")
+        == []
+    )
 
 
 def _packed_for_mother(*parcels_: object) -> tuple[bytes, str]:
@@ -68,15 +76,18 @@ def _packed_for_mother(*parcels_: object) -> tuple[bytes, str]:
     mother = parcel(["letter"], "Sarah Example", "decision_letter", person="p-mother")
     key = key_of(mother)
     reference = envelope_reference("b", key)
-    envelope = pack(
-        key,
-        (mother, *parcels_),  # type: ignore[arg-type]
-        reference=reference,
-        covering_letter=pdf_of(["covering letter"]),
-        mark_html=lambda name: mark(reference, name),
-        inserts=(),
-        templates=DEFAULT_TEMPLATES,
-    )
+    everyone = (mother, *parcels_)
+    marks = {mark(reference, name) for name in names_marked(key, everyone)}  # type: ignore[arg-type]
+    with EnvelopeStamper(marks, DEFAULT_TEMPLATES) as stamper:
+        envelope = pack(
+            key,
+            everyone,  # type: ignore[arg-type]
+            reference=reference,
+            covering_letter=pdf_of(["covering letter"]),
+            mark_html=lambda name: mark(reference, name),
+            inserts=(),
+            stamper=stamper,
+        )
     return envelope.pdf, reference
 
 
@@ -139,3 +150,25 @@ def test_the_envelope_mark_is_inside_the_printable_area() -> None:
             assert min(box[1] for box in boxes) >= 5 * MM
     finally:
         document.close()
+
+
+def test_a_letter_to_someone_else_is_refused_whatever_its_parcel_says() -> None:
+    # The father's decision letter, wrongly spooled under the mother's delivery: its own words
+    # ("Dear Mark Example,") say whose it is.
+    wrong = parcel(["Dear Mark Example,", "The conference decided"], "Sarah Example",
+                   "decision_letter", person="p-mother")  # fmt: skip
+    pdf, reference = _packed_for_mother(wrong)
+    assert envelope_problems(pdf, reference=reference, addressee="Sarah Example") == [
+        "page 5 is a copy made for another person"
+    ]
+    right = parcel(["Dear Sarah Example,", "The conference decided"], "Sarah Example",
+                   "decision_letter", person="p-mother")  # fmt: skip
+    pdf, reference = _packed_for_mother(right)
+    assert envelope_problems(pdf, reference=reference, addressee="Sarah Example") == []
+
+
+def test_a_salutation_quoted_inside_a_paragraph_is_not_taken_for_the_letters_own() -> None:
+    quoted = parcel(["The note read: Dear Mark Example, please call."], "Sarah Example",
+                    "record", person="p-mother")  # fmt: skip
+    pdf, reference = _packed_for_mother(quoted)
+    assert envelope_problems(pdf, reference=reference, addressee="Sarah Example") == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from pathlib import Path
 
@@ -12,11 +13,12 @@ import pytest
 
 from pipeline.delivery.channel import Parcel, PostChannel
 from pipeline.delivery.channels import Destination
-from pipeline.delivery.envelopes import Envelope, envelope_reference, key_of, pack
+from pipeline.delivery.envelopes import Envelope, envelope_reference, key_of, names_marked, pack
 from pipeline.delivery.post import build_batch
 from pipeline.errors import InternalFault, PostBatchError
 from pipeline.rendering.handover_sheet import DOCUMENT_NAMES
 from pipeline.rendering.html import DEFAULT_TEMPLATES, Composer
+from pipeline.rendering.pdf_marks import EnvelopeStamper
 
 A4 = (595, 842)
 A5 = (420, 595)
@@ -72,8 +74,13 @@ def parcel(
     )
 
 
+@functools.cache
+def _composer() -> Composer:
+    return Composer.at()
+
+
 def mark(reference: str, name: str) -> str:
-    words = Composer.at().environment.get_template("_words.html").module
+    words = _composer().environment.get_template("_words.html").module
     return str(words.envelope_mark(reference, name))  # type: ignore[attr-defined]
 
 
@@ -81,15 +88,19 @@ def envelope_of(*parcels: Parcel, batch: str = "b", covering: list[str] | None =
     """Packed as the run packs them: for the first parcel's person, every page marked."""
     key = key_of(parcels[0])
     reference = envelope_reference(batch, key)
-    return pack(
-        key,
-        parcels,
-        reference=reference,
-        covering_letter=pdf_of(covering or [f"covering letter for {key.name}"]),
-        mark_html=lambda name: mark(reference, name),
-        inserts=("Child protection conference leaflet",) if parcels[0].document == "invitation" else (),
-        templates=DEFAULT_TEMPLATES,
-    )
+    marks = {mark(reference, name) for name in names_marked(key, parcels)}
+    with EnvelopeStamper(marks, DEFAULT_TEMPLATES) as stamper:
+        return pack(
+            key,
+            parcels,
+            reference=reference,
+            covering_letter=pdf_of(covering or [f"covering letter for {key.name}"]),
+            mark_html=lambda name: mark(reference, name),
+            inserts=("Child protection conference leaflet",)
+            if parcels[0].document == "invitation"
+            else (),
+            stamper=stamper,
+        )
 
 
 def page_texts(pdf: bytes) -> list[str]:
@@ -108,9 +119,7 @@ def _rows(batch_csv: str) -> list[dict[str, str]]:
 def three_envelopes() -> list[Envelope]:
     return [
         envelope_of(parcel(["one-p1"], name="Alex Example", person="p-alex")),
-        envelope_of(
-            parcel(["two-p1", "two-p2", "two-p3"], "Sam Sample", "record", person="p-sam")
-        ),
+        envelope_of(parcel(["two-p1", "two-p2", "two-p3"], "Sam Sample", "record", person="p-sam")),
         envelope_of(
             parcel(["three-p1", "three-p2"], "Jo Bloggs", "decision_letter", person="p-jo"),
             parcel(["three-plan"], "Jo Bloggs", "outline_plan", person="p-jo"),

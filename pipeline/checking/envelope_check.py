@@ -1,10 +1,11 @@
 """An envelope's PDF, its reference and its addressee → proof that every page belongs in it, or a PostBatchError.
 
 Read back from the PDF as a printer would print it (pypdfium2), never taken from the packer's
-bookkeeping: every page must carry exactly one envelope mark ("Envelope <reference>, for <name>
-only.", templates/_words.html) naming this envelope and its addressee, and any copy's own mark
-("Copy for <name>", templates/_marks.html) must name the addressee too, except on the pages of a
-copy the addressee hands over to the person it was made for. One page of someone else's in an
+bookkeeping: every page must carry an envelope mark ("Envelope <reference>, for <name> only.",
+templates/_words.html) naming this envelope and its addressee and no other, and whatever else
+says whose the page is (a copy's own mark, "Copy for <name>", templates/_marks.html; a letter's
+"Dear <name>,") must name the addressee too, except on the pages of a copy the addressee hands
+over to the person it was made for. One page of someone else's in an
 envelope is the breach this check exists to stop (a withheld action seen by the wrong parent), so
 the whole batch is refused.
 """
@@ -20,8 +21,11 @@ import pypdfium2
 from pipeline.errors import PostBatchError
 
 _ENVELOPE_MARK = re.compile(r"Envelope ([0-9A-F]{8}), for (.+?) only\.")
-# The copy's own marks: "Copy for <name>. Confidential..." or "Copy for <name>, made for ...".
+# Whose a page is by its own words: the copy's marks ("Copy for <name>. Confidential...", "Copy
+# for <name>, made for ...") and a letter's salutation, a line of its own (letters/_base.html:
+# "Dear <name>,"; a "Dear Sir," quoted inside a record's paragraph is not one).
 _COPY_MARK = re.compile(r"Copy for (.+?)(?:\. Confidential|, made for | as authorised by )")
+_SALUTATION = re.compile(r"^Dear (.+),$")
 
 
 def normalised(text: str) -> str:
@@ -36,7 +40,7 @@ def page_texts(pdf: bytes) -> list[str]:
         for index in range(len(document)):
             page = document[index]
             textpage = page.get_textpage()
-            texts.append(normalised(textpage.get_text_range()))
+            texts.append(textpage.get_text_range())
             textpage.close()
             page.close()
         return texts
@@ -51,13 +55,19 @@ def envelope_problems(
     `handed_over_pages`: 1-based pages of copies made for someone the addressee hands them to."""
     name = normalised(addressee)
     problems: list[str] = []
-    for number, text in enumerate(page_texts(pdf), start=1):
+    for number, raw in enumerate(page_texts(pdf), start=1):
+        text = normalised(raw)
         marks = _ENVELOPE_MARK.findall(text)
         if not marks:
             problems.append(f"page {number} has no envelope mark")
         elif any(ref != reference or who != name for ref, who in marks):
             problems.append(f"page {number} is marked for another envelope or person")
-        if number not in handed_over_pages and any(who != name for who in _COPY_MARK.findall(text)):
+        owners = set(_COPY_MARK.findall(text)) | {
+            normalised(found.group(1))
+            for line in raw.splitlines()
+            if (found := _SALUTATION.match(normalised(line)))
+        }
+        if number not in handed_over_pages and owners - {name}:
             problems.append(f"page {number} is a copy made for another person")
     return problems
 

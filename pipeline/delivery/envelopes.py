@@ -14,14 +14,13 @@ import hashlib
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import pikepdf
 
 from pipeline.delivery.channel import Parcel
 from pipeline.delivery.channels import Destination
 from pipeline.errors import PostBatchError
-from pipeline.rendering.pdf_marks import stamp_envelope_mark
+from pipeline.rendering.pdf_marks import EnvelopeStamper
 
 # The order enclosures go in: letters first (what the reader opens first), then plan and record.
 _ORDER = (
@@ -126,11 +125,12 @@ def pack(
     covering_letter: bytes,
     mark_html: Callable[[str], str],
     inserts: Sequence[str],
-    templates: Path,
+    stamper: EnvelopeStamper,
 ) -> Envelope:
     """The envelope's PDF: the covering letter, then each parcel's files (a copy, then its
     hand-over sheet), each on fresh sheets, every page marked by `mark_html(name)` with the name
-    its own part was addressed to. Raises PostBatchError if a file cannot be read."""
+    its own part was addressed to (`stamper` holds every mark of the batch laid out: see
+    `names_marked`). Raises PostBatchError if a file cannot be read."""
     pieces: list[tuple[str, bool, str, bool, bytes]] = [
         ("covering_letter", False, key.name, False, covering_letter)
     ]
@@ -151,7 +151,7 @@ def pack(
     page = 1
     for document, updated, addressed_to, handed_over, data in pieces:
         padded, own = _padded(data, f"envelope {reference}, {document}")
-        marked.append(stamp_envelope_mark(padded, mark_html(addressed_to), templates))
+        marked.append(stamper.stamp(padded, mark_html(addressed_to)))
         parts.append(Part(document, updated, page, own, addressed_to, handed_over))
         page += own + own % 2
     return Envelope(
@@ -165,6 +165,11 @@ def pack(
         inserts=tuple(inserts),
         parcels=tuple(parcels),
     )
+
+
+def names_marked(key: EnvelopeKey, parcels: Sequence[Parcel]) -> set[str]:
+    """The names `pack` marks this envelope's pages with: the addressee's, and each parcel's."""
+    return {key.name, *(parcel.destination.name for parcel in parcels)}
 
 
 def _padded(data: bytes, where: str) -> tuple[bytes, int]:

@@ -9,6 +9,7 @@ Metadata is cut to an allow-list: the title and the authority as author.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -38,16 +39,19 @@ p { margin: 0; }
 _ENVELOPE_STAMP_CSS = """
 @page { size: A4; margin: 0; }
 html { font-size: 7.5pt; line-height: 1.2; color: #000; }
-.stamp { position: absolute; left: 22mm; right: 20mm; bottom: 6mm; }
+body { margin: 0; }
+.sheet { position: relative; height: 296mm; break-after: page; }
+.sheet:last-child { break-after: auto; }
+.stamp { position: absolute; left: 22mm; right: 20mm; bottom: 5mm; }
 p { margin: 0; }
 """
 
 
-def _stamp_html(marks_html: str, fonts_css: str, css: str = _STAMP_CSS) -> str:
-    body = marks_html  # already escaped: it comes from an autoescaping template
+def _stamp_html(marks_html: str, fonts_css: str) -> str:
+    body = marks_html  # already escaped: it comes from the autoescaping _marks.html template
     return (
         '<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>stamp</title>'
-        f"<style>{fonts_css}{css}</style></head>"
+        f"<style>{fonts_css}{_STAMP_CSS}</style></head>"
         f'<body><div class="stamp">{body}</div></body></html>'
     )
 
@@ -62,24 +66,46 @@ def stamp_pdf(marks_html: str, templates: Path) -> bytes:
     return render_pdf(_stamp_html(marks_html, fonts_css), templates)
 
 
-@lru_cache(maxsize=256)
-def _envelope_stamp_pdf(mark_html: str, templates: Path) -> bytes:
-    fonts_css = (templates / FONTS_CSS).read_text(encoding="utf-8")
-    return render_pdf(_stamp_html(mark_html, fonts_css, _ENVELOPE_STAMP_CSS), templates)
+class EnvelopeStamper:
+    """Every distinct envelope mark of a batch laid out at once, one page each (one layout for
+    the batch: ~150 ms a layout would be most of a batch's time), then put on parts' pages.
+    A context manager: the laid-out marks stay open while parts are stamped."""
+
+    def __init__(self, marks_html: Iterable[str], templates: Path) -> None:
+        self.marks = sorted(set(marks_html))  # escaped fragments, from an autoescaping template
+        fonts_css = (templates / FONTS_CSS).read_text(encoding="utf-8")
+        body = "".join(f'<div class="sheet"><div class="stamp">{m}</div></div>' for m in self.marks)
+        laid_out = render_pdf(_sheets_html(body, fonts_css), templates)
+        self._stamps = pikepdf.open(io.BytesIO(laid_out))
+        if len(self._stamps.pages) != len(self.marks):
+            # A mark that ran onto a second page would put the next envelope's mark on this one.
+            self._stamps.close()
+            raise RenderError("the envelope marks did not lay out one to a page")
+        self._page = {mark: i for i, mark in enumerate(self.marks)}
+
+    def __enter__(self) -> EnvelopeStamper:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stamps.close()
+
+    def stamp(self, pdf_bytes: bytes, mark_html: str) -> bytes:
+        """Every page of an envelope's part marked with whose envelope it goes in, on top of
+        the marks it already carries; metadata trimmed as for a copy."""
+        try:
+            with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+                stamp = self._stamps.pages[self._page[mark_html]]
+                _overlay(pdf, stamp, pikepdf.Name("/CpcEnvelope"))
+                return _save(pdf)
+        except pikepdf.PikepdfError as exc:
+            raise RenderError(f"an envelope's page could not be marked (pikepdf: {exc})") from exc
 
 
-def stamp_envelope_mark(pdf_bytes: bytes, mark_html: str, templates: Path) -> bytes:
-    """Every page of an envelope's part marked with whose envelope it goes in (an escaped
-    fragment), on top of the marks it already carries; metadata trimmed as for a copy."""
-    try:
-        with (
-            pikepdf.open(io.BytesIO(pdf_bytes)) as pdf,
-            pikepdf.open(io.BytesIO(_envelope_stamp_pdf(mark_html, templates))) as stamp,
-        ):
-            _overlay(pdf, stamp.pages[0], pikepdf.Name("/CpcEnvelope"))
-            return _save(pdf)
-    except pikepdf.PikepdfError as exc:
-        raise RenderError(f"an envelope's page could not be marked (pikepdf: {exc})") from exc
+def _sheets_html(body: str, fonts_css: str) -> str:
+    return (
+        '<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>stamp</title>'
+        f"<style>{fonts_css}{_ENVELOPE_STAMP_CSS}</style></head><body>{body}</body></html>"
+    )
 
 
 def finish_pdf(laid_out: bytes, marks_html: str, templates: Path) -> bytes:

@@ -22,6 +22,7 @@ from pipeline.delivery.envelopes import (
     EnvelopeKey,
     envelope_reference,
     group_parcels,
+    names_marked,
     pack,
 )
 from pipeline.errors import PostBatchError
@@ -31,7 +32,7 @@ from pipeline.redaction.facts import AddressBlock, RecipientView
 from pipeline.redaction.withheld import withheld_strings
 from pipeline.rendering.html import Composer
 from pipeline.rendering.pdf import render_pdf
-from pipeline.rendering.pdf_marks import finish_pdf
+from pipeline.rendering.pdf_marks import EnvelopeStamper, finish_pdf
 from pipeline.service.conference import Conference
 from pipeline.service.copy_renderer import Renderer
 from pipeline.store.db import StoredDelivery
@@ -54,11 +55,21 @@ class EnvelopeMaker:
         """One checked envelope per recipient, sorted by conference and person. Raises
         PostBatchError if a covering letter leaks or an envelope fails its check."""
         delivery_of = {id(parcel): delivery for delivery, parcel in posted}
-        made = []
-        for key, parcels in group_parcels([parcel for _, parcel in posted]):
-            deliveries = [delivery_of[id(p)] for p in parcels]
-            made.append(self._envelope(batch, key, parcels, deliveries))
-        return made
+        groups = group_parcels([parcel for _, parcel in posted])
+        marks = {
+            self._mark(envelope_reference(batch, key), name)
+            for key, parcels in groups
+            for name in names_marked(key, parcels)
+        }
+        with EnvelopeStamper(marks, self.composer.templates) as stamper:
+            return [
+                self._envelope(batch, key, parcels, [delivery_of[id(p)] for p in parcels], stamper)
+                for key, parcels in groups
+            ]
+
+    def _mark(self, reference: str, name: str) -> str:
+        words = self.composer.environment.get_template("_words.html").module
+        return str(words.envelope_mark(reference, name))  # type: ignore[attr-defined]
 
     def _envelope(
         self,
@@ -66,19 +77,19 @@ class EnvelopeMaker:
         key: EnvelopeKey,
         parcels: Sequence[Parcel],
         deliveries: Sequence[StoredDelivery],
+        stamper: EnvelopeStamper,
     ) -> Envelope:
         reference = envelope_reference(batch, key)
         inserts = (LEAFLET,) if any(p.document == "invitation" for p in parcels) else ()
         covering = self._covering_letter(reference, key, parcels, deliveries, inserts)
-        words = self.composer.environment.get_template("_words.html").module
         envelope = pack(
             key,
             parcels,
             reference=reference,
             covering_letter=covering,
-            mark_html=lambda name: str(words.envelope_mark(reference, name)),  # type: ignore[attr-defined]
+            mark_html=lambda name: self._mark(reference, name),
             inserts=inserts,
-            templates=self.composer.templates,
+            stamper=stamper,
         )
         handed_over = {
             part.first_page + offset
