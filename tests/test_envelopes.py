@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+from pathlib import Path
 
 import pypdfium2
 import pytest
 
 from pipeline.checking.envelope_check import check_envelope, envelope_problems
+from pipeline.delivery.channel import Parcel
 from pipeline.delivery.envelopes import (
+    EnvelopeKey,
     envelope_reference,
     group_parcels,
     key_of,
@@ -18,8 +22,12 @@ from pipeline.delivery.envelopes import (
 from pipeline.errors import PostBatchError
 from pipeline.rendering.html import DEFAULT_TEMPLATES
 from pipeline.rendering.pdf_marks import EnvelopeStamper
+from tests.conftest import example
+from tests.fake_renderer import FAKE
+from tests.service_harness import Service
 from tests.test_post_batch import envelope_of, mark, parcel, pdf_of
 
+DV = "CPC-2026-0412"  # initial-domestic-abuse.json: letters and plans posted to the family
 MM = 72 / 25.4  # PDF points in a millimetre
 
 
@@ -172,3 +180,37 @@ def test_a_salutation_quoted_inside_a_paragraph_is_not_taken_for_the_letters_own
                     "record", person="p-mother")  # fmt: skip
     pdf, reference = _packed_for_mother(quoted)
     assert envelope_problems(pdf, reference=reference, addressee="Sarah Example") == []
+
+
+def test_a_run_whose_envelope_holds_another_persons_copy_posts_nothing_until_it_is_right(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A packing fault (every posted copy of a conference put in one envelope, as one faulty
+    grouping would) refuses the batch loudly: no batch file, nothing recorded sent; the next
+    run, packing right, posts each copy once, in its own person's envelope."""
+    service = Service(tmp_path, 'family = "post"', renderer=FAKE)
+    service.drop(example("initial-domestic-abuse"))
+
+    def one_per_conference(parcel: Parcel) -> EnvelopeKey:
+        right = key_of(parcel)
+        return dataclasses.replace(right, recipient="everyone", name="Sarah Whitfield")
+
+    with monkeypatch.context() as patch:
+        patch.setattr("pipeline.delivery.envelopes.key_of", one_per_conference)
+        output = service.cpc("distribute", "--today", "2026-11-24", "--workers", "0", code=1)
+    assert "post batch: envelope" in output and "refused" in output
+    assert not service.outbox("post").exists()
+    store = service.store()
+    try:
+        pending = [d for d in store.deliveries(DV) if d.channel == "post"]
+    finally:
+        store.close()
+    assert pending and all(d.state == "pending" for d in pending)
+
+    service.distribute("2026-11-24")
+    posted = [d for d in service.sent(DV) if d.channel == "post"]
+    assert len(posted) == len(pending)
+    (listing,) = service.outbox("post").glob("*.csv")
+    rows = list(csv.DictReader(listing.read_text(encoding="utf-8-sig").splitlines()))
+    people = [r["recipient"] for r in rows if r["conference"] == DV]
+    assert len(people) == len(set(people)) > 1
