@@ -121,7 +121,7 @@ class StaleExport(Conflict):
 
 
 class PostBatchError(DeliveryProblem):
-    """A letter's PDF could not be read or has no pages; no batch was made."""
+    """A posted PDF could not be read, or an envelope holds a page that is not its addressee's; no batch was made."""
 
 
 class DeliveryError(DeliveryProblem):

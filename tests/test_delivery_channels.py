@@ -12,6 +12,7 @@ import pytest
 from pipeline.config import Channels
 from pipeline.delivery.channel import ChannelSet, HandoverRoute, Parcel
 from pipeline.delivery.channels import Destination
+from pipeline.delivery.envelopes import Envelope
 from pipeline.errors import InternalFault
 from pipeline.procedure.profile import load_profiles
 from pipeline.service.run import RunSettings, distribute
@@ -30,9 +31,15 @@ class Recording:
     batched: bool = False
     parcels: list[Parcel] = field(default_factory=list)
 
+    envelopes: list[Envelope] = field(default_factory=list)
+
     def send(self, parcels: Sequence[Parcel], batch: str = "") -> str:
         self.parcels.extend(parcels)
         return f"{self.name}:{batch or parcels[0].destination.folder}"
+
+    def send_envelopes(self, envelopes: Sequence[Envelope], batch: str) -> str:
+        self.envelopes.extend(envelopes)
+        return self.send([p for envelope in envelopes for p in envelope.parcels], batch)
 
 
 def test_the_run_sends_every_copy_through_the_channel_set_it_is_given(tmp_path: Path) -> None:
@@ -72,6 +79,11 @@ def test_the_run_sends_every_copy_through_the_channel_set_it_is_given(tmp_path: 
         assert handed, delivery.copy_key
     assert len(folder.parcels) + len(post.parcels) == len(sent)
     assert post.parcels and folder.parcels and not email.parcels
+    # The post is given envelopes, one per person: each holds that person's parcels only.
+    people = [(e.conference, e.recipient) for e in post.envelopes]
+    assert len(people) == len(set(people)) < len(post.parcels)
+    for envelope in post.envelopes:
+        assert {p.via or p.destination.folder for p in envelope.parcels} == {envelope.recipient}
     assert not (tmp_path / "outbox").exists()
     # Copies through the lead social worker carry the hand-over sheet (002 §22.9).
     via = [p for p in folder.parcels + post.parcels if p.via is not None]

@@ -9,8 +9,8 @@ spool hold (`problems_after_recovery`):
 - every ready copy in the plan has exactly one `sent` delivery and none is left `pending`;
 - each folder delivery's files are in its folder once, with the recorded sha256, and the outbox
   folders hold nothing else (no second copy, no half-written temporary file);
-- every posted delivery is exactly one row of one batch CSV, and each batch PDF has the pages
-  its CSV lists (each letter padded to whole sheets);
+- every posted delivery is enclosed in exactly one envelope row of one batch CSV, one envelope
+  per person per batch, and each batch PDF has the pages its CSV lists (whole sheets);
 - no delivery's folder is left in the spool.
 
 The random trials kill the child after a seeded fraction of a full run, timed from the moment
@@ -59,6 +59,7 @@ from pipeline.cli.app import app
 from pipeline.contract.load import load_export
 from pipeline.delivery.preview import RenderedCopy
 from pipeline.procedure.profile import load_profiles
+from pipeline.rendering.handover_sheet import DOCUMENT_NAMES
 from pipeline.service.render_pool import CopyJob
 from pipeline.store.db import Store
 from tests.conftest import TEST_NOW
@@ -368,6 +369,7 @@ def snapshot(root: Path) -> Snapshot:
 
 
 def _pages_padded(rows: list[dict[str, str]]) -> int:
+    # An envelope's pages are whole sheets already (each part padded): an odd count is a fault.
     return sum(int(r["pages"]) + int(r["pages"]) % 2 for r in rows)
 
 
@@ -437,16 +439,31 @@ def problems_after_recovery(root: Path) -> list[str]:
                     f"{pdf.relative_to(root)}: {len(batch.pages)} pages, the CSV lists "
                     f"{_pages_padded(batch_rows)}"
                 )
-    in_csv = Counter((r["batch"], r["conference"], r["document"], r["recipient"]) for r in rows)
+    # One envelope per person per batch, and every posted delivery enclosed in exactly one.
+    envelopes = Counter((r["batch"], r["conference"], r["recipient"]) for r in rows)
+    for key, count in sorted(envelopes.items()):
+        if count != 1:
+            problems.append(f"post {key}: {count} envelopes for one person in one batch")
+    in_csv = Counter(
+        (r["batch"], r["conference"], enclosure, r["recipient"])
+        for r in rows
+        for enclosure in r["enclosures"].split("; ")
+        if enclosure not in ("covering letter", "hand-over sheet")
+    )
     posted = Counter(
-        (d.batch_id, d.conference_id, d.document, names[(d.conference_id, d.recipient)])
+        (
+            d.batch_id,
+            d.conference_id,
+            DOCUMENT_NAMES[d.document] + ("" if d.edition == "original" else " (updated)"),
+            names[(d.conference_id, d.via or d.recipient)],
+        )
         for d in deliveries
         if d.channel == "post" and d.state == "sent"
     )
     for key in sorted(set(in_csv) | set(posted), key=str):
         if in_csv[key] != posted[key]:
             problems.append(
-                f"post {key}: {posted[key]} posted deliveries, {in_csv[key]} rows in batch CSVs"
+                f"post {key}: {posted[key]} posted deliveries, {in_csv[key]} enclosed in batch CSVs"
             )
 
     spool = root / "state" / "spool"

@@ -38,6 +38,7 @@ from pipeline.contract.export import Export
 from pipeline.contract.load import load_export
 from pipeline.delivery.email import SmtpSettings
 from pipeline.procedure.profile import load_profiles
+from pipeline.rendering.handover_sheet import DOCUMENT_NAMES
 from pipeline.service.render_pool import RenderJobs
 from pipeline.service.run import RunSettings, RunTools, distribute
 from pipeline.store.db import Store, StoredDelivery
@@ -287,13 +288,19 @@ def test_the_dv_conference_reaches_each_reader_by_their_own_route(first_day: Fir
         ("outline_plan", "post", None),
         ("record", "folder", "p-sw"),
     }
-    posted_dv = {(r["document"], r["recipient"]) for r in post_rows(first_day.service.outbox)}
-    assert {
-        ("decision_letter", "Mark Whitfield"),
-        ("outline_plan", "Mark Whitfield"),
-        ("decision_letter", "Sarah Whitfield"),
-        ("record", "Margaret Oakes"),
-    } <= posted_dv
+    # One envelope each: the father's letter and plan together, never beside the mother's.
+    posted_dv = {
+        r["recipient"]: r["enclosures"]
+        for r in post_rows(first_day.service.outbox)
+        if r["conference"] == DV
+    }
+    assert posted_dv["Mark Whitfield"] == (
+        "covering letter; letter about the conference's decisions; outline child protection plan"
+    )
+    assert posted_dv["Sarah Whitfield"].startswith(
+        "covering letter; letter about the conference's decisions"
+    )
+    assert "record of the conference" in posted_dv["Margaret Oakes"]
     # The waiting records of the review conference produced no file at all.
     assert not any(p.startswith(f"{REVIEW}/") and "record" in p for p in files)
 
@@ -316,9 +323,12 @@ def test_the_outbox_holds_exactly_the_files_the_store_recorded(first_day: FirstD
         assert not {w for w in personal if w in name.lower()}, path
 
 
-def test_the_post_batch_has_the_pages_its_list_says_each_letter_on_fresh_sheets(
+def test_the_post_batch_has_one_envelope_per_recipient_each_page_theirs(
     first_day: FirstDay,
 ) -> None:
+    """Every posted copy of a person in one envelope, the list saying what goes in it, and no
+    page of an envelope carrying anyone else's marks (the mother's plan beside the father's
+    letter was the issue)."""
     outbox = first_day.service.outbox
     posted = [d for d in first_day.deliveries if d.channel == "post"]
     (batch_id,) = {d.batch_id for d in posted}
@@ -331,26 +341,41 @@ def test_the_post_batch_has_the_pages_its_list_says_each_letter_on_fresh_sheets(
     rows = post_rows(outbox)
     with pikepdf.open(outbox / "post" / f"{batch_id}.pdf") as batch:
         pages = len(batch.pages)
-    padded = [int(r["pages"]) + int(r["pages"]) % 2 for r in rows]
-    assert pages == sum(padded)
-    # Each letter starts where the ones before it end, on a fresh sheet.
-    assert [int(r["first_page"]) for r in rows] == [1 + sum(padded[:i]) for i in range(len(rows))]
+    sizes = [int(r["pages"]) for r in rows]
+    assert pages == sum(sizes) and all(n % 2 == 0 for n in sizes)  # whole sheets, double-sided
+    assert [int(r["sheets"]) * 2 for r in rows] == sizes
+    # Each envelope starts where the ones before it end.
+    assert [int(r["first_page"]) for r in rows] == [1 + sum(sizes[:i]) for i in range(len(rows))]
     assert [int(r["sequence"]) for r in rows] == list(range(1, len(rows) + 1))
     assert {r["batch"] for r in rows} == {batch_id}
-    # One row per posted delivery, naming the recipient the export names.
+    # One row per person posted to, listing each of their posted documents once, after the
+    # covering letter; the invitation's envelope has the leaflet it promises.
     exports = {e.conference.id: e for e in map(export_of, THREE_EXPORTS)}
-    assert Counter((r["conference"], r["document"], r["recipient"]) for r in rows) == Counter(
-        (d.conference_id, d.document, exports[d.conference_id].name_of(d.recipient)) for d in posted
-    )
-    # Only the PDF is posted; each letter's first page is its own (it names its conference), and
-    # the page added to make a sheet whole is blank.
-    assert all([f["name"] for f in d.files] == [f"{stem_of(d)}.pdf"] for d in posted)
-    texts = pdf_pages((outbox / "post" / f"{batch_id}.pdf").read_bytes())
+    expected: dict[tuple[str, str], Counter[str]] = {}
+    for d in posted:
+        who = (d.conference_id, exports[d.conference_id].name_of(d.via or d.recipient))
+        expected.setdefault(who, Counter())[DOCUMENT_NAMES[d.document]] += 1
+    assert len(rows) == len(expected) < len(posted)
     for row in rows:
-        first, own = int(row["first_page"]) - 1, int(row["pages"])
-        assert row["conference"] in texts[first], row["sequence"]
-        if own % 2:
-            assert texts[first + own].strip() == "", row["sequence"]
+        enclosures = row["enclosures"].split("; ")
+        assert enclosures[0] == "covering letter"
+        assert Counter(enclosures[1:]) == expected[(row["conference"], row["recipient"])]
+        has_invitation = "invitation to the conference" in enclosures
+        assert row["inserts"] == ("Child protection conference leaflet" if has_invitation else "")
+    # Only the PDF is posted. Every page of an envelope says it is for its addressee, in that
+    # envelope; its first page is the covering letter with the address in the window; and no
+    # page carries another posted person's name in a mark.
+    assert all([f["name"] for f in d.files] == [f"{stem_of(d)}.pdf"] for d in posted)
+    texts = [" ".join(t.split()) for t in pdf_pages((outbox / "post" / f"{batch_id}.pdf").read_bytes())]
+    everyone = {row["recipient"] for row in rows}
+    for row in rows:
+        first, own, name = int(row["first_page"]) - 1, int(row["pages"]), row["recipient"]
+        assert "What is in this envelope" in texts[first] and f"Dear {name}," in texts[first]
+        assert row["address"].split(", ")[0] in texts[first]
+        for text in texts[first : first + own]:
+            assert f"Envelope {row['envelope']}, for {name} only." in text, row["sequence"]
+            for other in everyone - {name}:
+                assert f"for {other} only." not in text and f"Copy for {other}" not in text
 
 
 def test_receipt_dates_follow_the_channel(first_day: FirstDay) -> None:
@@ -506,8 +531,8 @@ def test_a_moved_conference_reissues_every_invitation_as_an_updated_copy(
         )
     # The mother's updated invitation goes by post, in the day's own batch.
     rows = [r for r in post_rows(service.outbox) if r["batch"].startswith("post-20261218-")]
-    assert [(r["conference"], r["document"], r["recipient"]) for r in rows] == [
-        (PRE_BIRTH, "invitation", "Chloe Davies")
+    assert [(r["conference"], r["enclosures"], r["recipient"]) for r in rows] == [
+        (PRE_BIRTH, "covering letter; invitation to the conference (updated)", "Chloe Davies")
     ]
     (posted,) = [d for d in new if d.channel == "post"]
     assert posted.files[0]["name"] == "invitation-updated-1.pdf"

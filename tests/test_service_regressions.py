@@ -65,7 +65,8 @@ def test_a_run_stopped_while_recording_a_post_batch_loses_no_letter(
     assert posted and len({d.batch_id for d in posted}) == 1
     (batch,) = service.outbox("post").glob("*.csv")
     rows = list(csv.DictReader(batch.read_text(encoding="utf-8-sig").splitlines()))
-    letters = [r for r in rows if r["document"] != "hand-over sheet"]
+    enclosed = [e for r in rows for e in r["enclosures"].split("; ")]
+    letters = [e for e in enclosed if e not in ("covering letter", "hand-over sheet")]
     assert len(letters) == len(posted)
 
 

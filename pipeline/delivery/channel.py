@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import jinja2
 from markupsafe import Markup
@@ -20,11 +20,14 @@ from markupsafe import Markup
 from pipeline.config import DeliveryChannel
 from pipeline.delivery.channels import Destination, deliver_by_email, deliver_to_folder
 from pipeline.delivery.email import SmtpSettings
-from pipeline.delivery.post import PostedLetter, build_batch
+from pipeline.delivery.post import build_batch
 from pipeline.errors import DeliveryError, InternalFault
 from pipeline.files import write_atomically
 from pipeline.rendering.handover_sheet import DOCUMENT_NAMES
 from pipeline.rendering.html import DEFAULT_TEMPLATES
+
+if TYPE_CHECKING:  # envelopes imports Parcel from here
+    from pipeline.delivery.envelopes import Envelope
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,29 +116,34 @@ class EmailChannel:
         )
 
 
+class PostRoom(Channel, Protocol):
+    """The post: a batched channel given a run's posted copies packed into envelopes, one per
+    recipient (pipeline.delivery.envelopes). `send_envelopes` returns where the batch went."""
+
+    def send_envelopes(self, envelopes: Sequence[Envelope], batch: str) -> str: ...
+
+
+# The post room's words for what is in an envelope besides the documents themselves.
+_PART_NAMES = {"covering_letter": "covering letter", "handover_sheet": "hand-over sheet"}
+
+
 @dataclass(frozen=True, slots=True)
 class PostChannel:
-    """Every posted copy of a run into one print-ready batch: a PDF and the post room's list."""
+    """Every envelope of a run into one print-ready batch: a PDF and the post room's list."""
 
     outbox: Path
     batched: bool = True
 
     def send(self, parcels: Sequence[Parcel], batch: str = "") -> str:
-        # The copy, then (through a social worker) its hand-over sheet: each on its own sheets.
-        letters = [
-            PostedLetter(
-                conference=parcel.conference,
-                document=parcel.document,
-                recipient_name=parcel.destination.name,
-                address_lines=parcel.destination.address_lines,
-                postcode=parcel.destination.postcode,
-                pdf=pdf,
-            )
-            for parcel in parcels
-            for _, pdf in parcel.files
-        ]
-        built = build_batch(letters, batch)
+        # A posted copy never goes loose: without its covering letter no address shows in the
+        # window and nothing says whose envelope it belongs in.
+        raise InternalFault("posted copies go in envelopes (send_envelopes); nothing was sent")
+
+    def send_envelopes(self, envelopes: Sequence[Envelope], batch: str) -> str:
+        built = build_batch(envelopes, batch, {**DOCUMENT_NAMES, **_PART_NAMES})
         folder = self.outbox / "post"
+        # The list first, then the PDF: a run killed between them leaves a list with no PDF,
+        # which is rewritten whole (same batch, same bytes) by the next run.
         write_atomically(folder / f"{batch}.csv", built.post_room_list_csv.encode("utf-8-sig"))
         write_atomically(folder / f"{batch}.pdf", built.pdf)
         return f"{folder / batch}.pdf"
@@ -172,7 +180,7 @@ class ChannelSet:
 
     folder: Channel
     email: Channel
-    post: Channel
+    post: PostRoom
 
     @classmethod
     def standard(cls, outbox: Path, smtp: SmtpSettings | None, sent_at: datetime) -> ChannelSet:

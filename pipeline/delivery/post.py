@@ -1,35 +1,27 @@
-"""Posted letters' PDFs, in order → one print-ready batch PDF (each letter on fresh sheets) and the post room's CSV list.
+"""A run's envelopes, in order → one print-ready batch PDF (sorted by envelope) and the post room's CSV list, one row per envelope.
 
-An I/O edge in the sense that it handles rendered bytes only, never the export. Printed double-sided,
-every letter starts on a new sheet: a letter with an odd number of pages is followed by one blank
-page the size of its last page, so the post room never has to split a sheet between two envelopes.
-The letters' own pages are copied whole (content, resources, annotations); nothing is removed. The
-same letters and batch id always give the same bytes (no timestamps, /ID derived from the content).
+An I/O edge in the sense that it handles rendered bytes only, never the export. Printed
+double-sided, every envelope (and every part in it) starts on a new sheet: `envelopes.pack` pads
+each part, so the post room never has to split a sheet between two envelopes. The envelopes' pages
+are copied whole (content, resources, annotations); nothing is removed. The same envelopes and
+batch id always give the same bytes (no timestamps, /ID derived from the content).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pikepdf
 
 from pipeline.errors import PostBatchError
 
-
-@dataclass(frozen=True, slots=True)
-class PostedLetter:
-    """One letter to post: whose copy of which document, the envelope's address, and the PDF."""
-
-    conference: str
-    document: str
-    recipient_name: str
-    address_lines: tuple[str, ...]
-    postcode: str
-    pdf: bytes
+if TYPE_CHECKING:  # envelopes imports the channel, which imports this module
+    from pipeline.delivery.envelopes import Envelope
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,59 +30,64 @@ class PostBatch:
 
     pdf: bytes
     post_room_list_csv: str
-    letters: int
-    pages: int  # including the blank pages added so each letter starts on a new sheet
+    envelopes: int
+    pages: int  # including the blank pages that start each part on a new sheet
     sheets: int  # printed double-sided
 
 
 CSV_HEADER = (
     "sequence",
     "batch",
+    "envelope",
     "conference",
-    "document",
     "recipient",
     "address",
     "postcode",
     "first_page",
     "pages",
     "sheets",
+    "enclosures",
+    "inserts",
 )
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection); names and
 # addresses come from an export, so such a cell is prefixed with an apostrophe to stay text.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def build_batch(letters: Sequence[PostedLetter], batch_id: str) -> PostBatch:
-    """Concatenate the letters' pages in the given order, each padded to an even page count.
+def build_batch(
+    envelopes: Sequence[Envelope], batch_id: str, names: Mapping[str, str]
+) -> PostBatch:
+    """Concatenate the envelopes' pages in the given order (each already on whole sheets).
 
-    Raises ValueError for no letters (the caller never builds an empty batch) and PostBatchError
-    if a letter's PDF cannot be read or has no pages.
-    """
-    if not letters:
-        raise ValueError("a post batch needs at least one letter")
+    `names`: a document code → the words the post room's list uses for it. Raises ValueError for
+    no envelopes (the caller never builds an empty batch) and PostBatchError if an envelope's PDF
+    cannot be read or is not on whole sheets."""
+    if not envelopes:
+        raise ValueError("a post batch needs at least one envelope")
     rows: list[tuple[str | int, ...]] = []
     with ExitStack() as sources, pikepdf.new() as batch:
-        # The letters stay open until the batch is saved: pikepdf copies a page's streams from
+        # The envelopes stay open until the batch is saved: pikepdf copies a page's streams from
         # its source only when the batch is written.
-        for sequence, letter in enumerate(letters, start=1):
-            source = sources.enter_context(_open_letter(letter, sequence))
+        for sequence, envelope in enumerate(envelopes, start=1):
+            source = sources.enter_context(_open_envelope(envelope, sequence))
             first_page = len(batch.pages) + 1
-            own_pages = len(source.pages)
             batch.pages.extend(source.pages)
-            if own_pages % 2:
-                _append_blank_like(batch, batch.pages[-1])
             rows.append(
                 (
                     sequence,
                     batch_id,
-                    letter.conference,
-                    letter.document,
-                    letter.recipient_name,
-                    ", ".join(letter.address_lines),
-                    letter.postcode,
+                    envelope.reference,
+                    envelope.conference,
+                    envelope.destination.name,
+                    ", ".join(envelope.destination.address_lines),
+                    envelope.destination.postcode,
                     first_page,
-                    own_pages,
-                    (own_pages + 1) // 2,
+                    envelope.pages,
+                    envelope.sheets,
+                    "; ".join(
+                        _part_words(part.document, part.updated, names) for part in envelope.parts
+                    ),
+                    "; ".join(envelope.inserts),
                 )
             )
         pages = len(batch.pages)
@@ -100,37 +97,28 @@ def build_batch(letters: Sequence[PostedLetter], batch_id: str) -> PostBatch:
     return PostBatch(
         pdf=buffer.getvalue(),
         post_room_list_csv=_post_room_list(rows),
-        letters=len(letters),
+        envelopes=len(envelopes),
         pages=pages,
         sheets=pages // 2,
     )
 
 
-def _open_letter(letter: PostedLetter, sequence: int) -> pikepdf.Pdf:
-    # The error names the letter by its place, conference and document, never by the recipient.
-    where = f"letter {sequence} ({letter.conference}, {letter.document})"
+def _part_words(document: str, updated: bool, names: Mapping[str, str]) -> str:
+    words = names.get(document, document.replace("_", " "))
+    return f"{words} (updated)" if updated else words
+
+
+def _open_envelope(envelope: Envelope, sequence: int) -> pikepdf.Pdf:
+    # The error names the envelope by its place and reference, never by the recipient.
+    where = f"envelope {sequence} ({envelope.reference}, {envelope.conference})"
     try:
-        source = pikepdf.open(io.BytesIO(letter.pdf))
+        source = pikepdf.open(io.BytesIO(envelope.pdf))
     except pikepdf.PdfError as exc:
         raise PostBatchError(f"{where}: the PDF cannot be read") from exc
-    if not source.pages:
+    if len(source.pages) != envelope.pages or len(source.pages) % 2:
         source.close()
-        raise PostBatchError(f"{where}: the PDF has no pages")
+        raise PostBatchError(f"{where}: the PDF is not the whole sheets its envelope says")
     return source
-
-
-def _append_blank_like(batch: pikepdf.Pdf, last: pikepdf.Page) -> None:
-    # Same media box (and rotation) as the letter's last page, so the printer does not change
-    # paper size or orientation for the back of the sheet.
-    blank = pikepdf.Dictionary(
-        Type=pikepdf.Name.Page,
-        MediaBox=pikepdf.Array(last.mediabox),
-        Resources=pikepdf.Dictionary(),
-        Contents=batch.make_stream(b""),
-    )
-    if "/Rotate" in last.obj:
-        blank.Rotate = last.obj.Rotate
-    batch.pages.append(pikepdf.Page(batch.make_indirect(blank)))
 
 
 def _post_room_list(rows: Sequence[tuple[str | int, ...]]) -> str:

@@ -9,6 +9,7 @@ Metadata is cut to an allow-list: the title and the authority as author.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,6 +33,18 @@ html { font-size: 7.5pt; line-height: 1.3; color: #000; }
          border-top: 0.5pt solid #666; padding-top: 1.5pt; }
 p { margin: 0; }
 """
+# The envelope's mark (whose envelope a page goes in) sits below the copy's own marks and the page
+# numbers, inside every printer's and Notify's printable area (>= 15 mm from the sides, >= 5 mm
+# from the foot), so the post room and the envelope check can read it on every page.
+_ENVELOPE_STAMP_CSS = """
+@page { size: A4; margin: 0; }
+html { font-size: 7.5pt; line-height: 1.2; color: #000; }
+body { margin: 0; }
+.sheet { position: relative; height: 296mm; break-after: page; }
+.sheet:last-child { break-after: auto; }
+.stamp { position: absolute; left: 22mm; right: 20mm; bottom: 5mm; }
+p { margin: 0; }
+"""
 
 
 def _stamp_html(marks_html: str, fonts_css: str) -> str:
@@ -53,6 +66,48 @@ def stamp_pdf(marks_html: str, templates: Path) -> bytes:
     return render_pdf(_stamp_html(marks_html, fonts_css), templates)
 
 
+class EnvelopeStamper:
+    """Every distinct envelope mark of a batch laid out at once, one page each (one layout for
+    the batch: ~150 ms a layout would be most of a batch's time), then put on parts' pages.
+    A context manager: the laid-out marks stay open while parts are stamped."""
+
+    def __init__(self, marks_html: Iterable[str], templates: Path) -> None:
+        self.marks = sorted(set(marks_html))  # escaped fragments, from an autoescaping template
+        fonts_css = (templates / FONTS_CSS).read_text(encoding="utf-8")
+        body = "".join(f'<div class="sheet"><div class="stamp">{m}</div></div>' for m in self.marks)
+        laid_out = render_pdf(_sheets_html(body, fonts_css), templates)
+        self._stamps = pikepdf.open(io.BytesIO(laid_out))
+        if len(self._stamps.pages) != len(self.marks):
+            # A mark that ran onto a second page would put the next envelope's mark on this one.
+            self._stamps.close()
+            raise RenderError("the envelope marks did not lay out one to a page")
+        self._page = {mark: i for i, mark in enumerate(self.marks)}
+
+    def __enter__(self) -> EnvelopeStamper:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stamps.close()
+
+    def stamp(self, pdf_bytes: bytes, mark_html: str) -> bytes:
+        """Every page of an envelope's part marked with whose envelope it goes in, on top of
+        the marks it already carries; metadata trimmed as for a copy."""
+        try:
+            with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+                stamp = self._stamps.pages[self._page[mark_html]]
+                _overlay(pdf, stamp, pikepdf.Name("/CpcEnvelope"))
+                return _save(pdf)
+        except pikepdf.PikepdfError as exc:
+            raise RenderError(f"an envelope's page could not be marked (pikepdf: {exc})") from exc
+
+
+def _sheets_html(body: str, fonts_css: str) -> str:
+    return (
+        '<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>stamp</title>'
+        f"<style>{fonts_css}{_ENVELOPE_STAMP_CSS}</style></head><body>{body}</body></html>"
+    )
+
+
 def finish_pdf(laid_out: bytes, marks_html: str, templates: Path) -> bytes:
     """Stamp the marks on every page (if any) and trim metadata; the same input gives the same bytes."""
     try:
@@ -71,14 +126,18 @@ def _finish(laid_out: bytes, marks_html: str, templates: Path) -> bytes:
         return _save(pdf)
 
 
-def _overlay(pdf: pikepdf.Pdf, stamp_page: pikepdf.Page) -> None:
+_COPY_MARKS = pikepdf.Name("/CpcMarks")
+
+
+def _overlay(pdf: pikepdf.Pdf, stamp_page: pikepdf.Page, name: pikepdf.Name = _COPY_MARKS) -> None:
     # By hand rather than Page.add_overlay, which names the resource at random and so would
     # make each run's bytes differ. Both pages are A4 from the same renderer, so no scaling.
     form = pdf.copy_foreign(stamp_page.as_form_xobject())
     for page in pdf.pages:
-        page.add_resource(form, pikepdf.Name.XObject, pikepdf.Name("/CpcMarks"))
+        # Its own resource name: a second stamp (the envelope's) must not replace the copy's marks.
+        page.add_resource(form, pikepdf.Name.XObject, name)
         page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
-        page.contents_add(pdf.make_stream(b"Q\nq /CpcMarks Do Q\n"), prepend=False)
+        page.contents_add(pdf.make_stream(b"Q\nq " + bytes(name) + b" Do Q\n"), prepend=False)
 
 
 def _save(pdf: pikepdf.Pdf) -> bytes:

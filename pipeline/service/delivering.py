@@ -19,6 +19,7 @@ from pipeline.delivery.email import message_id_for
 from pipeline.delivery.preview import RenderedCopy, sha256
 from pipeline.errors import CpcError, DeliveryError, StoreError, StoreUnavailable
 from pipeline.planning.copy_state import working_days_late
+from pipeline.rendering.html import Composer
 from pipeline.service.conference import Conference
 from pipeline.service.destination import (
     destination_for,
@@ -26,6 +27,7 @@ from pipeline.service.destination import (
     destination_json,
     received_on,
 )
+from pipeline.service.envelopes import EnvelopeMaker
 from pipeline.service.outcomes import Outcomes
 from pipeline.service.render_pool import CopyJob
 from pipeline.service.settings import RunSettings
@@ -40,6 +42,7 @@ class Deliverer:
     channels: ChannelSet
     outcomes: Outcomes
     conference_of: Callable[[str], Conference]
+    composer: Composer  # for the post's covering letters
 
     @property
     def spool(self) -> Spool:
@@ -241,7 +244,11 @@ class Deliverer:
         # One batch holds copies to hand over and copies for their readers alike: it goes by the
         # post channel once, after the hand-over route has checked its own parcels.
         require_handover_sheets([p for p in parcels if p.via is not None])
-        where = self.channels.post.send(parcels, batch_id)
+        # One envelope per recipient, each read back by the envelope check before anything is
+        # written: a refused batch stays pending, whole, and is tried again by the next run.
+        maker = EnvelopeMaker(self.composer, self.conference_of, self.settings.today)
+        envelopes = maker.envelopes(batch_id, list(zip(deliveries, parcels, strict=True)))
+        where = self.channels.post.send_envelopes(envelopes, batch_id)
         late = {
             d.id: self._late_by(self._conference_or_none(d.conference_id), d) for d in deliveries
         }

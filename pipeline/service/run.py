@@ -96,6 +96,7 @@ def distribute(
         channels or ChannelSet.standard(settings.outbox, settings.smtp, settings.sent_at),
         outcomes,
         conferences,
+        composer,
     )
     with _one_run_at_a_time(settings.spool.parent / "distribute.lock"):
         return _distribute(
