@@ -20,7 +20,7 @@ from markupsafe import Markup
 from pipeline.config import DeliveryChannel
 from pipeline.delivery.channels import Destination, deliver_by_email, deliver_to_folder
 from pipeline.delivery.email import SmtpSettings
-from pipeline.delivery.notify import NotifyChannel, NotifySettings
+from pipeline.delivery.notify import NOTIFY_NOT_CONFIGURED, NotifyChannel, NotifySettings
 from pipeline.delivery.post import PostedLetter, build_batch
 from pipeline.errors import DeliveryError, InternalFault
 from pipeline.files import write_atomically
@@ -175,7 +175,7 @@ class ChannelSet:
     folder: Channel
     email: Channel
     post: Channel
-    notify: NotifyChannel = NotifyChannel(None)
+    notify: NotifyChannel = NOTIFY_NOT_CONFIGURED
 
     @classmethod
     def standard(

@@ -10,6 +10,7 @@ unknown is looked up, never sent twice (`notify_api.send_once`).
 from __future__ import annotations
 
 import io
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -34,6 +35,7 @@ if TYPE_CHECKING:  # channel.py, which defines the parcel, imports this module
     from pipeline.delivery.channel import Parcel
 
 __all__ = [
+    "NOTIFY_NOT_CONFIGURED",
     "NotifyChannel",
     "NotifyEmailChannel",
     "NotifyLetterChannel",
@@ -41,6 +43,7 @@ __all__ = [
     "NotifySettings",
     "NotifyStatus",
     "joined_pdf",
+    "new_reference",
     "send_precompiled_letter",
 ]
 
@@ -64,6 +67,12 @@ def joined_pdf(files: Sequence[tuple[str, bytes]]) -> bytes:
     except pikepdf.PdfError as exc:
         raise PostBatchError(f"a Notify copy's PDF cannot be read ({exc})") from exc
     return out.getvalue()
+
+
+def new_reference() -> str:
+    """A copy's reference at Notify: random, so it says nothing of the child, family or address
+    (Notify shows references to anyone with access to the service)."""
+    return f"cpc-{secrets.token_hex(12)}"
 
 
 def _reference(parcel: Parcel) -> str:
@@ -166,6 +175,10 @@ class NotifyChannel:
         if self.settings is None:
             raise DeliveryError("[notify] is not configured: Notify's statuses cannot be read")
         return notification_status(make_client(self.settings), notify_id)
+
+
+# A run with no [notify]: a copy begun for Notify by an earlier configuration stays pending.
+NOTIFY_NOT_CONFIGURED = NotifyChannel(None)
 
 
 def where(receipt: NotifyReceipt, kind: str) -> str:

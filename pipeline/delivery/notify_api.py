@@ -23,6 +23,7 @@ from notifications_python_client.notifications import NotificationsAPIClient
 from notifications_python_client.utils import DOCUMENT_UPLOAD_SIZE_LIMIT, prepare_upload
 
 from pipeline.errors import DeliveryError
+from pipeline.procedure.calendar import WorkingCalendar
 
 Postage = Literal["first", "second"]
 NOTIFY_URL = "https://api.notifications.service.gov.uk"
@@ -31,6 +32,7 @@ LONDON = ZoneInfo("Europe/London")
 # (docs.notifications.service.gov.uk, "Send a letter": "Letters received before 5:30pm are
 # printed and posted the next working day"); one taken later goes into the next working day's.
 PRINT_TIME = (17, 30)
+_PRINTER_CALENDAR = WorkingCalendar.for_nation("england")
 
 # What each failure status means, in Notify's words (API documentation, "Get message status").
 NOTIFY_FAILURES: dict[str, str] = {
@@ -224,15 +226,13 @@ def notification_status(client: NotificationsAPIClient, notify_id: str) -> Notif
 
 def print_run_day(accepted_at: datetime) -> date:
     """The working day whose print run a letter Notify accepted at this moment goes into:
-    that day before 17:30 UK time, else the next (Monday to Friday; bank holidays not known)."""
+    that day before 17:30 UK time if it is a working day, else the next working day (English
+    bank holidays: Notify prints in England)."""
     local = accepted_at.astimezone(LONDON)
     day = local.date()
-    if local.weekday() < 5 and (local.hour, local.minute) < PRINT_TIME:
-        return day
-    day += timedelta(days=1)
-    while day.weekday() >= 5:
+    if (local.hour, local.minute) >= PRINT_TIME:
         day += timedelta(days=1)
-    return day
+    return _PRINTER_CALENDAR.next_working_day_on_or_after(day)
 
 
 def _moment(notification: dict[str, Any]) -> datetime:

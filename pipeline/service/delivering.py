@@ -16,6 +16,8 @@ from typing import Any
 from pipeline.delivery.channel import ChannelSet, Parcel, require_handover_sheets
 from pipeline.delivery.channels import Spool
 from pipeline.delivery.email import message_id_for
+from pipeline.delivery.notify import new_reference, where
+from pipeline.delivery.notify_api import print_run_day
 from pipeline.delivery.preview import RenderedCopy, sha256
 from pipeline.errors import CpcError, DeliveryError, StoreError, StoreUnavailable
 from pipeline.planning.copy_state import working_days_late
@@ -31,6 +33,7 @@ from pipeline.service.render_pool import CopyJob
 from pipeline.service.settings import RunSettings
 from pipeline.service.summary import plain_error
 from pipeline.store.db import Store, StoredDelivery, content_key
+from pipeline.store.deliveries import NotifyAccepted
 
 
 @dataclass
@@ -47,28 +50,83 @@ class Deliverer:
 
     # -- finishing --
 
-    def finish(self, delivery: StoredDelivery, conference: Conference | None) -> None:
-        """Do the channel's part of a begun delivery and record it sent. Idempotent for folders."""
+    def finish(
+        self, delivery: StoredDelivery, conference: Conference | None, *, resumed: bool = False
+    ) -> None:
+        """Do the channel's part of a begun delivery and record it sent. Idempotent for folders;
+        for Notify, a `resumed` one (an earlier try's outcome unknown) is looked up first."""
         settings = self.settings
-        parcel = self._parcel(delivery, [f["name"] for f in delivery.files])
+        parcel = self._parcel(delivery, [f["name"] for f in delivery.files], resumed)
         channel = parcel.destination.channel
-        where = self.channels.route(channel, delivery.via).send((parcel,))
+        accepted: NotifyAccepted | None = None
+        if channel == "notify":
+            where, accepted = self._to_notify(parcel)
+        else:
+            where = self.channels.route(channel, delivery.via).send((parcel,))
         if conference is None:
             conference = self._conference_or_none(delivery.conference_id)
         late_by = self._late_by(conference, delivery)
+        if accepted is None:
+            received = received_on(conference, channel, delivery.via, settings.today)
+        elif accepted.print_day is not None:  # a letter: received as posted on its print day
+            received = received_on(conference, "post", delivery.via, accepted.print_day)
+        else:  # an e-mail: received when Notify says it was delivered
+            received = None
         self.store.finish_delivery(
             delivery.id,
             sent_on=settings.today,
-            received_on=received_on(conference, channel, delivery.via, settings.today),
+            received_on=received,
             destination=where,
             why="ready and not yet delivered",
             late_by=late_by,
+            notify=accepted,
         )
         self.spool.clear(spool_key(delivery))
         self.outcomes.summary.delivered[channel] += 1
         self.outcomes.delivered(delivery, channel, late_by)
 
-    def _parcel(self, delivery: StoredDelivery, names: list[str]) -> Parcel:
+    def _to_notify(self, parcel: Parcel) -> tuple[str, NotifyAccepted]:
+        if parcel.via is not None:
+            require_handover_sheets((parcel,))
+        receipt = self.channels.notify.deliver(parcel)
+        letter = parcel.destination.email is None
+        return where(receipt, "letter" if letter else "e-mail"), NotifyAccepted(
+            receipt.notify_id,
+            receipt.status,
+            print_run_day(receipt.created_at) if letter else None,
+        )
+
+    def poll_notify(self) -> None:
+        """Notify's status of each copy it took and has not finished with: a failure turns the
+        delivery failed with Notify's words (never shown as sent); a delivered e-mail is received."""
+        for delivery in self.store.notify_unsettled():
+            assert delivery.notify_id is not None  # notify_unsettled has an id
+            try:
+                now = self.channels.notify.status(delivery.notify_id)
+            except DeliveryError as exc:  # read again by the next run
+                self.outcomes.report(
+                    "notify_status_unknown",
+                    {
+                        "conference": delivery.conference_id,
+                        "copy": delivery.copy_key,
+                        "why": str(exc),
+                    },
+                )
+                continue
+            failure = f"GOV.UK Notify: {now.status}: {now.failure}" if now.failure else None
+            emailed = delivery.notify_print_day is None
+            self.store.record_notify_status(
+                delivery.id,
+                status=now.status,
+                received_on=now.completed_on if emailed and now.status == "delivered" else None,
+                failure=failure,
+            )
+            if failure is not None:
+                self.outcomes.failed(
+                    delivery.conference_id, delivery.copy_key, failure, permanent=True
+                )
+
+    def _parcel(self, delivery: StoredDelivery, names: list[str], resumed: bool = False) -> Parcel:
         return Parcel(
             conference=delivery.conference_id,
             document=delivery.document,
@@ -77,6 +135,7 @@ class Deliverer:
             destination=destination_from(delivery.destination or "{}"),
             files=self.spool.get(spool_key(delivery), names),
             message_id=delivery.message_id,
+            resumed=resumed or delivery.attempts > 0,
         )
 
     def _late_by(self, conference: Conference | None, delivery: StoredDelivery) -> int | None:
@@ -99,7 +158,7 @@ class Deliverer:
             if delivery.channel == "post":
                 continue
             try:
-                self.finish(delivery, None)
+                self.finish(delivery, None, resumed=True)
             except Exception as exc:  # one stuck delivery must not stop every later run
                 self._delivery_failed(delivery, exc)
 
@@ -156,7 +215,7 @@ class Deliverer:
         conference_id = conference.stored.conference_id
         destination = destination_for(conference, copy, self.settings)
         files = _named(item.files, edition)
-        if destination.channel in ("email", "post"):
+        if destination.channel in ("email", "post", "notify"):
             # Only the PDF travels by e-mail and post; the folder keeps the DOCX as well.
             files = tuple(f for f in files if f[0].endswith(".pdf"))
         values = {
@@ -177,6 +236,10 @@ class Deliverer:
                 self.settings.message_id_domain,
             )
             if destination.channel == "email"
+            # Notify's reference, kept before anything leaves: a copy whose answer was lost is
+            # looked up by it, not sent again.
+            else new_reference()
+            if destination.channel == "notify"
             else None,
             "destination": destination_json(destination),
             "amendments_included": list(conference.read.current.applied)

@@ -93,7 +93,8 @@ def distribute(
     deliverer = Deliverer(
         store,
         settings,
-        channels or ChannelSet.standard(settings.outbox, settings.smtp, settings.sent_at),
+        channels
+        or ChannelSet.standard(settings.outbox, settings.smtp, settings.sent_at, settings.notify),
         outcomes,
         conferences,
     )
@@ -131,6 +132,9 @@ def _distribute(
     report: Report,
 ) -> RunSummary:
     store, outcomes = deliverer.store, deliverer.outcomes
+    # A council runs distribute nightly: it first reads Notify's status of what it sent before,
+    # so a letter Notify could not print is failed (and said) before anything else is done.
+    deliverer.poll_notify()
     deliverer.recover()
     # A second pass only when finishing something (a post batch a killed run left, say) showed
     # that a conference moved on meanwhile: its updated copies or notices go in this run too.
@@ -159,8 +163,7 @@ def _distribute(
                 outcomes.not_planned(conference_id, exc)
         deliverer.post()
         if not any(
-            row.planned_at is None and row.plan_error is None
-            for row in store.conference_rows()
+            row.planned_at is None and row.plan_error is None for row in store.conference_rows()
         ):
             break
     return outcomes.summary
