@@ -44,19 +44,8 @@ from pipeline.checking.xml_text import decoded, xml_pieces
 from pipeline.comparison import BOUNDARY, match_form, normalise, pattern_forms
 from pipeline.errors import UnreadableFile
 
-__all__ = [
-    "ACROSS_PAGES",
-    "CONTENT",
-    "FILE_NAME",
-    "MIN_CHECKED_LENGTH",
-    "Leak",
-    "LeakReport",
-    "check_no_leaks",
-    "extract_docx",
-    "extract_pdf",
-    "leak_report",
-    "normalise",
-]
+__all__ = ["ACROSS_PAGES", "CONTENT", "FILE_NAME", "MIN_CHECKED_LENGTH", "Leak", "LeakReport",
+           "check_no_leaks", "extract_docx", "extract_pdf", "leak_report", "normalise"]
 
 MIN_CHECKED_LENGTH = 4
 

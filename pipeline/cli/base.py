@@ -78,7 +78,6 @@ def main(
 ) -> None:
     """Child protection conference documents: validate exports, plan and deliver every copy."""
 
-
 ProfilesDir = Annotated[
     list[Path] | None,
     typer.Option(
@@ -101,10 +100,7 @@ ConfigOption = Annotated[
 TodayOption = Annotated[
     datetime | None,
     typer.Option(
-        "--today",
-        formats=["%Y-%m-%d"],
-        metavar="YYYY-MM-DD",
-        help="Run as on this date (default: today in the UK).",
+        "--today", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help="Run as on this date (default: today in the UK)."
     ),
 ]
 

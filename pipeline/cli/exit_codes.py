@@ -57,7 +57,8 @@ def _system_words(exc: BaseException) -> str:
 
 def _fault_words(exc: BaseException) -> str:
     return (
-        f"cpc: an unexpected fault ({type(exc).__name__}: {first_line(exc)}); nothing more was done"
+        f"cpc: an unexpected fault ({type(exc).__name__}: {first_line(exc)}); "
+        "nothing more was done"
     )
 
 

@@ -235,3 +235,4 @@ def _print_table(result: DistributionPlan, export: Export) -> None:
             check.name, Text(check.status, style=style), Text(check.detail), Text(check.source)
         )
     out.print(checks)
+

@@ -107,10 +107,8 @@ def ingest(
         if not path.exists():
             fail(f"{path}: no such file; nothing was taken in")
         if not path.is_file():
-            fail(
-                f"{path}: not a file (a folder?); name export or amendment files; nothing was "
-                "taken in"
-            )
+            fail(f"{path}: not a file (a folder?); name export or amendment files; nothing was "
+                  "taken in")
     try:
         folders = _service_folders(config)
     except OSError as exc:
@@ -170,3 +168,4 @@ def watch(config_path: ConfigOption = None) -> None:
         fail_with(exc)
     finally:
         store.close()
+

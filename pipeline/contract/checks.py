@@ -269,3 +269,5 @@ def _check_conditionals(export: Export, issues: Issues) -> None:
                 f"decisions[{i}].plan_end_reason",
                 "is required when a plan ends (R76)",
             )
+
+

@@ -98,6 +98,7 @@ class NonFile:
     reason: str
 
 
+
 def printable_name(name: str) -> str:
     """`name` as it may be written in a reason, a log line or the store: characters that do not
     print (a newline, bytes that are not UTF-8) written as escapes, so a name cannot forge a line."""

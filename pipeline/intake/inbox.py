@@ -164,6 +164,8 @@ def _kind(path: Path) -> str | None:
     return next((words for test, words in _KINDS if test(mode)), None)
 
 
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -290,6 +292,8 @@ def _left(path: Path, exc: Exception) -> IngestOutcome:
 
 def _where(exc: OSError) -> str:
     return printable_name(str(exc.filename)) if exc.filename else "while taking the file"
+
+
 
 
 def ingest_ready(

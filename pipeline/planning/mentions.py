@@ -62,77 +62,12 @@ _SPELLINGS: dict[str, frozenset[str]] = {word: group for group in _ABBREVIATIONS
 # Words that make an address line a street or building line rather than a bare place name,
 # Welsh ones among them (heol, stryd, ffordd, lôn, maes: Tŷ Gwyn, Heol y Bont).
 _STREET_WORDS = frozenset(_SPELLINGS) | frozenset(
-    [
-        "way",
-        "row",
-        "hill",
-        "rise",
-        "wharf",
-        "yard",
-        "cottages",
-        "cottage",
-        "house",
-        "flat",
-        "apartment",
-        "apt",
-        "farm",
-        "lodge",
-        "manor",
-        "quay",
-        "path",
-        "boulevard",
-        "embankment",
-        "circus",
-        "approach",
-        "meadow",
-        "meadows",
-        "wynd",
-        "brae",
-        "gate",
-        "mews",
-        "green",
-        "heol",
-        "stryd",
-        "ffordd",
-        "lon",
-        "maes",
-        "stryt",
-        "tower",
-        "towers",
-        "building",
-        "block",
-        "estate",
-        "chambers",
-        "mill",
-    ]
+    ["way", "row", "hill", "rise", "wharf", "yard", "cottages", "cottage", "house", "flat", "apartment", "apt", "farm", "lodge", "manor", "quay", "path", "boulevard", "embankment", "circus", "approach", "meadow", "meadows", "wynd", "brae", "gate", "mews", "green", "heol", "stryd", "ffordd", "lon", "maes", "stryt", "tower", "towers", "building", "block", "estate", "chambers", "mill"]
 )
 # Words that say which dwelling, not where: dropped with the number to leave the street's name;
 # a line of one of them alone ("Flat") is no house name.
 _UNIT_WORDS = frozenset(
-    [
-        "flat",
-        "flats",
-        "apartment",
-        "apt",
-        "unit",
-        "no",
-        "number",
-        "room",
-        "suite",
-        "floor",
-        "ground",
-        "first",
-        "second",
-        "third",
-        "top",
-        "upper",
-        "lower",
-        "rear",
-        "front",
-        "basement",
-        "annexe",
-        "block",
-    ]
+    ["flat", "flats", "apartment", "apt", "unit", "no", "number", "room", "suite", "floor", "ground", "first", "second", "third", "top", "upper", "lower", "rear", "front", "basement", "annexe", "block"]
 )
 
 

@@ -14,9 +14,7 @@ from pipeline.procedure.profile import Profile
 
 PRESENT = frozenset({"attended", "attended_part"})
 # R76; 000 §4.10.4: a plan may end for these reasons while the child is still at risk.
-ENDS_WHATEVER_THE_RISK = frozenset(
-    {"moved_to_other_authority", "reached_eighteen", "died", "left_area"}
-)
+ENDS_WHATEVER_THE_RISK = frozenset({"moved_to_other_authority", "reached_eighteen", "died", "left_area"})
 
 
 def quorum(export: Export, profile: Profile) -> Iterator[Check]:
@@ -118,9 +116,7 @@ def decisions_follow_their_threshold(export: Export) -> Iterator[Check]:
         likely = decision.likely_to_suffer_significant_harm
         if likely is None:
             continue  # the export does not record the finding; nothing to contradict
-        name = (
-            export.child(decision.child).name if export.is_child(decision.child) else decision.child
-        )
+        name = export.child(decision.child).name if export.is_child(decision.child) else decision.child
         outcome = decision.outcome.replace("_", " ")
         if decision.has_plan and not likely:
             yield Check(
@@ -131,10 +127,7 @@ def decisions_follow_their_threshold(export: Export) -> Iterator[Check]:
                 "R72; 000 §4.9.3, §4.10; 002 §17.1-17.2",
             )
         elif not decision.has_plan and likely:
-            if (
-                decision.outcome == "plan_ends"
-                and decision.plan_end_reason in ENDS_WHATEVER_THE_RISK
-            ):
+            if decision.outcome == "plan_ends" and decision.plan_end_reason in ENDS_WHATEVER_THE_RISK:
                 continue  # R76; 000 §4.10.4: the plan ends because the child left, not the risk
             yield Check(
                 "decision_threshold",

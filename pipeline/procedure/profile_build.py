@@ -54,11 +54,7 @@ class _CopyIn(BaseModel):
     def rule(self) -> CopyRule:
         text = self.due.strip()
         due: Period | DueEvent | None = (
-            None
-            if text == "none"
-            else _DUE_EVENTS[text]
-            if text in _DUE_EVENTS
-            else Period.parse(text)
+            None if text == "none" else _DUE_EVENTS[text] if text in _DUE_EVENTS else Period.parse(text)
         )
         return CopyRule(
             due,
@@ -255,3 +251,5 @@ def merge_tables(base: dict[str, Any], override: dict[str, Any]) -> dict[str, An
         else:
             merged[key] = value  # a leaf replaces the whole entry, its citation included
     return merged
+
+

@@ -160,3 +160,4 @@ class Profile:
     def limit(self, name: str) -> Sourced[Any]:
         """A timeliness value; its `value` is a Period, a number, a [low, high] pair or None."""
         return self.timeliness[name]
+

@@ -10,7 +10,6 @@ is one: WeasyPrint warns of its .notdef glyph). Resources: deny by default; only
 templates folder may be read (there are none today: the stylesheet is inlined), and the installed
 font files fontconfig knows, which the stylesheet's @font-face src: local() reads.
 """
-
 from __future__ import annotations
 
 import functools

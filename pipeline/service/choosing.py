@@ -25,7 +25,9 @@ def choose_work(
     chosen = []
     rows = store.conference_rows()
     unplanned = {
-        row.conference_id for row in rows if row.plan_error is not None and row.planned_at is None
+        row.conference_id
+        for row in rows
+        if row.plan_error is not None and row.planned_at is None
     }
     troubled = {row.conference_id for row in rows if row.plan_error is not None}
     for conference_id in store.conferences_with_work():

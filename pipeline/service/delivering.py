@@ -16,8 +16,7 @@ from typing import Any
 from pipeline.delivery.channel import ChannelSet, Parcel, require_handover_sheets
 from pipeline.delivery.channels import Spool
 from pipeline.delivery.email import message_id_for
-from pipeline.delivery.notify import new_reference, where
-from pipeline.delivery.notify_api import print_run_day
+from pipeline.delivery.notify import new_reference
 from pipeline.delivery.preview import RenderedCopy, sha256
 from pipeline.errors import CpcError, DeliveryError, StoreError, StoreUnavailable
 from pipeline.planning.copy_state import working_days_late
@@ -28,6 +27,7 @@ from pipeline.service.destination import (
     destination_json,
     received_on,
 )
+from pipeline.service.notify_delivery import notify_received_on, to_notify
 from pipeline.service.outcomes import Outcomes
 from pipeline.service.render_pool import CopyJob
 from pipeline.service.settings import RunSettings
@@ -60,22 +60,18 @@ class Deliverer:
         channel = parcel.destination.channel
         accepted: NotifyAccepted | None = None
         if channel == "notify":
-            where, accepted = self._to_notify(parcel)
+            where, accepted = to_notify(self.channels.notify, parcel)
         else:
             where = self.channels.route(channel, delivery.via).send((parcel,))
         if conference is None:
             conference = self._conference_or_none(delivery.conference_id)
         late_by = self._late_by(conference, delivery)
-        if accepted is None:
-            received = received_on(conference, channel, delivery.via, settings.today)
-        elif accepted.print_day is not None:  # a letter: received as posted on its print day
-            received = received_on(conference, "post", delivery.via, accepted.print_day)
-        else:  # an e-mail: received when Notify says it was delivered
-            received = None
         self.store.finish_delivery(
             delivery.id,
             sent_on=settings.today,
-            received_on=received,
+            received_on=received_on(conference, channel, delivery.via, settings.today)
+            if accepted is None
+            else notify_received_on(conference, delivery.via, accepted),
             destination=where,
             why="ready and not yet delivered",
             late_by=late_by,
@@ -84,47 +80,6 @@ class Deliverer:
         self.spool.clear(spool_key(delivery))
         self.outcomes.summary.delivered[channel] += 1
         self.outcomes.delivered(delivery, channel, late_by)
-
-    def _to_notify(self, parcel: Parcel) -> tuple[str, NotifyAccepted]:
-        if parcel.via is not None:
-            require_handover_sheets((parcel,))
-        receipt = self.channels.notify.deliver(parcel)
-        letter = parcel.destination.email is None
-        return where(receipt, "letter" if letter else "e-mail"), NotifyAccepted(
-            receipt.notify_id,
-            receipt.status,
-            print_run_day(receipt.created_at) if letter else None,
-        )
-
-    def poll_notify(self) -> None:
-        """Notify's status of each copy it took and has not finished with: a failure turns the
-        delivery failed with Notify's words (never shown as sent); a delivered e-mail is received."""
-        for delivery in self.store.notify_unsettled():
-            assert delivery.notify_id is not None  # notify_unsettled has an id
-            try:
-                now = self.channels.notify.status(delivery.notify_id)
-            except DeliveryError as exc:  # read again by the next run
-                self.outcomes.report(
-                    "notify_status_unknown",
-                    {
-                        "conference": delivery.conference_id,
-                        "copy": delivery.copy_key,
-                        "why": str(exc),
-                    },
-                )
-                continue
-            failure = f"GOV.UK Notify: {now.status}: {now.failure}" if now.failure else None
-            emailed = delivery.notify_print_day is None
-            self.store.record_notify_status(
-                delivery.id,
-                status=now.status,
-                received_on=now.completed_on if emailed and now.status == "delivered" else None,
-                failure=failure,
-            )
-            if failure is not None:
-                self.outcomes.failed(
-                    delivery.conference_id, delivery.copy_key, failure, permanent=True
-                )
 
     def _parcel(self, delivery: StoredDelivery, names: list[str], resumed: bool = False) -> Parcel:
         return Parcel(

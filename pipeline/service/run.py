@@ -28,6 +28,7 @@ from pipeline.service.copy_renderer import Renderer
 from pipeline.service.copy_states import decisions_for, last_deliveries, refusals, state_of
 from pipeline.service.delivering import Deliverer
 from pipeline.service.destination import destination_for
+from pipeline.service.notify_delivery import poll_notify
 from pipeline.service.outcomes import Outcomes
 from pipeline.service.render_pool import RenderJobs, render_all, render_jobs
 from pipeline.service.replan import replan_new_revisions
@@ -134,7 +135,7 @@ def _distribute(
     store, outcomes = deliverer.store, deliverer.outcomes
     # A council runs distribute nightly: it first reads Notify's status of what it sent before,
     # so a letter Notify could not print is failed (and said) before anything else is done.
-    deliverer.poll_notify()
+    poll_notify(store, deliverer.channels.notify, outcomes)
     deliverer.recover()
     # A second pass only when finishing something (a post batch a killed run left, say) showed
     # that a conference moved on meanwhile: its updated copies or notices go in this run too.
@@ -163,7 +164,8 @@ def _distribute(
                 outcomes.not_planned(conference_id, exc)
         deliverer.post()
         if not any(
-            row.planned_at is None and row.plan_error is None for row in store.conference_rows()
+            row.planned_at is None and row.plan_error is None
+            for row in store.conference_rows()
         ):
             break
     return outcomes.summary

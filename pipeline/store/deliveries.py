@@ -7,7 +7,6 @@ the two is finished by the next run from the spool, with the same bytes and Mess
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -15,33 +14,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from pipeline.planning.copy_state import DeliveryState, permanent_failure_reason
-from pipeline.store.base import StoreBase, now
+from pipeline.store.base import now
+from pipeline.store.notify_deliveries import NotifyAccepted, NotifyDeliveriesMixin
 from pipeline.store.rows import StoredDelivery, delivery_of
 from pipeline.store.schema import amendments, conferences, copies, deliveries
 
-# Notify's statuses after which nothing changes (docs.notifications.service.gov.uk, "Status").
-NOTIFY_FINAL = (
-    "delivered",
-    "received",
-    "permanent-failure",
-    "temporary-failure",
-    "technical-failure",
-    "validation-failed",
-    "cancelled",
-    "returned-letter",
-)
 
-
-@dataclass(frozen=True, slots=True)
-class NotifyAccepted:
-    """What Notify said when it took a copy: its id, its status, the letter's print-run day."""
-
-    notify_id: str
-    status: str
-    print_day: date | None
-
-
-class DeliveriesMixin(StoreBase):
+class DeliveriesMixin(NotifyDeliveriesMixin):
     def deliveries(
         self, conference_id: str | None = None, state: DeliveryState | None = None
     ) -> list[StoredDelivery]:
@@ -122,78 +101,7 @@ class DeliveriesMixin(StoreBase):
         with self.transaction() as connection:
             self._finish(connection, delivery_id, sent_on, received_on, destination, why, late_by)
             if notify is not None:
-                connection.execute(
-                    deliveries.update()
-                    .where(deliveries.c.id == delivery_id, deliveries.c.notify_id.is_(None))
-                    .values(
-                        notify_id=notify.notify_id,
-                        notify_status=notify.status,
-                        notify_status_at=now(),
-                        notify_print_day=notify.print_day,
-                    )
-                )
-
-    def notify_unsettled(self) -> list[StoredDelivery]:
-        """Sent through Notify and not yet at a final status: read again by the next poll."""
-        query = (
-            sa.select(deliveries)
-            .where(
-                deliveries.c.channel == "notify",
-                deliveries.c.state == "sent",
-                deliveries.c.notify_id.is_not(None),
-                sa.or_(
-                    deliveries.c.notify_status.is_(None),
-                    deliveries.c.notify_status.not_in(NOTIFY_FINAL),
-                ),
-            )
-            .order_by(deliveries.c.id)
-        )
-        with self.reading() as connection:
-            return [delivery_of(r._mapping) for r in connection.execute(query)]
-
-    def record_notify_status(
-        self, delivery_id: int, *, status: str, received_on: date | None, failure: str | None
-    ) -> None:
-        """Notify's latest status. A failure (Notify's words in `failure`) turns the delivery
-        failed for good and its copy failed, so it is never shown as sent."""
-        with self.transaction() as connection:
-            row = connection.execute(
-                sa.select(deliveries).where(deliveries.c.id == delivery_id)
-            ).one()
-            values: dict[str, Any] = {"notify_status": status, "notify_status_at": now()}
-            if received_on is not None and row.received_on is None:
-                values["received_on"] = received_on
-            if failure is not None:
-                values |= {
-                    "state": "failed",
-                    "error": failure,
-                    "error_kind": "permanent",
-                    "failed_at": now(),
-                }
-            connection.execute(
-                deliveries.update().where(deliveries.c.id == delivery_id).values(**values)
-            )
-            if failure is not None:
-                connection.execute(
-                    copies.update()
-                    .where(
-                        copies.c.conference_id == row.conference_id,
-                        copies.c.copy_key == row.copy_key,
-                    )
-                    .values(
-                        status="failed",
-                        reason=permanent_failure_reason(row.channel, failure),
-                        hold_kind=None,
-                    )
-                )
-            if status != row.notify_status:
-                self.audit(
-                    connection,
-                    "notify_status",
-                    {"notify_id": row.notify_id, "status": status, "failure": failure},
-                    conference_id=row.conference_id,
-                    copy_key=row.copy_key,
-                )
+                self._record_accepted(connection, delivery_id, notify)
 
     def finish_batch(
         self,
