@@ -22,6 +22,7 @@ from notifications_python_client.errors import APIError
 from notifications_python_client.notifications import NotificationsAPIClient
 from notifications_python_client.utils import DOCUMENT_UPLOAD_SIZE_LIMIT, prepare_upload
 
+from pipeline import clock
 from pipeline.errors import DeliveryError
 from pipeline.procedure.calendar import WorkingCalendar
 
@@ -171,7 +172,7 @@ def send_precompiled_letter(
         ),
     )
     # A precompiled letter is first checked for viruses, then for Notify's letter rules.
-    return NotifyReceipt(answer["id"], reference, "pending-virus-check", datetime.now(UTC))
+    return NotifyReceipt(answer["id"], reference, "pending-virus-check", clock.now())
 
 
 def send_email_with_link(
@@ -210,7 +211,7 @@ def send_email_with_link(
             reference=reference,
         ),
     )
-    return NotifyReceipt(answer["id"], reference, "created", datetime.now(UTC))
+    return NotifyReceipt(answer["id"], reference, "created", clock.now())
 
 
 def notification_status(client: NotificationsAPIClient, notify_id: str) -> NotifyStatus:
@@ -238,6 +239,6 @@ def print_run_day(accepted_at: datetime) -> date:
 def _moment(notification: dict[str, Any]) -> datetime:
     text = notification.get("created_at")
     if not text:
-        return datetime.now(UTC)
+        return clock.now()
     moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
