@@ -81,6 +81,7 @@ class NotifyDouble:
     requests: list[tuple[str, str]] = field(default_factory=list)  # (method, path) as received
     failures: list[tuple[int, str, str]] = field(default_factory=list)  # for the next sends
     drops: int = 0
+    held: threading.Event | None = None  # the next send is taken and its answer waits on this
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -103,6 +104,12 @@ class NotifyDouble:
     def drop_next(self, count: int = 1) -> None:
         """The next `count` sends are taken, and the connection closes before the answer."""
         self.drops += count
+
+    def hold_next(self) -> threading.Event:
+        """The next send is taken and its answer held until the event is set (a test kills the
+        sender meanwhile: a crash after the request and before the answer is recorded)."""
+        self.held = threading.Event()
+        return self.held
 
     def advance(self) -> None:
         """Every notification one status on: a precompiled letter breaking Notify's rules turns
@@ -206,6 +213,9 @@ def _handler(double: NotifyDouble) -> type[BaseHTTPRequestHandler]:
                 double.notifications[taken.id] = taken
                 dropped = double.drops > 0
                 double.drops -= dropped
+                held, double.held = double.held, None
+            if held is not None:
+                held.wait(timeout=60)
             if dropped:
                 self.close_connection = True  # taken, and the answer never reaches the client
                 return None

@@ -8,6 +8,11 @@ recorded); its one-line pages break Notify's letter rules, so its letters come b
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -175,3 +180,62 @@ def test_real_letters_to_the_family_pass_notifys_checks(
     failing = [n for n in letters if n.problems]
     window = address_in_window(failing[0].pdf) if failing else ()
     assert not found, f"{len(letters)} letters; letters with each problem: {dict(found)}; {window}"
+
+
+_KILLED_RUN = """
+import sys
+from datetime import UTC, datetime
+
+import pipeline.clock
+from typer.testing import CliRunner
+
+from pipeline.cli.app import app
+from pipeline.service.run import RunTools
+from tests.fake_renderer import FAKE
+
+pipeline.clock.now = lambda: datetime(2027, 12, 31, 12, 0, tzinfo=UTC)  # as the suite's clock
+CliRunner().invoke(
+    app,
+    ["distribute", "--today", sys.argv[1], "--workers", "0", "--config", sys.argv[2]],
+    obj=RunTools(renderer=FAKE),
+)
+"""
+
+
+def test_a_run_killed_after_notify_took_a_copy_and_before_its_answer_sends_nothing_twice(
+    tmp_path: Path, notify_double: NotifyDouble
+) -> None:
+    """A real kill: `cpc distribute` in its own process, killed (SIGKILL) while Notify holds the
+    answer to the first copy it has taken. The next run looks it up and sends nothing again."""
+    service = notify_service(tmp_path / "service", notify_double)
+    held = notify_double.hold_next()
+    run = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_RUN, DAY, str(service.config)],
+        env=os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not notify_double.sends and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert notify_double.sends, "the run never reached Notify"
+        run.send_signal(signal.SIGKILL)
+        run.wait(timeout=30)
+    finally:
+        held.set()
+        if run.poll() is None:
+            run.kill()
+    (taken,) = notify_double.sends
+    store = service.store()
+    try:
+        (pending,) = store.deliveries(DV, state="pending")
+    finally:
+        store.close()
+    assert pending.message_id == taken.reference  # its reference was on record before it left
+
+    service.distribute(DAY)
+    references = Counter(n.reference for n in notify_double.sends)
+    assert references[taken.reference] == 1  # found, not sent again
+    assert max(references.values()) == 1
+    (found,) = [d for d in service.sent(DV) if d.message_id == taken.reference]
+    assert found.notify_id == taken.id
+    assert len(notify_double.sends) == len([d for d in service.sent(DV) if d.channel == "notify"])
