@@ -280,16 +280,39 @@ def _email(body: dict[str, Any]) -> Notification | tuple[int, dict[str, Any]]:
     )
 
 
-@pytest.fixture
-def notify_double() -> Iterator[NotifyDouble]:
+def serve(port: int = 0) -> tuple[NotifyDouble, ThreadingHTTPServer]:
+    """The double listening on 127.0.0.1 (`port` 0: a free one), served from a thread."""
     double = NotifyDouble()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(double))
+    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(double))
     server.daemon_threads = True
     double.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return double, server
+
+
+@pytest.fixture
+def notify_double() -> Iterator[NotifyDouble]:
+    double, server = serve()
     try:
         yield double
     finally:
         server.shutdown()
         server.server_close()
+
+
+if __name__ == "__main__":  # the README's demo: python -m tests.notify_double [PORT]
+    import sys
+
+    double, server = serve(int(sys.argv[1]) if len(sys.argv) > 1 else 8765)
+    print(f'[notify]\nbase_url = "{double.base_url}"\nemail_template_id = "{TEMPLATE_ID}"')
+    print(f"export CPC_NOTIFY_API_KEY={API_KEY}")
+    print("Statuses move on every 10 seconds; Ctrl-C stops.", flush=True)
+    try:
+        while True:
+            time.sleep(10)
+            double.advance()
+            for n in double.sends:
+                problems = ", ".join(p.code for p in n.problems)
+                print(f"{n.kind} {n.reference} {n.status} {problems}", flush=True)
+    except KeyboardInterrupt:
+        server.shutdown()
