@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from pipeline.errors import ConfigError
 
-DeliveryChannel = Literal["folder", "email", "post"]
+DeliveryChannel = Literal["folder", "email", "post", "notify"]
 CONFIG_ENV = "CPC_CONFIG"
 
 
@@ -66,6 +66,25 @@ class Smtp(_Section):
     timeout_seconds: Annotated[float, Field(gt=0)] = 30.0
 
 
+class Notify(_Section):
+    """GOV.UK Notify: family copies as precompiled letters, professional copies as e-mails with a
+    secure link to the PDF (pipeline.delivery.notify)."""
+
+    # No request leaves for a host the user did not configure: this is Notify's own API unless
+    # the file names another (the test double's loopback address in the tests).
+    base_url: str = "https://api.notifications.service.gov.uk"
+    # The key itself never sits in the file: the file names the variable that holds it.
+    api_key_env: str = "CPC_NOTIFY_API_KEY"
+    email_template_id: str | None = None
+    postage: Literal["first", "second"] = "second"
+    # How long Notify keeps a file sent by link (Notify accepts 1 to 78 weeks).
+    retention_period: str = "26 weeks"
+    # Transient errors (5xx, 429, no answer) are tried this many more times, with backoff.
+    retries: Annotated[int, Field(ge=0, le=10)] = 3
+    backoff_seconds: Annotated[float, Field(ge=0)] = 2.0
+    timeout_seconds: Annotated[float, Field(gt=0)] = 30.0
+
+
 class Config(_Section):
     folders: Folders = Folders()
     database_url: str | None = None
@@ -76,6 +95,7 @@ class Config(_Section):
     rendering: Rendering = Rendering()
     channels: Channels = Channels()
     smtp: Smtp = Smtp()
+    notify: Notify = Notify()
 
     @model_validator(mode="after")
     def _email_needs_a_server(self) -> Config:
@@ -83,6 +103,16 @@ class Config(_Section):
         if uses_email and not self.smtp.host:
             raise ValueError(
                 "channels: e-mail is chosen for some recipients but smtp.host is not set"
+            )
+        professional_by_notify = "notify" in (
+            self.channels.professional,
+            self.channels.authorised,
+            self.channels.lead_social_worker,
+        )
+        if professional_by_notify and not self.notify.email_template_id:
+            # Professionals are reached by a Notify e-mail, which needs its template.
+            raise ValueError(
+                "channels: notify is chosen for professionals but notify.email_template_id is not set"
             )
         if self.smtp.username and not self.smtp.starttls:
             # A password sent in clear text to the mail server could be read on the way.
@@ -102,6 +132,13 @@ class Config(_Section):
 
     def smtp_password(self, environ: Mapping[str, str]) -> str | None:
         return environ.get(self.smtp.password_env)
+
+    def notify_api_key(self, environ: Mapping[str, str]) -> str | None:
+        return environ.get(self.notify.api_key_env)
+
+    @property
+    def uses_notify(self) -> bool:
+        return "notify" in self.channels.model_dump().values()
 
 
 # Environment variable → (section, key): the few settings an operator changes per machine.

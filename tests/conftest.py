@@ -137,3 +137,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
             return module if module in WHOLE_MODULES else nodeid
 
     return WholeModulesScheduling(config, log)
+
+
+# ---- GOV.UK Notify: the test double on loopback (tests/notify_double.py), for every module ----
+from tests.notify_double import notify_double  # noqa: E402, F401 - the fixture

@@ -39,6 +39,7 @@ from pipeline.planning.plan import DistributionPlan
 from pipeline.planning.recipients import plan_distribution
 from pipeline.rendering.fonts import installed_fonts_can_print
 from pipeline.service.preview_render import PreviewTools, render_files
+from pipeline.service.routing_config import configured_routing
 
 
 @app.command()
@@ -79,6 +80,7 @@ def plan(
         Literal["table", "json"], typer.Option("--format", help="table or json")
     ] = "table",
     profiles_dir: ProfilesDir = None,
+    config_path: ConfigOption = None,
 ) -> None:
     """Show who receives which document, in which view, by when; and the timeliness checks."""
     profiles = profiles_from(profiles_dir)
@@ -92,7 +94,9 @@ def plan(
         fail_with(exc, "plan")
     profile = profile_for(export, profiles)
     calendar = profile.working_calendar(export.authority.nation)
-    result = plan_distribution(export, profile, calendar)
+    # By the service's channels where a configuration is given (--config, $CPC_CONFIG).
+    routing = configured_routing(config_from(config_path))
+    result = plan_distribution(export, profile, calendar, routing)
     if output_format == "json":
         sys.stdout.write(json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n")
     else:

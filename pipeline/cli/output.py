@@ -140,6 +140,7 @@ HEADINGS = {
     "next": "what happens next",
     "failed_at": "failed at",
     "delivered_at": "delivered at",
+    "notify_status": "Notify status",
 }
 
 
@@ -296,6 +297,7 @@ def print_history(history: History) -> None:
             "edition",
             "state",
             "channel",
+            "notify_status",
             "via_name",
             "due",
             "sent_on",

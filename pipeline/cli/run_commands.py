@@ -31,6 +31,7 @@ from pipeline.cli.exit_codes import DONE, REFUSED
 from pipeline.cli.output import print_summary, run_reporter
 from pipeline.config import Config
 from pipeline.delivery.email import SmtpSettings
+from pipeline.delivery.notify import NotifySettings
 from pipeline.errors import CpcError, StoreUnavailable
 from pipeline.service.run import RunSettings, RunTools
 from pipeline.service.run import distribute as run_distribution
@@ -67,6 +68,21 @@ def _run_settings(
         workers=config.rendering.workers if workers is None else workers,
         document_timeout=config.rendering.document_timeout_seconds,
         dry_run=dry_run,
+        notify=_notify_settings(config) if config.uses_notify else None,
+    )
+
+
+def _notify_settings(config: Config) -> NotifySettings:
+    notify = config.notify
+    return NotifySettings(
+        api_key=config.notify_api_key(os.environ),
+        base_url=notify.base_url,
+        email_template_id=notify.email_template_id,
+        postage=notify.postage,
+        retention_period=notify.retention_period,
+        retries=notify.retries,
+        backoff_seconds=notify.backoff_seconds,
+        timeout=notify.timeout_seconds,
     )
 
 
@@ -120,4 +136,3 @@ def distribute(
     store.close()
     print_summary(summary, dry_run)
     raise typer.Exit(REFUSED if summary.any_failed else DONE)
-

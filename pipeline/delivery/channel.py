@@ -20,6 +20,7 @@ from markupsafe import Markup
 from pipeline.config import DeliveryChannel
 from pipeline.delivery.channels import Destination, deliver_by_email, deliver_to_folder
 from pipeline.delivery.email import SmtpSettings
+from pipeline.delivery.notify import NOTIFY_NOT_CONFIGURED, NotifyChannel, NotifySettings
 from pipeline.delivery.post import build_batch
 from pipeline.errors import DeliveryError, InternalFault
 from pipeline.files import write_atomically
@@ -40,7 +41,8 @@ class Parcel:
     via: str | None  # the lead social worker it is handed over by, if any
     destination: Destination
     files: tuple[tuple[str, bytes], ...]
-    message_id: str | None = None
+    message_id: str | None = None  # for Notify: the copy's opaque reference
+    resumed: bool = False  # begun by an earlier try whose outcome is not known (Notify looks it up)
 
 
 class Channel(Protocol):
@@ -181,12 +183,29 @@ class ChannelSet:
     folder: Channel
     email: Channel
     post: PostRoom
+    notify: NotifyChannel = NOTIFY_NOT_CONFIGURED
 
     @classmethod
-    def standard(cls, outbox: Path, smtp: SmtpSettings | None, sent_at: datetime) -> ChannelSet:
-        return cls(FolderChannel(outbox), EmailChannel(smtp, sent_at), PostChannel(outbox))
+    def standard(
+        cls,
+        outbox: Path,
+        smtp: SmtpSettings | None,
+        sent_at: datetime,
+        notify: NotifySettings | None = None,
+    ) -> ChannelSet:
+        return cls(
+            FolderChannel(outbox),
+            EmailChannel(smtp, sent_at),
+            PostChannel(outbox),
+            NotifyChannel(notify),
+        )
 
     def route(self, channel: DeliveryChannel, via: str | None) -> Channel:
         """The channel a delivery goes by: a hand-over goes by the social worker's channel."""
-        chosen: Channel = {"folder": self.folder, "email": self.email, "post": self.post}[channel]
+        chosen: Channel = {
+            "folder": self.folder,
+            "email": self.email,
+            "post": self.post,
+            "notify": self.notify,
+        }[channel]
         return chosen if via is None else HandoverRoute(chosen)

@@ -14,7 +14,7 @@ Status = Literal["ready", "waiting", "held"]
 ViewName = Literal["professional", "family", "attended_parts"]
 # The channel delivery takes (pipeline.planning.routing): the same values as the service
 # configuration's `DeliveryChannel`. A copy through the social worker takes the social worker's.
-Channel = Literal["folder", "email", "post"]
+Channel = Literal["folder", "email", "post", "notify"]
 # Why a copy is held: by the plan (a withheld address in its free text, content withheld from a
 # reader on its route), by the renderer (leak, unreadable, short_items, render_error), or by the
 # delivery stage (changed after it was sent; a record changed by an agreed amendment). Defined

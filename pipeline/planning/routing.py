@@ -44,12 +44,17 @@ DEFAULT_ROUTING = Routing()
 def choose_channel(
     configured: Channel, *, has_email: bool, has_address: bool, email_possible: bool
 ) -> Channel:
-    """The configured channel where the reader can be reached by it; else the other of e-mail
-    and post that can reach them; the outbox folder only as a last resort."""
+    """The configured channel where the reader can be reached by it (Notify: by a postal address
+    or an e-mail address); else the other of e-mail and post that can reach them; the outbox
+    folder only as a last resort."""
     if configured == "email" and has_email and email_possible:
         return "email"
     if configured == "post" and has_address:
         return "post"
+    if configured == "notify" and (has_address or has_email):
+        # GOV.UK Notify reaches a reader by letter or by e-mail: which one is the destination's
+        # (pipeline.service.destination).
+        return "notify"
     if configured == "folder":
         return "folder"
     if has_address:

@@ -16,6 +16,7 @@ from typing import Any
 from pipeline.delivery.channel import ChannelSet, Parcel, require_handover_sheets
 from pipeline.delivery.channels import Spool
 from pipeline.delivery.email import message_id_for
+from pipeline.delivery.notify import new_reference
 from pipeline.delivery.preview import RenderedCopy, sha256
 from pipeline.errors import CpcError, DeliveryError, StoreError, StoreUnavailable
 from pipeline.planning.copy_state import working_days_late
@@ -28,11 +29,13 @@ from pipeline.service.destination import (
     received_on,
 )
 from pipeline.service.envelopes import EnvelopeMaker
+from pipeline.service.notify_delivery import notify_received_on, to_notify
 from pipeline.service.outcomes import Outcomes
 from pipeline.service.render_pool import CopyJob
 from pipeline.service.settings import RunSettings
 from pipeline.service.summary import plain_error
 from pipeline.store.db import Store, StoredDelivery, content_key
+from pipeline.store.deliveries import NotifyAccepted
 
 
 @dataclass
@@ -50,28 +53,38 @@ class Deliverer:
 
     # -- finishing --
 
-    def finish(self, delivery: StoredDelivery, conference: Conference | None) -> None:
-        """Do the channel's part of a begun delivery and record it sent. Idempotent for folders."""
+    def finish(
+        self, delivery: StoredDelivery, conference: Conference | None, *, resumed: bool = False
+    ) -> None:
+        """Do the channel's part of a begun delivery and record it sent. Idempotent for folders;
+        for Notify, a `resumed` one (an earlier try's outcome unknown) is looked up first."""
         settings = self.settings
-        parcel = self._parcel(delivery, [f["name"] for f in delivery.files])
+        parcel = self._parcel(delivery, [f["name"] for f in delivery.files], resumed)
         channel = parcel.destination.channel
-        where = self.channels.route(channel, delivery.via).send((parcel,))
+        accepted: NotifyAccepted | None = None
+        if channel == "notify":
+            where, accepted = to_notify(self.channels.notify, parcel)
+        else:
+            where = self.channels.route(channel, delivery.via).send((parcel,))
         if conference is None:
             conference = self._conference_or_none(delivery.conference_id)
         late_by = self._late_by(conference, delivery)
         self.store.finish_delivery(
             delivery.id,
             sent_on=settings.today,
-            received_on=received_on(conference, channel, delivery.via, settings.today),
+            received_on=received_on(conference, channel, delivery.via, settings.today)
+            if accepted is None
+            else notify_received_on(conference, delivery.via, accepted),
             destination=where,
             why="ready and not yet delivered",
             late_by=late_by,
+            notify=accepted,
         )
         self.spool.clear(spool_key(delivery))
         self.outcomes.summary.delivered[channel] += 1
         self.outcomes.delivered(delivery, channel, late_by)
 
-    def _parcel(self, delivery: StoredDelivery, names: list[str]) -> Parcel:
+    def _parcel(self, delivery: StoredDelivery, names: list[str], resumed: bool = False) -> Parcel:
         return Parcel(
             conference=delivery.conference_id,
             document=delivery.document,
@@ -80,6 +93,7 @@ class Deliverer:
             destination=destination_from(delivery.destination or "{}"),
             files=self.spool.get(spool_key(delivery), names),
             message_id=delivery.message_id,
+            resumed=resumed or delivery.attempts > 0,
         )
 
     def _late_by(self, conference: Conference | None, delivery: StoredDelivery) -> int | None:
@@ -102,7 +116,7 @@ class Deliverer:
             if delivery.channel == "post":
                 continue
             try:
-                self.finish(delivery, None)
+                self.finish(delivery, None, resumed=True)
             except Exception as exc:  # one stuck delivery must not stop every later run
                 self._delivery_failed(delivery, exc)
 
@@ -159,7 +173,7 @@ class Deliverer:
         conference_id = conference.stored.conference_id
         destination = destination_for(conference, copy, self.settings)
         files = _named(item.files, edition)
-        if destination.channel in ("email", "post"):
+        if destination.channel in ("email", "post", "notify"):
             # Only the PDF travels by e-mail and post; the folder keeps the DOCX as well.
             files = tuple(f for f in files if f[0].endswith(".pdf"))
         values = {
@@ -180,6 +194,10 @@ class Deliverer:
                 self.settings.message_id_domain,
             )
             if destination.channel == "email"
+            # Notify's reference, kept before anything leaves: a copy whose answer was lost is
+            # looked up by it, not sent again.
+            else new_reference()
+            if destination.channel == "notify"
             else None,
             "destination": destination_json(destination),
             "amendments_included": list(conference.read.current.applied)

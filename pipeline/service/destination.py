@@ -27,13 +27,22 @@ def destination_for(
     if channel is None:
         raise InternalFault(f"{copy.recipient}/{copy.document}: the plan gave this copy no channel")
     folder = f"{copy.via}/to-hand-over/{copy.recipient}" if copy.via is not None else copy.recipient
+    by_email = channel == "email"
+    by_letter = channel == "post"
+    if channel == "notify":
+        # Notify sends a professional an e-mail with a secure link, and the family a letter:
+        # each form where the reader can be reached by it, else the other.
+        by_email = person.email is not None and (
+            person.role == "professional" or person.address is None
+        )
+        by_letter = not by_email
     return Destination(
         channel=channel,
         folder=folder,
-        email=person.email if channel == "email" else None,
+        email=person.email if by_email else None,
         name=person.name,
-        address_lines=person.address.lines if person.address and channel == "post" else (),
-        postcode=person.address.postcode if person.address and channel == "post" else "",
+        address_lines=person.address.lines if person.address and by_letter else (),
+        postcode=person.address.postcode if person.address and by_letter else "",
     )
 
 

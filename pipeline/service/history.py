@@ -120,6 +120,8 @@ def conference_history(
                 # A delivery that failed says so, with the channel's words.
                 "state": "failed" if d.failed else d.state,
                 "channel": d.channel,
+                # GOV.UK Notify's own word for it (accepted, received, validation-failed...).
+                "notify_status": d.notify_status,
                 "via": d.via,
                 "via_name": who(names, conference, d.via),
                 "due": d.due,

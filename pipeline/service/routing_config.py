@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.config import Channels
+from pipeline.config import Channels, Config
 from pipeline.delivery.email import SmtpSettings
 from pipeline.planning.routing import Routing
 
@@ -15,4 +15,16 @@ def routing_for(channels: Channels, smtp: SmtpSettings | None) -> Routing:
         authorised=channels.authorised,
         lead_social_worker=channels.lead_social_worker,
         email_possible=smtp is not None,
+    )
+
+
+def configured_routing(config: Config) -> Routing:
+    """The routing a configuration gives before a run (`cpc plan --config`): e-mail possible
+    where a mail server is set."""
+    return Routing(
+        professional=config.channels.professional,
+        family=config.channels.family,
+        authorised=config.channels.authorised,
+        lead_social_worker=config.channels.lead_social_worker,
+        email_possible=bool(config.smtp.host),
     )

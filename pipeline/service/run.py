@@ -28,6 +28,7 @@ from pipeline.service.copy_renderer import Renderer
 from pipeline.service.copy_states import decisions_for, last_deliveries, refusals, state_of
 from pipeline.service.delivering import Deliverer
 from pipeline.service.destination import destination_for
+from pipeline.service.notify_delivery import poll_notify
 from pipeline.service.outcomes import Outcomes
 from pipeline.service.render_pool import RenderJobs, render_all, render_jobs
 from pipeline.service.replan import replan_new_revisions
@@ -93,7 +94,8 @@ def distribute(
     deliverer = Deliverer(
         store,
         settings,
-        channels or ChannelSet.standard(settings.outbox, settings.smtp, settings.sent_at),
+        channels
+        or ChannelSet.standard(settings.outbox, settings.smtp, settings.sent_at, settings.notify),
         outcomes,
         conferences,
         composer,
@@ -132,6 +134,9 @@ def _distribute(
     report: Report,
 ) -> RunSummary:
     store, outcomes = deliverer.store, deliverer.outcomes
+    # A council runs distribute nightly: it first reads Notify's status of what it sent before,
+    # so a letter Notify could not print is failed (and said) before anything else is done.
+    poll_notify(store, deliverer.channels.notify, outcomes)
     deliverer.recover()
     # A second pass only when finishing something (a post batch a killed run left, say) showed
     # that a conference moved on meanwhile: its updated copies or notices go in this run too.

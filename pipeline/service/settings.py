@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pipeline.config import Channels
 from pipeline.delivery.email import SmtpSettings
+from pipeline.delivery.notify import NotifySettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,3 +24,4 @@ class RunSettings:
     workers: int = 0  # 0: render in this process (tests, small runs)
     document_timeout: float = 60.0
     dry_run: bool = False
+    notify: NotifySettings | None = None  # GOV.UK Notify, where a channel is "notify"

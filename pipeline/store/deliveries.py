@@ -14,12 +14,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from pipeline.planning.copy_state import DeliveryState, permanent_failure_reason
-from pipeline.store.base import StoreBase, now
+from pipeline.store.base import now
+from pipeline.store.notify_deliveries import NotifyAccepted, NotifyDeliveriesMixin
 from pipeline.store.rows import StoredDelivery, delivery_of
 from pipeline.store.schema import amendments, conferences, copies, deliveries
 
 
-class DeliveriesMixin(StoreBase):
+class DeliveriesMixin(NotifyDeliveriesMixin):
     def deliveries(
         self, conference_id: str | None = None, state: DeliveryState | None = None
     ) -> list[StoredDelivery]:
@@ -93,9 +94,14 @@ class DeliveriesMixin(StoreBase):
         destination: str,
         why: str,
         late_by: int | None = None,
+        notify: NotifyAccepted | None = None,
     ) -> None:
+        """Recorded sent; a Notify delivery with Notify's id and first status in the same
+        transaction, so a sent Notify delivery is never without the id its status is read by."""
         with self.transaction() as connection:
             self._finish(connection, delivery_id, sent_on, received_on, destination, why, late_by)
+            if notify is not None:
+                self._record_accepted(connection, delivery_id, notify)
 
     def finish_batch(
         self,

@@ -61,6 +61,11 @@ class StoredDelivery:
     delivered_at: datetime | None = None
     due: date | None = None
     late_by: int | None = None
+    # GOV.UK Notify: its notification id, last status, when that was read, the print-run day.
+    notify_id: str | None = None
+    notify_status: str | None = None
+    notify_status_at: datetime | None = None
+    notify_print_day: date | None = None
 
     @property
     def failed(self) -> bool:
@@ -234,6 +239,10 @@ def delivery_of(m: Mapping[Any, Any]) -> StoredDelivery:
         delivered_at=aware(m["delivered_at"]),
         due=m["due"],
         late_by=m["late_by"],
+        notify_id=m["notify_id"],
+        notify_status=m["notify_status"],
+        notify_status_at=aware(m["notify_status_at"]),
+        notify_print_day=m["notify_print_day"],
     )
 
 

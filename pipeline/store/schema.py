@@ -76,7 +76,7 @@ deliveries = sa.Table(
     sa.Column("revision", sa.Integer, nullable=False),
     sa.Column("recipient", sa.String(64), nullable=False),
     sa.Column("document", sa.String(32), nullable=False),
-    sa.Column("channel", sa.String(16), nullable=False),  # folder | email | post
+    sa.Column("channel", sa.String(16), nullable=False),  # folder | email | post | notify
     sa.Column("via", sa.String(64), nullable=True),  # the social worker it went to, to hand over
     sa.Column("edition", sa.String(32), nullable=False),  # original | updated | amended-N ...
     sa.Column("state", sa.String(16), nullable=False),  # pending | sent | failed (permanently)
@@ -101,6 +101,12 @@ deliveries = sa.Table(
     sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("due", sa.Date, nullable=True),
     sa.Column("late_by", sa.Integer, nullable=True),
+    # GOV.UK Notify (migration 0005): its notification id, its last status and when it was read,
+    # and the day a letter went into Notify's print run.
+    sa.Column("notify_id", sa.String(64), nullable=True),
+    sa.Column("notify_status", sa.String(32), nullable=True),
+    sa.Column("notify_status_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("notify_print_day", sa.Date, nullable=True),
 )
 
 decisions = sa.Table(

@@ -1,0 +1,241 @@
+"""`cpc distribute` with `[channels] family = "notify"` and `professional = "notify"`, against the Notify test double on loopback: what Notify was given, what `cpc status` and `cpc history` then say.
+
+The fake renderer where the layout is not the point (which copies go, how often, what is
+recorded); its one-line pages break Notify's letter rules, so its letters come back
+`validation-failed`, as they would from Notify. One test lays the family's letters out for real.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.checking.letter_rules import address_in_window
+from tests.conftest import example
+from tests.fake_renderer import FAKE, LaidOutFor
+from tests.notify_double import API_KEY, TEMPLATE_ID, NotifyDouble
+from tests.service_harness import Service
+
+DV = "CPC-2026-0412"  # initial-domestic-abuse.json
+DAY = "2026-12-01"
+
+
+def notify_service(
+    root: Path, double: NotifyDouble, retries: int = 1, renderer: Any = FAKE
+) -> Service:
+    channels = (
+        'family = "notify"\nprofessional = "notify"\n'
+        f'[notify]\nbase_url = "{double.base_url}"\nemail_template_id = "{TEMPLATE_ID}"\n'
+        f'postage = "first"\nretries = {retries}\nbackoff_seconds = 0\n'
+    )
+    service = Service(root, channels, renderer=renderer)
+    service.drop(example("initial-domestic-abuse"))
+    return service
+
+
+@pytest.fixture(autouse=True)
+def _api_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CPC_NOTIFY_API_KEY", API_KEY)  # from the environment, never a file
+
+
+def status(service: Service) -> dict[str, Any]:
+    return json.loads(service.cpc("status", "--today", DAY, "--format", "json"))
+
+
+def history(service: Service) -> dict[str, Any]:
+    return json.loads(service.cpc("history", DV, "--format", "json"))
+
+
+def test_family_letters_and_professional_emails_go_once_and_notifys_failures_show_as_failed(
+    tmp_path: Path, notify_double: NotifyDouble
+) -> None:
+    service = notify_service(tmp_path / "service", notify_double)
+    export_file = tmp_path / "export.json"
+    export_file.write_text(json.dumps(example("initial-domestic-abuse")), encoding="utf-8")
+    plan = json.loads(service.cpc("plan", str(export_file), "--format", "json"))
+    planned = Counter(c["channel"] for c in plan["copies"])
+    assert planned["notify"] > 0 and "post" not in planned  # `cpc plan` shows the channel
+
+    service.distribute(DAY)
+    sent = [d for d in service.sent(DV) if d.channel == "notify"]
+    assert sent and all(d.notify_status in ("pending-virus-check", "created") for d in sent)
+    letters = [n for n in notify_double.sends if n.kind == "letter"]
+    emails = [n for n in notify_double.sends if n.kind == "email"]
+    # One notification per copy, each under its own reference, none twice.
+    assert len(notify_double.sends) == len(sent)
+    assert sorted(n.reference for n in notify_double.sends) == sorted(
+        d.message_id or "" for d in sent
+    )
+    # Professionals by e-mail at the address the export gives; the family by letter.
+    export = example("initial-domestic-abuse")
+    people = {p["id"]: p for p in export["people"]}
+    by_reference = {d.message_id: d for d in sent}
+    for n in emails:
+        reader = people[by_reference[n.reference].recipient]
+        assert reader["role"] == "professional" and n.body["email_address"] == reader["email"]
+    for n in letters:
+        assert by_reference[n.reference].recipient in people
+        assert people[by_reference[n.reference].recipient]["role"] != "professional"
+        assert n.body["postage"] == "first"
+    assert letters and emails
+    assert {d.notify_id for d in sent} == {n.id for n in notify_double.sends}
+    # A letter taken before 17:30 is in that day's print run; it counts as received as posted.
+    assert all(
+        d.notify_print_day is not None for d in sent if d.destination and "letter" in d.destination
+    )
+
+    notify_double.advance()
+    notify_double.advance()  # e-mails delivered; the fake letters failed Notify's checks
+    assert {n.status for n in letters} == {"validation-failed"}
+    assert {n.status for n in emails} == {"delivered"}
+    before = len(notify_double.sends)
+    output = service.cpc("distribute", "--today", DAY, "--workers", "0", code=1)
+    assert "validation-failed" in output
+    assert len(notify_double.sends) == before  # nothing sent again, failed or delivered
+
+    report = status(service)
+    failed = {f["copy"]: f for f in report["failed"]}
+    letter_keys = {by_reference[n.reference].copy_key for n in letters}
+    assert set(failed) >= letter_keys
+    for key in letter_keys:
+        assert failed[key]["channel"] == "notify" and failed[key]["kind"] == "permanent"
+        assert "validation-failed" in failed[key]["error"]
+        assert "could not print the letter" in failed[key]["error"]
+    rows = {d["copy"]: d for d in history(service)["deliveries"] if d["channel"] == "notify"}
+    for key in letter_keys:
+        assert rows[key]["state"] == "failed" and rows[key]["notify_status"] == "validation-failed"
+    email_keys = {by_reference[n.reference].copy_key for n in emails}
+    for key in email_keys:
+        assert rows[key]["state"] == "sent" and rows[key]["notify_status"] == "delivered"
+        assert rows[key]["received_on"] is not None
+    assert not set(failed) & email_keys
+
+
+def test_a_letter_whose_answer_was_lost_is_found_by_its_reference_not_sent_twice(
+    tmp_path: Path, notify_double: NotifyDouble
+) -> None:
+    """The request reached Notify and the answer never came back (no retries: as a killed run
+    makes none): the delivery stays pending; the next run looks it up and records it sent."""
+    service = notify_service(tmp_path / "service", notify_double, retries=0)
+    notify_double.drop_next()
+    service.cpc("distribute", "--today", DAY, "--workers", "0", code=1)
+    taken = len(notify_double.sends)
+    store = service.store()
+    try:
+        pending = store.deliveries(DV, state="pending")
+    finally:
+        store.close()
+    assert len(pending) == 1 and pending[0].channel == "notify"
+    assert pending[0].message_id in {n.reference for n in notify_double.sends}
+
+    service.distribute(DAY)
+    assert len(notify_double.sends) == taken  # found by its reference: nothing sent twice
+    assert Counter(n.reference for n in notify_double.sends).most_common(1)[0][1] == 1
+    (found,) = [d for d in service.sent(DV) if d.message_id == pending[0].message_id]
+    assert found.notify_id in {n.id for n in notify_double.sends}
+
+
+def test_a_4xx_fails_the_copy_with_notifys_words_and_a_5xx_is_retried(
+    tmp_path: Path, notify_double: NotifyDouble
+) -> None:
+    service = notify_service(tmp_path / "service", notify_double, retries=2)
+    words = "Can't send to this recipient using a team-only API key"
+    notify_double.fail_next(1, 400, "BadRequestError", words)
+    notify_double.fail_next(2, 500)  # the next copy: tried three times
+    service.cpc("distribute", "--today", DAY, "--workers", "0", code=1)
+    report = status(service)
+    (refused,) = [f for f in report["failed"] if words in f["error"]]
+    assert refused["kind"] == "permanent" and refused["channel"] == "notify"
+    sent = [d for d in service.sent(DV) if d.channel == "notify"]
+    assert len(notify_double.sends) == len(sent)  # the 5xx copy went, once
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="today's layout puts ink outside Notify's printable area and the council's address "
+    "in the window; the window-envelope layout (branch h-layout) fixes it: drop this mark then",
+)
+def test_real_letters_to_the_family_pass_notifys_checks(
+    tmp_path: Path, notify_double: NotifyDouble
+) -> None:
+    """The family's letters laid out for real, sent to the double, which checks them by Notify's
+    rules (letter_rules). Fails until the window-envelope layout lands (branch h-layout)."""
+    family = tuple(
+        p["id"] for p in example("initial-domestic-abuse")["people"] if p["role"] != "professional"
+    )
+    service = notify_service(tmp_path / "service", notify_double, renderer=LaidOutFor(family))
+    service.distribute(DAY)
+    letters = [n for n in notify_double.sends if n.kind == "letter"]
+    assert letters
+    found = Counter(code for n in letters for code in {p.code for p in n.problems})
+    failing = [n for n in letters if n.problems]
+    window = address_in_window(failing[0].pdf) if failing else ()
+    assert not found, f"{len(letters)} letters; letters with each problem: {dict(found)}; {window}"
+
+
+_KILLED_RUN = """
+import sys
+from datetime import UTC, datetime
+
+import pipeline.clock
+from typer.testing import CliRunner
+
+from pipeline.cli.app import app
+from pipeline.service.run import RunTools
+from tests.fake_renderer import FAKE
+
+pipeline.clock.now = lambda: datetime(2027, 12, 31, 12, 0, tzinfo=UTC)  # as the suite's clock
+CliRunner().invoke(
+    app,
+    ["distribute", "--today", sys.argv[1], "--workers", "0", "--config", sys.argv[2]],
+    obj=RunTools(renderer=FAKE),
+)
+"""
+
+
+def test_a_run_killed_after_notify_took_a_copy_and_before_its_answer_sends_nothing_twice(
+    tmp_path: Path, notify_double: NotifyDouble
+) -> None:
+    """A real kill: `cpc distribute` in its own process, killed (SIGKILL) while Notify holds the
+    answer to the first copy it has taken. The next run looks it up and sends nothing again."""
+    service = notify_service(tmp_path / "service", notify_double)
+    held = notify_double.hold_next()
+    run = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_RUN, DAY, str(service.config)],
+        env=os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not notify_double.sends and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert notify_double.sends, "the run never reached Notify"
+        run.send_signal(signal.SIGKILL)
+        run.wait(timeout=30)
+    finally:
+        held.set()
+        if run.poll() is None:
+            run.kill()
+    (taken,) = notify_double.sends
+    store = service.store()
+    try:
+        (pending,) = store.deliveries(DV, state="pending")
+    finally:
+        store.close()
+    assert pending.message_id == taken.reference  # its reference was on record before it left
+
+    service.distribute(DAY)
+    references = Counter(n.reference for n in notify_double.sends)
+    assert references[taken.reference] == 1  # found, not sent again
+    assert max(references.values()) == 1
+    (found,) = [d for d in service.sent(DV) if d.message_id == taken.reference]
+    assert found.notify_id == taken.id
+    assert len(notify_double.sends) == len([d for d in service.sent(DV) if d.channel == "notify"])
