@@ -117,7 +117,7 @@ class _Letters:
     def __init__(self, profile: Profile) -> None:
         self.profile = profile
         self.renderer = Renderer.for_profile(profile, Composer.at())
-        self.seen: set[tuple[str, str, bool, int]] = set()
+        self.seen: set[tuple[str, str, str, bool, int]] = set()
         self.out: list[Sent] = []
 
     def export(self, data: dict[str, Any]) -> Export:
@@ -135,7 +135,10 @@ class _Letters:
         variants = (False, True) if posted else (copy.large_print,)
         for large in variants:
             wanted = dataclasses.replace(copy, large_print=large)
-            key = (copy.document, copy.recipient if posted else copy.view, large, len(address.lines) if address else 0)
+            # One of each layout: a letter's window differs by its number of lines; an
+            # enclosure has none.
+            lines = len(address.lines) if address and copy.document in LETTERS else 0
+            key = (export.conference.id, copy.document, copy.view, large, lines)
             if key in self.seen:
                 continue
             self.seen.add(key)
@@ -244,8 +247,8 @@ def test_the_address_is_in_the_window_whatever_the_print_size(sent: tuple[Sent, 
     # The issue: 51 mm from the top on one letter, 56 mm on another, 77-108 mm in large print.
     for letter in _posted(sent):
         left, top, right, bottom = _text_box(letter.pdf, letter.window[0])
-        assert WINDOW_LEFT_MM <= left and right <= WINDOW_RIGHT_MM, letter.label()
-        assert WINDOW_TOP_MM <= top and bottom <= WINDOW_BOTTOM_MM, letter.label()
+        assert WINDOW_LEFT_MM <= left < right <= WINDOW_RIGHT_MM, letter.label()
+        assert WINDOW_TOP_MM <= top < bottom <= WINDOW_BOTTOM_MM, letter.label()
         _, _, _, last_bottom = _text_box(letter.pdf, letter.window[-1])
         assert last_bottom <= WINDOW_BOTTOM_MM, letter.label()
 
