@@ -116,6 +116,7 @@ WHOLE_MODULES = frozenset(
     {
         "tests/test_amendment_service.py",
         "tests/test_distribute_crash.py",
+        "tests/test_letter_geometry.py",
         "tests/test_process.py",
         "tests/test_service_e2e.py",
     }

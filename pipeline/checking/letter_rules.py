@@ -126,6 +126,16 @@ def address_in_window(pdf: bytes) -> tuple[str, ...]:
         document.close()
 
 
+def has_ink(pdf: bytes, page: int, box: tuple[float, float, float, float]) -> bool:
+    """Whether anything is printed in `box` (left, top, right, bottom, in mm from the top-left
+    corner) on the 1-based `page`, as Notify's rasterised check would see it."""
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        return _has_ink(_page_image(document[page - 1]), _Box(*box))
+    finally:
+        document.close()
+
+
 def _problems(pdf: bytes, *, has_address_page: bool) -> tuple[LetterProblem, ...]:
     try:
         document = pypdfium2.PdfDocument(pdf)
