@@ -30,10 +30,14 @@ DAY = "2026-12-01"
 
 
 def notify_service(
-    root: Path, double: NotifyDouble, retries: int = 1, renderer: Any = FAKE
+    root: Path,
+    double: NotifyDouble,
+    retries: int = 1,
+    renderer: Any = FAKE,
+    professional: str = "notify",
 ) -> Service:
     channels = (
-        'family = "notify"\nprofessional = "notify"\n'
+        f'family = "notify"\nprofessional = "{professional}"\n'
         f'[notify]\nbase_url = "{double.base_url}"\nemail_template_id = "{TEMPLATE_ID}"\n'
         f'postage = "first"\nretries = {retries}\nbackoff_seconds = 0\n'
     )
@@ -70,24 +74,30 @@ def test_family_letters_and_professional_emails_go_once_and_notifys_failures_sho
     assert sent and all(d.notify_status in ("pending-virus-check", "created") for d in sent)
     letters = [n for n in notify_double.sends if n.kind == "letter"]
     emails = [n for n in notify_double.sends if n.kind == "email"]
-    # One notification per copy, each under its own reference, none twice.
-    assert len(notify_double.sends) == len(sent)
-    assert sorted(n.reference for n in notify_double.sends) == sorted(
-        d.message_id or "" for d in sent
-    )
-    # Professionals by e-mail at the address the export gives; the family by letter.
+    by_id: dict[str, list[Any]] = {}
+    for d in sent:
+        by_id.setdefault(d.notify_id or "", []).append(d)
+    # Each e-mail is one copy under its own reference; each letter is one person's envelope:
+    # every copy they are posted this run, under one reference. None is sent twice.
+    assert {d.notify_id for d in sent} == {n.id for n in notify_double.sends}
+    assert len({n.reference for n in notify_double.sends}) == len(notify_double.sends)
+    for n in emails:
+        (copy,) = by_id[n.id]
+        assert n.reference == copy.message_id
     export = example("initial-domestic-abuse")
     people = {p["id"]: p for p in export["people"]}
-    by_reference = {d.message_id: d for d in sent}
-    for n in emails:
-        reader = people[by_reference[n.reference].recipient]
+    for n in emails:  # professionals by e-mail at the address the export gives
+        reader = people[by_id[n.id][0].recipient]
         assert reader["role"] == "professional" and n.body["email_address"] == reader["email"]
-    for n in letters:
-        assert by_reference[n.reference].recipient in people
-        assert people[by_reference[n.reference].recipient]["role"] != "professional"
+    addressees = Counter()
+    for n in letters:  # the family by letter, one envelope each, first class as configured
+        (addressee,) = {d.via or d.recipient for d in by_id[n.id]}
+        addressees[addressee] += 1
+        assert people[addressee]["role"] != "professional"
         assert n.body["postage"] == "first"
-    assert letters and emails
-    assert {d.notify_id for d in sent} == {n.id for n in notify_double.sends}
+        assert n.reference not in {d.message_id for d in sent}  # the envelope's own
+    assert letters and emails and set(addressees.values()) == {1}
+    assert sum(len(by_id[n.id]) for n in letters) > len(letters)  # copies share envelopes
     # A letter taken before 17:30 is in that day's print run; it counts as received as posted.
     assert all(
         d.notify_print_day is not None for d in sent if d.destination and "letter" in d.destination
@@ -104,7 +114,7 @@ def test_family_letters_and_professional_emails_go_once_and_notifys_failures_sho
 
     report = status(service)
     failed = {f["copy"]: f for f in report["failed"]}
-    letter_keys = {by_reference[n.reference].copy_key for n in letters}
+    letter_keys = {d.copy_key for n in letters for d in by_id[n.id]}
     assert set(failed) >= letter_keys
     for key in letter_keys:
         assert failed[key]["channel"] == "notify" and failed[key]["kind"] == "permanent"
@@ -113,7 +123,7 @@ def test_family_letters_and_professional_emails_go_once_and_notifys_failures_sho
     rows = {d["copy"]: d for d in history(service)["deliveries"] if d["channel"] == "notify"}
     for key in letter_keys:
         assert rows[key]["state"] == "failed" and rows[key]["notify_status"] == "validation-failed"
-    email_keys = {by_reference[n.reference].copy_key for n in emails}
+    email_keys = {by_id[n.id][0].copy_key for n in emails}
     for key in email_keys:
         assert rows[key]["state"] == "sent" and rows[key]["notify_status"] == "delivered"
         assert rows[key]["received_on"] is not None
@@ -156,7 +166,8 @@ def test_a_4xx_fails_the_copy_with_notifys_words_and_a_5xx_is_retried(
     (refused,) = [f for f in report["failed"] if words in f["error"]]
     assert refused["kind"] == "permanent" and refused["channel"] == "notify"
     sent = [d for d in service.sent(DV) if d.channel == "notify"]
-    assert len(notify_double.sends) == len(sent)  # the 5xx copy went, once
+    assert {d.notify_id for d in sent} == {n.id for n in notify_double.sends}
+    assert len({n.reference for n in notify_double.sends}) == len(notify_double.sends)  # once
 
 
 @pytest.mark.xfail(
@@ -227,10 +238,12 @@ def test_a_run_killed_after_notify_took_a_copy_and_before_its_answer_sends_nothi
     (taken,) = notify_double.sends
     store = service.store()
     try:
-        (pending,) = store.deliveries(DV, state="pending")
+        (pending,) = [
+            d for d in store.deliveries(DV, state="pending") if d.message_id == taken.reference
+        ]  # its reference was on record before it left
     finally:
         store.close()
-    assert pending.message_id == taken.reference  # its reference was on record before it left
+    assert pending.channel == "notify"
 
     service.distribute(DAY)
     references = Counter(n.reference for n in notify_double.sends)
@@ -238,4 +251,27 @@ def test_a_run_killed_after_notify_took_a_copy_and_before_its_answer_sends_nothi
     assert max(references.values()) == 1
     (found,) = [d for d in service.sent(DV) if d.message_id == taken.reference]
     assert found.notify_id == taken.id
-    assert len(notify_double.sends) == len([d for d in service.sent(DV) if d.channel == "notify"])
+    sent = [d for d in service.sent(DV) if d.channel == "notify"]
+    assert {d.notify_id for d in sent} == {n.id for n in notify_double.sends}
+
+
+def test_a_letter_whose_answer_was_lost_is_found_by_its_envelopes_reference(
+    tmp_path: Path, notify_double: NotifyDouble
+) -> None:
+    """One person's letter (their envelope: several copies) reached Notify and the answer never
+    came back: its copies stay pending; the next run packs the same envelope, finds it at Notify
+    by its reference, and records every copy in it sent, none sent again."""
+    service = notify_service(tmp_path / "service", notify_double, retries=0, professional="folder")
+    notify_double.drop_next()
+    service.cpc("distribute", "--today", DAY, "--workers", "0", code=1)
+    (lost,) = [n for n in notify_double.sends if n.kind == "letter"][:1]
+    service.distribute(DAY)
+    references = Counter(n.reference for n in notify_double.sends)
+    assert references[lost.reference] == 1 and max(references.values()) == 1
+    in_lost = [d for d in service.sent(DV) if d.notify_id == lost.id]
+    assert len(in_lost) > 1  # the envelope held several copies, all recorded with its id
+    store = service.store()
+    try:
+        assert store.deliveries(DV, state="pending") == []
+    finally:
+        store.close()

@@ -30,6 +30,7 @@ from pipeline.service.destination import (
 )
 from pipeline.service.envelopes import EnvelopeMaker
 from pipeline.service.notify_delivery import notify_received_on, to_notify
+from pipeline.service.notify_letters import is_notify_letter, send_notify_letters
 from pipeline.service.outcomes import Outcomes
 from pipeline.service.render_pool import CopyJob
 from pipeline.service.settings import RunSettings
@@ -113,8 +114,8 @@ class Deliverer:
         pending = self.store.deliveries(state="pending")
         self.spool.keep_only({spool_key(d) for d in pending})
         for delivery in pending:
-            if delivery.channel == "post":
-                continue
+            if delivery.channel == "post" or is_notify_letter(delivery):
+                continue  # sent by the run's batch, or its Notify letters, whole
             try:
                 self.finish(delivery, None, resumed=True)
             except Exception as exc:  # one stuck delivery must not stop every later run
@@ -220,15 +221,22 @@ class Deliverer:
                 {"conference": conference_id, "copy": key, "why": "changed while rendering"},
             )
             return
-        if self.channels.route(destination.channel, copy.via).batched:
-            return  # into this run's batch
+        if self.channels.route(destination.channel, copy.via).batched or (
+            destination.channel == "notify" and destination.email is None
+        ):
+            return  # into this run's batch, or its Notify letters: one envelope a person
         delivery = self.store.delivery(delivery_id)
         try:
             self.finish(delivery, conference)
         except Exception as exc:  # recorded; pending (tried again) unless refused for good
             self._delivery_failed(delivery, exc)
 
-    # -- post --
+    # -- post, and letters through GOV.UK Notify --
+
+    def notify_letters(self) -> None:
+        """Each person's Notify letter copies as one precompiled letter (an envelope)."""
+        send_notify_letters(self)
+
 
     def post(self) -> None:
         """Every posted copy begun and not yet sent (this run's, and a killed run's) in batches."""

@@ -164,6 +164,7 @@ def _distribute(
                 store.set_plan_error(conference_id, plain_error(exc))
                 outcomes.not_planned(conference_id, exc)
         deliverer.post()
+        deliverer.notify_letters()
         if not any(
             row.planned_at is None and row.plan_error is None
             for row in store.conference_rows()
