@@ -36,7 +36,6 @@ from pipeline.checking.letter_rules import (
     address_in_window,
     enclosure_problems,
     has_ink,
-    is_uk_postcode,
     letter_problems,
 )
 from pipeline.contract.export import Export

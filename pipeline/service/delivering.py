@@ -30,7 +30,7 @@ from pipeline.service.destination import (
 )
 from pipeline.service.envelopes import EnvelopeMaker
 from pipeline.service.notify_delivery import notify_received_on, to_notify
-from pipeline.service.notify_letters import is_notify_letter, send_notify_letters
+from pipeline.service.notify_letters import is_notify_letter
 from pipeline.service.outcomes import Outcomes
 from pipeline.service.render_pool import CopyJob
 from pipeline.service.settings import RunSettings
@@ -188,18 +188,9 @@ class Deliverer:
             "edition": edition,
             "fingerprint": fingerprint,
             "files": [{"name": n, "sha256": sha256(d), "bytes": len(d)} for n, d in files],
-            "message_id": message_id_for(
-                conference_id,
-                key,
-                sha256(b"".join(d for _, d in files)),
-                self.settings.message_id_domain,
-            )
-            if destination.channel == "email"
-            # Notify's reference, kept before anything leaves: a copy whose answer was lost is
-            # looked up by it, not sent again.
-            else new_reference()
-            if destination.channel == "notify"
-            else None,
+            "message_id": _message_id(
+                destination.channel, conference_id, key, files, self.settings.message_id_domain
+            ),
             "destination": destination_json(destination),
             "amendments_included": list(conference.read.current.applied)
             if copy.document == "record"
@@ -231,12 +222,7 @@ class Deliverer:
         except Exception as exc:  # recorded; pending (tried again) unless refused for good
             self._delivery_failed(delivery, exc)
 
-    # -- post, and letters through GOV.UK Notify --
-
-    def notify_letters(self) -> None:
-        """Each person's Notify letter copies as one precompiled letter (an envelope)."""
-        send_notify_letters(self)
-
+    # -- post --
 
     def post(self) -> None:
         """Every posted copy begun and not yet sent (this run's, and a killed run's) in batches."""
@@ -301,6 +287,17 @@ class Deliverer:
             self.outcomes.delivered(delivery, "post", late[delivery.id])  # posted ones too
         self.outcomes.summary.post_batches.append(Path(where))
         self.outcomes.summary.delivered["post"] += len(deliveries)
+
+
+def _message_id(
+    channel: str, conference_id: str, key: str, files: tuple[tuple[str, bytes], ...], domain: str
+) -> str | None:
+    """An e-mail's Message-ID (the same for the same content, so a re-send is one message), or
+    Notify's reference, kept before anything leaves: a copy whose answer was lost is looked up
+    by it, not sent again."""
+    if channel == "email":
+        return message_id_for(conference_id, key, sha256(b"".join(d for _, d in files)), domain)
+    return new_reference() if channel == "notify" else None
 
 
 def _named(files: tuple[tuple[str, bytes], ...], edition: str) -> tuple[tuple[str, bytes], ...]:

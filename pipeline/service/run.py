@@ -29,6 +29,7 @@ from pipeline.service.copy_states import decisions_for, last_deliveries, refusal
 from pipeline.service.delivering import Deliverer
 from pipeline.service.destination import destination_for
 from pipeline.service.notify_delivery import poll_notify
+from pipeline.service.notify_letters import send_notify_letters
 from pipeline.service.outcomes import Outcomes
 from pipeline.service.render_pool import RenderJobs, render_all, render_jobs
 from pipeline.service.replan import replan_new_revisions
@@ -164,7 +165,7 @@ def _distribute(
                 store.set_plan_error(conference_id, plain_error(exc))
                 outcomes.not_planned(conference_id, exc)
         deliverer.post()
-        deliverer.notify_letters()
+        send_notify_letters(deliverer)  # each person's Notify letter copies as one letter
         if not any(
             row.planned_at is None and row.plan_error is None
             for row in store.conference_rows()

@@ -120,25 +120,6 @@ class DeliveriesMixin(NotifyDeliveriesMixin):
                     connection, delivery_id, sent_on, received_on, destination, why, late_by
                 )
 
-    def finish_notify_letter(
-        self,
-        received: Sequence[tuple[int, date | None, int | None]],
-        *,
-        sent_on: date,
-        destination: str,
-        why: str,
-        notify: NotifyAccepted,
-    ) -> None:
-        """Every copy in one Notify letter (one envelope) recorded sent, with Notify's id, at once:
-        a letter Notify took is never on record for some of its copies and not the others, so a
-        re-run after a kill never sends the rest again under another reference."""
-        with self.transaction() as connection:
-            for delivery_id, received_on, late_by in received:
-                self._finish(
-                    connection, delivery_id, sent_on, received_on, destination, why, late_by
-                )
-                self._record_accepted(connection, delivery_id, notify)
-
     def _finish(
         self,
         connection: Connection,
