@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import json
 from pathlib import Path
 
 import pypdfium2
@@ -214,3 +215,34 @@ def test_a_run_whose_envelope_holds_another_persons_copy_posts_nothing_until_it_
     rows = list(csv.DictReader(listing.read_text(encoding="utf-8-sig").splitlines()))
     people = [r["recipient"] for r in rows if r["conference"] == DV]
     assert len(people) == len(set(people)) > 1
+
+
+def test_an_envelope_that_does_not_fit_the_window_is_held_back_and_the_others_go(
+    tmp_path: Path,
+) -> None:
+    """An address line too long for the window (the contract takes 200 characters; the window is
+    95 mm wide) would print outside it: that person's envelope is not posted, each of its copies
+    fails for good with the reason (a corrected export remakes them), and everyone else's
+    envelope goes in the batch."""
+    service = Service(tmp_path, 'family = "post"', renderer=FAKE)
+    data = example("initial-domestic-abuse")
+    father = next(p for p in data["people"] if p["id"] == "p-father")
+    father["address"]["lines"][0] = "Flat 12, The Old Mill Buildings, Long Harbour Quayside Road"
+    service.drop(data)
+    service.cpc("distribute", "--today", "2026-11-24", "--workers", "0", code=1)
+    store = service.store()
+    try:
+        father_posted = [
+            d for d in store.deliveries(DV) if d.channel == "post" and d.recipient == "p-father"
+        ]
+    finally:
+        store.close()
+    assert father_posted and all(d.state == "failed" for d in father_posted)
+    status = json.loads(service.cpc("status", "--today", "2026-11-24", "--format", "json"))
+    held_back = [f for f in status["failed"] if f["copy"].startswith("p-father/")]
+    assert held_back and all("does not fit a window envelope" in f["error"] for f in held_back)
+    assert all(f["kind"] == "permanent" for f in held_back)
+    (listing,) = service.outbox("post").glob("*.csv")
+    rows = list(csv.DictReader(listing.read_text(encoding="utf-8-sig").splitlines()))
+    assert "Mark Whitfield" not in {r["recipient"] for r in rows}
+    assert "Sarah Whitfield" in {r["recipient"] for r in rows}

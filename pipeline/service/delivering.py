@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from pipeline.delivery.channel import ChannelSet, Parcel, require_handover_sheets
+from pipeline.delivery.channel import ChannelSet, Parcel
 from pipeline.delivery.channels import Spool
 from pipeline.delivery.email import message_id_for
 from pipeline.delivery.notify import new_reference
@@ -28,10 +27,10 @@ from pipeline.service.destination import (
     destination_json,
     received_on,
 )
-from pipeline.service.envelopes import EnvelopeMaker
 from pipeline.service.notify_delivery import notify_received_on, to_notify
 from pipeline.service.notify_letters import is_notify_letter
 from pipeline.service.outcomes import Outcomes
+from pipeline.service.post_room import post_batch
 from pipeline.service.render_pool import CopyJob
 from pipeline.service.settings import RunSettings
 from pipeline.service.summary import plain_error
@@ -237,7 +236,7 @@ class Deliverer:
             batches.setdefault(delivery.batch_id or "", []).append(delivery)
         for batch_id, deliveries in sorted(batches.items()):
             try:
-                self._post_batch(batch_id, deliveries)
+                post_batch(self, batch_id, deliveries)
             except StoreUnavailable:
                 raise  # the store failed, not the batch: the run stops, the batch stays pending
             except Exception as exc:  # one bad batch must not stop the run; it is tried again
@@ -247,46 +246,6 @@ class Deliverer:
                     self.outcomes.failed(delivery.conference_id, delivery.copy_key, why)
                 if not isinstance(exc, CpcError | OSError):
                     self.outcomes.log_unexpected(deliveries[0].conference_id, exc)
-
-    def _post_batch(self, batch_id: str, deliveries: list[StoredDelivery]) -> None:
-        parcels = [
-            self._parcel(d, [f["name"] for f in d.files if f["name"].endswith(".pdf")])
-            for d in deliveries
-        ]
-        # One batch holds copies to hand over and copies for their readers alike: it goes by the
-        # post channel once, after the hand-over route has checked its own parcels.
-        require_handover_sheets([p for p in parcels if p.via is not None])
-        # One envelope per recipient, each read back by the envelope check before anything is
-        # written: a refused batch stays pending, whole, and is tried again by the next run.
-        maker = EnvelopeMaker(self.composer, self.conference_of, self.settings.today)
-        envelopes = maker.envelopes(batch_id, list(zip(deliveries, parcels, strict=True)))
-        where = self.channels.post.send_envelopes(envelopes, batch_id)
-        late = {
-            d.id: self._late_by(self._conference_or_none(d.conference_id), d) for d in deliveries
-        }
-        self.store.finish_batch(
-            [
-                (
-                    d.id,
-                    received_on(
-                        self._conference_or_none(d.conference_id),
-                        "post",
-                        d.via,
-                        self.settings.today,
-                    ),
-                    late[d.id],
-                )
-                for d in deliveries
-            ],
-            sent_on=self.settings.today,
-            destination=where,
-            why="ready and not yet delivered",
-        )
-        for delivery in deliveries:
-            self.spool.clear(spool_key(delivery))
-            self.outcomes.delivered(delivery, "post", late[delivery.id])  # posted ones too
-        self.outcomes.summary.post_batches.append(Path(where))
-        self.outcomes.summary.delivered["post"] += len(deliveries)
 
 
 def _message_id(
