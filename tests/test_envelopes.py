@@ -55,7 +55,10 @@ def test_the_same_person_at_two_addresses_gets_two_envelopes() -> None:
         document="outline_plan",
         destination=dataclasses.replace(home.destination, address_lines=("Refuge Road",)),
     )
-    assert len(group_parcels([home, refuge])) == 2
+    groups = group_parcels([home, refuge])
+    assert len(groups) == 2
+    # Each its own mark and row: the refuge's enclosures can never be taken for the home's.
+    assert len({envelope_reference("post-1", key) for key, _ in groups}) == 2
 
 
 def test_a_copy_to_hand_over_goes_in_the_social_workers_envelope() -> None:

@@ -234,7 +234,8 @@ def test_the_double_refuses_a_token_signed_with_another_secret_or_stale(
         NotifyChannel(NotifySettings(api_key=wrong_key, base_url=notify_double.base_url)).deliver(
             letter(letter_pdf(ADDRESS))
         )
-    assert raised.value.permanent and "403" in str(raised.value)
+    # A refused key is the service's to mend, not the copy's fault: it stays pending, not failed.
+    assert not raised.value.permanent and "403" in str(raised.value)
     stale = jwt.encode({"iss": SERVICE_ID, "iat": int(time.time()) - 60}, SECRET, "HS256")
     answer = requests.get(
         f"{notify_double.base_url}/v2/notifications",

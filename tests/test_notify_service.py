@@ -275,3 +275,23 @@ def test_a_letter_whose_answer_was_lost_is_found_by_its_envelopes_reference(
         assert store.deliveries(DV, state="pending") == []
     finally:
         store.close()
+
+
+def test_a_letter_found_already_failed_at_notify_is_failed_not_sent(
+    tmp_path: Path, notify_double: NotifyDouble
+) -> None:
+    """The answer to a letter was lost, and by the next run Notify had already refused it (the
+    fake renderer's pages break its rules): the copies it held are failed with Notify's reason,
+    never recorded sent, and nothing is sent again."""
+    service = notify_service(tmp_path / "service", notify_double, retries=0, professional="folder")
+    notify_double.drop_next()
+    service.cpc("distribute", "--today", DAY, "--workers", "0", code=1)
+    (lost,) = [n for n in notify_double.sends if n.kind == "letter"][:1]
+    notify_double.advance()
+    assert lost.status == "validation-failed"
+    service.cpc("distribute", "--today", DAY, "--workers", "0", code=1)
+    assert Counter(n.reference for n in notify_double.sends)[lost.reference] == 1
+    in_lost = [d for d in service.store().deliveries(DV) if d.notify_id == lost.id]
+    assert in_lost and all(d.state == "failed" for d in in_lost)
+    failed = {f["copy"]: f for f in status(service)["failed"]}
+    assert all("validation-failed" in failed[d.copy_key]["error"] for d in in_lost)

@@ -113,7 +113,9 @@ def group_parcels(parcels: Sequence[Parcel]) -> list[tuple[EnvelopeKey, tuple[Pa
 
 def envelope_reference(batch: str, key: EnvelopeKey) -> str:
     """Eight characters no one can read a person from, the same for the same batch and person."""
-    digest = hashlib.sha256("\x00".join((batch, key.conference, key.recipient)).encode("utf-8"))
+    # The name and address too: one person at two addresses gets two envelopes, never one mark.
+    parts = (batch, key.conference, key.recipient, key.name, *key.address_lines, key.postcode)
+    digest = hashlib.sha256("\x00".join(parts).encode("utf-8"))
     return digest.hexdigest()[:8].upper()
 
 

@@ -119,7 +119,9 @@ def call(what: str, request: Callable[[], Any]) -> Any:
         code = exc.status_code
         raise DeliveryError(
             f"GOV.UK Notify {what}: {code} {notify_words(exc)}",
-            permanent=not transient(code),
+            # 401/403 are the service's key (rotated, revoked): a configuration to mend, after
+            # which the copy goes; not a refusal of the copy itself.
+            permanent=not transient(code) and code not in (401, 403),
             reply=notify_words(exc),
         ) from exc
 
@@ -151,7 +153,14 @@ def send_once(
 
 
 def find_by_reference(client: NotificationsAPIClient, reference: str) -> NotifyReceipt | None:
-    answer = call("look-up by reference", lambda: client.get_all_notifications(reference=reference))
+    try:
+        answer = call(
+            "look-up by reference", lambda: client.get_all_notifications(reference=reference)
+        )
+    except DeliveryError as exc:
+        # Never for good: Notify may hold the copy, so failing it (and clearing its spool) would
+        # show as not sent what was sent, and a person's re-send would be a second copy.
+        raise DeliveryError(str(exc), permanent=False, reply=exc.reply) from exc
     found = [n for n in answer.get("notifications", []) if n.get("reference") == reference]
     if not found:
         return None

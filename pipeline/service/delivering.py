@@ -27,7 +27,7 @@ from pipeline.service.destination import (
     destination_json,
     received_on,
 )
-from pipeline.service.notify_delivery import notify_received_on, to_notify
+from pipeline.service.notify_delivery import failed_at_notify, notify_received_on, to_notify
 from pipeline.service.notify_letters import is_notify_letter
 from pipeline.service.outcomes import Outcomes
 from pipeline.service.post_room import post_batch
@@ -81,6 +81,8 @@ class Deliverer:
             notify=accepted,
         )
         self.spool.clear(spool_key(delivery))
+        if accepted is not None and failed_at_notify(self.store, self.outcomes, [delivery], accepted):
+            return
         self.outcomes.summary.delivered[channel] += 1
         self.outcomes.delivered(delivery, channel, late_by)
 

@@ -10,12 +10,12 @@ from datetime import date
 
 from pipeline.delivery.channel import Parcel, require_handover_sheets
 from pipeline.delivery.notify import NotifyChannel, where
-from pipeline.delivery.notify_api import print_run_day
+from pipeline.delivery.notify_api import NOTIFY_FAILURES, print_run_day
 from pipeline.errors import DeliveryError
 from pipeline.service.conference import Conference
 from pipeline.service.destination import received_on
 from pipeline.service.outcomes import Outcomes
-from pipeline.store.db import Store
+from pipeline.store.db import Store, StoredDelivery
 from pipeline.store.notify_deliveries import NotifyAccepted
 
 
@@ -40,6 +40,23 @@ def notify_received_on(
     if accepted.print_day is None:
         return None
     return received_on(conference, "post", via, accepted.print_day)
+
+
+def failed_at_notify(
+    store: Store, outcomes: Outcomes, deliveries: list[StoredDelivery], accepted: NotifyAccepted
+) -> bool:
+    """A copy found at Notify (its earlier answer lost) already at a failure status: failed, as
+    the poll would make it, not left sent (the poll reads no final status again)."""
+    words = NOTIFY_FAILURES.get(accepted.status)
+    if words is None:
+        return False
+    failure = f"GOV.UK Notify: {accepted.status}: {words}"
+    for delivery in deliveries:
+        store.record_notify_status(
+            delivery.id, status=accepted.status, received_on=None, failure=failure
+        )
+        outcomes.failed(delivery.conference_id, delivery.copy_key, failure, permanent=True)
+    return True
 
 
 def poll_notify(store: Store, channel: NotifyChannel, outcomes: Outcomes) -> None:

@@ -30,7 +30,7 @@ from pipeline.delivery.notify_api import (
 from pipeline.errors import CpcError, DeliveryError, StoreUnavailable
 from pipeline.service.destination import destination_from
 from pipeline.service.envelopes import EnvelopeMaker
-from pipeline.service.notify_delivery import notify_received_on
+from pipeline.service.notify_delivery import failed_at_notify, notify_received_on
 from pipeline.service.summary import plain_error
 from pipeline.store.db import StoredDelivery, content_key
 from pipeline.store.notify_deliveries import NotifyAccepted
@@ -53,38 +53,50 @@ def is_notify_letter(delivery: StoredDelivery) -> bool:
 
 def send_notify_letters(deliverer: Deliverer) -> None:
     """Every Notify letter copy begun and not yet sent (this run's and a killed run's)."""
-    store, today = deliverer.store, deliverer.settings.today
+    store = deliverer.store
     pending = [d for d in store.deliveries(state="pending") if is_notify_letter(d)]
-    new = [d.id for d in pending if d.batch_id is None]
-    assigned_now: set[str] = set()
-    if new:
-        batch_id = f"notify-{today:%Y%m%d}-{content_key(*map(str, new))[:8]}"
-        store.assign_batch(new, batch_id)
-        assigned_now.add(batch_id)
+    assigned_now = _assign_letters(deliverer, [d for d in pending if d.batch_id is None])
+    if assigned_now:
         pending = [d for d in store.deliveries(state="pending") if is_notify_letter(d)]
-    batches: dict[str, list[StoredDelivery]] = {}
+    letters: dict[str, list[StoredDelivery]] = {}
     for delivery in pending:
-        batches.setdefault(delivery.batch_id or "", []).append(delivery)
-    for batch_id, deliveries in sorted(batches.items()):
-        parcels = [
-            deliverer._parcel(d, [f["name"] for f in d.files if f["name"].endswith(".pdf")])
-            for d in deliveries
-        ]
-        posted = list(zip(deliveries, parcels, strict=True))
-        for letter_batch, letter in _letters(batch_id, posted):
-            # A batch made by an earlier run may have reached Notify before that run was killed.
-            resumed = batch_id not in assigned_now or any(d.attempts for d, _ in letter)
-            try:
-                _send_letter(deliverer, letter_batch, letter, resumed=resumed)
-            except StoreUnavailable:
-                raise  # the store failed, not Notify: the run stops, the copies stay pending
-            except Exception as exc:  # one letter must not stop the others; recorded per copy
-                _failed(deliverer, letter, exc)
+        letters.setdefault(delivery.batch_id or "", []).append(delivery)
+    for letter_id, deliveries in sorted(letters.items()):
+        letter = [(d, _parcel_of(deliverer, d)) for d in deliveries]
+        # A letter made by an earlier run may have reached Notify before that run was killed.
+        resumed = letter_id not in assigned_now or any(d.attempts for d in deliveries)
+        try:
+            _send_letter(deliverer, letter_id, letter, resumed=resumed)
+        except StoreUnavailable:
+            raise  # the store failed, not Notify: the run stops, the copies stay pending
+        except Exception as exc:  # one letter must not stop the others; recorded per copy
+            _failed(deliverer, letter, exc)
 
 
-def _letters(batch_id: str, posted: Sequence[Posted]) -> Iterator[tuple[str, list[Posted]]]:
-    """Each person's copies, split into letters of at most MAX_PAGES pages with the covering
-    letter, in order; each letter named by its batch (and its place, when there are several)."""
+def _parcel_of(deliverer: Deliverer, delivery: StoredDelivery) -> Parcel:
+    return deliverer._parcel(
+        delivery, [f["name"] for f in delivery.files if f["name"].endswith(".pdf")]
+    )
+
+
+def _assign_letters(deliverer: Deliverer, new: list[StoredDelivery]) -> set[str]:
+    """Which letter each new copy goes in, on record before anything is sent: a re-run sends the
+    same letters under the same references whatever has been recorded since, so a letter whose
+    answer was lost is found, never sent again, and never taken for another."""
+    today = deliverer.settings.today
+    assigned: set[str] = set()
+    posted = [(d, _parcel_of(deliverer, d)) for d in new]
+    for letter in _letters(posted):
+        ids = sorted(d.id for d, _ in letter)
+        letter_id = f"notify-{today:%Y%m%d}-{content_key(*map(str, ids))[:8]}"
+        deliverer.store.assign_batch(ids, letter_id)
+        assigned.add(letter_id)
+    return assigned
+
+
+def _letters(posted: Sequence[Posted]) -> Iterator[list[Posted]]:
+    """Each person's copies (one address), split into letters of at most MAX_PAGES pages with
+    the covering letter, in order."""
     by_person: dict[object, list[Posted]] = {}
     for item in posted:
         by_person.setdefault(key_of(item[1]), []).append(item)
@@ -98,8 +110,7 @@ def _letters(batch_id: str, posted: Sequence[Posted]) -> Iterator[tuple[str, lis
                 pages = _COVERING_PAGES
             letters[-1].append(item)
             pages += own
-        for number, letter in enumerate(letters, start=1):
-            yield (batch_id if len(letters) == 1 else f"{batch_id}-{number}"), letter
+        yield from letters
 
 
 def _sheets_pages(pdf: bytes) -> int:
@@ -136,7 +147,7 @@ def _fits(envelope: Envelope) -> None:
         raise DeliveryError(
             f"too long for a GOV.UK Notify letter: {envelope.pages} pages with its covering "
             f"letter, and Notify prints at most {MAX_PAGES}; nothing was sent. Post it through "
-            "the post room (channels.family = \"post\") or hand it over",
+            'the post room (channels.family = "post") or hand it over',
             permanent=True,
         )
 
@@ -163,6 +174,9 @@ def _record(deliverer: Deliverer, letter: list[Posted], receipt: NotifyReceipt) 
     late = {delivery_id: late_by for delivery_id, _, late_by in received}
     for delivery, _ in letter:
         deliverer.spool.clear(_spool_key(delivery))
+    if failed_at_notify(deliverer.store, deliverer.outcomes, [d for d, _ in letter], accepted):
+        return
+    for delivery, _ in letter:
         deliverer.outcomes.delivered(delivery, "notify", late[delivery.id])
     deliverer.outcomes.summary.delivered["notify"] += len(letter)
 
