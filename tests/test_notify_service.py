@@ -295,3 +295,38 @@ def test_a_letter_found_already_failed_at_notify_is_failed_not_sent(
     assert in_lost and all(d.state == "failed" for d in in_lost)
     failed = {f["copy"]: f for f in status(service)["failed"]}
     assert all("validation-failed" in failed[d.copy_key]["error"] for d in in_lost)
+
+
+def test_a_run_killed_while_notify_holds_a_letters_answer_sends_that_letter_once(
+    tmp_path: Path, notify_double: NotifyDouble
+) -> None:
+    """A real kill (SIGKILL) while Notify holds its answer to a person's letter (an envelope of
+    several copies): the next run finds that letter by its reference, records every copy in it,
+    and sends each other letter once."""
+    service = notify_service(tmp_path / "service", notify_double, professional="folder")
+    held = notify_double.hold_next()
+    run = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_RUN, DAY, str(service.config)],
+        env=os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not notify_double.sends and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert notify_double.sends, "the run never reached Notify"
+        run.send_signal(signal.SIGKILL)
+        run.wait(timeout=30)
+    finally:
+        held.set()
+        if run.poll() is None:
+            run.kill()
+    (taken,) = notify_double.sends
+    assert taken.kind == "letter"
+
+    service.distribute(DAY)
+    references = Counter(n.reference for n in notify_double.sends)
+    assert references[taken.reference] == 1 and max(references.values()) == 1
+    in_taken = [d for d in service.sent(DV) if d.notify_id == taken.id]
+    assert len(in_taken) > 1
+    sent = [d for d in service.sent(DV) if d.channel == "notify"]
+    assert {d.notify_id for d in sent} == {n.id for n in notify_double.sends}
