@@ -10,21 +10,24 @@ every other 4xx is Notify refusing the request, and the delivery fails with Noti
 
 from __future__ import annotations
 
+import functools
 import io
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
-
-from notifications_python_client.errors import APIError
-from notifications_python_client.notifications import NotificationsAPIClient
-from notifications_python_client.utils import DOCUMENT_UPLOAD_SIZE_LIMIT, prepare_upload
 
 from pipeline import clock
 from pipeline.errors import DeliveryError
 from pipeline.procedure.calendar import WorkingCalendar
+
+if TYPE_CHECKING:
+    # The client (and requests and PyJWT under it) is imported where a request is made: a third
+    # of a command's start-up, and only a run with [notify] configured makes one.
+    from notifications_python_client.errors import APIError
+    from notifications_python_client.notifications import NotificationsAPIClient
 
 Postage = Literal["first", "second"]
 NOTIFY_URL = "https://api.notifications.service.gov.uk"
@@ -33,7 +36,11 @@ LONDON = ZoneInfo("Europe/London")
 # (docs.notifications.service.gov.uk, "Send a letter": "Letters received before 5:30pm are
 # printed and posted the next working day"); one taken later goes into the next working day's.
 PRINT_TIME = (17, 30)
-_PRINTER_CALENDAR = WorkingCalendar.for_nation("england")
+
+
+@functools.cache
+def _printer_calendar() -> WorkingCalendar:
+    return WorkingCalendar.for_nation("england")  # Notify prints in England
 
 # What each failure status means, in Notify's words (API documentation, "Get message status").
 NOTIFY_FAILURES: dict[str, str] = {
@@ -83,6 +90,8 @@ class NotifyStatus:
 
 
 def make_client(settings: NotifySettings) -> NotificationsAPIClient:
+    from notifications_python_client.notifications import NotificationsAPIClient
+
     if not settings.api_key:
         raise DeliveryError(
             "no GOV.UK Notify API key: the variable named by notify.api_key_env is not set; "
@@ -113,6 +122,8 @@ def transient(status_code: int) -> bool:
 def call(what: str, request: Callable[[], Any]) -> Any:
     """One request; the client's error as a `DeliveryError`, permanent unless Notify calls it
     transient."""
+    from notifications_python_client.errors import APIError
+
     try:
         return request()
     except APIError as exc:
@@ -197,6 +208,8 @@ def send_email_with_link(
     """An e-mail from the configured template, the PDF behind a secure link that asks for the
     reader's e-mail address before it downloads. Over 2 MB Notify refuses the file: nothing is
     sent, and the delivery fails for a person to choose another way (see README)."""
+    from notifications_python_client.utils import DOCUMENT_UPLOAD_SIZE_LIMIT, prepare_upload
+
     if len(pdf) > DOCUMENT_UPLOAD_SIZE_LIMIT:
         raise DeliveryError(
             f"not sent by GOV.UK Notify e-mail: the PDF is {len(pdf) / 1024 / 1024:.1f} MB and "
@@ -242,7 +255,7 @@ def print_run_day(accepted_at: datetime) -> date:
     day = local.date()
     if (local.hour, local.minute) >= PRINT_TIME:
         day += timedelta(days=1)
-    return _PRINTER_CALENDAR.next_working_day_on_or_after(day)
+    return _printer_calendar().next_working_day_on_or_after(day)
 
 
 def _moment(notification: dict[str, Any]) -> datetime:
