@@ -306,10 +306,10 @@ if __name__ == "__main__":  # the README's demo: python -m tests.notify_double [
     double, server = serve(int(sys.argv[1]) if len(sys.argv) > 1 else 8765)
     print(f'[notify]\nbase_url = "{double.base_url}"\nemail_template_id = "{TEMPLATE_ID}"')
     print(f"export CPC_NOTIFY_API_KEY={API_KEY}")
-    print("Statuses move on every 10 seconds; Ctrl-C stops.", flush=True)
+    print("Statuses move on every 5 seconds; Ctrl-C stops.", flush=True)
     try:
         while True:
-            time.sleep(10)
+            time.sleep(5)
             double.advance()
             for n in double.sends:
                 problems = ", ".join(p.code for p in n.problems)

@@ -213,29 +213,36 @@ CliRunner().invoke(
 """
 
 
-def test_a_run_killed_after_notify_took_a_copy_and_before_its_answer_sends_nothing_twice(
-    tmp_path: Path, notify_double: NotifyDouble
-) -> None:
-    """A real kill: `cpc distribute` in its own process, killed (SIGKILL) while Notify holds the
-    answer to the first copy it has taken. The next run looks it up and sends nothing again."""
-    service = notify_service(tmp_path / "service", notify_double)
-    held = notify_double.hold_next()
+def killed_while_notify_holds_its_answer(service: Service, double: NotifyDouble) -> Any:
+    """`cpc distribute` in its own process, killed (SIGKILL) while Notify holds its answer to
+    the first thing the run sent; what Notify took."""
+    held = double.hold_next()
     run = subprocess.Popen(
         [sys.executable, "-c", _KILLED_RUN, DAY, str(service.config)],
         env=os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parents[1])},
     )
     try:
         deadline = time.monotonic() + 60
-        while not notify_double.sends and time.monotonic() < deadline:
+        while not double.sends and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert notify_double.sends, "the run never reached Notify"
+        assert double.sends, "the run never reached Notify"
         run.send_signal(signal.SIGKILL)
         run.wait(timeout=30)
     finally:
         held.set()
         if run.poll() is None:
             run.kill()
-    (taken,) = notify_double.sends
+    (taken,) = double.sends
+    return taken
+
+
+def test_a_run_killed_after_notify_took_a_copy_and_before_its_answer_sends_nothing_twice(
+    tmp_path: Path, notify_double: NotifyDouble
+) -> None:
+    """A real kill: `cpc distribute` in its own process, killed (SIGKILL) while Notify holds the
+    answer to the first copy it has taken. The next run looks it up and sends nothing again."""
+    service = notify_service(tmp_path / "service", notify_double)
+    taken = killed_while_notify_holds_its_answer(service, notify_double)
     store = service.store()
     try:
         (pending,) = [
@@ -304,23 +311,7 @@ def test_a_run_killed_while_notify_holds_a_letters_answer_sends_that_letter_once
     several copies): the next run finds that letter by its reference, records every copy in it,
     and sends each other letter once."""
     service = notify_service(tmp_path / "service", notify_double, professional="folder")
-    held = notify_double.hold_next()
-    run = subprocess.Popen(
-        [sys.executable, "-c", _KILLED_RUN, DAY, str(service.config)],
-        env=os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parents[1])},
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while not notify_double.sends and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert notify_double.sends, "the run never reached Notify"
-        run.send_signal(signal.SIGKILL)
-        run.wait(timeout=30)
-    finally:
-        held.set()
-        if run.poll() is None:
-            run.kill()
-    (taken,) = notify_double.sends
+    taken = killed_while_notify_holds_its_answer(service, notify_double)
     assert taken.kind == "letter"
 
     service.distribute(DAY)

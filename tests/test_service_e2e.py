@@ -28,10 +28,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pikepdf
-import pypdfium2
 import pytest
 from typer.testing import CliRunner
 
+from pipeline.checking.pdf_reading import page_texts
 from pipeline.cli.app import app
 from pipeline.config import Channels
 from pipeline.contract.export import Export
@@ -124,24 +124,8 @@ class Service:
         }
 
 
-def pdf_pages(data: bytes) -> list[str]:
-    """The text of each page, as pdfium reads it."""
-    document = pypdfium2.PdfDocument(data)
-    try:
-        texts = []
-        for index in range(len(document)):
-            page = document[index]
-            textpage = page.get_textpage()
-            texts.append(textpage.get_text_range())
-            textpage.close()
-            page.close()
-        return texts
-    finally:
-        document.close()
-
-
 def pdf_text(data: bytes) -> str:
-    return "\n".join(pdf_pages(data))
+    return "\n".join(page_texts(data))
 
 
 def post_rows(outbox: Path) -> list[dict[str, str]]:
@@ -366,7 +350,7 @@ def test_the_post_batch_has_one_envelope_per_recipient_each_page_theirs(
     # envelope; its first page is the covering letter with the address in the window; and no
     # page carries another posted person's name in a mark.
     assert all([f["name"] for f in d.files] == [f"{stem_of(d)}.pdf"] for d in posted)
-    texts = [" ".join(t.split()) for t in pdf_pages((outbox / "post" / f"{batch_id}.pdf").read_bytes())]
+    texts = [" ".join(t.split()) for t in page_texts((outbox / "post" / f"{batch_id}.pdf").read_bytes())]
     everyone = {row["recipient"] for row in rows}
     for row in rows:
         first, own, name = int(row["first_page"]) - 1, int(row["pages"]), row["recipient"]

@@ -16,8 +16,7 @@ import re
 import unicodedata
 from collections.abc import Collection
 
-import pypdfium2
-
+from pipeline.checking.pdf_reading import page_texts
 from pipeline.errors import PostBatchError
 
 _ENVELOPE_MARK = re.compile(r"Envelope ([0-9A-F]{8}), for (.+?) only\.")
@@ -31,21 +30,6 @@ _SALUTATION = re.compile(r"^Dear (.+),$")
 def normalised(text: str) -> str:
     """As compared: compatibility forms folded (ligatures a PDF's text may hold), spaces collapsed."""
     return " ".join(unicodedata.normalize("NFKC", text).split())
-
-
-def page_texts(pdf: bytes) -> list[str]:
-    document = pypdfium2.PdfDocument(pdf)
-    try:
-        texts = []
-        for index in range(len(document)):
-            page = document[index]
-            textpage = page.get_textpage()
-            texts.append(textpage.get_text_range())
-            textpage.close()
-            page.close()
-        return texts
-    finally:
-        document.close()
 
 
 def envelope_problems(

@@ -37,12 +37,17 @@ _DIGITS = re.compile(r"\d+")
 _BOUNDARY = BOUNDARY
 
 
-def page_text(data: bytes) -> list[tuple[str, str]]:
+def page_texts(data: bytes) -> list[str]:
+    """Each page's text as a printer prints it (annotations' appearances flattened in)."""
     document = pypdfium2.PdfDocument(data)
     try:
-        texts = [_one_page_text(document, index) for index in range(len(document))]
+        return [_one_page_text(document, index) for index in range(len(document))]
     finally:
         document.close()
+
+
+def page_text(data: bytes) -> list[tuple[str, str]]:
+    texts = page_texts(data)
     pieces = [(f"page {number} text", text) for number, text in enumerate(texts, start=1)]
     return [*pieces, *((ACROSS_PAGES, text) for text in _joined_pages(texts))]
 

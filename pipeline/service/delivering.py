@@ -51,6 +51,10 @@ class Deliverer:
     def spool(self) -> Spool:
         return Spool(self.settings.spool)
 
+    def clear_spool(self, delivery: StoredDelivery) -> None:
+        """Its bytes are no longer needed (sent, or refused for good)."""
+        self.spool.clear(spool_key(delivery))
+
     # -- finishing --
 
     def finish(

@@ -164,7 +164,7 @@ def _record(deliverer: Deliverer, letter: list[Posted], receipt: NotifyReceipt) 
                 deliverer._late_by(conference, delivery),
             )
         )
-    deliverer.store.finish_notify_letter(
+    deliverer.store.finish_batch(
         received,
         sent_on=deliverer.settings.today,
         destination=where(receipt, "letter"),
@@ -173,7 +173,7 @@ def _record(deliverer: Deliverer, letter: list[Posted], receipt: NotifyReceipt) 
     )
     late = {delivery_id: late_by for delivery_id, _, late_by in received}
     for delivery, _ in letter:
-        deliverer.spool.clear(_spool_key(delivery))
+        deliverer.clear_spool(delivery)
     if failed_at_notify(deliverer.store, deliverer.outcomes, [d for d, _ in letter], accepted):
         return
     for delivery, _ in letter:
@@ -187,15 +187,9 @@ def _failed(deliverer: Deliverer, letter: list[Posted], exc: Exception) -> None:
     for delivery, _ in letter:
         deliverer.store.record_failure(delivery.id, error=why, permanent=permanent)
         if permanent:
-            deliverer.spool.clear(_spool_key(delivery))
+            deliverer.clear_spool(delivery)
         deliverer.outcomes.failed(
             delivery.conference_id, delivery.copy_key, why, permanent=permanent
         )
     if not isinstance(exc, CpcError | OSError):
         deliverer.outcomes.log_unexpected(letter[0][0].conference_id, exc)
-
-
-def _spool_key(delivery: StoredDelivery) -> str:
-    from pipeline.service.delivering import spool_key  # the one spool naming, beside its use
-
-    return spool_key(delivery)

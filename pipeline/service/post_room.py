@@ -67,7 +67,7 @@ def _hold_back(
     ) + "); correct the address in the case record and export again"
     for delivery in deliveries:
         deliverer.store.record_failure(delivery.id, error=why, permanent=True)
-        deliverer.spool.clear(_spool_key(delivery))
+        deliverer.clear_spool(delivery)
         deliverer.outcomes.failed(delivery.conference_id, delivery.copy_key, why, permanent=True)
 
 
@@ -87,13 +87,7 @@ def _send(
     )
     late = {delivery_id: late_by for delivery_id, _, late_by in received}
     for delivery in deliveries:
-        deliverer.spool.clear(_spool_key(delivery))
+        deliverer.clear_spool(delivery)
         deliverer.outcomes.delivered(delivery, "post", late[delivery.id])
     deliverer.outcomes.summary.post_batches.append(Path(where))
     deliverer.outcomes.summary.delivered["post"] += len(deliveries)
-
-
-def _spool_key(delivery: StoredDelivery) -> str:
-    from pipeline.service.delivering import spool_key  # the one spool naming, beside its use
-
-    return spool_key(delivery)

@@ -110,15 +110,20 @@ class DeliveriesMixin(NotifyDeliveriesMixin):
         sent_on: date,
         destination: str,
         why: str,
+        notify: NotifyAccepted | None = None,
     ) -> None:
-        """Every letter of a post batch recorded sent at once: a batch file is never rewritten
-        with some of its letters missing (spec: each copy posted exactly once).
+        """Every letter of a post batch, or every copy in one Notify letter (with Notify's
+        answer), recorded sent at once: a batch file is never rewritten with some of its letters
+        missing, and a letter Notify took is never on record for only some of its copies (spec:
+        each copy posted exactly once).
         `received`: (delivery, receipt date, working days late or None) for each letter."""
         with self.transaction() as connection:
             for delivery_id, received_on, late_by in received:
                 self._finish(
                     connection, delivery_id, sent_on, received_on, destination, why, late_by
                 )
+                if notify is not None:
+                    self._record_accepted(connection, delivery_id, notify)
 
     def _finish(
         self,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -38,18 +37,6 @@ class NotifyAccepted:
 
 
 class NotifyDeliveriesMixin(StoreBase):
-    def _finish(
-        self,
-        connection: Connection,
-        delivery_id: int,
-        sent_on: date,
-        received_on: date | None,
-        destination: str,
-        why: str,
-        late_by: int | None,
-    ) -> None:
-        raise NotImplementedError  # DeliveriesMixin records a delivery sent
-
     def _record_accepted(
         self, connection: Connection, delivery_id: int, notify: NotifyAccepted
     ) -> None:
@@ -64,25 +51,6 @@ class NotifyDeliveriesMixin(StoreBase):
                 notify_print_day=notify.print_day,
             )
         )
-
-    def finish_notify_letter(
-        self,
-        received: Sequence[tuple[int, date | None, int | None]],
-        *,
-        sent_on: date,
-        destination: str,
-        why: str,
-        notify: NotifyAccepted,
-    ) -> None:
-        """Every copy in one Notify letter (one envelope) recorded sent, with Notify's id, at once:
-        a letter Notify took is never on record for some of its copies and not the others, so a
-        re-run after a kill never sends the rest again under another reference."""
-        with self.transaction() as connection:
-            for delivery_id, received_on, late_by in received:
-                self._finish(  # DeliveriesMixin's, whose base this mixin is
-                    connection, delivery_id, sent_on, received_on, destination, why, late_by
-                )
-                self._record_accepted(connection, delivery_id, notify)
 
     def notify_unsettled(self) -> list[StoredDelivery]:
         """Sent through Notify and not yet at a final status: read again by the next poll."""
