@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from pipeline.planning.copy_state import DeliveryState, permanent_failure_reason
+from pipeline.planning.copy_state import DeliveryState
 from pipeline.store.base import now
 from pipeline.store.notify_deliveries import NotifyAccepted, NotifyDeliveriesMixin
 from pipeline.store.rows import StoredDelivery, delivery_of
@@ -239,18 +239,7 @@ class DeliveriesMixin(NotifyDeliveriesMixin):
                 deliveries.update().where(deliveries.c.id == delivery_id).values(**values)
             )
             if permanent:
-                connection.execute(
-                    copies.update()
-                    .where(
-                        copies.c.conference_id == row.conference_id,
-                        copies.c.copy_key == row.copy_key,
-                    )
-                    .values(
-                        status="failed",
-                        reason=permanent_failure_reason(row.channel, error),
-                        hold_kind=None,
-                    )
-                )
+                self._copy_failed_for_good(connection, row, error)
             self.audit(
                 connection,
                 "delivery_failed",

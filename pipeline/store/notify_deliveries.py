@@ -37,6 +37,18 @@ class NotifyAccepted:
 
 
 class NotifyDeliveriesMixin(StoreBase):
+    def _copy_failed_for_good(self, connection: Connection, row: Any, error: str) -> None:
+        """The delivery's copy shown failed: refused for good, a new revision remakes it."""
+        connection.execute(
+            copies.update()
+            .where(copies.c.conference_id == row.conference_id, copies.c.copy_key == row.copy_key)
+            .values(
+                status="failed",
+                reason=permanent_failure_reason(row.channel, error),
+                hold_kind=None,
+            )
+        )
+
     def _record_accepted(
         self, connection: Connection, delivery_id: int, notify: NotifyAccepted
     ) -> None:
@@ -93,18 +105,7 @@ class NotifyDeliveriesMixin(StoreBase):
                 deliveries.update().where(deliveries.c.id == delivery_id).values(**values)
             )
             if failure is not None:
-                connection.execute(
-                    copies.update()
-                    .where(
-                        copies.c.conference_id == row.conference_id,
-                        copies.c.copy_key == row.copy_key,
-                    )
-                    .values(
-                        status="failed",
-                        reason=permanent_failure_reason(row.channel, failure),
-                        hold_kind=None,
-                    )
-                )
+                self._copy_failed_for_good(connection, row, failure)
             if status != row.notify_status:
                 self.audit(
                     connection,
