@@ -40,5 +40,18 @@ class Composer:
         folder = "records" if document in RECORD_DOCUMENTS else "letters"
         return f"{folder}/{document}.html"
 
-    def html(self, view: RecipientView) -> str:
-        return self.environment.get_template(self.template_name(view.document)).render(v=view)
+    def html(self, view: RecipientView, stamp: StampSlots | None = None) -> str:
+        """The document's HTML; with `stamp`, a letter's address and salutation are left as the
+        slots' words, for one layout every reader of the view shares (`letter_stamp`)."""
+        template = self.environment.get_template(self.template_name(view.document))
+        return template.render(v=view, stamp=stamp)
+
+
+@dataclass(frozen=True, slots=True)
+class StampSlots:
+    """What a letter prints where the reader's address and salutation go when they are stamped
+    on afterwards: words no export can contain (the caller makes them), found again in the HTML
+    and the DOCX and replaced there."""
+
+    address: str
+    salutation: str

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+# Where each element with an id was placed, per page: its border box (left, top, right, bottom)
+# in CSS px from the page's top-left corner.
+Box = tuple[float, float, float, float]
+Anchors = tuple[dict[str, Box], ...]
+
 
 def render_pdf(html: str, templates: Path) -> bytes:
     """Lay out `html` and return the PDF (PDF/A-3b), or raise RenderError if anything was amiss:
@@ -13,3 +18,10 @@ def render_pdf(html: str, templates: Path) -> bytes:
     from pipeline.rendering.weasyprint_layout import lay_out
 
     return lay_out(html, templates)
+
+
+def render_pdf_anchored(html: str, templates: Path) -> tuple[bytes, Anchors]:
+    """As `render_pdf`, with each page's anchors: the box, in CSS px, of every element with an id."""
+    from pipeline.rendering.weasyprint_layout import lay_out_anchored
+
+    return lay_out_anchored(html, templates)

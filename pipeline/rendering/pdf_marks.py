@@ -9,7 +9,7 @@ Metadata is cut to an allow-list: the title and the authority as author.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -96,7 +96,7 @@ class EnvelopeStamper:
             with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
                 stamp = self._stamps.pages[self._page[mark_html]]
                 _overlay(pdf, stamp, pikepdf.Name("/CpcEnvelope"))
-                return _save(pdf)
+                return save_trimmed(pdf)
         except pikepdf.PikepdfError as exc:
             raise RenderError(f"an envelope's page could not be marked (pikepdf: {exc})") from exc
 
@@ -122,25 +122,50 @@ def _finish(laid_out: bytes, marks_html: str, templates: Path) -> bytes:
         if marks_html.strip():
             with pikepdf.open(io.BytesIO(stamp_pdf(marks_html, templates))) as stamp:
                 _overlay(pdf, stamp.pages[0])
-                return _save(pdf)
-        return _save(pdf)
+                return save_trimmed(pdf)
+        return save_trimmed(pdf)
 
 
 _COPY_MARKS = pikepdf.Name("/CpcMarks")
 
 
 def _overlay(pdf: pikepdf.Pdf, stamp_page: pikepdf.Page, name: pikepdf.Name = _COPY_MARKS) -> None:
+    overlay_pages(pdf, lambda _number: stamp_page, name)
+
+
+def overlay_pages(
+    pdf: pikepdf.Pdf,
+    stamp_for: Callable[[int], pikepdf.Page | None],
+    name: pikepdf.Name = _COPY_MARKS,
+    *,
+    under: bool = False,
+) -> None:
+    """Draw `stamp_for(n)` over page n (0-based; None: leave the page as it is), or `under`
+    it: before the page's own content, so that it reads first."""
     # By hand rather than Page.add_overlay, which names the resource at random and so would
     # make each run's bytes differ. Both pages are A4 from the same renderer, so no scaling.
-    form = pdf.copy_foreign(stamp_page.as_form_xobject())
-    for page in pdf.pages:
-        # Its own resource name: a second stamp (the envelope's) must not replace the copy's marks.
-        page.add_resource(form, pikepdf.Name.XObject, name)
-        page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
-        page.contents_add(pdf.make_stream(b"Q\nq " + bytes(name) + b" Do Q\n"), prepend=False)
+    # Pages may share one /Resources dictionary (WeasyPrint's do): each distinct stamp gets its
+    # own name (/CpcMarks, /CpcMarks1, ...), or the last page's stamp would show on every page.
+    forms: dict[tuple[int, int], tuple[pikepdf.Name, pikepdf.Object]] = {}
+    for number, page in enumerate(pdf.pages):
+        stamp = stamp_for(number)
+        if stamp is None:
+            continue
+        key = stamp.obj.objgen
+        if key not in forms:
+            own = pikepdf.Name(str(name) + (str(len(forms)) if forms else ""))
+            forms[key] = own, pdf.copy_foreign(stamp.as_form_xobject())
+        own, form = forms[key]
+        page.add_resource(form, pikepdf.Name.XObject, own)
+        if under:
+            page.contents_add(pdf.make_stream(b"q " + bytes(own) + b" Do Q\n"), prepend=True)
+        else:
+            page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
+            page.contents_add(pdf.make_stream(b"Q\nq " + bytes(own) + b" Do Q\n"), prepend=False)
 
 
-def _save(pdf: pikepdf.Pdf) -> bytes:
+def save_trimmed(pdf: pikepdf.Pdf) -> bytes:
+    """The PDF's bytes with its metadata cut to the allow-list and a /ID from its content."""
     for key in list(pdf.docinfo.keys()):
         if key not in _ALLOWED_INFO:
             del pdf.docinfo[key]

@@ -24,6 +24,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from pipeline.errors import RenderError
 from pipeline.rendering.fonts import installed_font_files
+from pipeline.rendering.pdf import Anchors
 
 PDF_VARIANT = "pdf/a-3b"
 
@@ -87,6 +88,12 @@ def _said(exc: BaseException) -> str:
 
 def lay_out(html: str, templates: Path) -> bytes:
     """Lay out `html` and return the PDF (PDF/A-3b), or raise RenderError if anything was amiss."""
+    return lay_out_anchored(html, templates)[0]
+
+
+def lay_out_anchored(html: str, templates: Path) -> tuple[bytes, Anchors]:
+    """As `lay_out`, with where each element with an id was placed: a stamp is drawn where the
+    layout left room for it, and a stamp's own ends show whether its text fitted."""
     fetcher = TemplatesOnlyFetcher(templates)
     fonts = _font_configuration()
     with _weasyprint_must_not_warn() as problems:
@@ -94,6 +101,7 @@ def lay_out(html: str, templates: Path) -> bytes:
             document = weasyprint.HTML(
                 string=html, base_url=templates.resolve().as_uri() + "/", url_fetcher=fetcher
             ).render(font_config=fonts)
+            anchors = tuple(dict(page.anchors) for page in document.pages)
             pdf = document.write_pdf(pdf_variant=PDF_VARIANT, custom_metadata=False)
         except FatalURLFetchingError as exc:
             raise RenderError(str(exc)) from exc
@@ -104,4 +112,4 @@ def lay_out(html: str, templates: Path) -> bytes:
     if problems.messages:
         raise RenderError("WeasyPrint reported: " + "; ".join(problems.messages))
     assert pdf is not None
-    return pdf
+    return pdf, anchors

@@ -124,7 +124,7 @@ class EnvelopeMaker:
             for name, _ in p.files
         ]  # fmt: skip
         html = self.composer.environment.get_template("letters/covering_letter.html").render(
-            v=view, enclosures=enclosures, inserts=inserts
+            v=view, stamp=None, enclosures=enclosures, inserts=inserts
         )
         pdf = finish_pdf(render_pdf(html, self.composer.templates), "", self.composer.templates)
         # What is withheld from anyone whose eyes any of these copies reach stays out of the

@@ -1,0 +1,162 @@
+"""Shared layouts and each reader's parts → each reader's PDF: the parts stamped over the pages as text.
+
+Readers of one view read one document but for their own address, salutation and marks. The view is
+laid out once with room left for those (the window empty, the salutation line blank: the letter
+template's `stamp` mode); every reader's parts are laid out together, one A4 sheet each, in one
+go (letters/_stamps.html), and drawn over the shared pages as selectable text. A layout costs
+~230 ms, a sheet among many ~2 ms.
+
+A reader's parts must print exactly as a whole layout would have printed them. A line of the
+address that runs out of the window, or a salutation that takes more than the one line left for
+it, does not fit: `Stamps.fits` says so, and the caller lays that reader's copy out whole instead.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import lxml.html
+import pikepdf
+from markupsafe import Markup
+
+from pipeline.errors import RenderError
+from pipeline.redaction.facts import AddressBlock
+from pipeline.rendering.html import Composer
+from pipeline.rendering.pdf import Anchors, Box, render_pdf_anchored
+from pipeline.rendering.pdf_marks import overlay_pages, save_trimmed
+
+STAMPS_TEMPLATE = "letters/_stamps.html"
+WINDOW_TEMPLATE = "letters/_window.html"
+SALUTATION_ANCHOR = "salutation"  # the id letters/_base.html gives the salutation's paragraph
+_PX_PER_MM = 96 / 25.4
+# The window's right edge, from _page_one.css (left 26 mm, width 92 mm): a line ending past it
+# runs out of the window.
+WINDOW_RIGHT_PX = (26 + 92) * _PX_PER_MM
+_SAME = 0.01  # px: boxes this close are the same line
+READER_PARTS = pikepdf.Name("/CpcReader")
+
+
+@dataclass(frozen=True, slots=True)
+class StampSheet:
+    """One reader's parts of one kind: a letter's page-1 parts (`addressee` set: the window and
+    the salutation, in the box the layout left for it), drawn under the page so that they read
+    first, or their marks, drawn over every page after its own words (spec §4 rule 5)."""
+
+    large_print: bool
+    marks: str = ""  # escaped HTML from the autoescaping _marks.html template; "" for none
+    addressee: AddressBlock | None = None
+    salutation_box: Box | None = None
+
+    @classmethod
+    def page_one(cls, large_print: bool, addressee: AddressBlock, box: Box) -> StampSheet:
+        return cls(large_print, "", addressee, box)
+
+
+def salutation_box(anchors: Anchors) -> Box | None:
+    """Where a layout left the salutation's line on page 1, or None (nothing to stamp into)."""
+    return anchors[0].get(SALUTATION_ANCHOR) if anchors else None
+
+
+class Stamps:
+    """Every distinct sheet of a batch laid out in one go, kept open while pages are stamped.
+    A context manager."""
+
+    def __init__(self, composer: Composer, sheets: Sequence[StampSheet]) -> None:
+        self.sheets = list(dict.fromkeys(sheets))
+        self._page = {sheet: i for i, sheet in enumerate(self.sheets)}
+        self._pdf: pikepdf.Pdf | None = None
+        self._fits: dict[StampSheet, bool] = {}
+        if not self.sheets:
+            return
+        for sheet in self.sheets:
+            if sheet.addressee is not None and sheet.salutation_box is None:
+                raise RenderError("a letter's page-1 stamp needs the box left for its salutation")
+        # Marks are escaped already (they come from the autoescaping _marks.html template):
+        # Markup keeps the stamps template from escaping them twice.
+        html = composer.environment.get_template(STAMPS_TEMPLATE).render(
+            sheets=[_Sheet(s, Markup(s.marks)) for s in self.sheets]
+        )
+        laid_out, anchors = render_pdf_anchored(html, composer.templates)
+        if len(anchors) != len(self.sheets):
+            # A sheet that ran onto a second page would put one reader's parts on another's page.
+            raise RenderError("the stamps did not lay out one to a page")
+        self._fits = {s: _fits(s, anchors[i], i) for i, s in enumerate(self.sheets)}
+        try:
+            self._pdf = pikepdf.open(io.BytesIO(laid_out))
+        except pikepdf.PikepdfError as exc:
+            raise RenderError(f"the stamps could not be read back (pikepdf: {exc})") from exc
+
+    def __enter__(self) -> Stamps:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._pdf is not None:
+            self._pdf.close()
+
+    def fits(self, sheet: StampSheet) -> bool:
+        """The sheet's address and salutation print as a whole layout would print them."""
+        return self._fits[sheet]
+
+    def stamp(self, laid_out: bytes, reader: StampSheet | None, marks: StampSheet | None) -> bytes:
+        """`laid_out` with the `reader`'s page-1 parts on page 1 and their `marks` on every page
+        (None: nothing), metadata trimmed as for every copy; the same input gives the same bytes."""
+        try:
+            with pikepdf.open(io.BytesIO(laid_out)) as pdf:
+                pages: Sequence[pikepdf.Page] = self._pdf.pages if self._pdf is not None else []
+                if reader is not None:
+                    # Drawn first, so a reader (and a screen reader) meets the address and the
+                    # salutation before the letter, not after its last line.
+                    on_one = pages[self._page[reader]]
+                    overlay_pages(pdf, lambda n: on_one if n == 0 else None, READER_PARTS, under=True)
+                if marks is not None:
+                    on_all = pages[self._page[marks]]
+                    overlay_pages(pdf, lambda _n: on_all)
+                return save_trimmed(pdf)
+        except pikepdf.PikepdfError as exc:
+            raise RenderError(f"a copy's page could not be stamped (pikepdf: {exc})") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class _Sheet:
+    """A sheet as the stamps template reads it."""
+
+    sheet: StampSheet
+    marks: Markup
+
+    @property
+    def large_print(self) -> bool:
+        return self.sheet.large_print
+
+    @property
+    def addressee(self) -> AddressBlock | None:
+        return self.sheet.addressee
+
+    @property
+    def salutation_box(self) -> Box | None:
+        return self.sheet.salutation_box
+
+
+def _fits(sheet: StampSheet, anchors: dict[str, Box], index: int) -> bool:
+    if sheet.addressee is None:
+        return True  # marks only: they wrap as they need, as on a whole layout
+    line_ends = [box for name, box in anchors.items() if name.startswith(f"w{index}-")]
+    if any(box[0] > WINDOW_RIGHT_PX + _SAME for box in line_ends):
+        return False
+    stamped, left = anchors.get(f"s{index}"), sheet.salutation_box
+    assert left is not None
+    # One line, as the layout left: a longer salutation would have pushed the letter down.
+    return stamped is not None and abs((stamped[3] - stamped[1]) - (left[3] - left[1])) < _SAME
+
+
+def reader_words(composer: Composer, addressee: AddressBlock) -> tuple[tuple[str, ...], str]:
+    """The lines the window prints for `addressee` and the salutation, as plain text: from the
+    same macros that print them (letters/_window.html), for the DOCX's copy of them."""
+    module = composer.environment.get_template(WINDOW_TEMPLATE).module
+    window = lxml.html.fragment_fromstring(str(module.window(addressee)), create_parent="div")  # type: ignore[attr-defined]
+    lines = tuple(p.text_content() for p in window.iter("p"))
+    salutation = lxml.html.fragment_fromstring(
+        f"<p>{module.salutation(addressee.name)}</p>"  # type: ignore[attr-defined]
+    ).text_content()
+    return lines, salutation
