@@ -100,7 +100,7 @@ def clean_package(data: bytes, title: str | None, author: str | None) -> bytes:
         etree.Element(f"{{{EXTENDED}}}Properties", nsmap={None: EXTENDED, "vt": VT})
     )
     _check_parts(parts)
-    return _zip(parts)
+    return zip_parts(parts)
 
 
 def _drop_metadata_parts(parts: dict[str, bytes]) -> dict[str, bytes]:
@@ -184,7 +184,7 @@ def _check_word_xml(name: str, root: etree._Element) -> None:
             )
 
 
-def _zip(parts: dict[str, bytes]) -> bytes:
+def zip_parts(parts: dict[str, bytes]) -> bytes:
     """Same parts → same bytes: fixed order, timestamps, attributes and compression."""
     first = ["[Content_Types].xml", "_rels/.rels"]
     names = [n for n in first if n in parts] + sorted(n for n in parts if n not in first)
