@@ -21,6 +21,7 @@ difference raises RenderError instead of sending altered words.
 
 from __future__ import annotations
 
+import copy
 import functools
 import io
 import itertools
@@ -32,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+import docx as docx_package_api
 import jinja2
 from docx.document import Document as DocxDocument
 from docx.oxml import OxmlElement
@@ -42,6 +44,7 @@ from docx.table import Table as DocxTable
 from docx.table import _Cell as DocxCell
 from docx.text.paragraph import Paragraph as DocxParagraph
 from docxtpl import DocxTemplate
+from docxtpl.subdoc import Subdoc
 from lxml import etree
 
 from pipeline.contract.printable import needs_a_glyph
@@ -80,6 +83,7 @@ __all__ = [
     "read_html",
     "render_docx",
     "script_runs",
+    "write_paragraph",
 ]
 
 TEMPLATE_NAME = "document.docx"
@@ -123,12 +127,12 @@ class _Container(Protocol):  # a subdoc (python-docx Document) or a table cell
 def _fill(container: _Container, blocks: Sequence[Block], width: int) -> None:
     for block in blocks:
         if isinstance(block, Paragraph):
-            _write_paragraph(container.add_paragraph(), block)
+            write_paragraph(container.add_paragraph(), block)
         else:
             _write_table(container, block, width)
 
 
-def _write_paragraph(paragraph: DocxParagraph, block: Paragraph) -> None:
+def write_paragraph(paragraph: DocxParagraph, block: Paragraph) -> None:
     if block.style is not None:
         paragraph.style = block.style  # looked up in document.docx's styles: a missing one raises
     for run in block.runs:
@@ -197,7 +201,7 @@ def _write_table(container: _Container, table: Table, width: int) -> None:
 def _fill_cell(docx_cell: DocxCell, blocks: Sequence[Block], width: int) -> None:
     # A new cell already holds the one paragraph Word requires: write the first paragraph into it.
     if blocks and isinstance(blocks[0], Paragraph):
-        _write_paragraph(docx_cell.paragraphs[0], blocks[0])
+        write_paragraph(docx_cell.paragraphs[0], blocks[0])
         blocks = blocks[1:]
     _fill(docx_cell, blocks, width)
 
@@ -274,14 +278,40 @@ def render_docx(html: str, marks: DocxMarks, templates: Path) -> bytes:
 
 def _render_template(template: bytes, page: Page, footer_lines: tuple[str, ...]) -> bytes:
     tpl = DocxTemplate(io.BytesIO(template))
+    # A copy of the template opened once per process (~25 ms an opening), never the one itself:
+    # rendering changes the document it renders into.
+    tpl.docx = copy.deepcopy(_opened(template))
     docx = tpl.get_docx()
     apply_print_size(docx.styles, LARGE_PT if page.large_print else NORMAL_PT)
-    body = tpl.new_subdoc()
+    body = _new_subdoc(tpl)
     _fill(body, page.blocks, _text_width(docx))
     tpl.render({"body": body, "footer_lines": footer_lines}, _jinja_environment(), autoescape=True)
     out = io.BytesIO()
     tpl.save(out)
     return out.getvalue()
+
+
+@functools.lru_cache(maxsize=4)
+def _opened(template: bytes) -> DocxDocument:
+    return docx_package_api.Document(io.BytesIO(template))
+
+
+@functools.cache
+def _empty_body() -> etree._Element:
+    # python-docx's default package (~100 ms to open, most of it its styles), opened once per
+    # process for what a subdocument takes from it: an empty document element to fill.
+    return docx_package_api.Document().element
+
+
+def _new_subdoc(tpl: DocxTemplate) -> Subdoc:
+    """As `tpl.new_subdoc()`, without opening python-docx's default package for each one: the
+    subdocument writes into an empty body of its own and reads the template's styles, as
+    docxtpl's own does (it swaps in the template's part the same way)."""
+    subdoc = Subdoc.__new__(Subdoc)
+    subdoc.tpl = tpl
+    subdoc.docx = tpl.get_docx()
+    subdoc.subdocx = DocxDocument(copy.deepcopy(_empty_body()), subdoc.docx.part)
+    return subdoc
 
 
 def _text_width(docx: DocxDocument) -> int:
