@@ -24,6 +24,7 @@ UnreadableFile     a file cannot be read as what its name or its bytes say it is
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import zipfile
@@ -41,7 +42,7 @@ from pipeline.checking.pdf_reading import (
     pdf_structure,
 )
 from pipeline.checking.xml_text import decoded, xml_pieces
-from pipeline.comparison import BOUNDARY, match_form, normalise, pattern_forms
+from pipeline.comparison import BOUNDARY, normalise, pattern_forms
 from pipeline.errors import UnreadableFile
 
 __all__ = ["ACROSS_PAGES", "CONTENT", "FILE_NAME", "MIN_CHECKED_LENGTH", "Leak", "LeakReport",
@@ -238,11 +239,10 @@ def _file_leaks(
         raise UnreadableFile(f"{file_label}: {exc}") from exc
     found: dict[tuple[str, int], None] = {}  # (where, index), in order found, each once
     for number, (where, text) in enumerate(pieces):
-        words = match_form(text)
-        haystack = words.replace(" ", "")
+        haystack = _haystack(text)
         hits = [index for index, needle in needles if needle in haystack]
         if patterns:
-            forms = pattern_forms(text)
+            forms = _pattern_forms(text)
             hits += [i for i, pattern in patterns if any(pattern.search(f) for f in forms)]
         if hits:
             label = _safe_label(
@@ -255,6 +255,19 @@ def _file_leaks(
         for where, index in found
         if not (where == ACROSS_PAGES and index in on_a_page)
     ]
+
+
+# Readers of one view share its layout, so most of the text the check reads in one copy it reads
+# again in the next: each piece's comparison forms are worked out once (they do not depend on
+# what is withheld from whom; the search does, and is done for every file).
+@functools.lru_cache(maxsize=8192)
+def _haystack(text: str) -> str:
+    return normalise(text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _pattern_forms(text: str) -> tuple[str, ...]:
+    return pattern_forms(text)
 
 
 def _safe_label(
