@@ -15,6 +15,7 @@ import io
 import re
 import time
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from html import escape, unescape
@@ -35,6 +36,7 @@ from pipeline.service.conference import AmendmentContext, read_conference_copies
 
 if TYPE_CHECKING:  # a worker imports this module: it stays clear of the real renderer's libraries
     from pipeline.rendering.html import Composer
+    from pipeline.service.copy_renderer import CopyRequest
     from pipeline.service.render_pool import CopyJob
 
 _NO_AMENDMENTS = AmendmentContext()
@@ -164,6 +166,11 @@ class FakeCopyRenderer:
         words = f"{copy.recipient}/{stem} revision {export.revision} {text}"
         files = ((f"{stem}.pdf", fake_pdf(words)), (f"{stem}.docx", fake_docx(words)))
         return RenderedCopy(copy, files, "ready", None)
+
+    def render_many(
+        self, export: Export, requests: Sequence[CopyRequest]
+    ) -> list[RenderedCopy]:
+        return [self.render(export, r.copy, issued_on=r.issued_on) for r in requests]
 
 
 @dataclass(frozen=True)

@@ -65,9 +65,15 @@ def _render_all(
         assert rendered.status == "ready", (copy.recipient, copy.document, rendered.reason)
         (pdf,) = [data for name, data in rendered.files if name.endswith(".pdf")]
         body = lxml.html.document_fromstring(renderer.composer.html(view)).find("body")
+        # A letter's address window and salutation are stamped on a layout the view's readers
+        # share, drawn before the page's own words: they read first.
+        stamped = body.find_class("window") + body.find_class("salutation")
+        first = "".join(element.text_content() for element in stamped)
+        for element in stamped:
+            element.drop_tree()
         marks_html = renderer.marks_html(marks_for(export, copy, renderer.words), copy.document)
         marks = lxml.html.fragment_fromstring(marks_html, create_parent="div").text_content()
-        yield copy, pdf, body.text_content(), marks if marks_html.strip() else ""
+        yield copy, pdf, first + body.text_content(), marks if marks_html.strip() else ""
 
 
 def _body_on_pages(pdf: bytes, marks: str) -> str:

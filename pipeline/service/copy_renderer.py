@@ -1,28 +1,33 @@
-"""An Export and one planned copy → its PDF and DOCX, leak-checked (or held, with the reason).
+"""An Export and its planned copies → each copy's PDF and DOCX, leak-checked (or held, with the reason).
 
-Flow, one way: plan copy → RecipientView (redaction, before any template) → HTML → PDF laid out
-once per distinct view → per-recipient marks stamped → DOCX → leak check on the bytes. A copy whose
-bytes fail the leak check is held, with the reason, and its files are dropped: never shipped.
+Flow, one way: plan copy → RecipientView (redaction, before any template) → HTML → PDF and DOCX
+made once per distinct content → each reader's parts (address, salutation, marks) stamped into
+their copy → leak check on the bytes. A copy whose bytes fail the leak check is held, with the
+reason, and its files are dropped: never shipped.
+
+What is laid out is what the template prints, not the view: readers of one letter share a layout
+with their address and salutation left for the stamp (`pipeline.rendering.letter_stamp`), and a
+record or plan whose view holds an addressee it never prints is laid out once for all. A reader
+whose address or salutation would not print in the stamp as in a whole layout gets a whole layout.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Iterator
+import secrets
+from collections.abc import Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
 import lxml.html
 
-from pipeline.checking.leak_check import leak_report
 from pipeline.contract.amendment import Amendment
 from pipeline.contract.export import Export
 from pipeline.delivery.preview import RenderedCopy
-from pipeline.errors import RenderError, UnreadableFile
-from pipeline.planning.documents import amendment_text, authorisation_text, free_text
-from pipeline.planning.mentions import first_mention, mention_reason, withheld_contacts
+from pipeline.errors import RenderError
 from pipeline.planning.plan import DistributionPlan, PlannedCopy, file_stem
 from pipeline.planning.readers import Viewer, readers_of
 from pipeline.procedure.profile import Profile
@@ -35,25 +40,76 @@ from pipeline.redaction.view import (
     rejection_view,
     view_for,
 )
-from pipeline.redaction.withheld import withheld_patterns, withheld_strings
 from pipeline.rendering.docx import DocxMarks, render_docx
-from pipeline.rendering.html import RECORD_DOCUMENTS, Composer
-from pipeline.rendering.pdf import render_pdf
+from pipeline.rendering.docx_fill import DocxMaster, ReaderLines
+from pipeline.rendering.html import RECORD_DOCUMENTS, Composer, StampSlots
+from pipeline.rendering.letter_stamp import Stamps, StampSheet, reader_words, salutation_box
+from pipeline.rendering.pdf import Box, render_pdf, render_pdf_anchored
 from pipeline.rendering.pdf_marks import finish_pdf
+from pipeline.service.copy_checks import (
+    OWN_BLOCKS,
+    checked_files,
+    printed_text,
+    withheld_contact_in,
+)
 
 _FIXED_DAY = date(2000, 1, 1)  # fingerprints leave the issue date out
 
 
 @dataclass
+class LayoutCounts:
+    """What one Renderer laid out: the benchmark compares `layouts` with the distinct contents."""
+
+    layouts: int = 0  # distinct contents laid out (each once)
+    fallbacks: int = 0  # copies laid out whole: their reader's parts did not fit the stamp
+    stamps: int = 0  # batches of readers' parts laid out (one per batch of copies)
+
+
+@dataclass(frozen=True, slots=True)
+class CopyRequest:
+    """One copy to render, and how: see `Renderer.render`."""
+
+    copy: PlannedCopy
+    edition: tuple[str, ...] = ()
+    checked_by_person: bool = False
+    amendment: Amendment | None = None
+    issued_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A copy's words, worked out before anything is laid out."""
+
+    request: CopyRequest
+    view: RecipientView
+    printed: str  # the HTML with the reader's slots holding the stand-in words
+    laid_out: str  # the HTML that is laid out: the slots left empty
+    marks: str  # the reader's marks, escaped HTML ("" for none)
+    readers: Viewer
+    letter: bool  # page 1 has the reader's window and salutation to stamp
+
+
+def _stand_in(what: str) -> str:
+    # Letters and digits only, so they read the same escaped; random, so no export holds them.
+    return f"cpc{what}{secrets.token_hex(12)}"
+
+
+@dataclass
 class Renderer:
-    """Renders copies of one conference, laying out each distinct view once."""
+    """Renders copies of one conference, laying out each distinct content once."""
 
     composer: Composer
     words: PlainWords
-    _layouts: dict[RecipientView, bytes] = field(default_factory=dict)
+    counts: LayoutCounts = field(default_factory=LayoutCounts)
+    _layouts: dict[str, tuple[bytes, Box | None]] = field(default_factory=dict)
+    _masters: dict[str, DocxMaster] = field(default_factory=dict)
     # A view's HTML, hashed, for fingerprints: many readers share one view (every professional's
     # record).
     _html: dict[RecipientView, Any] = field(default_factory=dict)
+    _slots: StampSlots = field(
+        default_factory=lambda: StampSlots(_stand_in("address"), _stand_in("salutation"))
+    )
+    _footer_slot: str = field(default_factory=lambda: _stand_in("marks"))
 
     @classmethod
     def for_profile(cls, profile: Profile, composer: Composer) -> Renderer:
@@ -97,6 +153,19 @@ class Renderer:
         whole.update(("\x00" + marks).encode("utf-8"))
         return whole.hexdigest()
 
+    def printed(
+        self,
+        export: Export,
+        copy: PlannedCopy,
+        amendment: Amendment | None = None,
+        issued_on: date | None = None,
+        edition: tuple[str, ...] = (),
+    ) -> str:
+        """The HTML laid out for this copy: what its readers share (a letter's address window
+        and salutation left for the stamp). Equal for two copies: one layout serves both."""
+        request = CopyRequest(copy, edition, amendment=amendment, issued_on=issued_on)
+        return self._prepare(export, request).laid_out
+
     def render(
         self,
         export: Export,
@@ -111,134 +180,160 @@ class Renderer:
         `checked_by_person`: the chair released a copy held because a withheld item was too short
         to search for, after a person read it; `issued_on`: the day it is dated, the day the run
         or the preview issues it (None: the export's day, for a copy nobody is sent)."""
-        view = self.view(export, copy, amendment, issued_on)
-        if edition:
-            view = dataclasses.replace(view, edition=edition)
-        html = self.composer.html(view)
-        marks = self.marks_html(marks_for(export, copy, self.words), copy.document)
-        readers = readers_of(copy)
-        mention = _withheld_contact_in(
-            export, copy, readers, (_text(html, skip=_OWN_BLOCKS), _text(marks)), amendment
-        )
-        if mention is not None:
-            return RenderedCopy(copy, (), "held", mention, "address")
+        request = CopyRequest(copy, edition, checked_by_person, amendment, issued_on)
+        return self.render_many(export, (request,))[0]
+
+    def render_many(
+        self, export: Export, requests: Sequence[CopyRequest]
+    ) -> list[RenderedCopy]:
+        """Every requested copy, in order: each distinct content laid out once, and every
+        reader's parts laid out together in one batch of stamps."""
+        prepared = [self._prepare(export, request) for request in requests]
+        done: list[RenderedCopy | None] = [
+            self._mentions_withheld(export, p) for p in prepared
+        ]
+        layouts: dict[int, tuple[bytes, Box | None]] = {}
+        for i, item in enumerate(prepared):
+            if done[i] is None:
+                try:
+                    layouts[i] = self._layout(item.laid_out)
+                except RenderError:
+                    done[i] = _unrenderable(item.request.copy)
+        sheets = {i: self._sheets(prepared[i], box) for i, (_, box) in layouts.items()}
+        stamps: Stamps | None
         try:
-            laid_out = self._layouts.get(view)
-            if laid_out is None:
-                laid_out = self._layouts[view] = render_pdf(html, self.composer.templates)
-            pdf = finish_pdf(laid_out, marks, self.composer.templates)
-            docx = render_docx(html, DocxMarks(_lines(marks)), self.composer.templates)
+            stamps = Stamps(
+                self.composer, [s for pair in sheets.values() if pair for s in pair if s]
+            )
+            self.counts.stamps += bool(stamps.sheets)
+        except RenderError:
+            stamps = None  # one reader's parts spoil the batch: each copy is laid out whole
+        with stamps or nullcontext():
+            for i, (laid_out, _) in layouts.items():
+                done[i] = self._finish(export, prepared[i], laid_out, sheets[i], stamps)
+        assert all(item is not None for item in done)
+        return [item for item in done if item is not None]
+
+    # -- the steps --
+
+    def _prepare(self, export: Export, request: CopyRequest) -> _Prepared:
+        copy = request.copy
+        view = self.view(export, copy, request.amendment, request.issued_on)
+        if request.edition:
+            view = dataclasses.replace(view, edition=request.edition)
+        printed = self.composer.html(view, self._slots)
+        letter = self._slots.salutation in printed
+        laid_out = printed.replace(f"<p>{self._slots.address}</p>", "").replace(
+            self._slots.salutation, "\u00a0"  # the salutation's line kept, blank, for the stamp
+        )
+        marks = self.marks_html(marks_for(export, copy, self.words), copy.document)
+        return _Prepared(
+            request, view, printed, laid_out, marks if marks.strip() else "", readers_of(copy),
+            letter,
+        )  # fmt: skip
+
+    def _mentions_withheld(self, export: Export, item: _Prepared) -> RenderedCopy | None:
+        """Held if the words about to be printed name a withheld contact (spec §4 rule 4)."""
+        text = printed_text(item.printed, skip=OWN_BLOCKS)
+        if item.letter and item.view.addressee is not None:
+            text = text.replace(self._slots.salutation, self._salutation(item.view)[1])
+        request = item.request
+        mention = withheld_contact_in(
+            export,
+            request.copy,
+            item.readers,
+            (text, printed_text(item.marks)),
+            request.amendment,
+        )
+        return None if mention is None else RenderedCopy(
+            request.copy, (), "held", mention, "address"
+        )  # fmt: skip
+
+    def _layout(self, html: str) -> tuple[bytes, Box | None]:
+        laid = self._layouts.get(html)
+        if laid is None:
+            pdf, anchors = render_pdf_anchored(html, self.composer.templates)
+            laid = self._layouts[html] = (pdf, salutation_box(anchors))
+            self.counts.layouts += 1
+        return laid
+
+    def _sheets(
+        self, item: _Prepared, box: Box | None
+    ) -> tuple[StampSheet | None, StampSheet | None] | None:
+        """The reader's (page-1 parts, marks) sheets; None: the copy is laid out whole."""
+        large = item.view.large_print
+        marks = StampSheet(large, item.marks) if item.marks else None
+        if not item.letter:
+            return None, marks
+        if box is None or item.view.addressee is None:
+            return None  # no line was left for the salutation on page 1
+        return StampSheet.page_one(large, item.view.addressee, box), marks
+
+    def _finish(
+        self,
+        export: Export,
+        item: _Prepared,
+        laid_out: bytes,
+        sheets: tuple[StampSheet | None, StampSheet | None] | None,
+        stamps: Stamps | None,
+    ) -> RenderedCopy:
+        request = item.request
+        try:
+            reader = sheets[0] if sheets else None
+            if stamps is None or sheets is None or (reader is not None and not stamps.fits(reader)):
+                files = self._whole(item)
+            else:
+                pdf = stamps.stamp(laid_out, reader, sheets[1])
+                files = self._named(item, pdf, self._master(item).fill(self._lines(item)))
         except RenderError:
             # One copy that cannot be laid out (a script no installed font draws, say) stops only
             # itself. The renderer's message may quote the text, so it is not repeated here.
-            return RenderedCopy(
-                copy,
-                (),
-                "held",
-                "held: the document could not be rendered exactly as written",
-                "render_error",
+            return _unrenderable(request.copy)
+        return checked_files(
+            export, request.copy, item.readers, self.words, files, request.checked_by_person
+        )
+
+    def _whole(self, item: _Prepared) -> tuple[tuple[str, bytes], ...]:
+        """The copy laid out on its own, the reader's parts in the flow (the fall-back)."""
+        self.counts.fallbacks += 1
+        html = self.composer.html(item.view)
+        pdf = finish_pdf(render_pdf(html, self.composer.templates), item.marks, self.composer.templates)
+        docx = render_docx(html, DocxMarks(_lines(item.marks)), self.composer.templates)
+        return self._named(item, pdf, docx)
+
+    def _master(self, item: _Prepared) -> DocxMaster:
+        master = self._masters.get(item.printed)
+        if master is None:
+            slots = ReaderLines(
+                (self._slots.address,) if item.letter else (),
+                (self._slots.salutation,) if item.letter else (),
+                (self._footer_slot,),
             )
-        name = file_stem(copy)
-        files = ((f"{name}.pdf", pdf), (f"{name}.docx", docx))
-        own_lines = _own_lines(export, copy)
-        withheld = withheld_strings(export, readers, self.words, own_lines)
-        patterns = withheld_patterns(export, readers, own_lines)
-        if not withheld and not patterns:
-            # Nothing is withheld from this reader (most professionals): nothing to look for.
-            return RenderedCopy(copy, files, "ready", None)
-        try:
-            report = leak_report(dict(files), withheld, patterns)
-        except UnreadableFile as exc:
-            # What cannot be read back cannot be proved clean: hold it, never ship it.
-            return RenderedCopy(
-                copy,
-                (),
-                "held",
-                f"held: the leak check could not read a file ({exc})",
-                "unreadable",
-            )
-        if report.leaks:
-            where = "; ".join(f"{leak.file_name} ({leak.where})" for leak in report.leaks[:3])
-            return RenderedCopy(
-                copy,
-                (),
-                "held",
-                f"held for the chair: the leak check found withheld content in {where}; "
-                "nothing was sent (spec §4 rule 6)",
-                "leak",
-            )
-        if report.skipped and not checked_by_person:
-            # A withheld item of a few characters (a two-letter house name such as "Tŷ") cannot be looked
-            # for without matching everywhere; unproved is not clean, so a person decides.
-            return RenderedCopy(
-                copy,
-                (),
-                "held",
-                f"held for the chair: {len(report.skipped)} withheld item(s) too short for the "
-                "leak check to look for; nothing was sent (spec §4 rule 6)",
-                "short_items",
-            )
-        return RenderedCopy(copy, files, "ready", None)
+            docx = render_docx(item.printed, DocxMarks(slots.footer), self.composer.templates)
+            master = self._masters[item.printed] = DocxMaster.of(docx, slots)
+        return master
+
+    def _lines(self, item: _Prepared) -> ReaderLines:
+        if not item.letter:
+            return ReaderLines(footer=_lines(item.marks))
+        address, salutation = self._salutation(item.view)
+        return ReaderLines(address, (salutation,), _lines(item.marks))
+
+    def _salutation(self, view: RecipientView) -> tuple[tuple[str, ...], str]:
+        assert view.addressee is not None
+        return reader_words(self.composer, view.addressee)
+
+    @staticmethod
+    def _named(item: _Prepared, pdf: bytes, docx: bytes) -> tuple[tuple[str, bytes], ...]:
+        name = file_stem(item.request.copy)
+        return ((f"{name}.pdf", pdf), (f"{name}.docx", docx))
 
 
-# The reader's own address block and the authority's letterhead: printed on every copy of theirs
-# and no mention of anyone's withheld address (the plan's guard holds free text that names one).
-_OWN_BLOCKS = ("address", "letterhead")
-
-
-def _text(html: str, skip: tuple[str, ...] = ()) -> str:
-    if not html.strip():
-        return ""
-    tree = lxml.html.fromstring(html)
-    for element in list(tree.iter()):
-        if element.get("class") in skip and element.getparent() is not None:
-            element.drop_tree()
-    return tree.text_content()
-
-
-def _withheld_contact_in(
-    export: Export,
-    copy: PlannedCopy,
-    readers: Viewer,
-    printed: tuple[str, ...],
-    amendment: Amendment | None,
-) -> str | None:
-    """Spec §4 rule 4 again, on the words about to be printed: the plan looked at the free text
-    it knows of, field by field; this looks at those fields again (the reason names the one),
-    then reads the document itself, so no template can bring in more."""
-    contacts = withheld_contacts(export, readers.persons)
-    if not contacts:
-        return None
-    subject = copy.on_behalf_of or copy.recipient  # whom an exclusion letter is about
-    fields = list(free_text(export, copy.document, copy.viewer, subject))
-    if copy.authorisation is not None:
-        fields.extend(authorisation_text(export, copy.authorisation))
-    if amendment is not None:
-        fields.extend(amendment_text(export, copy.document, copy.viewer, amendment))
-    found = first_mention(fields, contacts, export.authority.address)
-    if found is None:
-        # The whole document, less the reader's address block and the letterhead: words the
-        # fields above do not cover. The council's own address (its complaints contact, say)
-        # is read as the council's, as in those fields.
-        where = f"the {copy.document.replace('_', ' ')}"
-        printed_fields = ((f"authority.printed ({where})", text) for text in printed)
-        found = first_mention(printed_fields, contacts, export.authority.address)
-        if found is not None:
-            found = (where, found[1])
-    return None if found is None else mention_reason(*found, copy.via)
-
-
-def _own_lines(export: Export, copy: PlannedCopy) -> tuple[str, ...]:
-    """Address lines every copy of this reader's prints that prove nothing: the recipient's own
-    address block, and the authority's letterhead (a council on the mother's street is no leak)."""
-    lines: list[str] = []
-    for address in (
-        None if export.is_child(copy.recipient) else export.person(copy.recipient).address,
-        export.authority.address,
-    ):
-        if address is not None:
-            lines.extend((*address.lines, address.postcode))
-    return tuple(lines)
+def _unrenderable(copy: PlannedCopy) -> RenderedCopy:
+    return RenderedCopy(
+        copy, (), "held", "held: the document could not be rendered exactly as written",
+        "render_error",
+    )  # fmt: skip
 
 
 def _lines(marks_html: str) -> tuple[str, ...]:
@@ -249,12 +344,12 @@ def _lines(marks_html: str) -> tuple[str, ...]:
 
 
 class CopyRenderer(Protocol):
-    """What `render_plan` needs of a renderer: one ready copy → its files, or why it is held.
+    """What `render_plan` needs of a renderer: ready copies → their files, or why each is held.
     `Renderer` is the real one; a test's fake may lay out nothing."""
 
-    def render(
-        self, export: Export, copy: PlannedCopy, *, issued_on: date | None = None
-    ) -> RenderedCopy: ...
+    def render_many(
+        self, export: Export, requests: Sequence[CopyRequest]
+    ) -> list[RenderedCopy]: ...
 
 
 def render_plan(
@@ -263,10 +358,12 @@ def render_plan(
     renderer: CopyRenderer,
     issued_on: date | None = None,
 ) -> Iterator[RenderedCopy]:
-    """Every copy of the plan: ready ones rendered and dated `issued_on`, waiting and held ones
-    passed on with their reason."""
+    """Every copy of the plan, in order: ready ones rendered (together: each distinct content
+    laid out once) and dated `issued_on`, waiting and held ones passed on with their reason."""
+    ready = [CopyRequest(c, issued_on=issued_on) for c in plan.copies if c.status == "ready"]
+    rendered = iter(renderer.render_many(export, ready) if ready else ())
     for copy in plan.copies:
         if copy.status != "ready":
             yield RenderedCopy(copy, (), copy.status, copy.reason)
         else:
-            yield renderer.render(export, copy, issued_on=issued_on)
+            yield next(rendered)

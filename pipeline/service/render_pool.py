@@ -29,7 +29,7 @@ from pipeline.rendering.handover_sheet import handover_facts, handover_html
 from pipeline.rendering.html import Composer
 from pipeline.rendering.pdf import render_pdf
 from pipeline.service.conference import AmendmentContext, Conference, read_conference_copies
-from pipeline.service.copy_renderer import Renderer
+from pipeline.service.copy_renderer import CopyRequest, Renderer
 from pipeline.service.routing_config import routing_for
 from pipeline.service.summary import plain_error
 
@@ -82,25 +82,28 @@ def render_jobs(
     plan_tasks = plan_distribution(
         current.export, conference.profile, conference.calendar, routing
     ).tasks
-    rendered = []
-    for job in jobs:
-        copy = current.copies[job.copy_key]
-        edition = job.edition + current.record_edition.get(job.copy_key, ())
-        item = renderer.render(
-            current.export,
-            copy,
-            edition=edition,
-            checked_by_person=job.checked_by_person,
-            amendment=current.amendment_of.get(job.copy_key),
-            issued_on=job.issued_on,
+    requests = [
+        CopyRequest(
+            current.copies[job.copy_key],
+            job.edition + current.record_edition.get(job.copy_key, ()),
+            job.checked_by_person,
+            current.amendment_of.get(job.copy_key),
+            job.issued_on,
         )
+        for job in jobs
+    ]
+    rendered = []
+    for job, request, item in zip(
+        jobs, requests, renderer.render_many(current.export, requests), strict=True
+    ):
+        copy = request.copy
         # Files are named by the copy's key, so two notices to one reader never share a name.
         stem, key_stem = file_stem(copy), job.copy_key.split("/", 1)[1]
         files = tuple((name.replace(stem, key_stem, 1), data) for name, data in item.files)
         if item.status == "ready" and copy.via is not None:
             # The social worker's sheet travels with the copy (002 §22.9); it is for them, and
             # says whose copy it is and by when, never what is in it.
-            facts = handover_facts(current.export, copy, plan_tasks, edition)
+            facts = handover_facts(current.export, copy, plan_tasks, request.edition)
             sheet = render_pdf(handover_html(composer, facts), composer.templates)
             # Named for its copy: a record and a later notice share the social worker's folder.
             files = (*files, (f"handover-sheet-{key_stem}.pdf", sheet))
