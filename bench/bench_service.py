@@ -269,7 +269,6 @@ def main() -> int:
     reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
     rendering_at = next(t for t, e in distribute.events if e["event"] == "rendering")
     delivered_at = [t for t, e in distribute.events if e["event"] == "delivered"]
-    rendering_event = next(e for _, e in distribute.events if e["event"] == "rendering")
     files_delivered = len(documents) + posted_files
     results = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -287,7 +286,7 @@ def main() -> int:
         "workers": args.workers,
         "today": TODAY,
         "copies_ready": ready,
-        "copies_rendered": rendering_event["copies"],
+        "copies_rendered": sum(e["copies"] for _, e in distribute.events if e["event"] == "chosen"),
         "deliveries": dict(Counter(d.channel for d in deliveries)),
         "files_delivered": files_delivered,
         "files_in_outbox_folders": len(documents),

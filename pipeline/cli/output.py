@@ -46,8 +46,8 @@ def run_reporter(stream: TextIO) -> Iterator[Report]:
     task = progress.add_task("delivering", total=None)
 
     def show(event: str, fields: dict[str, Any]) -> None:
-        if event == "rendering":
-            progress.update(task, total=fields["copies"])
+        if event == "chosen":
+            progress.update(task, total=(progress.tasks[task].total or 0) + fields["copies"])
         elif event in ("delivered", "held", "failed"):
             progress.advance(task)
         if event == "failed":

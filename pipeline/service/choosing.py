@@ -6,7 +6,7 @@ Copies whose state moved on (held, waiting, refused) are written back with their
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 
 from pipeline.errors import StoreUnavailable
@@ -21,10 +21,10 @@ from pipeline.store.db import Store
 
 def choose_work(
     store: Store, conference_of: Callable[[str], Conference], outcomes: Outcomes, today: date
-) -> list[tuple[Conference, tuple[CopyJob, ...]]]:
+) -> Iterator[tuple[Conference, tuple[CopyJob, ...]]]:
     """Each conference with copies to render now, with how to render each: dated `today`, the
-    run's day (the day they are delivered)."""
-    chosen = []
+    run's day (the day they are delivered). One at a time, as the run asks: a night of a
+    thousand conferences is never all in memory, and rendering starts with the first."""
     rows = store.conference_rows()
     unplanned = {
         row.conference_id
@@ -46,8 +46,7 @@ def choose_work(
         if conference_id in troubled:
             store.set_plan_error(conference_id, None)  # it can be read and sent again
         if jobs:
-            chosen.append((conference_of(conference_id), jobs))
-    return chosen
+            yield conference_of(conference_id), jobs
 
 
 def _jobs(

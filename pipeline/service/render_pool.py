@@ -7,10 +7,12 @@ in tests where what is laid out is not the point.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import functools
+import itertools
 import multiprocessing
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import date
@@ -112,7 +114,7 @@ def render_jobs(
 
 
 def render_all(
-    work: Sequence[tuple[Conference, tuple[CopyJob, ...]]],
+    work: Iterable[tuple[Conference, tuple[CopyJob, ...]]],
     settings: RunSettings,
     render: RenderJobs = render_jobs,
 ) -> Iterator[tuple[Conference, tuple[CopyJob, ...], tuple[RenderedCopy, ...] | str]]:
@@ -138,23 +140,29 @@ def render_all(
     # WeasyPrint is known to crash in a process forked after it loaded its libraries: forkserver.
     context = multiprocessing.get_context("forkserver")
     with ProcessPool(max_workers=settings.workers, context=context) as pool:
-        futures: list[Any] = [
-            pool.schedule(
+
+        def schedule(conference: Conference, jobs: tuple[CopyJob, ...], timeout: float) -> Any:
+            return pool.schedule(
                 render,
-                args=(
-                    conference.stored.raw,
-                    settings.profile_dirs,
-                    jobs,
-                    conference.context,
-                    routing,
-                ),
-                timeout=settings.document_timeout * len(jobs),
+                args=(conference.stored.raw, settings.profile_dirs, jobs, conference.context, routing),
+                timeout=timeout,
             )
-            for conference, jobs in work
-        ]
-        for index, (conference, jobs) in enumerate(work):
-            future = futures[index]
-            futures[index] = None  # each conference's bytes are let go once delivered
+
+        # A few conferences ahead of the one being delivered, not the whole night: the workers
+        # always have the next one to start, and memory holds only these.
+        ahead = settings.workers * 2 + 1
+        waiting: collections.deque[tuple[Conference, tuple[CopyJob, ...], Any]] = (
+            collections.deque()
+        )
+        chosen = iter(work)
+        for conference, jobs in itertools.islice(chosen, ahead):
+            waiting.append((conference, jobs, schedule(conference, jobs, _budget(settings, jobs))))
+        while waiting:
+            conference, jobs, future = waiting.popleft()
+            for following, its_jobs in itertools.islice(chosen, 1):
+                waiting.append(
+                    (following, its_jobs, schedule(following, its_jobs, _budget(settings, its_jobs)))
+                )
             failure = _outcome_failure(future, settings)
             if failure is None:
                 yield conference, jobs, future.result()
@@ -164,25 +172,16 @@ def render_all(
                 # Find the document that stuck or crashed: each alone, with its own time limit,
                 # so one bad document holds back only itself.
                 singles = [
-                    (
-                        job,
-                        pool.schedule(
-                            render,
-                            args=(
-                                conference.stored.raw,
-                                settings.profile_dirs,
-                                (job,),
-                                conference.context,
-                                routing,
-                            ),
-                            timeout=settings.document_timeout,
-                        ),
-                    )
-                    for job in jobs
+                    (job, schedule(conference, (job,), settings.document_timeout)) for job in jobs
                 ]
                 for job, single in singles:
                     failed = _outcome_failure(single, settings)
                     yield conference, (job,), failed if failed is not None else single.result()
+            del future  # each conference's bytes are let go once delivered
+
+
+def _budget(settings: RunSettings, jobs: tuple[CopyJob, ...]) -> float:
+    return settings.document_timeout * len(jobs)
 
 
 def _outcome_failure(future: Any, settings: RunSettings) -> str | None:

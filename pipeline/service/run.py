@@ -9,6 +9,7 @@ print-ready batch. What renders and what delivers are passed in, as httpx is giv
 
 from __future__ import annotations
 
+import collections
 import fcntl
 import os
 from collections.abc import Iterator
@@ -31,7 +32,7 @@ from pipeline.service.destination import destination_for
 from pipeline.service.notify_delivery import poll_notify
 from pipeline.service.notify_letters import send_notify_letters
 from pipeline.service.outcomes import Outcomes
-from pipeline.service.render_pool import RenderJobs, render_all, render_jobs
+from pipeline.service.render_pool import CopyJob, RenderJobs, render_all, render_jobs
 from pipeline.service.replan import replan_new_revisions
 from pipeline.service.routing_config import routing_for
 from pipeline.service.settings import RunSettings
@@ -60,19 +61,26 @@ class RunTools:
 
 
 class _Conferences:
-    """Each conference read once per pass of a run, on first use."""
+    """Conferences read for a pass of a run, on first use, the last few kept: a night of a
+    thousand conferences is never all in memory (one is read again if asked for later)."""
+
+    KEPT = 64
 
     def __init__(self, store: Store, profiles: dict[str, Profile], routing: Routing) -> None:
         self.store = store
         self.profiles = profiles
         self.routing = routing  # the channels this run can use: the plan chooses by them
-        self.read: dict[str, Conference] = {}
+        self.read: collections.OrderedDict[str, Conference] = collections.OrderedDict()
 
     def __call__(self, conference_id: str) -> Conference:
-        if conference_id not in self.read:
+        if conference_id in self.read:
+            self.read.move_to_end(conference_id)
+        else:
             self.read[conference_id] = load_conference(
                 self.store, conference_id, self.profiles, self.routing
             )
+            while len(self.read) > self.KEPT:
+                self.read.popitem(last=False)
         return self.read[conference_id]
 
 
@@ -147,8 +155,8 @@ def _distribute(
         if attempt and not replanned:
             break
         conferences.read.clear()  # read again: what was planned may have changed
-        work = choose_work(store, conferences, outcomes, deliverer.settings.today)
-        report("rendering", {"conferences": len(work), "copies": sum(len(j) for _, j in work)})
+        work = _told(choose_work(store, conferences, outcomes, deliverer.settings.today), report)
+        report("rendering", {"conferences": len(store.conferences_with_work())})
         for conference, jobs, outcome in render_all(work, deliverer.settings, renderer):
             conference_id = conference.stored.conference_id
             if isinstance(outcome, str):
@@ -172,6 +180,16 @@ def _distribute(
         ):
             break
     return outcomes.summary
+
+
+def _told(
+    work: Iterator[tuple[Conference, tuple[CopyJob, ...]]], report: Report
+) -> Iterator[tuple[Conference, tuple[CopyJob, ...]]]:
+    """The work as it is chosen, each conference's copies said as it comes (the progress bar's
+    total grows with them: the night is planned as it is rendered, not all before)."""
+    for conference, jobs in work:
+        report("chosen", {"conference": conference.stored.conference_id, "copies": len(jobs)})
+        yield conference, jobs
 
 
 def _dry_run(
