@@ -259,13 +259,14 @@ def _file_leaks(
 
 # Readers of one view share its layout, so most of the text the check reads in one copy it reads
 # again in the next: each piece's comparison forms are worked out once (they do not depend on
-# what is withheld from whom; the search does, and is done for every file).
-@functools.lru_cache(maxsize=8192)
+# what is withheld from whom; the search does, and is done for every file). A conference's pieces
+# number some hundreds; 512 kept bounds the memory (a page's text is a few kB).
+@functools.lru_cache(maxsize=512)
 def _haystack(text: str) -> str:
     return normalise(text)
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=512)
 def _pattern_forms(text: str) -> tuple[str, ...]:
     return pattern_forms(text)
 
