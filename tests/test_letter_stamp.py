@@ -8,11 +8,13 @@ of the window is laid out whole instead (the fall-back), and the benchmark count
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from typing import Any
 
 import lxml.html
+import pikepdf
 import pypdfium2
 import pytest
 
@@ -111,7 +113,8 @@ def test_a_conference_lays_out_each_distinct_content_once(
     assert _distinct_contents(renderer, export, copies) == distinct
     assert renderer.counts.layouts == distinct
     assert renderer.counts.fallbacks == 0
-    assert renderer.counts.stamps == 1  # every reader's parts in one batch
+    # One layout of stamps a reader with parts to stamp (a letter's window, a record's marks).
+    assert renderer.counts.stamps == len({c.recipient for c in copies})
 
 
 @pytest.mark.parametrize("name", ["initial-domestic-abuse", "review-plan-ends"])
@@ -136,6 +139,12 @@ def test_every_stamped_copy_prints_what_a_whole_layout_prints(
         assert sorted(_glyphs(_pdf(item))) == sorted(_glyphs(whole_pdf)), where
         assert docx_text(_docx(item)) == docx_text(whole_docx), where
         assert _footer(_docx(item)) == _footer(whole_docx), where
+        # Part for part the same Word XML, the reader's paragraphs and footer lines included.
+        assert _word_parts(_docx(item)) == _word_parts(whole_docx), where
+
+
+def _word_parts(docx: bytes) -> dict[str, bytes]:
+    return dict(xml_parts(docx, r"word/(document|footer\d+)\.xml"))
 
 
 def _footer(docx: bytes) -> list[str]:
@@ -246,6 +255,42 @@ def test_a_salutation_longer_than_the_line_left_for_it_does_not_fit() -> None:
         StampSheet.page_one(False, address, narrow),
         StampSheet.page_one(False, address, wide),
     )
-    with Stamps(composer, [tight, roomy]) as stamps:
-        assert not stamps.fits(tight)
-        assert stamps.fits(roomy)
+    with Stamps(composer, {"p-mother": [tight, roomy]}) as stamps:
+        assert not stamps.fits("p-mother", tight)
+        assert stamps.fits("p-mother", roomy)
+
+
+def _fonts(pdf: bytes) -> set[str]:
+    """Every font the file embeds, wherever it is (pages, their forms), without subset tags."""
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        return {
+            str(obj.get("/BaseFont")).split("+", 1)[-1]
+            for obj in document.objects
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/Font"
+            and "/BaseFont" in obj
+        }  # fmt: skip
+
+
+def test_no_copy_carries_another_readers_characters_in_its_fonts(
+    profiles: dict[str, Profile],
+) -> None:
+    """A layout's fonts hold the glyphs (and their Unicode map) of everything laid out in it,
+    so each reader's stamps are laid out apart from everyone else's: the mother's address,
+    written in Bengali and withheld from the father, leaves no Bengali font in any of his files
+    (a layout of his copy on its own has none), while her own copies carry it."""
+    data = example("initial-domestic-abuse")
+    mother = next(p for p in data["people"] if p["id"] == "p-mother")
+    mother["address"]["lines"][0] = "ফ্ল্যাট ৩, ১৭ লিন্ডেন কোর্ট"  # fictional
+    export, plan, renderer = _conference(data, profiles)
+    copies = _ready(plan)
+    rendered = renderer.render_many(export, [CopyRequest(c) for c in copies])
+    by_copy = dict(zip(((c.recipient, c.document) for c in copies), rendered, strict=True))
+    assert any("Bengali" in f for f in _fonts(_pdf(by_copy["p-mother", "decision_letter"])))
+    for (recipient, document), item in by_copy.items():
+        if recipient != "p-father":
+            continue
+        assert item.status == "ready", document
+        assert not any("Bengali" in f for f in _fonts(_pdf(item))), document
+        whole = _whole(renderer, export, item.copy)
+        (whole_pdf,) = [d for n, d in whole.items() if n.endswith(".pdf")]
+        assert _fonts(_pdf(item)) <= _fonts(whole_pdf), document

@@ -65,13 +65,16 @@ class DocxMaster:
             )
             for word in words
         }
+        # Footer lines go in as the template puts them (its one run, the text set); the body's
+        # as a whole rendering writes its paragraphs (runs split by script, fonts named).
+        as_template = set(self.slots.footer)
         parts = dict(self.parts)
         for name, xml in self.parts.items():
             in_body = name == "word/document.xml" or (
                 name.startswith("word/footer") and name.endswith(".xml")
             )
             if in_body and any(word.encode() in xml for word in stand_ins):
-                parts[name] = _replaced(xml, stand_ins)
+                parts[name] = _replaced(xml, stand_ins, as_template)
         data = zip_parts(parts)
         self._check(data, parts, stand_ins, lines.footer)
         return data
@@ -96,7 +99,9 @@ class DocxMaster:
             raise RenderError(f"footer lines missing from the DOCX: {missing}")
 
 
-def _replaced(xml: bytes, stand_ins: dict[str, tuple[str, ...]]) -> bytes:
+def _replaced(
+    xml: bytes, stand_ins: dict[str, tuple[str, ...]], as_template: set[str]
+) -> bytes:
     root = parse_xml(xml)
     for paragraph in list(root.iter(_P)):
         text = "".join(t.text or "" for t in paragraph.iter(_T))
@@ -105,8 +110,9 @@ def _replaced(xml: bytes, stand_ins: dict[str, tuple[str, ...]]) -> bytes:
         parent = paragraph.getparent()
         assert parent is not None
         at = parent.index(paragraph)
+        say = _template_paragraph_saying if text in as_template else _paragraph_saying
         for offset, line in enumerate(stand_ins[text]):
-            parent.insert(at + 1 + offset, _paragraph_saying(paragraph, line))
+            parent.insert(at + 1 + offset, say(paragraph, line))
         parent.remove(paragraph)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
@@ -119,6 +125,17 @@ def _paragraph_saying(stand_in: etree._Element, line: str) -> etree._Element:
         assert parent is not None
         parent.remove(run)
     write_paragraph(DocxParagraph(made, None), Paragraph((Run(line),)))  # type: ignore[arg-type]
+    return made
+
+
+def _template_paragraph_saying(stand_in: etree._Element, line: str) -> etree._Element:
+    """A copy of the stand-in's paragraph with `line` as the text of its one run, as docxtpl
+    writes a `{{ line }}` of the template."""
+    made = copy.deepcopy(stand_in)
+    texts = list(made.iter(_T))
+    if len(texts) != 1:
+        raise RenderError("a footer line's stand-in is not one run of text")
+    texts[0].text = line
     return made
 
 

@@ -2,9 +2,9 @@
 
 Readers of one view read one document but for their own address, salutation and marks. The view is
 laid out once with room left for those (the window empty, the salutation line blank: the letter
-template's `stamp` mode); every reader's parts are laid out together, one A4 sheet each, in one
-go (letters/_stamps.html), and drawn over the shared pages as selectable text. A layout costs
-~230 ms, a sheet among many ~2 ms.
+template's `stamp` mode); each reader's parts are laid out, one A4 sheet each, in one layout a
+reader (letters/_stamps.html), and drawn over the shared pages as selectable text. A letter's
+layout costs ~230 ms, a reader's sheets ~20-40 ms.
 
 A reader's parts must print exactly as a whole layout would have printed them. A line of the
 address that runs out of the window, or a salutation that takes more than the one line left for
@@ -14,7 +14,7 @@ it, does not fit: `Stamps.fits` says so, and the caller lays that reader's copy 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import lxml.html
@@ -23,6 +23,7 @@ from markupsafe import Markup
 
 from pipeline.errors import RenderError
 from pipeline.redaction.facts import AddressBlock
+from pipeline.rendering.docx_blocks import collapsed
 from pipeline.rendering.html import Composer
 from pipeline.rendering.pdf import Anchors, Box, render_pdf_anchored
 from pipeline.rendering.pdf_marks import overlay_pages, save_trimmed
@@ -60,16 +61,73 @@ def salutation_box(anchors: Anchors) -> Box | None:
 
 
 class Stamps:
-    """Every distinct sheet of a batch laid out in one go, kept open while pages are stamped.
-    A context manager."""
+    """Each reader's sheets laid out, one layout a reader, kept open while their pages are
+    stamped. A context manager.
+
+    One layout a reader, never one for the batch: a layout's fonts are subset to the characters
+    of everything in it, and a stamped page carries the fonts of the layout its stamp came from,
+    so a batch's fonts would carry (as glyphs and their Unicode map) the characters of every
+    other reader's address. A reader whose sheets cannot be laid out (a character no font draws)
+    fits nowhere: their copies are laid out whole, and everyone else's are stamped."""
+
+    def __init__(self, composer: Composer, readers: Mapping[str, Sequence[StampSheet]]) -> None:
+        self._stamps: dict[str, _ReaderStamps] = {}
+        self._failed: set[str] = set()
+        for reader, sheets in readers.items():
+            if not sheets:
+                continue
+            try:
+                self._stamps[reader] = _ReaderStamps(composer, sheets)
+            except RenderError:
+                self._failed.add(reader)
+
+    @property
+    def layouts(self) -> int:
+        return len(self._stamps) + len(self._failed)
+
+    def __enter__(self) -> Stamps:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for stamps in self._stamps.values():
+            stamps.close()
+
+    def fits(self, reader: str, sheet: StampSheet) -> bool:
+        """The reader's sheet prints as a whole layout would print it."""
+        return reader in self._stamps and self._stamps[reader].fits[sheet]
+
+    def usable(self, reader: str) -> bool:
+        """Their sheets were laid out (or they have none to lay out)."""
+        return reader not in self._failed
+
+    def stamp(
+        self, reader: str, laid_out: bytes, parts: StampSheet | None, marks: StampSheet | None
+    ) -> bytes:
+        """`laid_out` with the reader's page-1 `parts` on page 1 and their `marks` on every
+        page (None: nothing), metadata trimmed as for every copy; the same input gives the
+        same bytes."""
+        own = self._stamps.get(reader)
+        assert own is not None or (parts is None and marks is None)
+        try:
+            with pikepdf.open(io.BytesIO(laid_out)) as pdf:
+                if parts is not None and own is not None:
+                    # Drawn first, so a reader (and a screen reader) meets the address and the
+                    # salutation before the letter, not after its last line.
+                    on_one = own.page(parts)
+                    overlay_pages(pdf, lambda n: on_one if n == 0 else None, READER_PARTS, under=True)
+                if marks is not None and own is not None:
+                    on_all = own.page(marks)
+                    overlay_pages(pdf, lambda _n: on_all)
+                return save_trimmed(pdf)
+        except pikepdf.PikepdfError as exc:
+            raise RenderError(f"a copy's page could not be stamped (pikepdf: {exc})") from exc
+
+
+class _ReaderStamps:
+    """One reader's distinct sheets, laid out together, one A4 page each."""
 
     def __init__(self, composer: Composer, sheets: Sequence[StampSheet]) -> None:
         self.sheets = list(dict.fromkeys(sheets))
-        self._page = {sheet: i for i, sheet in enumerate(self.sheets)}
-        self._pdf: pikepdf.Pdf | None = None
-        self._fits: dict[StampSheet, bool] = {}
-        if not self.sheets:
-            return
         for sheet in self.sheets:
             if sheet.addressee is not None and sheet.salutation_box is None:
                 raise RenderError("a letter's page-1 stamp needs the box left for its salutation")
@@ -80,42 +138,20 @@ class Stamps:
         )
         laid_out, anchors = render_pdf_anchored(html, composer.templates)
         if len(anchors) != len(self.sheets):
-            # A sheet that ran onto a second page would put one reader's parts on another's page.
+            # A sheet that ran onto a second page would put its next sheet on the wrong page.
             raise RenderError("the stamps did not lay out one to a page")
-        self._fits = {s: _fits(s, anchors[i], i) for i, s in enumerate(self.sheets)}
+        self.fits = {s: _fits(s, anchors[i], i) for i, s in enumerate(self.sheets)}
+        self._index = {sheet: i for i, sheet in enumerate(self.sheets)}
         try:
             self._pdf = pikepdf.open(io.BytesIO(laid_out))
         except pikepdf.PikepdfError as exc:
             raise RenderError(f"the stamps could not be read back (pikepdf: {exc})") from exc
 
-    def __enter__(self) -> Stamps:
-        return self
+    def page(self, sheet: StampSheet) -> pikepdf.Page:
+        return self._pdf.pages[self._index[sheet]]
 
-    def __exit__(self, *_exc: object) -> None:
-        if self._pdf is not None:
-            self._pdf.close()
-
-    def fits(self, sheet: StampSheet) -> bool:
-        """The sheet's address and salutation print as a whole layout would print them."""
-        return self._fits[sheet]
-
-    def stamp(self, laid_out: bytes, reader: StampSheet | None, marks: StampSheet | None) -> bytes:
-        """`laid_out` with the `reader`'s page-1 parts on page 1 and their `marks` on every page
-        (None: nothing), metadata trimmed as for every copy; the same input gives the same bytes."""
-        try:
-            with pikepdf.open(io.BytesIO(laid_out)) as pdf:
-                pages: Sequence[pikepdf.Page] = self._pdf.pages if self._pdf is not None else []
-                if reader is not None:
-                    # Drawn first, so a reader (and a screen reader) meets the address and the
-                    # salutation before the letter, not after its last line.
-                    on_one = pages[self._page[reader]]
-                    overlay_pages(pdf, lambda n: on_one if n == 0 else None, READER_PARTS, under=True)
-                if marks is not None:
-                    on_all = pages[self._page[marks]]
-                    overlay_pages(pdf, lambda _n: on_all)
-                return save_trimmed(pdf)
-        except pikepdf.PikepdfError as exc:
-            raise RenderError(f"a copy's page could not be stamped (pikepdf: {exc})") from exc
+    def close(self) -> None:
+        self._pdf.close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,12 +187,13 @@ def _fits(sheet: StampSheet, anchors: dict[str, Box], index: int) -> bool:
 
 
 def reader_words(composer: Composer, addressee: AddressBlock) -> tuple[tuple[str, ...], str]:
-    """The lines the window prints for `addressee` and the salutation, as plain text: from the
+    """The lines the window prints for `addressee` and the salutation, as plain text read as a
+    whole rendering of the HTML reads them (spacing collapsed, empty lines left out): from the
     same macros that print them (letters/_window.html), for the DOCX's copy of them."""
     module = composer.environment.get_template(WINDOW_TEMPLATE).module
     window = lxml.html.fragment_fromstring(str(module.window(addressee)), create_parent="div")  # type: ignore[attr-defined]
-    lines = tuple(p.text_content() for p in window.iter("p"))
+    lines = tuple(line for p in window.iter("p") if (line := collapsed(p.text_content())))
     salutation = lxml.html.fragment_fromstring(
         f"<p>{module.salutation(addressee.name)}</p>"  # type: ignore[attr-defined]
     ).text_content()
-    return lines, salutation
+    return lines, collapsed(salutation) or ""

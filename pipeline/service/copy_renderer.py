@@ -17,7 +17,6 @@ import dataclasses
 import hashlib
 import secrets
 from collections.abc import Iterator, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
@@ -62,7 +61,7 @@ class LayoutCounts:
 
     layouts: int = 0  # distinct contents laid out (each once)
     fallbacks: int = 0  # copies laid out whole: their reader's parts did not fit the stamp
-    stamps: int = 0  # batches of readers' parts laid out (one per batch of copies)
+    stamps: int = 0  # readers' sheets laid out (one layout a reader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,15 +199,12 @@ class Renderer:
                 except RenderError:
                     done[i] = _unrenderable(item.request.copy)
         sheets = {i: self._sheets(prepared[i], box) for i, (_, box) in layouts.items()}
-        stamps: Stamps | None
-        try:
-            stamps = Stamps(
-                self.composer, [s for pair in sheets.values() if pair for s in pair if s]
-            )
-            self.counts.stamps += bool(stamps.sheets)
-        except RenderError:
-            stamps = None  # one reader's parts spoil the batch: each copy is laid out whole
-        with stamps or nullcontext():
+        by_reader: dict[str, list[StampSheet]] = {}
+        for i, pair in sheets.items():
+            reader = by_reader.setdefault(prepared[i].request.copy.recipient, [])
+            reader.extend(sheet for sheet in pair or () if sheet is not None)
+        with Stamps(self.composer, by_reader) as stamps:
+            self.counts.stamps += stamps.layouts
             for i, (laid_out, _) in layouts.items():
                 done[i] = self._finish(export, prepared[i], laid_out, sheets[i], stamps)
         assert all(item is not None for item in done)
@@ -275,16 +271,24 @@ class Renderer:
         item: _Prepared,
         laid_out: bytes,
         sheets: tuple[StampSheet | None, StampSheet | None] | None,
-        stamps: Stamps | None,
+        stamps: Stamps,
     ) -> RenderedCopy:
         request = item.request
+        reader = request.copy.recipient
         try:
-            reader = sheets[0] if sheets else None
-            if stamps is None or sheets is None or (reader is not None and not stamps.fits(reader)):
+            parts = sheets[0] if sheets else None
+            if sheets is None or not stamps.usable(reader) or (
+                parts is not None and not stamps.fits(reader, parts)
+            ):
                 files = self._whole(item)
             else:
-                pdf = stamps.stamp(laid_out, reader, sheets[1])
-                files = self._named(item, pdf, self._master(item).fill(self._lines(item)))
+                try:
+                    pdf = stamps.stamp(reader, laid_out, parts, sheets[1])
+                    docx = self._master(item).fill(self._lines(item))
+                except RenderError:
+                    files = self._whole(item)  # what could not be stamped may still lay out
+                else:
+                    files = self._named(item, pdf, docx)
         except RenderError:
             # One copy that cannot be laid out (a script no installed font draws, say) stops only
             # itself. The renderer's message may quote the text, so it is not repeated here.
