@@ -28,16 +28,24 @@ def _holding(
     current: str | None,
     last: StoredDelivery,
 ) -> StoredDelivery:
-    """What the holder of a delivered record has now, as a fingerprint: the record as sent,
-    with every agreed amendment, since each came to them as a notice (spec §5). Equal to the
-    current record's unless a new export revision changed its text."""
+    """What the holder of a delivered copy has now, as a fingerprint worked out by this
+    renderer, never the one stored when it was sent: a new template, stylesheet or release of
+    the service changes every fingerprint, and must not make a copy look changed (re-sent, or
+    held as changed after it was sent) when its case did not change.
+
+    A record is the record as sent with every agreed amendment, since each came to them as a
+    notice (spec §5); any other copy is its revision's. Equal to the current copy's unless a
+    new export revision changed what it says."""
     if last.revision == conference.stored.revision:
         return dataclasses.replace(last, fingerprint=current or last.fingerprint)
     then = earlier(last.revision)
     copy = then.copies.get(key)
-    if copy is None:
+    if copy is None or copy.status != "ready":
         return last
-    return dataclasses.replace(last, fingerprint=renderer.fingerprint(then.export, copy))
+    amendment = None if copy.document == "record" else then.amendment_of.get(key)
+    return dataclasses.replace(
+        last, fingerprint=renderer.fingerprint(then.export, copy, amendment)
+    )
 
 
 def replan(
@@ -67,7 +75,7 @@ def replan(
             else None
         )
         previous = last.get(key)
-        if previous is not None and previous.state == "sent" and copy.document == "record":
+        if previous is not None and previous.state == "sent":
             previous = _holding(conference, earlier, renderer, key, fingerprint, previous)
         state = state_of(
             copy,
