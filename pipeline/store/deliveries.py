@@ -1,12 +1,14 @@
 """A rendered copy → its delivery on record: begun before anything leaves, finished once it has, or failed with the channel's words.
 
 Begun is compare-and-set on the copy as the run found it; finished is idempotent; a crash between
-the two is finished by the next run from the spool, with the same bytes and Message-ID.
+the two is finished by the next run from the spool (or the folder's staged files), with the same
+bytes and Message-ID. A conference's copies are begun in one transaction and finished in one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -18,6 +20,18 @@ from pipeline.store.base import now
 from pipeline.store.notify_deliveries import NotifyAccepted, NotifyDeliveriesMixin
 from pipeline.store.rows import StoredDelivery, delivery_of
 from pipeline.store.schema import amendments, conferences, copies, deliveries
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """One delivery that went: when it counts as received, where it went (the channel's words),
+    how late, and for Notify what Notify said."""
+
+    delivery_id: int
+    received_on: date | None
+    destination: str
+    late_by: int | None = None
+    notify: NotifyAccepted | None = None
 
 
 class DeliveriesMixin(NotifyDeliveriesMixin):
@@ -41,41 +55,51 @@ class DeliveriesMixin(NotifyDeliveriesMixin):
             )
 
     def begin_delivery(self, values: dict[str, Any]) -> int | None:
-        """Record the intent before anything leaves: a crash after this line is finished by the
-        next run from the spool, with the same bytes and the same Message-ID.
+        """One copy's delivery begun (`begin_deliveries` of one)."""
+        (delivery_id,) = self.begin_deliveries([values])
+        return delivery_id
 
-        Compare-and-set: None, recording nothing, unless the copy is still as the run found it
-        (not sending, same content): a revision taken in while it rendered, or another run,
-        must not be answered with these bytes."""
+    def begin_deliveries(self, values_list: Sequence[dict[str, Any]]) -> list[int | None]:
+        """Record the intent before anything leaves, for several copies in one transaction: a
+        crash after this is finished by the next run from the spool (or the staged files), with
+        the same bytes and the same Message-ID. Each new delivery's id, in order.
+
+        Compare-and-set, each copy on its own: None, recording nothing for that copy, unless it
+        is still as the run found it (not sending, same content): a revision taken in while it
+        rendered, or another run, must not be answered with these bytes."""
         with self.transaction() as connection:
-            pending = connection.execute(
-                sa.select(deliveries.c.id).where(
-                    deliveries.c.conference_id == values["conference_id"],
-                    deliveries.c.copy_key == values["copy_key"],
-                    deliveries.c.state == "pending",
-                )
-            ).first()
-            if pending is not None:
-                return None  # that delivery is finished first
-            claimed = connection.execute(
-                copies.update()
-                .where(
-                    copies.c.conference_id == values["conference_id"],
-                    copies.c.copy_key == values["copy_key"],
-                    # "sending" with no delivery pending: a re-plan raced the finish of the last
-                    # one and left the row behind.
-                    copies.c.status.in_(("ready", "held", "sending")),
-                    copies.c.fingerprint == values["fingerprint"],
-                )
-                .values(status="sending", reason=None)
-            ).rowcount
-            if claimed != 1:
-                return None
-            key = connection.execute(
-                deliveries.insert().values(state="pending", started_at=now(), **values)
-            ).inserted_primary_key
-            assert key is not None  # an insert of one row
-            return int(key[0])
+            return [self._begin(connection, values) for values in values_list]
+
+    @staticmethod
+    def _begin(connection: Connection, values: dict[str, Any]) -> int | None:
+        pending = connection.execute(
+            sa.select(deliveries.c.id).where(
+                deliveries.c.conference_id == values["conference_id"],
+                deliveries.c.copy_key == values["copy_key"],
+                deliveries.c.state == "pending",
+            )
+        ).first()
+        if pending is not None:
+            return None  # that delivery is finished first
+        claimed = connection.execute(
+            copies.update()
+            .where(
+                copies.c.conference_id == values["conference_id"],
+                copies.c.copy_key == values["copy_key"],
+                # "sending" with no delivery pending: a re-plan raced the finish of the last
+                # one and left the row behind.
+                copies.c.status.in_(("ready", "held", "sending")),
+                copies.c.fingerprint == values["fingerprint"],
+            )
+            .values(status="sending", reason=None)
+        ).rowcount
+        if claimed != 1:
+            return None
+        key = connection.execute(
+            deliveries.insert().values(state="pending", started_at=now(), **values)
+        ).inserted_primary_key
+        assert key is not None  # an insert of one row
+        return int(key[0])
 
     def assign_batch(self, delivery_ids: Sequence[int], batch_id: str) -> None:
         with self.transaction() as connection:
@@ -96,12 +120,28 @@ class DeliveriesMixin(NotifyDeliveriesMixin):
         late_by: int | None = None,
         notify: NotifyAccepted | None = None,
     ) -> None:
-        """Recorded sent; a Notify delivery with Notify's id and first status in the same
-        transaction, so a sent Notify delivery is never without the id its status is read by."""
+        """One delivery recorded sent (`finish_deliveries` of one)."""
+        self.finish_deliveries(
+            [Sent(delivery_id, received_on, destination, late_by, notify)], sent_on=sent_on, why=why
+        )
+
+    def finish_deliveries(self, sent: Sequence[Sent], *, sent_on: date, why: str) -> None:
+        """Several deliveries recorded sent in one transaction; a Notify delivery with Notify's
+        id and first status in the same one, so a sent Notify delivery is never without the id
+        its status is read by. Idempotent: one finished already is left as it is."""
         with self.transaction() as connection:
-            self._finish(connection, delivery_id, sent_on, received_on, destination, why, late_by)
-            if notify is not None:
-                self._record_accepted(connection, delivery_id, notify)
+            for item in sent:
+                self._finish(
+                    connection,
+                    item.delivery_id,
+                    sent_on,
+                    item.received_on,
+                    item.destination,
+                    why,
+                    item.late_by,
+                )
+                if item.notify is not None:
+                    self._record_accepted(connection, item.delivery_id, item.notify)
 
     def finish_batch(
         self,
@@ -117,13 +157,11 @@ class DeliveriesMixin(NotifyDeliveriesMixin):
         missing, and a letter Notify took is never on record for only some of its copies (spec:
         each copy posted exactly once).
         `received`: (delivery, receipt date, working days late or None) for each letter."""
-        with self.transaction() as connection:
-            for delivery_id, received_on, late_by in received:
-                self._finish(
-                    connection, delivery_id, sent_on, received_on, destination, why, late_by
-                )
-                if notify is not None:
-                    self._record_accepted(connection, delivery_id, notify)
+        self.finish_deliveries(
+            [Sent(d, on, destination, late_by, notify) for d, on, late_by in received],
+            sent_on=sent_on,
+            why=why,
+        )
 
     def _finish(
         self,
