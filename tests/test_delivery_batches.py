@@ -62,14 +62,20 @@ def _run(service: service_harness.Service, channels: Channels) -> None:
 
 @dataclass
 class Observed:
-    """What one run did: the statements of each committed transaction, and each fsync."""
+    """What one run did: the statements of each committed transaction (with how many rows of
+    values each was run for: more than one when executed for many), and each fsync."""
 
-    transactions: list[list[str]] = field(default_factory=list)
+    transactions: list[list[tuple[str, int]]] = field(default_factory=list)
     syncs: list[tuple[Path, bool]] = field(default_factory=list)  # (what, is a folder)
 
-    def committed(self, starting: str) -> list[list[str]]:
+    def committed(self, starting: str) -> list[list[tuple[str, int]]]:
         """The committed transactions that ran a statement starting so (case as SQLAlchemy's)."""
-        return [t for t in self.transactions if any(s.startswith(starting) for s in t)]
+        return [t for t in self.transactions if any(s.startswith(starting) for s, _ in t)]
+
+
+def _rows(transaction: list[tuple[str, int]], starting: str) -> int:
+    """How many rows of values the transaction's statements starting so were run for."""
+    return sum(n for sql, n in transaction if sql.startswith(starting))
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +85,7 @@ def folder_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path,
     service = service_harness.Service(root, FAMILY_BY_FOLDER, renderer=FAKE)
     service.drop(example("initial-domestic-abuse"))
     observed = Observed()
-    current: list[str] = []
+    current: list[tuple[str, int]] = []
     real_fsync = os.fsync
 
     def fsync(fd: int) -> None:
@@ -87,8 +93,10 @@ def folder_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path,
         observed.syncs.append((what, stat.S_ISDIR(os.fstat(fd).st_mode)))
         real_fsync(fd)
 
-    def statement(_conn: Any, _cursor: Any, sql: str, *_rest: Any) -> None:
-        current.append(sql)
+    def statement(
+        _conn: Any, _cursor: Any, sql: str, parameters: Any, _context: Any, many: bool
+    ) -> None:
+        current.append((sql, len(parameters) if many else 1))
 
     def commit(_conn: Any) -> None:
         observed.transactions.append(list(current))
@@ -135,7 +143,7 @@ def test_every_copy_of_a_conference_is_begun_in_one_transaction(
     sent = _sent(root)
     assert len(sent) >= 10  # every reader of the example, by folder
     (begun,) = observed.committed("INSERT INTO deliveries")
-    assert sum(s.startswith("INSERT INTO deliveries") for s in begun) == len(sent)
+    assert _rows(begun, "INSERT INTO deliveries") == len(sent)
 
 
 def test_every_folder_copy_of_a_conference_is_recorded_sent_in_one_transaction(
@@ -144,9 +152,10 @@ def test_every_folder_copy_of_a_conference_is_recorded_sent_in_one_transaction(
     root, observed = folder_run
     sent = _sent(root)
     (finished,) = observed.committed("UPDATE deliveries SET state")
-    assert sum(s.startswith("UPDATE deliveries SET state") for s in finished) == len(sent)
+    assert _rows(finished, "UPDATE deliveries SET state") == len(sent)
+    assert _rows(finished, "UPDATE copies SET status") == len(sent)
     # The audit's "delivered" lines go in that same transaction: one per copy.
-    assert sum(s.startswith("INSERT INTO audit_log") for s in finished) == len(sent)
+    assert _rows(finished, "INSERT INTO audit_log") == len(sent)
 
 
 def test_each_folder_is_synced_once_and_no_copy_goes_through_the_spool(

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from pipeline.planning.copy_state import DeliveryState
-from pipeline.store.base import now
+from pipeline.store.base import StoreBase, now
 from pipeline.store.notify_deliveries import NotifyAccepted, NotifyDeliveriesMixin
 from pipeline.store.rows import StoredDelivery, delivery_of
 from pipeline.store.schema import amendments, conferences, copies, deliveries
@@ -130,16 +130,8 @@ class DeliveriesMixin(NotifyDeliveriesMixin):
         id and first status in the same one, so a sent Notify delivery is never without the id
         its status is read by. Idempotent: one finished already is left as it is."""
         with self.transaction() as connection:
+            _finish_all(connection, sent, sent_on, why)
             for item in sent:
-                self._finish(
-                    connection,
-                    item.delivery_id,
-                    sent_on,
-                    item.received_on,
-                    item.destination,
-                    why,
-                    item.late_by,
-                )
                 if item.notify is not None:
                     self._record_accepted(connection, item.delivery_id, item.notify)
 
@@ -161,92 +153,6 @@ class DeliveriesMixin(NotifyDeliveriesMixin):
             [Sent(d, on, destination, late_by, notify) for d, on, late_by in received],
             sent_on=sent_on,
             why=why,
-        )
-
-    def _finish(
-        self,
-        connection: Connection,
-        delivery_id: int,
-        sent_on: date,
-        received_on: date | None,
-        destination: str,
-        why: str,
-        late_by: int | None,
-    ) -> None:
-        row = connection.execute(sa.select(deliveries).where(deliveries.c.id == delivery_id)).one()
-        if row.state != "pending":
-            return  # finished (or withdrawn) already: idempotent
-        delivered_at = now()
-        connection.execute(
-            deliveries.update()
-            .where(deliveries.c.id == delivery_id)
-            .values(
-                state="sent",
-                sent_on=sent_on,
-                received_on=received_on,
-                destination=destination,
-                delivered_at=delivered_at,
-                late_by=late_by,
-                attempts=deliveries.c.attempts + 1,
-            )
-        )
-        planned = connection.execute(
-            sa.select(copies.c.fingerprint).where(
-                copies.c.conference_id == row.conference_id, copies.c.copy_key == row.copy_key
-            )
-        ).scalar()
-        connection.execute(
-            copies.update()
-            .where(copies.c.conference_id == row.conference_id, copies.c.copy_key == row.copy_key)
-            .values(status="delivered", reason=None, hold_kind=None, failure=None)
-        )
-        current_revision = connection.execute(
-            sa.select(conferences.c.revision).where(
-                conferences.c.conference_id == row.conference_id
-            )
-        ).scalar()
-        agreed_since = row.document == "record" and bool(
-            {
-                a
-                for (a,) in connection.execute(
-                    sa.select(amendments.c.amendment_id).where(
-                        amendments.c.conference_id == row.conference_id,
-                        amendments.c.status == "agreed",
-                    )
-                )
-            }
-            - set(row.amendments_included or ())
-        )
-        if planned != row.fingerprint or row.revision != current_revision or agreed_since:
-            # The conference moved on while this was in flight (a new revision, an amendment
-            # agreed): plan it again, so an updated copy or a notice is not forgotten.
-            connection.execute(
-                conferences.update()
-                .where(conferences.c.conference_id == row.conference_id)
-                .values(planned_at=None)
-            )
-        self.audit(
-            connection,
-            "delivered",
-            {
-                "recipient": row.recipient,
-                "document": row.document,
-                "edition": row.edition,
-                "channel": row.channel,
-                "via": row.via,
-                "destination": destination,
-                "files": row.files,
-                "message_id": row.message_id,
-                "batch_id": row.batch_id,
-                "sent_on": sent_on.isoformat(),
-                "delivered_at": delivered_at.isoformat(),
-                "received_on": received_on.isoformat() if received_on else None,
-                "due": row.due.isoformat() if row.due else None,
-                "late_by_working_days": late_by,
-                "why": why,
-            },
-            conference_id=row.conference_id,
-            copy_key=row.copy_key,
         )
 
     def record_failure(
@@ -297,3 +203,118 @@ class DeliveriesMixin(NotifyDeliveriesMixin):
                 .one()
                 ._mapping
             )
+
+
+def _finish_all(connection: Connection, sent: Sequence[Sent], sent_on: date, why: str) -> None:
+    """Each delivery still pending recorded sent, its copy delivered, its conference planned again
+    if it moved on meanwhile, and a "delivered" audit line: a few statements for all of them,
+    not a few for each (a conference's copies finish together)."""
+    rows = {
+        r.id: r
+        for r in connection.execute(
+            sa.select(deliveries).where(deliveries.c.id.in_([s.delivery_id for s in sent]))
+        )
+    }
+    # Finished (or withdrawn) already: left as it is (idempotent); each at most once.
+    going = list({s.delivery_id: s for s in sent if rows[s.delivery_id].state == "pending"}.values())
+    if not going:
+        return
+    delivered_at = now()
+    connection.execute(
+        deliveries.update()
+        .where(deliveries.c.id == sa.bindparam("b_id"))
+        .values(
+            state="sent",
+            sent_on=sent_on,
+            received_on=sa.bindparam("b_received_on"),
+            destination=sa.bindparam("b_destination"),
+            delivered_at=delivered_at,
+            late_by=sa.bindparam("b_late_by"),
+            attempts=deliveries.c.attempts + 1,
+        ),
+        [
+            {
+                "b_id": s.delivery_id,
+                "b_received_on": s.received_on,
+                "b_destination": s.destination,
+                "b_late_by": s.late_by,
+            }
+            for s in going
+        ],
+    )
+    finished = [rows[s.delivery_id] for s in going]
+    conference_ids = sorted({r.conference_id for r in finished})
+    planned = {
+        (c, k): f
+        for c, k, f in connection.execute(
+            sa.select(copies.c.conference_id, copies.c.copy_key, copies.c.fingerprint).where(
+                copies.c.conference_id.in_(conference_ids),
+                copies.c.copy_key.in_(sorted({r.copy_key for r in finished})),
+            )
+        )
+    }
+    connection.execute(
+        copies.update()
+        .where(
+            copies.c.conference_id == sa.bindparam("b_conference"),
+            copies.c.copy_key == sa.bindparam("b_copy"),
+        )
+        .values(status="delivered", reason=None, hold_kind=None, failure=None),
+        [{"b_conference": r.conference_id, "b_copy": r.copy_key} for r in finished],
+    )
+    revisions = dict(
+        connection.execute(
+            sa.select(conferences.c.conference_id, conferences.c.revision).where(
+                conferences.c.conference_id.in_(conference_ids)
+            )
+        ).all()
+    )
+    agreed: dict[str, set[str]] = {}
+    for conference_id, amendment_id in connection.execute(
+        sa.select(amendments.c.conference_id, amendments.c.amendment_id).where(
+            amendments.c.conference_id.in_(conference_ids), amendments.c.status == "agreed"
+        )
+    ):
+        agreed.setdefault(conference_id, set()).add(amendment_id)
+    # The conference moved on while this was in flight (a new revision, an amendment agreed):
+    # plan it again, so an updated copy or a notice is not forgotten.
+    moved_on = {
+        r.conference_id
+        for r in finished
+        if planned.get((r.conference_id, r.copy_key)) != r.fingerprint
+        or r.revision != revisions.get(r.conference_id)
+        or (
+            r.document == "record"
+            and bool(agreed.get(r.conference_id, set()) - set(r.amendments_included or ()))
+        )
+    }
+    if moved_on:
+        connection.execute(
+            conferences.update()
+            .where(conferences.c.conference_id.in_(sorted(moved_on)))
+            .values(planned_at=None)
+        )
+    for row, item in zip(finished, going, strict=True):
+        StoreBase.audit(
+            connection,
+            "delivered",
+            {
+                "recipient": row.recipient,
+                "document": row.document,
+                "edition": row.edition,
+                "channel": row.channel,
+                "via": row.via,
+                "destination": item.destination,
+                "files": row.files,
+                "message_id": row.message_id,
+                "batch_id": row.batch_id,
+                "sent_on": sent_on.isoformat(),
+                "delivered_at": delivered_at.isoformat(),
+                "received_on": item.received_on.isoformat() if item.received_on else None,
+                "due": row.due.isoformat() if row.due else None,
+                "late_by_working_days": item.late_by,
+                "why": why,
+            },
+            conference_id=row.conference_id,
+            copy_key=row.copy_key,
+        )
