@@ -73,6 +73,19 @@ class Observed:
         return [t for t in self.transactions if any(s.startswith(starting) for s, _ in t)]
 
 
+def _row_count(sql: str, parameters: Any, many: bool) -> int:
+    """Rows of values one statement was run for: one a set of parameters run for many, and an
+    INSERT of many rows in one statement (VALUES (...), (...)) as many as its values fill."""
+    # Run for many: a list of sets, or (SQLAlchemy's "insertmanyvalues", many rows in one
+    # INSERT) one flat set for all of them.
+    flat = not parameters or not isinstance(parameters[0], tuple | list | dict)
+    sets = [parameters] if not many or flat else list(parameters)
+    if not sql.startswith("INSERT"):
+        return len(sets)
+    columns = len(sql[sql.index("(") + 1 : sql.index(")")].split(","))
+    return sum(len(p) // columns for p in sets)
+
+
 def _rows(transaction: list[tuple[str, int]], starting: str) -> int:
     """How many rows of values the transaction's statements starting so were run for."""
     return sum(n for sql, n in transaction if sql.startswith(starting))
@@ -96,7 +109,7 @@ def folder_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path,
     def statement(
         _conn: Any, _cursor: Any, sql: str, parameters: Any, _context: Any, many: bool
     ) -> None:
-        current.append((sql, len(parameters) if many else 1))
+        current.append((sql, _row_count(sql, parameters, many)))
 
     def commit(_conn: Any) -> None:
         observed.transactions.append(list(current))

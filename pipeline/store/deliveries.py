@@ -68,38 +68,23 @@ class DeliveriesMixin(NotifyDeliveriesMixin):
         is still as the run found it (not sending, same content): a revision taken in while it
         rendered, or another run, must not be answered with these bytes."""
         with self.transaction() as connection:
-            return [self._begin(connection, values) for values in values_list]
-
-    @staticmethod
-    def _begin(connection: Connection, values: dict[str, Any]) -> int | None:
-        pending = connection.execute(
-            sa.select(deliveries.c.id).where(
-                deliveries.c.conference_id == values["conference_id"],
-                deliveries.c.copy_key == values["copy_key"],
-                deliveries.c.state == "pending",
-            )
-        ).first()
-        if pending is not None:
-            return None  # that delivery is finished first
-        claimed = connection.execute(
-            copies.update()
-            .where(
-                copies.c.conference_id == values["conference_id"],
-                copies.c.copy_key == values["copy_key"],
-                # "sending" with no delivery pending: a re-plan raced the finish of the last
-                # one and left the row behind.
-                copies.c.status.in_(("ready", "held", "sending")),
-                copies.c.fingerprint == values["fingerprint"],
-            )
-            .values(status="sending", reason=None)
-        ).rowcount
-        if claimed != 1:
-            return None
-        key = connection.execute(
-            deliveries.insert().values(state="pending", started_at=now(), **values)
-        ).inserted_primary_key
-        assert key is not None  # an insert of one row
-        return int(key[0])
+            pending = _pending_copies(connection, values_list)
+            claimed: list[dict[str, Any]] = []
+            for values in values_list:
+                copy = (values["conference_id"], values["copy_key"])
+                # A copy with a delivery pending: that one is finished first.
+                if copy not in pending and _claim(connection, values):
+                    pending.add(copy)  # named twice in one batch: begun once
+                    claimed.append(values)
+            if not claimed:
+                return [None] * len(values_list)
+            started_at = now()
+            ids = connection.execute(
+                deliveries.insert().returning(deliveries.c.id, sort_by_parameter_order=True),
+                [{"state": "pending", "started_at": started_at, **v} for v in claimed],
+            ).scalars().all()
+        by_values = {id(v): int(i) for v, i in zip(claimed, ids, strict=True)}
+        return [by_values.get(id(v)) for v in values_list]
 
     def assign_batch(self, delivery_ids: Sequence[int], batch_id: str) -> None:
         with self.transaction() as connection:
@@ -318,3 +303,38 @@ def _finish_all(connection: Connection, sent: Sequence[Sent], sent_on: date, why
             conference_id=row.conference_id,
             copy_key=row.copy_key,
         )
+
+
+def _pending_copies(
+    connection: Connection, values_list: Sequence[dict[str, Any]]
+) -> set[tuple[str, str]]:
+    """The copies among these with a delivery pending (conference, copy key)."""
+    return {
+        (c, k)
+        for c, k in connection.execute(
+            sa.select(deliveries.c.conference_id, deliveries.c.copy_key).where(
+                deliveries.c.state == "pending",
+                deliveries.c.conference_id.in_(sorted({v["conference_id"] for v in values_list})),
+                deliveries.c.copy_key.in_(sorted({v["copy_key"] for v in values_list})),
+            )
+        )
+    }
+
+
+def _claim(connection: Connection, values: dict[str, Any]) -> bool:
+    """Compare-and-set on the copy row: it becomes "sending" only if still as the run found it."""
+    return (
+        connection.execute(
+            copies.update()
+            .where(
+                copies.c.conference_id == values["conference_id"],
+                copies.c.copy_key == values["copy_key"],
+                # "sending" with no delivery pending: a re-plan raced the finish of the last
+                # one and left the row behind.
+                copies.c.status.in_(("ready", "held", "sending")),
+                copies.c.fingerprint == values["fingerprint"],
+            )
+            .values(status="sending", reason=None)
+        ).rowcount
+        == 1
+    )
