@@ -310,3 +310,35 @@ def test_files_staged_for_a_copy_never_begun_are_swept_by_the_next_run(tmp_path:
     assert sent and "p-gp/decision_letter" not in {d.copy_key for d in sent}
     in_gp_folder = {p.name for p in gp.iterdir()} if gp.is_dir() else set()
     assert in_gp_folder == {f["name"] for d in sent if d.recipient == "p-gp" for f in d.files}
+
+
+def test_each_copy_in_one_begin_is_still_compared_and_set_on_its_own(tmp_path: Path) -> None:
+    """One transaction, each copy its own check: a copy that changed while it rendered (another
+    fingerprint) is not begun, the others are, and a copy named twice is begun once."""
+    service = service_harness.Service(tmp_path, FAMILY_BY_FOLDER, renderer=FAKE)
+    service.drop(example("initial-domestic-abuse"))
+    store = service.store()
+    try:
+        keys = ["p-gp/record", "p-hv/record", "p-school/record"]
+        rows = {k: store.copy_row(DV, k) for k in keys}
+        values = [
+            {
+                "conference_id": DV, "copy_key": k, "revision": 1,
+                "recipient": k.split("/")[0], "document": "record", "channel": "folder",
+                "via": None, "edition": "original", "files": [], "message_id": None,
+                "destination": "{}", "fingerprint": rows[k].fingerprint,
+            }
+            for k in keys
+        ]
+        changed = values[1] | {"fingerprint": "another content"}
+        ids = store.begin_deliveries([values[0], changed, values[2], values[0]])
+        assert ids[1] is None and ids[3] is None
+        assert ids[0] is not None and ids[2] is not None and ids[0] != ids[2]
+        pending = {d.copy_key: d.id for d in store.deliveries(DV, state="pending")}
+        assert pending == {"p-gp/record": ids[0], "p-school/record": ids[2]}
+        assert store.copy_row(DV, "p-hv/record").status == "ready"
+        assert {store.copy_row(DV, k).status for k in (keys[0], keys[2])} == {"sending"}
+        # Begun again while pending: refused, recording nothing.
+        assert store.begin_deliveries([values[0], values[2]]) == [None, None]
+    finally:
+        store.close()

@@ -51,10 +51,6 @@ class Spool:
     def folder(self, delivery_key: str) -> Path:
         return self.root / delivery_key
 
-    def put(self, delivery_key: str, files: Sequence[tuple[str, bytes]]) -> None:
-        for name, data in files:
-            write_atomically(self.folder(delivery_key) / name, data)
-
     def put_all(self, deliveries: Iterable[tuple[str, Sequence[tuple[str, bytes]]]]) -> None:
         """Several deliveries' files at once (a conference's): each folder synced once."""
         write_all_atomically(

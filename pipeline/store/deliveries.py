@@ -54,11 +54,6 @@ class DeliveriesMixin(NotifyDeliveriesMixin):
                 ._mapping
             )
 
-    def begin_delivery(self, values: dict[str, Any]) -> int | None:
-        """One copy's delivery begun (`begin_deliveries` of one)."""
-        (delivery_id,) = self.begin_deliveries([values])
-        return delivery_id
-
     def begin_deliveries(self, values_list: Sequence[dict[str, Any]]) -> list[int | None]:
         """Record the intent before anything leaves, for several copies in one transaction: a
         crash after this is finished by the next run from the spool (or the staged files), with
@@ -69,22 +64,27 @@ class DeliveriesMixin(NotifyDeliveriesMixin):
         rendered, or another run, must not be answered with these bytes."""
         with self.transaction() as connection:
             pending = _pending_copies(connection, values_list)
-            claimed: list[dict[str, Any]] = []
-            for values in values_list:
+            claimed: list[int] = []  # positions in values_list
+            for number, values in enumerate(values_list):
                 copy = (values["conference_id"], values["copy_key"])
                 # A copy with a delivery pending: that one is finished first.
                 if copy not in pending and _claim(connection, values):
                     pending.add(copy)  # named twice in one batch: begun once
-                    claimed.append(values)
+                    claimed.append(number)
+            ids: list[int | None] = [None] * len(values_list)
             if not claimed:
-                return [None] * len(values_list)
+                return ids
             started_at = now()
-            ids = connection.execute(
+            inserted = connection.execute(
                 deliveries.insert().returning(deliveries.c.id, sort_by_parameter_order=True),
-                [{"state": "pending", "started_at": started_at, **v} for v in claimed],
-            ).scalars().all()
-        by_values = {id(v): int(i) for v, i in zip(claimed, ids, strict=True)}
-        return [by_values.get(id(v)) for v in values_list]
+                [
+                    {"state": "pending", "started_at": started_at, **values_list[n]}
+                    for n in claimed
+                ],
+            ).scalars()
+            for number, delivery_id in zip(claimed, inserted, strict=True):
+                ids[number] = int(delivery_id)
+        return ids
 
     def assign_batch(self, delivery_ids: Sequence[int], batch_id: str) -> None:
         with self.transaction() as connection:
@@ -93,22 +93,6 @@ class DeliveriesMixin(NotifyDeliveriesMixin):
                 .where(deliveries.c.id.in_(delivery_ids), deliveries.c.batch_id.is_(None))
                 .values(batch_id=batch_id)
             )
-
-    def finish_delivery(
-        self,
-        delivery_id: int,
-        *,
-        sent_on: date,
-        received_on: date | None,
-        destination: str,
-        why: str,
-        late_by: int | None = None,
-        notify: NotifyAccepted | None = None,
-    ) -> None:
-        """One delivery recorded sent (`finish_deliveries` of one)."""
-        self.finish_deliveries(
-            [Sent(delivery_id, received_on, destination, late_by, notify)], sent_on=sent_on, why=why
-        )
 
     def finish_deliveries(self, sent: Sequence[Sent], *, sent_on: date, why: str) -> None:
         """Several deliveries recorded sent in one transaction; a Notify delivery with Notify's
