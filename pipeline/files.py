@@ -16,6 +16,7 @@ import glob
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -56,18 +57,29 @@ def private_folder(folder: Path) -> bool:
     A folder that exists is left as it is: one an operator made is theirs to set."""
     if folder.is_dir():
         return False
+    private_folders_made(folder)
+    return True
+
+
+def private_folders_made(folder: Path) -> tuple[Path, ...]:
+    """Make `folder` and any missing parent, each 0700; the folders this call made, outermost
+    first (each one's entry in its parent is on disk only once that parent is synced)."""
+    if folder.is_dir():
+        return ()
     missing = []
     for candidate in (folder, *folder.parents):
         if candidate.exists():
             break
         missing.append(candidate)
+    made = []
     for candidate in reversed(missing):
         try:
             candidate.mkdir(mode=PRIVATE_FOLDER)
         except FileExistsError:
             continue  # made by another process meanwhile
         os.chmod(candidate, PRIVATE_FOLDER)
-    return True
+        made.append(candidate)
+    return tuple(made)
 
 
 def make_private(path: Path, mode: int) -> None:
@@ -96,3 +108,65 @@ def fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+# ---- many files, each folder synced once --------------------------------------------------------
+
+
+def staged_path(path: Path, tag: str) -> Path:
+    """Where a file waits, beside `path`, before it is renamed into place: hidden, ending .tmp
+    (so `write_atomically` of the same name clears one left behind), and found again by `tag`."""
+    return path.with_name(f".{path.name}.{tag}.tmp")
+
+
+def tag_of_staged(path: Path) -> str | None:
+    """The tag a `staged_path` was made with; None for a name that is not one."""
+    name = path.name
+    if not (name.startswith(".") and name.endswith(".tmp")):
+        return None
+    _, dot, tag = name[1:-4].rpartition(".")
+    return tag if dot else None
+
+
+def stage_file(path: Path, data: bytes, tag: str) -> Path:
+    """Write `data` whole to `staged_path(path, tag)` and sync the file, not its folder: the
+    caller renames it into place and syncs each folder once for all of its files
+    (`sync_folders`). Any other temporary file of the same name (a killed writer's) is cleared."""
+    private_folder(path.parent)
+    temporary = staged_path(path, tag)
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        if stale != temporary:
+            stale.unlink(missing_ok=True)
+    # O_TRUNC: one left by a killed try with this tag holds these bytes or fewer; 0600 as mkstemp.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | os.O_NOFOLLOW
+    fd = os.open(temporary, flags, PRIVATE_FILE)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), PRIVATE_FILE)
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return temporary
+
+
+def write_all_atomically(files: Iterable[tuple[Path, bytes]]) -> None:
+    """Write each file whole or not at all, as `write_atomically` does, but sync each folder
+    once for all of its files (and the parent of each folder made), not once a file."""
+    folders: list[Path] = []
+    made: list[Path] = []
+    for path, data in files:
+        made.extend(private_folders_made(path.parent))
+        temporary = stage_file(path, data, "whole")
+        os.replace(temporary, path)
+        folders.append(path.parent)
+    sync_folders(folders, made)
+
+
+def sync_folders(folders: Iterable[Path], made: Iterable[Path] = ()) -> None:
+    """Each folder synced once (its renames are then on disk), and the parent of each folder
+    made (its entry), however many files were renamed into each."""
+    for folder in dict.fromkeys([*(m.parent for m in made), *folders]):
+        fsync_dir(folder)

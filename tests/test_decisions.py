@@ -105,7 +105,7 @@ def test_a_store_fault_while_finishing_a_delivery_stops_the_run(
     def locked(*_args: object, **_kwargs: object) -> None:
         raise StoreUnavailable("(sqlite3.OperationalError) database is locked")
 
-    monkeypatch.setattr(DeliveriesMixin, "finish_delivery", locked)
+    monkeypatch.setattr(DeliveriesMixin, "finish_deliveries", locked)
     result = CliRunner().invoke(
         app,
         ["distribute", "--today", "2026-11-24", "--workers", "0", "--config", str(service.config)],

@@ -340,6 +340,7 @@ class Snapshot:
     pending: int = 0
     spool_folders: int = 0
     outbox_temporary: int = 0
+    outbox_files: int = 0  # in recipients' folders under their own names (not the post's)
     post_batches: int = 0
 
     def phase(self) -> str:
@@ -364,6 +365,11 @@ def snapshot(root: Path) -> Snapshot:
     outbox = root / "outbox"
     if outbox.is_dir():
         found.outbox_temporary = sum(1 for p in outbox.rglob("*.tmp") if p.is_file())
+        found.outbox_files = sum(
+            1
+            for p in outbox.rglob("*")
+            if p.is_file() and p.suffix != ".tmp" and p.parent != outbox / "post"
+        )
         found.post_batches = len(list((outbox / "post").glob("*.csv")))
     return found
 
@@ -611,16 +617,24 @@ class KillPoint:
 
 
 KILL_POINTS = {
-    # the copy's bytes are in the spool; no delivery is recorded yet
-    "spooled-not-begun": KillPoint("pipeline.delivery.channels:Spool.put", "after"),
-    # a folder delivery is recorded as begun; nothing is in the outbox yet
-    "begun-not-written": KillPoint("pipeline.store.db:Store.begin_delivery", "after"),
-    # a file is written to its temporary name in the recipient's folder, not yet renamed
-    "mid-write-in-outbox": KillPoint("os:replace", "before", outbox_only=True),
-    # the files are in the recipient's folder; the delivery is still pending
-    "written-not-recorded": KillPoint("pipeline.delivery.channel:deliver_to_folder", "after"),
-    # the delivery is recorded sent; its spool folder is not yet cleared
-    "recorded-not-cleared": KillPoint("pipeline.store.db:Store.finish_delivery", "after"),
+    # the posted copies' bytes are in the spool; no delivery is recorded yet
+    "spooled-not-begun": KillPoint("pipeline.delivery.channels:Spool.put_all", "after"),
+    # one folder copy's first file is staged in its folder under a hidden name; nothing is begun
+    "staged-not-begun": KillPoint("pipeline.delivery.channels:stage_file", "after"),
+    # every copy of the first conference is staged or spooled; none is begun
+    "all-staged-not-begun": KillPoint("pipeline.store.db:Store.begin_deliveries", "before"),
+    # the conference's deliveries are begun in one transaction; nothing is renamed into place
+    "begun-not-placed": KillPoint("pipeline.store.db:Store.begin_deliveries", "after"),
+    # the first staged file is about to be renamed into place; none is yet
+    "placing-first-file": KillPoint("os:replace", "before", outbox_only=True),
+    # two staged files are renamed into place, the rest are still staged
+    "between-renames": KillPoint("os:replace", "after", 2, outbox_only=True),
+    # every file is in its folder and the folders synced; the deliveries are still pending
+    "placed-not-recorded": KillPoint("pipeline.delivery.channel:place_in_folders", "after"),
+    # the conference's folder copies are recorded sent in one transaction, nothing said yet
+    "recorded-not-cleared": KillPoint("pipeline.store.db:Store.finish_deliveries", "after"),
+    # a later conference's deliveries begun, after the first one's were finished
+    "second-conference-begun": KillPoint("pipeline.store.db:Store.begin_deliveries", "after", 2),
     # the run's posted letters are given a batch; nothing of the batch is written
     "batch-assigned": KillPoint("pipeline.store.db:Store.assign_batch", "after"),
     # the batch's CSV is written, not its PDF
@@ -634,6 +648,19 @@ KILL_POINTS = {
 }
 
 
+# What the outbox and the store hold at the kill, for the steps of a folder delivery: the kill
+# lands where its comment above says (a kill point that moved would otherwise pass unseen).
+AT_KILL: dict[str, Callable[[Snapshot], bool]] = {
+    "staged-not-begun": lambda s: (s.pending, s.outbox_temporary, s.outbox_files) == (0, 1, 0),
+    "all-staged-not-begun": lambda s: s.pending == s.outbox_files == 0 < s.outbox_temporary,
+    "begun-not-placed": lambda s: s.outbox_files == 0 < min(s.pending, s.outbox_temporary),
+    "placing-first-file": lambda s: s.outbox_files == 0 < min(s.pending, s.outbox_temporary),
+    "between-renames": lambda s: s.outbox_files == 2 and min(s.pending, s.outbox_temporary) > 0,
+    "placed-not-recorded": lambda s: s.outbox_temporary == s.sent == 0 < s.outbox_files,
+    "recorded-not-cleared": lambda s: s.outbox_temporary == 0 < min(s.sent, s.outbox_files),
+}
+
+
 @pytest.mark.parametrize("point", KILL_POINTS)
 def test_a_run_killed_right_after_a_step_then_run_again_delivers_each_copy_once(
     prepared: Prepared, tmp_path: Path, point: str
@@ -641,4 +668,6 @@ def test_a_run_killed_right_after_a_step_then_run_again_delivers_each_copy_once(
     root = tmp_path / point
     result = trial(prepared, tmp_path, point, kill=KILL_POINTS[point].spec(root))
     assert result.killed, f"{point}: the run never reached the step"
+    if point in AT_KILL:
+        assert AT_KILL[point](result.at_kill), f"{point}: killed elsewhere ({result.at_kill})"
     assert result.problems == [], f"killed {point} ({result.at_kill})"

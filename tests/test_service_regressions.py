@@ -108,10 +108,10 @@ def test_a_begun_delivery_is_refused_if_the_copy_changed_meanwhile(tmp_path: Pat
         "recipient": "p-sw3", "document": "invitation", "channel": "folder", "via": None,
         "edition": "original", "files": [], "message_id": None, "destination": "{}",
     }  # fmt: skip
-    assert store.begin_delivery(values | {"fingerprint": "another content"}) is None
+    assert store.begin_deliveries([values | {"fingerprint": "another content"}]) == [None]
     assert store.copy_row(PRE_BIRTH, "p-sw3/invitation").status == "ready"
-    assert store.begin_delivery(values | {"fingerprint": row.fingerprint}) is not None
-    assert store.begin_delivery(values | {"fingerprint": row.fingerprint}) is None
+    assert store.begin_deliveries([values | {"fingerprint": row.fingerprint}]) != [None]
+    assert store.begin_deliveries([values | {"fingerprint": row.fingerprint}]) == [None]
     store.close()
 
 

@@ -2,7 +2,9 @@
 
 The run calls every channel through one protocol, `Channel`, and is given the set it uses
 (`ChannelSet`), as httpx is given a transport: the real ones by default, a fake in a test.
-A channel does only the sending; the run records what was begun and what went.
+A channel does only the sending; the run records what was begun and what went. A channel that
+can keep a copy's bytes itself between begun and sent (the folder: `StagingChannel`) needs no
+spool copy; the run keeps the others' bytes in the spool.
 """
 
 from __future__ import annotations
@@ -12,13 +14,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import jinja2
 from markupsafe import Markup
 
 from pipeline.config import DeliveryChannel
-from pipeline.delivery.channels import Destination, deliver_by_email, deliver_to_folder
+from pipeline.delivery.channels import (
+    Destination,
+    Staged,
+    deliver_by_email,
+    deliver_to_folder,
+    place_in_folders,
+    recover_in_folder,
+    stage_in_folder,
+    sweep_staged,
+    unstage,
+)
 from pipeline.delivery.email import SmtpSettings
 from pipeline.delivery.notify import NOTIFY_NOT_CONFIGURED, NotifyChannel, NotifySettings
 from pipeline.delivery.post import build_batch
@@ -56,9 +68,29 @@ class Channel(Protocol):
     def send(self, parcels: Sequence[Parcel], batch: str = "") -> str: ...
 
 
+@runtime_checkable
+class StagingChannel(Channel, Protocol):
+    """A channel that holds a parcel's bytes where they are going before its delivery is begun
+    (`stage`, tagged so they are found again), puts them in place after (`place`, many at once),
+    and finishes one a killed run began from what it finds there (`recover`)."""
+
+    def stage(self, parcel: Parcel, tag: str) -> Staged: ...
+
+    def place(self, staged: Sequence[Staged]) -> None: ...
+
+    def unstage(self, staged: Staged) -> None: ...
+
+    def recover(
+        self, conference: str, destination: Destination, files: Sequence[tuple[str, str]], tag: str
+    ) -> str: ...
+
+    def sweep(self, conference: str, keep: set[str]) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class FolderChannel:
-    """Into the recipient's outbox folder: atomic and idempotent, so sending twice leaves one copy."""
+    """Into the recipient's outbox folder: atomic and idempotent, so sending twice leaves one copy.
+    Staged, the files wait in that folder under hidden names until renamed into place."""
 
     outbox: Path
     batched: bool = False
@@ -66,6 +98,23 @@ class FolderChannel:
     def send(self, parcels: Sequence[Parcel], batch: str = "") -> str:
         (parcel,) = parcels
         return deliver_to_folder(self.outbox, parcel.conference, parcel.destination, parcel.files)
+
+    def stage(self, parcel: Parcel, tag: str) -> Staged:
+        return stage_in_folder(self.outbox, parcel.conference, parcel.destination, parcel.files, tag)
+
+    def place(self, staged: Sequence[Staged]) -> None:
+        place_in_folders(staged)
+
+    def unstage(self, staged: Staged) -> None:
+        unstage(staged)
+
+    def recover(
+        self, conference: str, destination: Destination, files: Sequence[tuple[str, str]], tag: str
+    ) -> str:
+        return recover_in_folder(self.outbox, conference, destination, files, tag)
+
+    def sweep(self, conference: str, keep: set[str]) -> None:
+        sweep_staged(self.outbox, conference, keep)
 
 
 @functools.cache
@@ -209,3 +258,17 @@ class ChannelSet:
             "notify": self.notify,
         }[channel]
         return chosen if via is None else HandoverRoute(chosen)
+
+    def stager(self, channel: DeliveryChannel) -> StagingChannel | None:
+        """The channel itself when it keeps a copy's bytes between begun and sent (no spool
+        copy is made); None when the run must spool them. A hand-over's sheet is checked by
+        the caller before staging (`require_handover_sheets`)."""
+        chosen = self.route(channel, None)
+        return chosen if isinstance(chosen, StagingChannel) else None
+
+    def stagers(self) -> tuple[StagingChannel, ...]:
+        found: list[StagingChannel] = []
+        for chosen in (self.folder, self.email, self.post):
+            if isinstance(chosen, StagingChannel) and all(chosen is not f for f in found):
+                found.append(chosen)
+        return tuple(found)

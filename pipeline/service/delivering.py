@@ -1,32 +1,32 @@
-"""Rendered copies → recorded as begun, spooled, sent through their channel, recorded as sent.
+"""Rendered copies → recorded as begun, their bytes kept, sent through their channel, recorded as sent.
 
 Every delivery is recorded as begun before anything leaves and as sent after, so a re-run after a
 kill at any point delivers each copy exactly once to the folder and post channels, and re-sends
 an e-mail (if at all) with the same Message-ID. Posted copies wait for the run's one batch.
+
+A conference's ready copies are begun in one transaction. A folder copy's bytes wait in its
+folder under staged names from before that transaction (no spool copy), are renamed into place
+after it, each folder synced once, and every folder copy of the conference is recorded sent in
+one transaction. The other channels' bytes go in the spool (synced once a folder) before the
+begin; an e-mail is recorded sent as soon as it has gone, each on its own: a kill between a
+send and its record re-sends it, so that gap is kept to one message.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from pipeline.delivery.channel import ChannelSet, Parcel
-from pipeline.delivery.channels import Spool
-from pipeline.delivery.email import message_id_for
-from pipeline.delivery.notify import new_reference
-from pipeline.delivery.preview import RenderedCopy, sha256
-from pipeline.errors import CpcError, DeliveryError, StoreError, StoreUnavailable
+from pipeline.delivery.channels import Spool, Staged, StagingLog
+from pipeline.delivery.preview import RenderedCopy
+from pipeline.errors import CpcError, DeliveryError, StoreUnavailable
 from pipeline.planning.copy_state import working_days_late
 from pipeline.rendering.html import Composer
 from pipeline.service.conference import Conference
-from pipeline.service.destination import (
-    destination_for,
-    destination_from,
-    destination_json,
-    received_on,
-)
+from pipeline.service.delivery_start import Ready, begin_all, ready_copy, spool_key
+from pipeline.service.destination import destination_from, received_on
 from pipeline.service.notify_delivery import failed_at_notify, notify_received_on, to_notify
 from pipeline.service.notify_letters import is_notify_letter
 from pipeline.service.outcomes import Outcomes
@@ -35,7 +35,9 @@ from pipeline.service.render_pool import CopyJob
 from pipeline.service.settings import RunSettings
 from pipeline.service.summary import plain_error
 from pipeline.store.db import Store, StoredDelivery, content_key
-from pipeline.store.deliveries import NotifyAccepted
+from pipeline.store.deliveries import NotifyAccepted, Sent
+
+WHY = "ready and not yet delivered"
 
 
 @dataclass
@@ -51,44 +53,54 @@ class Deliverer:
     def spool(self) -> Spool:
         return Spool(self.settings.spool)
 
+    @property
+    def staging_log(self) -> StagingLog:
+        return StagingLog(self.settings.spool.parent / "staging.log")
+
     def clear_spool(self, delivery: StoredDelivery) -> None:
         """Its bytes are no longer needed (sent, or refused for good)."""
         self.spool.clear(spool_key(delivery))
 
     # -- finishing --
 
-    def finish(
-        self, delivery: StoredDelivery, conference: Conference | None, *, resumed: bool = False
-    ) -> None:
-        """Do the channel's part of a begun delivery and record it sent. Idempotent for folders;
-        for Notify, a `resumed` one (an earlier try's outcome unknown) is looked up first."""
-        settings = self.settings
-        parcel = self._parcel(delivery, [f["name"] for f in delivery.files], resumed)
+    def _send(self, parcel: Parcel) -> tuple[str, NotifyAccepted | None]:
+        """The channel's part of a begun delivery: where it went (and Notify's answer)."""
         channel = parcel.destination.channel
-        accepted: NotifyAccepted | None = None
         if channel == "notify":
-            where, accepted = to_notify(self.channels.notify, parcel)
-        else:
-            where = self.channels.route(channel, delivery.via).send((parcel,))
-        if conference is None:
-            conference = self._conference_or_none(delivery.conference_id)
-        late_by = self._late_by(conference, delivery)
-        self.store.finish_delivery(
+            return to_notify(self.channels.notify, parcel)
+        return self.channels.route(channel, parcel.via).send((parcel,)), None
+
+    def _sent(
+        self,
+        delivery: StoredDelivery,
+        conference: Conference | None,
+        where: str,
+        accepted: NotifyAccepted | None,
+    ) -> Sent:
+        today = self.settings.today
+        return Sent(
             delivery.id,
-            sent_on=settings.today,
-            received_on=received_on(conference, channel, delivery.via, settings.today)
+            received_on(conference, delivery.channel, delivery.via, today)
             if accepted is None
             else notify_received_on(conference, delivery.via, accepted),
-            destination=where,
-            why="ready and not yet delivered",
-            late_by=late_by,
-            notify=accepted,
+            where,
+            self._late_by(conference, delivery),
+            accepted,
         )
-        self.spool.clear(spool_key(delivery))
-        if accepted is not None and failed_at_notify(self.store, self.outcomes, [delivery], accepted):
+
+    def _record_sent(self, sent: Sequence[tuple[StoredDelivery, Sent]]) -> None:
+        """Every delivery that went recorded sent in one transaction, then said."""
+        if not sent:
             return
-        self.outcomes.summary.delivered[channel] += 1
-        self.outcomes.delivered(delivery, channel, late_by)
+        self.store.finish_deliveries([s for _, s in sent], sent_on=self.settings.today, why=WHY)
+        for delivery, item in sent:
+            self.spool.clear(spool_key(delivery))  # nothing there for a staged copy: a no-op
+            if item.notify is not None and failed_at_notify(
+                self.store, self.outcomes, [delivery], item.notify
+            ):
+                continue
+            self.outcomes.summary.delivered[delivery.channel] += 1
+            self.outcomes.delivered(delivery, delivery.channel, item.late_by)
 
     def _parcel(self, delivery: StoredDelivery, names: list[str], resumed: bool = False) -> Parcel:
         return Parcel(
@@ -115,16 +127,52 @@ class Deliverer:
             return None
 
     def recover(self) -> None:
-        """Deliveries a killed run began and did not finish (post waits for the batch)."""
+        """Deliveries a killed run began and did not finish (post waits for the batch), then
+        what it staged and never began swept from the outbox."""
         pending = self.store.deliveries(state="pending")
         self.spool.keep_only({spool_key(d) for d in pending})
+        placed: list[tuple[StoredDelivery, Sent]] = []
         for delivery in pending:
             if delivery.channel == "post" or is_notify_letter(delivery):
                 continue  # sent by the run's batch, or its Notify letters, whole
             try:
-                self.finish(delivery, None, resumed=True)
+                conference = self._conference_or_none(delivery.conference_id)
+                where = self._placed_again(delivery)
+                if where is not None:
+                    placed.append((delivery, self._sent(delivery, conference, where, None)))
+                    continue
+                parcel = self._parcel(delivery, [f["name"] for f in delivery.files], True)
+                where, accepted = self._send(parcel)
+                self._record_sent([(delivery, self._sent(delivery, conference, where, accepted))])
             except Exception as exc:  # one stuck delivery must not stop every later run
                 self._delivery_failed(delivery, exc)
+        self._record_sent(placed)
+        self._sweep_staged()
+
+    def _placed_again(self, delivery: StoredDelivery) -> str | None:
+        """A staged delivery's files renamed into place, or found there (where they went); None
+        for one whose bytes are in the spool (a channel without staging, or an older run's)."""
+        stager = self.channels.stager(delivery.channel)
+        key = spool_key(delivery)
+        if stager is None or self.spool.folder(key).is_dir():
+            return None
+        return stager.recover(
+            delivery.conference_id,
+            destination_from(delivery.destination or "{}"),
+            [(f["name"], f["sha256"]) for f in delivery.files],
+            key,
+        )
+
+    def _sweep_staged(self) -> None:
+        log = self.staging_log
+        unfinished = log.unfinished()
+        if unfinished:
+            pending = self.store.deliveries(state="pending")
+            for conference_id in sorted(unfinished):
+                keep = {spool_key(d) for d in pending if d.conference_id == conference_id}
+                for stager in self.channels.stagers():
+                    stager.sweep(conference_id, keep)
+        log.clear()
 
     def _delivery_failed(self, delivery: StoredDelivery, exc: Exception) -> None:
         """A begun delivery did not go: recorded with the channel's words."""
@@ -151,6 +199,7 @@ class Deliverer:
         sent_before = Counter(
             d.copy_key for d in self.store.deliveries(conference_id) if d.state == "sent"
         )
+        ready: list[Ready] = []
         for job, item in zip(jobs, rendered, strict=True):
             row = rows[job.copy_key]
             if item.status != "ready":
@@ -165,65 +214,52 @@ class Deliverer:
                 self.outcomes.held(conference_id, job.copy_key, item.reason or "")
                 continue
             edition = f"updated-{sent_before[job.copy_key]}" if job.edition else "original"
-            self.begin_and_send(conference, job.copy_key, item, job.fingerprint, edition)
+            ready.append(ready_copy(self, conference, job.copy_key, item, job.fingerprint, edition))
+        if ready:
+            self._begin_and_send(conference, ready)
 
-    def begin_and_send(
-        self,
-        conference: Conference,
-        key: str,
-        item: RenderedCopy,
-        fingerprint: str,
-        edition: str,
-    ) -> None:
-        copy = item.copy
+    def _begin_and_send(self, conference: Conference, ready: list[Ready]) -> None:
+        """Every copy begun at once, then sent: staged ones placed together and recorded sent
+        together; e-mails each recorded as it goes; the post left for its batch."""
+        begun = begin_all(self, conference, ready)
+        if not begun:
+            return
         conference_id = conference.stored.conference_id
-        destination = destination_for(conference, copy, self.settings)
-        files = _named(item.files, edition)
-        if destination.channel in ("email", "post", "notify"):
-            # Only the PDF travels by e-mail and post; the folder keeps the DOCX as well.
-            files = tuple(f for f in files if f[0].endswith(".pdf"))
-        values = {
-            "conference_id": conference_id,
-            "copy_key": key,
-            "revision": conference.stored.revision,
-            "recipient": copy.recipient,
-            "document": copy.document,
-            "channel": destination.channel,
-            "via": copy.via,
-            "edition": edition,
-            "fingerprint": fingerprint,
-            "files": [{"name": n, "sha256": sha256(d), "bytes": len(d)} for n, d in files],
-            "message_id": _message_id(
-                destination.channel, conference_id, key, files, self.settings.message_id_domain
-            ),
-            "destination": destination_json(destination),
-            "amendments_included": list(conference.read.current.applied)
-            if copy.document == "record"
-            else None,
-            "due": copy.due,
-        }
-        self.spool.put(spool_key(values), files)
-        try:
-            delivery_id = self.store.begin_delivery(values)
-        except StoreError as exc:
-            self.outcomes.failed(conference_id, key, str(exc))
-            return
-        if delivery_id is None:
-            # Changed while it was rendered (a new revision taken in): it goes with the next run,
-            # as the copy it is now.
-            self.spool.clear(spool_key(values))
-            self.outcomes.report(
-                "skipped",
-                {"conference": conference_id, "copy": key, "why": "changed while rendering"},
-            )
-            return
-        if self.channels.route(destination.channel, copy.via).batched or (
-            destination.channel == "notify" and destination.email is None
+        pending = {d.id: d for d in self.store.deliveries(conference_id, state="pending")}
+        self._place(conference, [(pending[i], r, s) for r, i, s in begun if s is not None])
+        for r, delivery_id, staged in begun:
+            if staged is None:
+                self._send_spooled(conference, pending[delivery_id], r)
+
+    def _place(
+        self, conference: Conference, placing: list[tuple[StoredDelivery, Ready, Staged]]
+    ) -> None:
+        """Staged copies renamed into place (each folder synced once), recorded sent at once."""
+        by_stager: dict[int, list[tuple[StoredDelivery, Ready, Staged]]] = {}
+        for item in placing:
+            by_stager.setdefault(id(item[1].stager), []).append(item)
+        sent: list[tuple[StoredDelivery, Sent]] = []
+        for items in by_stager.values():
+            stager = items[0][1].stager
+            assert stager is not None  # only staged copies are placed
+            try:
+                stager.place([s for _, _, s in items])
+            except Exception as exc:  # pending: the next run renames what is still staged
+                for delivery, _, _ in items:
+                    self._delivery_failed(delivery, exc)
+                continue
+            sent += [(d, self._sent(d, conference, str(s.folder), None)) for d, _, s in items]
+        self._record_sent(sent)
+
+    def _send_spooled(self, conference: Conference, delivery: StoredDelivery, r: Ready) -> None:
+        channel = r.parcel.destination.channel
+        if self.channels.route(channel, r.parcel.via).batched or (
+            channel == "notify" and r.parcel.destination.email is None
         ):
             return  # into this run's batch, or its Notify letters: one envelope a person
-        delivery = self.store.delivery(delivery_id)
         try:
-            self.finish(delivery, conference)
+            where, accepted = self._send(r.parcel)
+            self._record_sent([(delivery, self._sent(delivery, conference, where, accepted))])
         except Exception as exc:  # recorded; pending (tried again) unless refused for good
             self._delivery_failed(delivery, exc)
 
@@ -252,30 +288,3 @@ class Deliverer:
                     self.outcomes.failed(delivery.conference_id, delivery.copy_key, why)
                 if not isinstance(exc, CpcError | OSError):
                     self.outcomes.log_unexpected(deliveries[0].conference_id, exc)
-
-
-def _message_id(
-    channel: str, conference_id: str, key: str, files: tuple[tuple[str, bytes], ...], domain: str
-) -> str | None:
-    """An e-mail's Message-ID (the same for the same content, so a re-send is one message), or
-    Notify's reference, kept before anything leaves: a copy whose answer was lost is looked up
-    by it, not sent again."""
-    if channel == "email":
-        return message_id_for(conference_id, key, sha256(b"".join(d for _, d in files)), domain)
-    return new_reference() if channel == "notify" else None
-
-
-def _named(files: tuple[tuple[str, bytes], ...], edition: str) -> tuple[tuple[str, bytes], ...]:
-    """An updated copy gets its own file names, so it never overwrites the copy it replaces."""
-    if edition == "original":
-        return files
-    renamed = []
-    for name, data in files:
-        stem, dot, suffix = name.rpartition(".")
-        renamed.append((f"{stem}-{edition}{dot}{suffix}", data))
-    return tuple(renamed)
-
-
-def spool_key(delivery: StoredDelivery | dict[str, Any]) -> str:
-    get = delivery.__getitem__ if isinstance(delivery, dict) else delivery.__getattribute__
-    return content_key(get("conference_id"), get("copy_key"), get("fingerprint"), get("edition"))

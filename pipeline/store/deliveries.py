@@ -1,12 +1,14 @@
 """A rendered copy → its delivery on record: begun before anything leaves, finished once it has, or failed with the channel's words.
 
 Begun is compare-and-set on the copy as the run found it; finished is idempotent; a crash between
-the two is finished by the next run from the spool, with the same bytes and Message-ID.
+the two is finished by the next run from the spool (or the folder's staged files), with the same
+bytes and Message-ID. A conference's copies are begun in one transaction and finished in one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -14,10 +16,22 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from pipeline.planning.copy_state import DeliveryState
-from pipeline.store.base import now
+from pipeline.store.base import StoreBase, now
 from pipeline.store.notify_deliveries import NotifyAccepted, NotifyDeliveriesMixin
 from pipeline.store.rows import StoredDelivery, delivery_of
 from pipeline.store.schema import amendments, conferences, copies, deliveries
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """One delivery that went: when it counts as received, where it went (the channel's words),
+    how late, and for Notify what Notify said."""
+
+    delivery_id: int
+    received_on: date | None
+    destination: str
+    late_by: int | None = None
+    notify: NotifyAccepted | None = None
 
 
 class DeliveriesMixin(NotifyDeliveriesMixin):
@@ -40,42 +54,37 @@ class DeliveriesMixin(NotifyDeliveriesMixin):
                 ._mapping
             )
 
-    def begin_delivery(self, values: dict[str, Any]) -> int | None:
-        """Record the intent before anything leaves: a crash after this line is finished by the
-        next run from the spool, with the same bytes and the same Message-ID.
+    def begin_deliveries(self, values_list: Sequence[dict[str, Any]]) -> list[int | None]:
+        """Record the intent before anything leaves, for several copies in one transaction: a
+        crash after this is finished by the next run from the spool (or the staged files), with
+        the same bytes and the same Message-ID. Each new delivery's id, in order.
 
-        Compare-and-set: None, recording nothing, unless the copy is still as the run found it
-        (not sending, same content): a revision taken in while it rendered, or another run,
-        must not be answered with these bytes."""
+        Compare-and-set, each copy on its own: None, recording nothing for that copy, unless it
+        is still as the run found it (not sending, same content): a revision taken in while it
+        rendered, or another run, must not be answered with these bytes."""
         with self.transaction() as connection:
-            pending = connection.execute(
-                sa.select(deliveries.c.id).where(
-                    deliveries.c.conference_id == values["conference_id"],
-                    deliveries.c.copy_key == values["copy_key"],
-                    deliveries.c.state == "pending",
-                )
-            ).first()
-            if pending is not None:
-                return None  # that delivery is finished first
-            claimed = connection.execute(
-                copies.update()
-                .where(
-                    copies.c.conference_id == values["conference_id"],
-                    copies.c.copy_key == values["copy_key"],
-                    # "sending" with no delivery pending: a re-plan raced the finish of the last
-                    # one and left the row behind.
-                    copies.c.status.in_(("ready", "held", "sending")),
-                    copies.c.fingerprint == values["fingerprint"],
-                )
-                .values(status="sending", reason=None)
-            ).rowcount
-            if claimed != 1:
-                return None
-            key = connection.execute(
-                deliveries.insert().values(state="pending", started_at=now(), **values)
-            ).inserted_primary_key
-            assert key is not None  # an insert of one row
-            return int(key[0])
+            pending = _pending_copies(connection, values_list)
+            claimed: list[int] = []  # positions in values_list
+            for number, values in enumerate(values_list):
+                copy = (values["conference_id"], values["copy_key"])
+                # A copy with a delivery pending: that one is finished first.
+                if copy not in pending and _claim(connection, values):
+                    pending.add(copy)  # named twice in one batch: begun once
+                    claimed.append(number)
+            ids: list[int | None] = [None] * len(values_list)
+            if not claimed:
+                return ids
+            started_at = now()
+            inserted = connection.execute(
+                deliveries.insert().returning(deliveries.c.id, sort_by_parameter_order=True),
+                [
+                    {"state": "pending", "started_at": started_at, **values_list[n]}
+                    for n in claimed
+                ],
+            ).scalars()
+            for number, delivery_id in zip(claimed, inserted, strict=True):
+                ids[number] = int(delivery_id)
+        return ids
 
     def assign_batch(self, delivery_ids: Sequence[int], batch_id: str) -> None:
         with self.transaction() as connection:
@@ -85,23 +94,15 @@ class DeliveriesMixin(NotifyDeliveriesMixin):
                 .values(batch_id=batch_id)
             )
 
-    def finish_delivery(
-        self,
-        delivery_id: int,
-        *,
-        sent_on: date,
-        received_on: date | None,
-        destination: str,
-        why: str,
-        late_by: int | None = None,
-        notify: NotifyAccepted | None = None,
-    ) -> None:
-        """Recorded sent; a Notify delivery with Notify's id and first status in the same
-        transaction, so a sent Notify delivery is never without the id its status is read by."""
+    def finish_deliveries(self, sent: Sequence[Sent], *, sent_on: date, why: str) -> None:
+        """Several deliveries recorded sent in one transaction; a Notify delivery with Notify's
+        id and first status in the same one, so a sent Notify delivery is never without the id
+        its status is read by. Idempotent: one finished already is left as it is."""
         with self.transaction() as connection:
-            self._finish(connection, delivery_id, sent_on, received_on, destination, why, late_by)
-            if notify is not None:
-                self._record_accepted(connection, delivery_id, notify)
+            _finish_all(connection, sent, sent_on, why)
+            for item in sent:
+                if item.notify is not None:
+                    self._record_accepted(connection, item.delivery_id, item.notify)
 
     def finish_batch(
         self,
@@ -117,98 +118,10 @@ class DeliveriesMixin(NotifyDeliveriesMixin):
         missing, and a letter Notify took is never on record for only some of its copies (spec:
         each copy posted exactly once).
         `received`: (delivery, receipt date, working days late or None) for each letter."""
-        with self.transaction() as connection:
-            for delivery_id, received_on, late_by in received:
-                self._finish(
-                    connection, delivery_id, sent_on, received_on, destination, why, late_by
-                )
-                if notify is not None:
-                    self._record_accepted(connection, delivery_id, notify)
-
-    def _finish(
-        self,
-        connection: Connection,
-        delivery_id: int,
-        sent_on: date,
-        received_on: date | None,
-        destination: str,
-        why: str,
-        late_by: int | None,
-    ) -> None:
-        row = connection.execute(sa.select(deliveries).where(deliveries.c.id == delivery_id)).one()
-        if row.state != "pending":
-            return  # finished (or withdrawn) already: idempotent
-        delivered_at = now()
-        connection.execute(
-            deliveries.update()
-            .where(deliveries.c.id == delivery_id)
-            .values(
-                state="sent",
-                sent_on=sent_on,
-                received_on=received_on,
-                destination=destination,
-                delivered_at=delivered_at,
-                late_by=late_by,
-                attempts=deliveries.c.attempts + 1,
-            )
-        )
-        planned = connection.execute(
-            sa.select(copies.c.fingerprint).where(
-                copies.c.conference_id == row.conference_id, copies.c.copy_key == row.copy_key
-            )
-        ).scalar()
-        connection.execute(
-            copies.update()
-            .where(copies.c.conference_id == row.conference_id, copies.c.copy_key == row.copy_key)
-            .values(status="delivered", reason=None, hold_kind=None, failure=None)
-        )
-        current_revision = connection.execute(
-            sa.select(conferences.c.revision).where(
-                conferences.c.conference_id == row.conference_id
-            )
-        ).scalar()
-        agreed_since = row.document == "record" and bool(
-            {
-                a
-                for (a,) in connection.execute(
-                    sa.select(amendments.c.amendment_id).where(
-                        amendments.c.conference_id == row.conference_id,
-                        amendments.c.status == "agreed",
-                    )
-                )
-            }
-            - set(row.amendments_included or ())
-        )
-        if planned != row.fingerprint or row.revision != current_revision or agreed_since:
-            # The conference moved on while this was in flight (a new revision, an amendment
-            # agreed): plan it again, so an updated copy or a notice is not forgotten.
-            connection.execute(
-                conferences.update()
-                .where(conferences.c.conference_id == row.conference_id)
-                .values(planned_at=None)
-            )
-        self.audit(
-            connection,
-            "delivered",
-            {
-                "recipient": row.recipient,
-                "document": row.document,
-                "edition": row.edition,
-                "channel": row.channel,
-                "via": row.via,
-                "destination": destination,
-                "files": row.files,
-                "message_id": row.message_id,
-                "batch_id": row.batch_id,
-                "sent_on": sent_on.isoformat(),
-                "delivered_at": delivered_at.isoformat(),
-                "received_on": received_on.isoformat() if received_on else None,
-                "due": row.due.isoformat() if row.due else None,
-                "late_by_working_days": late_by,
-                "why": why,
-            },
-            conference_id=row.conference_id,
-            copy_key=row.copy_key,
+        self.finish_deliveries(
+            [Sent(d, on, destination, late_by, notify) for d, on, late_by in received],
+            sent_on=sent_on,
+            why=why,
         )
 
     def record_failure(
@@ -259,3 +172,153 @@ class DeliveriesMixin(NotifyDeliveriesMixin):
                 .one()
                 ._mapping
             )
+
+
+def _finish_all(connection: Connection, sent: Sequence[Sent], sent_on: date, why: str) -> None:
+    """Each delivery still pending recorded sent, its copy delivered, its conference planned again
+    if it moved on meanwhile, and a "delivered" audit line: a few statements for all of them,
+    not a few for each (a conference's copies finish together)."""
+    rows = {
+        r.id: r
+        for r in connection.execute(
+            sa.select(deliveries).where(deliveries.c.id.in_([s.delivery_id for s in sent]))
+        )
+    }
+    # Finished (or withdrawn) already: left as it is (idempotent); each at most once.
+    going = list({s.delivery_id: s for s in sent if rows[s.delivery_id].state == "pending"}.values())
+    if not going:
+        return
+    delivered_at = now()
+    connection.execute(
+        deliveries.update()
+        .where(deliveries.c.id == sa.bindparam("b_id"))
+        .values(
+            state="sent",
+            sent_on=sent_on,
+            received_on=sa.bindparam("b_received_on"),
+            destination=sa.bindparam("b_destination"),
+            delivered_at=delivered_at,
+            late_by=sa.bindparam("b_late_by"),
+            attempts=deliveries.c.attempts + 1,
+        ),
+        [
+            {
+                "b_id": s.delivery_id,
+                "b_received_on": s.received_on,
+                "b_destination": s.destination,
+                "b_late_by": s.late_by,
+            }
+            for s in going
+        ],
+    )
+    finished = [rows[s.delivery_id] for s in going]
+    conference_ids = sorted({r.conference_id for r in finished})
+    planned = {
+        (c, k): f
+        for c, k, f in connection.execute(
+            sa.select(copies.c.conference_id, copies.c.copy_key, copies.c.fingerprint).where(
+                copies.c.conference_id.in_(conference_ids),
+                copies.c.copy_key.in_(sorted({r.copy_key for r in finished})),
+            )
+        )
+    }
+    connection.execute(
+        copies.update()
+        .where(
+            copies.c.conference_id == sa.bindparam("b_conference"),
+            copies.c.copy_key == sa.bindparam("b_copy"),
+        )
+        .values(status="delivered", reason=None, hold_kind=None, failure=None),
+        [{"b_conference": r.conference_id, "b_copy": r.copy_key} for r in finished],
+    )
+    revisions = dict(
+        connection.execute(
+            sa.select(conferences.c.conference_id, conferences.c.revision).where(
+                conferences.c.conference_id.in_(conference_ids)
+            )
+        ).all()
+    )
+    agreed: dict[str, set[str]] = {}
+    for conference_id, amendment_id in connection.execute(
+        sa.select(amendments.c.conference_id, amendments.c.amendment_id).where(
+            amendments.c.conference_id.in_(conference_ids), amendments.c.status == "agreed"
+        )
+    ):
+        agreed.setdefault(conference_id, set()).add(amendment_id)
+    # The conference moved on while this was in flight (a new revision, an amendment agreed):
+    # plan it again, so an updated copy or a notice is not forgotten.
+    moved_on = {
+        r.conference_id
+        for r in finished
+        if planned.get((r.conference_id, r.copy_key)) != r.fingerprint
+        or r.revision != revisions.get(r.conference_id)
+        or (
+            r.document == "record"
+            and bool(agreed.get(r.conference_id, set()) - set(r.amendments_included or ()))
+        )
+    }
+    if moved_on:
+        connection.execute(
+            conferences.update()
+            .where(conferences.c.conference_id.in_(sorted(moved_on)))
+            .values(planned_at=None)
+        )
+    for row, item in zip(finished, going, strict=True):
+        StoreBase.audit(
+            connection,
+            "delivered",
+            {
+                "recipient": row.recipient,
+                "document": row.document,
+                "edition": row.edition,
+                "channel": row.channel,
+                "via": row.via,
+                "destination": item.destination,
+                "files": row.files,
+                "message_id": row.message_id,
+                "batch_id": row.batch_id,
+                "sent_on": sent_on.isoformat(),
+                "delivered_at": delivered_at.isoformat(),
+                "received_on": item.received_on.isoformat() if item.received_on else None,
+                "due": row.due.isoformat() if row.due else None,
+                "late_by_working_days": item.late_by,
+                "why": why,
+            },
+            conference_id=row.conference_id,
+            copy_key=row.copy_key,
+        )
+
+
+def _pending_copies(
+    connection: Connection, values_list: Sequence[dict[str, Any]]
+) -> set[tuple[str, str]]:
+    """The copies among these with a delivery pending (conference, copy key)."""
+    return {
+        (c, k)
+        for c, k in connection.execute(
+            sa.select(deliveries.c.conference_id, deliveries.c.copy_key).where(
+                deliveries.c.state == "pending",
+                deliveries.c.conference_id.in_(sorted({v["conference_id"] for v in values_list})),
+                deliveries.c.copy_key.in_(sorted({v["copy_key"] for v in values_list})),
+            )
+        )
+    }
+
+
+def _claim(connection: Connection, values: dict[str, Any]) -> bool:
+    """Compare-and-set on the copy row: it becomes "sending" only if still as the run found it."""
+    return (
+        connection.execute(
+            copies.update()
+            .where(
+                copies.c.conference_id == values["conference_id"],
+                copies.c.copy_key == values["copy_key"],
+                # "sending" with no delivery pending: a re-plan raced the finish of the last
+                # one and left the row behind.
+                copies.c.status.in_(("ready", "held", "sending")),
+                copies.c.fingerprint == values["fingerprint"],
+            )
+            .values(status="sending", reason=None)
+        ).rowcount
+        == 1
+    )
