@@ -6,11 +6,10 @@ each part, so the post room never has to split a sheet between two envelopes. Th
 are copied whole (content, resources, annotations); nothing is removed. The same envelopes and
 batch id always give the same bytes (no timestamps, /ID derived from the content).
 
-Streamed: each envelope's PDF goes to a scratch file as it is given, so a caller that makes its
-envelopes one at a time holds one envelope's bytes at a time, whatever the batch's size. The batch
-is then put together from those files, which pikepdf reads only as it writes the batch, straight
-into a temporary file beside the real one; the list and the batch are fsynced and renamed into
-place (the list first), so the post room never finds half a batch.
+Streamed: each envelope's pages are written to the batch (`pdf_stream`) and its row to the list
+as it is given, so a caller that makes its envelopes one at a time holds one envelope's bytes at a
+time, whatever the batch's size. Both are written to temporary files beside the real ones, then
+fsynced and renamed into place (the list first), so the post room never finds half a batch.
 """
 
 from __future__ import annotations
@@ -19,10 +18,8 @@ import csv
 import glob
 import io
 import os
-import shutil
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -30,8 +27,9 @@ from typing import TYPE_CHECKING, BinaryIO
 
 import pikepdf
 
+from pipeline.delivery.pdf_stream import PdfAppender
 from pipeline.errors import PostBatchError
-from pipeline.files import PRIVATE_FILE, fsync_dir, private_folder
+from pipeline.files import fsync_dir, private_folder
 
 if TYPE_CHECKING:  # envelopes imports the channel, which imports this module
     from pipeline.delivery.envelopes import Envelope
@@ -76,19 +74,10 @@ CSV_HEADER = (
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection); names and
 # addresses come from an export, so such a cell is prefixed with an apostrophe to stay text.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# Envelopes put together at once: each is an open file until the batch is written (pikepdf copies
-# a page's streams from its source only then), so a larger batch is put together in rounds of
-# this many, well inside a process's usual limit of 1,024 open files.
-FAN_IN = 200
 
 
 def write_batch(
-    envelopes: Iterable[Envelope],
-    folder: Path,
-    batch_id: str,
-    names: Mapping[str, str],
-    *,
-    fan_in: int = FAN_IN,
+    envelopes: Iterable[Envelope], folder: Path, batch_id: str, names: Mapping[str, str]
 ) -> WrittenBatch:
     """Write the envelopes' pages, in the order given, as FOLDER/BATCH.pdf and the list as
     FOLDER/BATCH.csv (UTF-8 with a byte order mark, so a spreadsheet reads the names right).
@@ -96,7 +85,7 @@ def write_batch(
     `names`: a document code → the words the post room's list uses for it. Raises ValueError for
     no envelopes (the caller never writes an empty batch) and PostBatchError if an envelope's PDF
     cannot be read or is not on whole sheets; then nothing is written."""
-    with BatchWriter(folder, batch_id, names, fan_in) as writer:
+    with BatchWriter(folder, batch_id, names) as writer:
         for envelope in envelopes:
             writer.add(envelope)
         return writer.finish()
@@ -120,37 +109,33 @@ def build_batch(
 
 class BatchWriter:
     """One batch being written: `add` each envelope in order, then `finish`. A context manager:
-    leaving it removes the scratch files, and a batch not finished leaves nothing behind."""
+    a batch not finished leaves nothing behind (not even the post folder, if it made it)."""
 
-    def __init__(
-        self, folder: Path, batch_id: str, names: Mapping[str, str], fan_in: int = FAN_IN
-    ) -> None:
+    def __init__(self, folder: Path, batch_id: str, names: Mapping[str, str]) -> None:
         self.folder = folder
         self.batch_id = batch_id
         self.names = names
-        self.fan_in = fan_in
-        # Hidden, beside the batch, on the same disk: the batch is renamed out of it, not copied.
-        self._scratch = folder / f".{batch_id}.parts"
-        self._parts: list[Path] = []
-        self._pages = 0
-        self._list: io.TextIOWrapper | None = None
+        self.pdf_path = folder / f"{batch_id}.pdf"
+        self.list_path = folder / f"{batch_id}.csv"
         self._made: list[Path] = []
+        self._temporary: list[Path] = []
+        self._pdf: BinaryIO | None = None
+        self._list: io.TextIOWrapper | None = None
+        self._appender: PdfAppender | None = None
+        self._envelopes = 0
 
     def __enter__(self) -> BatchWriter:
         # The folders this batch makes (the post folder, at first): unmade if it is not written,
         # so a refused batch leaves no sign of a post room that was never sent anything.
         self._made = [p for p in (self.folder, *self.folder.parents) if not p.exists()]
         private_folder(self.folder)
-        # No handler runs on SIGKILL: what a killed writer of this batch left is cleared here.
-        shutil.rmtree(self._scratch, ignore_errors=True)
-        _clear_stale(self.folder / f"{self.batch_id}.pdf")
-        _clear_stale(self.folder / f"{self.batch_id}.csv")
-        private_folder(self._scratch)
+        self._pdf = self._temporary_beside(self.pdf_path)
         # newline="": the csv module writes RFC 4180's CRLF line ends itself.
         self._list = io.TextIOWrapper(
-            _private_file(self._scratch / "list.csv"), encoding="utf-8-sig", newline=""
+            self._temporary_beside(self.list_path), encoding="utf-8-sig", newline=""
         )
         csv.writer(self._list).writerow(CSV_HEADER)  # RFC 4180: comma, double quotes, CRLF
+        self._appender = PdfAppender(self._pdf)
         return self
 
     def __exit__(
@@ -159,9 +144,11 @@ class BatchWriter:
         exc: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        if self._list is not None:
-            self._list.close()
-        shutil.rmtree(self._scratch, ignore_errors=True)
+        for handle in (self._list, self._pdf):
+            if handle is not None:
+                handle.close()
+        for temporary in self._temporary:
+            temporary.unlink(missing_ok=True)  # renamed away if the batch was finished
         if exc is not None:
             for folder in self._made:  # deepest first
                 try:
@@ -171,18 +158,23 @@ class BatchWriter:
 
     def add(self, envelope: Envelope) -> None:
         """The envelope's pages after those given before, and its row in the list."""
-        if self._list is None:
+        if self._appender is None or self._list is None:
             raise ValueError("a batch is written inside its `with` block")
-        sequence = len(self._parts) + 1
-        _check_whole_sheets(envelope, sequence)
-        spooled = self._scratch / f"{sequence:07d}.pdf"
-        with _private_file(spooled) as handle:
-            handle.write(envelope.pdf)
-        self._parts.append(spooled)
-        first_page = self._pages + 1
-        self._pages += envelope.pages
+        self._envelopes += 1
+        # The error names the envelope by its place and reference, never by the recipient.
+        where = f"envelope {self._envelopes} ({envelope.reference}, {envelope.conference})"
+        first_page = self._appender.pages + 1
+        try:
+            with pikepdf.open(io.BytesIO(envelope.pdf)) as source:
+                if len(source.pages) != envelope.pages or len(source.pages) % 2:
+                    raise PostBatchError(
+                        f"{where}: the PDF is not the whole sheets its envelope says"
+                    )
+                self._appender.append(source, where)
+        except pikepdf.PdfError as exc:
+            raise PostBatchError(f"{where}: the PDF cannot be read") from exc
         row: tuple[str | int, ...] = (
-            sequence,
+            self._envelopes,
             self.batch_id,
             envelope.reference,
             envelope.conference,
@@ -200,90 +192,38 @@ class BatchWriter:
         csv.writer(self._list).writerow(tuple(_as_text(cell) for cell in row))
 
     def finish(self) -> WrittenBatch:
-        """Put the batch together and rename the list, then the PDF, into place."""
-        if not self._parts or self._list is None:
+        """The batch's last parts written and synced; the list, then the PDF, renamed into place."""
+        if self._appender is None or self._list is None or self._pdf is None:
+            raise ValueError("a batch is written inside its `with` block")
+        if not self._envelopes:
             raise ValueError("a post batch needs at least one envelope")
-        self._list.flush()
-        os.fsync(self._list.fileno())
-        self._list.close()
-        merged = self._scratch / "batch.pdf"
-        pages = _concatenate(_in_rounds(self._parts, self._scratch, self.fan_in), merged)
-        if pages != self._pages:
-            raise PostBatchError(f"batch {self.batch_id}: the pages put together are not the list's")
-        pdf_path = self.folder / f"{self.batch_id}.pdf"
-        list_path = self.folder / f"{self.batch_id}.csv"
+        self._appender.finish()
+        for handle in (self._list, self._pdf):
+            handle.flush()
+            os.fsync(handle.fileno())
+        list_temporary, pdf_temporary = self._temporary[1], self._temporary[0]
         # The list first, then the PDF: a run killed between them leaves a list with no PDF,
         # which is rewritten whole (same batch, same bytes) by the next run.
-        os.replace(self._scratch / "list.csv", list_path)
-        os.replace(merged, pdf_path)
+        os.replace(list_temporary, self.list_path)
+        os.replace(pdf_temporary, self.pdf_path)
         fsync_dir(self.folder)
+        pages = self._appender.pages
         return WrittenBatch(
-            pdf=pdf_path,
-            post_room_list=list_path,
-            envelopes=len(self._parts),
+            pdf=self.pdf_path,
+            post_room_list=self.list_path,
+            envelopes=self._envelopes,
             pages=pages,
             sheets=pages // 2,
         )
 
-
-def _check_whole_sheets(envelope: Envelope, sequence: int) -> None:
-    # The error names the envelope by its place and reference, never by the recipient.
-    where = f"envelope {sequence} ({envelope.reference}, {envelope.conference})"
-    try:
-        with pikepdf.open(io.BytesIO(envelope.pdf)) as source:
-            pages = len(source.pages)
-    except pikepdf.PdfError as exc:
-        raise PostBatchError(f"{where}: the PDF cannot be read") from exc
-    if pages != envelope.pages or pages % 2:
-        raise PostBatchError(f"{where}: the PDF is not the whole sheets its envelope says")
-
-
-def _in_rounds(parts: list[Path], scratch: Path, fan_in: int) -> list[Path]:
-    """At most `fan_in` files that hold `parts`' pages in order: runs of `fan_in` put together
-    first, as often as it takes.
-
-    Rounds go in pairs: each pass through pikepdf writes an empty stream (a blank padding page's
-    contents) the other way from the last (compressed, then not), so an even number of rounds
-    gives the same bytes as putting the envelopes together at once."""
-    round_number = 0
-    while len(parts) > fan_in or round_number % 2:
-        round_number += 1
-        joined = []
-        for start in range(0, len(parts), fan_in):
-            run = scratch / f"round-{round_number}-{start // fan_in:05d}.pdf"
-            _concatenate(parts[start : start + fan_in], run)
-            for done in parts[start : start + fan_in]:
-                done.unlink()
-            joined.append(run)
-        parts = joined
-    return parts
-
-
-def _concatenate(sources: Sequence[Path], target: Path) -> int:
-    """The sources' pages, in order, saved to `target` (fsynced, 0600); how many pages."""
-    with ExitStack() as opened, pikepdf.new() as batch:
-        # The sources stay open until the batch is saved: pikepdf copies a page's streams from
-        # its source (read from its file, not held in memory) only when the batch is written.
-        for path in sources:
-            batch.pages.extend(opened.enter_context(pikepdf.open(path)).pages)
-        with _private_file(target) as handle:
-            # deterministic_id: the /ID is a hash of the content instead of one made from the clock.
-            batch.save(handle, deterministic_id=True)
-            handle.flush()
-            os.fsync(handle.fileno())
-        return len(batch.pages)
-
-
-def _private_file(path: Path) -> BinaryIO:
-    """A new file, 0600 whatever the umask: it holds addresses."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, PRIVATE_FILE)
-    return os.fdopen(fd, "wb")
-
-
-def _clear_stale(path: Path) -> None:
-    # The temporary names `files.write_atomically` gave an earlier batch written whole in memory.
-    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
-        stale.unlink(missing_ok=True)
+    def _temporary_beside(self, path: Path) -> BinaryIO:
+        """A new file 0600 beside `path`, named as `files.write_atomically` names its own, whose
+        stale copies (left by a killed writer: no handler runs on SIGKILL) are cleared here."""
+        for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+            stale.unlink(missing_ok=True)
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        self._temporary.append(Path(name))
+        return os.fdopen(fd, "wb")
 
 
 def _part_words(document: str, updated: bool, names: Mapping[str, str]) -> str:
