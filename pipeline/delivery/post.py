@@ -190,6 +190,10 @@ class BatchWriter:
             "; ".join(envelope.inserts),
         )
         csv.writer(self._list).writerow(tuple(_as_text(cell) for cell in row))
+        # On disk before the next envelope is made (synced once, when the batch is finished).
+        self._list.flush()
+        if self._pdf is not None:
+            self._pdf.flush()
 
     def finish(self) -> WrittenBatch:
         """The batch's last parts written and synced; the list, then the PDF, renamed into place."""
