@@ -208,8 +208,8 @@ class BatchWriter:
         list_temporary, pdf_temporary = self._temporary[1], self._temporary[0]
         # The list first, then the PDF: a run killed between them leaves a list with no PDF,
         # which is rewritten whole (same batch, same bytes) by the next run.
-        os.replace(list_temporary, self.list_path)
-        os.replace(pdf_temporary, self.pdf_path)
+        put_in_place(list_temporary, self.list_path)
+        put_in_place(pdf_temporary, self.pdf_path)
         fsync_dir(self.folder)
         pages = self._appender.pages
         return WrittenBatch(
@@ -228,6 +228,13 @@ class BatchWriter:
         fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         self._temporary.append(Path(name))
         return os.fdopen(fd, "wb")
+
+
+def put_in_place(temporary: Path, path: Path) -> None:
+    """One file of a finished batch renamed over its real name (synced already): the post room
+    sees the whole file or the one before, never part of it. A step of its own, named, so a
+    run killed between the list and the PDF can be tried (tests/test_distribute_crash.py)."""
+    os.replace(temporary, path)
 
 
 def _part_words(document: str, updated: bool, names: Mapping[str, str]) -> str:

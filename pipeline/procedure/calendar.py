@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from importlib import resources
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from pipeline.errors import CalendarError
+
+if TYPE_CHECKING:
+    import holidays
 
 Nation = Literal["england", "wales", "scotland", "northern_ireland"]
 UK_TIME = ZoneInfo("Europe/London")
@@ -66,6 +67,8 @@ def _fallback(nation: Nation) -> holidays.HolidayBase:
     """The `holidays` package's calendar for a year past the feed. Made when first asked:
     making it imports every country `holidays` knows (~0.2 s), which a plan within the feed's
     years never needs. HolidayBase fills in each year on first lookup."""
+    import holidays  # here, not at the top: with dateutil, ~20 ms of every command's start
+
     return holidays.country_holidays("GB", subdiv=_SUBDIVISION[nation])
 
 
