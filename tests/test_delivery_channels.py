@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -37,9 +37,10 @@ class Recording:
         self.parcels.extend(parcels)
         return f"{self.name}:{batch or parcels[0].destination.folder}"
 
-    def send_envelopes(self, envelopes: Sequence[Envelope], batch: str) -> str:
-        self.envelopes.extend(envelopes)
-        return self.send([p for envelope in envelopes for p in envelope.parcels], batch)
+    def send_envelopes(self, envelopes: Iterable[Envelope], batch: str) -> str:
+        taken = list(envelopes)  # given one at a time, as they are made
+        self.envelopes.extend(taken)
+        return self.send([p for envelope in taken for p in envelope.parcels], batch)
 
 
 def test_the_run_sends_every_copy_through_the_channel_set_it_is_given(tmp_path: Path) -> None:

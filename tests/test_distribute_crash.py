@@ -638,10 +638,10 @@ KILL_POINTS = {
     # the run's posted letters are given a batch; nothing of the batch is written
     "batch-assigned": KillPoint("pipeline.store.db:Store.assign_batch", "after"),
     # the batch's CSV is written, not its PDF
-    "batch-csv-written": KillPoint("pipeline.delivery.channel:write_atomically", "after"),
+    "batch-csv-written": KillPoint("pipeline.delivery.post:put_in_place", "after"),
     # the batch's CSV and PDF are written; none of its letters is recorded sent
     "batch-written-not-recorded": KillPoint(
-        "pipeline.delivery.channel:write_atomically", "after", 2
+        "pipeline.delivery.post:put_in_place", "after", 2
     ),
     # the batch's letters are recorded sent; their spool folders are not yet cleared
     "batch-recorded-not-cleared": KillPoint("pipeline.store.db:Store.finish_batch", "after"),

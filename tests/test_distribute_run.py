@@ -50,8 +50,9 @@ def test_a_layout_over_its_time_budget_is_stopped_and_the_run_fails(tmp_path: Pa
     """Issue 4: rendering runs in forkserver workers with a per-document timeout."""
     config = service(tmp_path, "workers = 1\ndocument_timeout_seconds = 0.001")
     # The fake renderer in the workers: the time limit and the pool are the point, not the layout.
-    # Each copy takes 50 ms: always past a 0.001 s budget, well inside a 60 s one.
-    fake = RunTools(renderer=FakeRenderer(delay=0.05))
+    # Each copy takes 0.5 s: past a 0.001 s budget by more than the pool's watch on it (pebble
+    # looks every 0.1 s, so a copy done sooner can beat it), well inside a 60 s one.
+    fake = RunTools(renderer=FakeRenderer(delay=0.5))
     result = runner.invoke(
         app, ["distribute", "--today", "2026-11-24", "--config", str(config)], obj=fake
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
@@ -23,16 +23,13 @@ from pipeline.cli.base import open_store as _open_store
 from pipeline.cli.base import profiles_from as _profiles
 from pipeline.cli.base import real_today as _real_today
 from pipeline.cli.base import today_from as _today
-from pipeline.cli.output import print_history, print_status
-from pipeline.contract.export import Export
-from pipeline.contract.load import load_export
-from pipeline.intake.inbox import InboxFolders, non_files
-from pipeline.procedure.profile import Profile
-from pipeline.service.history import conference_history
-from pipeline.service.ingest import quarantined_files
-from pipeline.service.run import load_conference, plain_error
-from pipeline.service.status_report import status_report
-from pipeline.store.db import Store, describe_url
+
+if TYPE_CHECKING:
+    # Each command imports the service and the store inside its body: a command that does not
+    # use them (`cpc validate`, `cpc plan`, `cpc --help`) starts without them.
+    from pipeline.contract.export import Export
+    from pipeline.procedure.profile import Profile
+    from pipeline.store.db import Store
 
 # The command groups register on `app` when imported; named so the import is not unused.
 COMMAND_GROUPS = (file_commands, intake_commands, run_commands)
@@ -54,6 +51,12 @@ def status(
     config_path: ConfigOption = None,
 ) -> None:
     """Failed, overdue and late copies, copies due today and tomorrow, held, waiting, and still to do."""
+    from pipeline.cli.output import print_status
+    from pipeline.intake.inbox import InboxFolders, non_files
+    from pipeline.service.ingest import quarantined_files
+    from pipeline.service.status_report import status_report
+    from pipeline.store.db import describe_url
+
     config = _config(config_path)
     profiles = _profiles(list(config.folders.profiles))
     store = _open_store(config)
@@ -92,6 +95,9 @@ def _read_all(
     status: (conference, person id) → (name, role); the agreed amendments the record no longer
     has the text for (the chair must look again); and the conferences that cannot be read or
     planned now, with why (reported, never a traceback)."""
+    from pipeline.contract.load import load_export
+    from pipeline.service.run import load_conference, plain_error
+
     names: dict[tuple[str, str], tuple[str, str]] = {}
     not_made: list[tuple[str, str, str]] = []
     unreadable: dict[str, str] = {}
@@ -128,6 +134,11 @@ def history(
     config_path: ConfigOption = None,
 ) -> None:
     """Every revision, version of the record, amendment and delivery of one conference."""
+    from pipeline.cli.output import print_history
+    from pipeline.service.history import conference_history
+    from pipeline.service.run import load_conference, plain_error
+    from pipeline.store.db import describe_url
+
     config = _config(config_path)
     profiles = _profiles(list(config.folders.profiles))
     store = _open_store(config)

@@ -12,20 +12,23 @@ import os
 import sys
 import traceback
 from datetime import date, datetime
-from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
 from pipeline import clock
 from pipeline.cli.exit_codes import ENVIRONMENT, REFUSED, ExitCode, last_said, said
-from pipeline.config import Config, load_config
-from pipeline.contract.export import Export
 from pipeline.errors import CpcError, StoreUnavailable
 from pipeline.procedure.calendar import uk_date
 from pipeline.procedure.profile import Profile, load_profiles
-from pipeline.store.db import Store, describe_url
+
+if TYPE_CHECKING:
+    # Imported by the commands that use them, not at start: `cpc validate` and `cpc plan` never
+    # open the store (SQLAlchemy alone is ~0.2 s of every command's start).
+    from pipeline.config import Config
+    from pipeline.contract.export import Export
+    from pipeline.store.db import Store
 
 
 class _Cpc(typer.Typer):
@@ -63,6 +66,9 @@ app = _Cpc(
 
 def _version(value: bool) -> None:
     if value:
+        # importlib.metadata costs ~20 ms: asked only for --version.
+        from importlib.metadata import version as package_version
+
         typer.echo(f"cpc {package_version('cpc-pipeline')}")
         raise typer.Exit(0)
 
@@ -130,6 +136,8 @@ def profile_for(export: Export, profiles: dict[str, Profile]) -> Profile:
 
 
 def config_from(path: Path | None) -> Config:
+    from pipeline.config import load_config
+
     try:
         return load_config(path, os.environ)
     except CpcError as exc:
@@ -140,6 +148,8 @@ def open_store(config: Config, *, create: bool = False) -> Store:
     """The configured store. Only `ingest` and `watch` may make one (and say so): a command that
     reads or decides on a store that is not there refuses, rather than report an empty one as
     all clear."""
+    from pipeline.store.db import Store, describe_url
+
     where = describe_url(config.store_url())
     try:
         store = Store.open(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -21,18 +21,23 @@ from pipeline.cli.base import not_after_today as _not_after_today
 from pipeline.cli.base import open_store as _open_store
 from pipeline.cli.base import profiles_from as _profiles
 from pipeline.cli.base import real_today as _real_today
-from pipeline.contract.export import Export
-from pipeline.contract.load import load_export
 from pipeline.errors import CpcError, StoreError, StoreUnavailable
-from pipeline.service import decisions
-from pipeline.store.db import Store, describe_url
-from pipeline.store.rows import CopyRow
+
+if TYPE_CHECKING:
+    # The store and the service's decisions are imported when a decision is recorded.
+    from pipeline.contract.export import Export
+    from pipeline.store.db import Store
+    from pipeline.store.rows import CopyRow
 
 
 def _chair_store(config_path: Path | None, conference_id: str, by: str) -> tuple[Store, Export]:
     """The store and the conference's export, once `by` (the chair's id, or their name) is
     shown to be the conference's chair: only the chair decides on a held copy (spec §4 rule 7),
     as on an amendment (002 §22.7)."""
+    from pipeline.contract.load import load_export
+    from pipeline.service import decisions
+    from pipeline.store.db import describe_url
+
     config = _config(config_path)
     profiles = _profiles(list(config.folders.profiles))
     store = _open_store(config)
@@ -95,6 +100,8 @@ def release(
     config_path: ConfigOption = None,
 ) -> None:
     """Record the chair's release of held copies; the next run sends them."""
+    from pipeline.service import decisions
+
     store, _ = _chair_store(config_path, conference, by)
 
     def decide(row: CopyRow) -> str:
@@ -115,6 +122,8 @@ def withdraw(
     config_path: ConfigOption = None,
 ) -> None:
     """Record the chair's decision that copies are never sent."""
+    from pipeline.service import decisions
+
     store, _ = _chair_store(config_path, conference, by)
     pending = {d.copy_key for d in store.deliveries(conference, state="pending")}
 
@@ -156,6 +165,8 @@ def handed_over(
     config_path: ConfigOption = None,
 ) -> None:
     """Record that the lead social worker handed copies over: the recipient's receipt date."""
+    from pipeline.service import decisions
+
     if correct and (on is None or not note.strip()):
         _fail("--correct needs --on (the right date) and --note (why the first one was wrong)")
     day = _not_after_today("--on", on)
@@ -206,6 +217,8 @@ def task_done(
     config_path: ConfigOption = None,
 ) -> None:
     """Record that a task the plan set (a translation, an interpreter, a hand-over) was done."""
+    from pipeline.service import decisions
+
     day = _not_after_today("--on", on)
     config = _config(config_path)
     store = _open_store(config)

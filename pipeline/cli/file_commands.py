@@ -10,12 +10,9 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from pipeline.cli.base import (
     ConfigOption,
@@ -30,16 +27,17 @@ from pipeline.cli.base import (
     today_from,
 )
 from pipeline.cli.exit_codes import DONE, ENVIRONMENT, REFUSED
-from pipeline.config import Config
-from pipeline.contract.export import Export
 from pipeline.contract.load import load_document, load_export
-from pipeline.delivery.preview import write_outbox
 from pipeline.errors import ContractError, CpcError
-from pipeline.planning.plan import DistributionPlan
-from pipeline.planning.recipients import plan_distribution
 from pipeline.rendering.fonts import installed_fonts_can_print
-from pipeline.service.preview_render import PreviewTools, render_files
-from pipeline.service.routing_config import configured_routing
+
+if TYPE_CHECKING:
+    # `process` imports the renderer, the preview writer and the service inside its body, and
+    # `plan` its routing: `cpc validate` and `cpc plan` start without WeasyPrint, docx, pikepdf
+    # or the store (tests/test_cli_startup.py).
+    from pipeline.config import Config
+    from pipeline.contract.export import Export
+    from pipeline.planning.plan import DistributionPlan
 
 
 @app.command()
@@ -83,6 +81,9 @@ def plan(
     config_path: ConfigOption = None,
 ) -> None:
     """Show who receives which document, in which view, by when; and the timeliness checks."""
+    from pipeline.planning.recipients import plan_distribution
+    from pipeline.service.routing_config import configured_routing
+
     profiles = profiles_from(profiles_dir)
     try:
         export = load_export(
@@ -133,6 +134,9 @@ def process(
     config_path: ConfigOption = None,
 ) -> None:
     """Validate, plan and render every ready copy into OUTBOX/<conference>/<recipient>/, with a manifest."""
+    from pipeline.delivery.preview import write_outbox
+    from pipeline.service.preview_render import PreviewTools, render_files
+
     issued_on = today_from(today)
     if issued_on > real_today():
         # As `cpc distribute --today`: a document is dated the day it could be issued, and
@@ -205,6 +209,10 @@ def _refuse_service_folder(outbox: Path, config: Config) -> None:
 
 
 def _print_table(result: DistributionPlan, export: Export) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
     # Piped into a file or log there is no terminal width to fit; keep rows on one line there.
     out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     out.print(

@@ -12,7 +12,7 @@ import sys
 import threading
 import traceback
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -26,27 +26,23 @@ from pipeline.cli.base import (
     profiles_from,
 )
 from pipeline.cli.exit_codes import DONE, ENVIRONMENT, REFUSED
-from pipeline.config import Config
 from pipeline.errors import InboxBusy
 from pipeline.files import PRIVATE_FILE, PRIVATE_FOLDER, make_private, private_folder
-from pipeline.intake.inbox import (
-    InboxFolders,
-    IngestOutcome,
-    ingest_file,
-    non_files,
-    requeue_changed,
-    scan,
-)
-from pipeline.intake.watch import watch as run_watcher
-from pipeline.procedure.profile import Profile
-from pipeline.rendering.html import Composer
-from pipeline.service.ingest import StoreSink
-from pipeline.store.db import Store
+
+if TYPE_CHECKING:
+    # The inbox, the store and the composer are imported when `ingest` or `watch` runs.
+    from pipeline.config import Config
+    from pipeline.intake.inbox import InboxFolders, IngestOutcome
+    from pipeline.procedure.profile import Profile
+    from pipeline.service.ingest import StoreSink
+    from pipeline.store.db import Store
 
 
 def _service_folders(config: Config) -> InboxFolders:
     """The inbox's folders, with processed/, quarantine/ and the state folder private (0700):
     they keep every export taken in, with every address."""
+    from pipeline.intake.inbox import InboxFolders
+
     for folder in (config.quarantine, config.processed, config.folders.state):
         private_folder(folder)
         make_private(folder, PRIVATE_FOLDER)
@@ -56,6 +52,9 @@ def _service_folders(config: Config) -> InboxFolders:
 
 
 def _sink(config: Config, store: Store, profiles: dict[str, Profile]) -> StoreSink:
+    from pipeline.rendering.html import Composer
+    from pipeline.service.ingest import StoreSink
+
     return StoreSink(
         store, profiles, Composer.at(), lambda message: typer.echo(message, err=True), _log_fault
     )
@@ -100,6 +99,8 @@ def ingest(
     config_path: ConfigOption = None,
 ) -> None:
     """Take exports and amendments into the store; move each to processed/, or to quarantine/ with a reason."""
+    from pipeline.intake.inbox import ingest_file, non_files, requeue_changed, scan
+
     config = config_from(config_path)
     profiles = profiles_from(list(config.folders.profiles))
     for path in files or ():
@@ -140,6 +141,8 @@ def ingest(
 @app.command()
 def watch(config_path: ConfigOption = None) -> None:
     """Watch the inbox and take each file once it is whole, until interrupted (Ctrl-C)."""
+    from pipeline.intake.watch import watch as run_watcher
+
     config = config_from(config_path)
     profiles = profiles_from(list(config.folders.profiles))
     try:

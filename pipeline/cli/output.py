@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -19,10 +19,13 @@ from rich.table import Table
 from rich.text import Text
 
 from pipeline.procedure.calendar import UK_TIME
-from pipeline.service.history import History
-from pipeline.service.run import Report, RunSummary
-from pipeline.service.status_report import StatusReport
 from pipeline.terminal_text import printable
+
+if TYPE_CHECKING:
+    # Only the shapes of what is printed: the commands that print them have the service loaded.
+    from pipeline.service.history import History
+    from pipeline.service.run import Report, RunSummary
+    from pipeline.service.status_report import StatusReport
 
 
 @contextmanager

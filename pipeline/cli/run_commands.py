@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from datetime import date, datetime, time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
@@ -28,18 +28,21 @@ from pipeline.cli.base import (
     today_from,
 )
 from pipeline.cli.exit_codes import DONE, REFUSED
-from pipeline.cli.output import print_summary, run_reporter
-from pipeline.config import Config
-from pipeline.delivery.email import SmtpSettings
-from pipeline.delivery.notify import NotifySettings
 from pipeline.errors import CpcError, StoreUnavailable
-from pipeline.service.run import RunSettings, RunTools
-from pipeline.service.run import distribute as run_distribution
+
+if TYPE_CHECKING:
+    # The run (renderer, channels, store) is imported when `cpc distribute` runs, not at start.
+    from pipeline.config import Config
+    from pipeline.delivery.notify import NotifySettings
+    from pipeline.service.run import RunSettings
 
 
 def _run_settings(
     config: Config, today: date, real_day: bool, dry_run: bool, workers: int | None
 ) -> RunSettings:
+    from pipeline.delivery.email import SmtpSettings
+    from pipeline.service.run import RunSettings
+
     smtp = None
     if config.smtp.host:
         smtp = SmtpSettings(
@@ -73,6 +76,8 @@ def _run_settings(
 
 
 def _notify_settings(config: Config) -> NotifySettings:
+    from pipeline.delivery.notify import NotifySettings
+
     notify = config.notify
     return NotifySettings(
         api_key=config.notify_api_key(os.environ),
@@ -107,6 +112,10 @@ def distribute(
     config_path: ConfigOption = None,
 ) -> None:
     """Deliver every ready copy not yet delivered, through each recipient's channel; exit 1 if any failed."""
+    from pipeline.cli.output import print_summary, run_reporter
+    from pipeline.service.run import RunTools
+    from pipeline.service.run import distribute as run_distribution
+
     config = config_from(config_path)
     profiles = profiles_from(list(config.folders.profiles))
     run_day = today_from(today)

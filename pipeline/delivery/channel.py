@@ -10,7 +10,7 @@ spool copy; the run keeps the others' bytes in the spool.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -33,9 +33,8 @@ from pipeline.delivery.channels import (
 )
 from pipeline.delivery.email import SmtpSettings
 from pipeline.delivery.notify import NOTIFY_NOT_CONFIGURED, NotifyChannel, NotifySettings
-from pipeline.delivery.post import build_batch
+from pipeline.delivery.post import write_batch
 from pipeline.errors import DeliveryError, InternalFault
-from pipeline.files import write_atomically
 from pipeline.rendering.handover_sheet import DOCUMENT_NAMES
 from pipeline.rendering.html import DEFAULT_TEMPLATES
 
@@ -169,9 +168,10 @@ class EmailChannel:
 
 class PostRoom(Channel, Protocol):
     """The post: a batched channel given a run's posted copies packed into envelopes, one per
-    recipient (pipeline.delivery.envelopes). `send_envelopes` returns where the batch went."""
+    recipient (pipeline.delivery.envelopes), one at a time as they are made (a batch of any size
+    is never held whole). `send_envelopes` returns where the batch went."""
 
-    def send_envelopes(self, envelopes: Sequence[Envelope], batch: str) -> str: ...
+    def send_envelopes(self, envelopes: Iterable[Envelope], batch: str) -> str: ...
 
 
 # The post room's words for what is in an envelope besides the documents themselves.
@@ -190,14 +190,10 @@ class PostChannel:
         # window and nothing says whose envelope it belongs in.
         raise InternalFault("posted copies go in envelopes (send_envelopes); nothing was sent")
 
-    def send_envelopes(self, envelopes: Sequence[Envelope], batch: str) -> str:
-        built = build_batch(envelopes, batch, {**DOCUMENT_NAMES, **_PART_NAMES})
-        folder = self.outbox / "post"
-        # The list first, then the PDF: a run killed between them leaves a list with no PDF,
-        # which is rewritten whole (same batch, same bytes) by the next run.
-        write_atomically(folder / f"{batch}.csv", built.post_room_list_csv.encode("utf-8-sig"))
-        write_atomically(folder / f"{batch}.pdf", built.pdf)
-        return f"{folder / batch}.pdf"
+    def send_envelopes(self, envelopes: Iterable[Envelope], batch: str) -> str:
+        # Each envelope to disk as it comes; the list, then the PDF, renamed into place whole.
+        written = write_batch(envelopes, self.outbox / "post", batch, {**DOCUMENT_NAMES, **_PART_NAMES})
+        return str(written.pdf)
 
 
 @dataclass(frozen=True, slots=True)

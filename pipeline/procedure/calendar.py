@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from importlib import resources
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from pipeline.errors import CalendarError
+
+if TYPE_CHECKING:
+    import holidays
 
 Nation = Literal["england", "wales", "scotland", "northern_ireland"]
 UK_TIME = ZoneInfo("Europe/London")
@@ -61,6 +62,16 @@ def govuk_feed(nation: str) -> Feed:
     return Feed(days, frozenset(d.year for d in days))
 
 
+@cache
+def _fallback(nation: Nation) -> holidays.HolidayBase:
+    """The `holidays` package's calendar for a year past the feed. Made when first asked:
+    making it imports every country `holidays` knows (~0.2 s), which a plan within the feed's
+    years never needs. HolidayBase fills in each year on first lookup."""
+    import holidays  # here, not at the top: with dateutil, ~20 ms of every command's start
+
+    return holidays.country_holidays("GB", subdiv=_SUBDIVISION[nation])
+
+
 @dataclass(frozen=True, slots=True)
 class DayChange:
     """A profile's change to the bank holidays: a day added (with its name) or removed, and why."""
@@ -78,7 +89,6 @@ class WorkingCalendar:
     closure_days: frozenset[date] = frozenset()
     changes: tuple[DayChange, ...] = ()
     _feed: Feed = field(init=False, repr=False, compare=False)
-    _fallback: holidays.HolidayBase = field(init=False, repr=False, compare=False)
     _added: Mapping[date, str] = field(init=False, repr=False, compare=False)
     _removed: frozenset[date] = field(init=False, repr=False, compare=False)
 
@@ -86,9 +96,6 @@ class WorkingCalendar:
         if self.nation not in _SUBDIVISION:
             raise CalendarError(f"no bank-holiday calendar for nation {self.nation!r}")
         object.__setattr__(self, "_feed", govuk_feed(self.nation))
-        # HolidayBase fills in each year on first lookup; only years past the feed ask it.
-        bank = holidays.country_holidays("GB", subdiv=_SUBDIVISION[self.nation])
-        object.__setattr__(self, "_fallback", bank)
         added = {c.day: c.name for c in self.changes if c.name is not None}
         object.__setattr__(self, "_added", added)
         removed = frozenset(c.day for c in self.changes if c.name is None)
@@ -111,7 +118,7 @@ class WorkingCalendar:
             return None
         if day.year in self._feed.years:
             return self._feed.days.get(day)
-        name = self._fallback.get(day)
+        name = _fallback(self.nation).get(day)
         return None if name is None else str(name)
 
     def is_working_day(self, day: date) -> bool:

@@ -9,7 +9,7 @@ by the envelope check before the batch is written; one page of someone else's re
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -54,6 +54,17 @@ class EnvelopeMaker:
     ) -> list[Envelope]:
         """One checked envelope per recipient, sorted by conference and person. Raises
         PostBatchError if a covering letter leaks or an envelope fails its check."""
+        return [envelope for envelope, _ in self.each(batch, posted)]
+
+    def each(
+        self,
+        batch: str,
+        posted: Sequence[tuple[StoredDelivery, Parcel]],
+        load: Callable[[StoredDelivery, Parcel], Parcel] | None = None,
+    ) -> Iterator[tuple[Envelope, tuple[StoredDelivery, ...]]]:
+        """As `envelopes`, one at a time, each with the deliveries in it. `load` gives a parcel
+        its files just before its envelope is packed: so the parcels given may be without them,
+        and a batch of any size holds one envelope's bytes at a time."""
         delivery_of = {id(parcel): delivery for delivery, parcel in posted}
         groups = group_parcels([parcel for _, parcel in posted])
         marks = {
@@ -62,10 +73,11 @@ class EnvelopeMaker:
             for name in names_marked(key, parcels)
         }
         with EnvelopeStamper(marks, self.composer.templates) as stamper:
-            return [
-                self._envelope(batch, key, parcels, [delivery_of[id(p)] for p in parcels], stamper)
-                for key, parcels in groups
-            ]
+            for key, parcels in groups:
+                deliveries = tuple(delivery_of[id(p)] for p in parcels)
+                if load is not None:
+                    parcels = tuple(load(d, p) for d, p in zip(deliveries, parcels, strict=True))
+                yield self._envelope(batch, key, parcels, deliveries, stamper), deliveries
 
     def _mark(self, reference: str, name: str) -> str:
         words = self.composer.environment.get_template("_words.html").module

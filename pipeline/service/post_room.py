@@ -7,16 +7,23 @@ envelope means the packing is wrong) and the window-envelope rules (`checking.le
 address alone in the window, nothing printed outside the margins). An envelope that breaks those
 rules is held back on its own with the reason, and the rest of the batch goes: one address too
 long for the window must not stop every other family's letters.
+
+Streamed: each envelope is made (its copies read from the spool only then), checked, and handed
+to the post room, which writes it to disk, before the next is made; so a batch of any size holds
+one envelope's bytes at a time. Nothing is recorded until every envelope is made and checked.
 """
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.checking.letter_rules import LetterProblem, letter_problems
-from pipeline.delivery.channel import require_handover_sheets
+from pipeline.delivery.channel import Parcel, require_handover_sheets
 from pipeline.delivery.envelopes import Envelope
+from pipeline.errors import InternalFault
 from pipeline.service.destination import received_on
 from pipeline.service.envelopes import EnvelopeMaker
 from pipeline.store.db import StoredDelivery
@@ -36,26 +43,36 @@ def post_room_problems(envelope: Envelope) -> tuple[LetterProblem, ...]:
 
 def post_batch(deliverer: Deliverer, batch_id: str, deliveries: list[StoredDelivery]) -> None:
     """Raises when the batch as a whole cannot go (it stays pending and is tried again)."""
-    parcels = [
-        deliverer._parcel(d, [f["name"] for f in d.files if f["name"].endswith(".pdf")])
-        for d in deliveries
-    ]
-    # One batch holds copies to hand over and copies for their readers alike: it goes by the
-    # post channel once, after the hand-over route has checked its own parcels.
-    require_handover_sheets([p for p in parcels if p.via is not None])
+    pdfs = {d.id: [f["name"] for f in d.files if f["name"].endswith(".pdf")] for d in deliveries}
+    # Without their files: a parcel's bytes are read from the spool when its envelope is packed.
+    posted = [(d, deliverer._parcel(d, [])) for d in deliveries]
     maker = EnvelopeMaker(deliverer.composer, deliverer.conference_of, deliverer.settings.today)
-    delivery_of = {id(parcel): delivery for delivery, parcel in zip(deliveries, parcels, strict=True)}
-    envelopes = maker.envelopes(batch_id, list(zip(deliveries, parcels, strict=True)))
-    going: list[Envelope] = []
-    for envelope in envelopes:
-        problems = post_room_problems(envelope)
-        if problems:
-            _hold_back(deliverer, [delivery_of[id(p)] for p in envelope.parcels], problems)
-        else:
-            going.append(envelope)
-    if not going:
+    held: list[tuple[tuple[StoredDelivery, ...], tuple[LetterProblem, ...]]] = []
+    going: list[StoredDelivery] = []
+
+    def load(delivery: StoredDelivery, _without_files: Parcel) -> Parcel:
+        return deliverer._parcel(delivery, pdfs[delivery.id])
+
+    def checked() -> Iterator[Envelope]:
+        for envelope, in_it in maker.each(batch_id, posted, load):
+            # One batch holds copies to hand over and copies for their readers alike: it goes by
+            # the post channel once, after the hand-over route has checked its own parcels.
+            require_handover_sheets([p for p in envelope.parcels if p.via is not None])
+            problems = post_room_problems(envelope)
+            if problems:
+                held.append((in_it, problems))
+                continue
+            going.extend(in_it)
+            yield envelope
+        # Every envelope made and checked (none refused the batch): those held back are said.
+        for in_it, problems in held:
+            _hold_back(deliverer, list(in_it), problems)
+
+    envelopes = checked()
+    first = next(envelopes, None)
+    if first is None:
         return
-    _send(deliverer, batch_id, going, [delivery_of[id(p)] for e in going for p in e.parcels])
+    _send(deliverer, batch_id, itertools.chain([first], envelopes), going)
 
 
 def _hold_back(
@@ -72,9 +89,15 @@ def _hold_back(
 
 
 def _send(
-    deliverer: Deliverer, batch_id: str, envelopes: list[Envelope], deliveries: list[StoredDelivery]
+    deliverer: Deliverer,
+    batch_id: str,
+    envelopes: Iterator[Envelope],
+    deliveries: list[StoredDelivery],
 ) -> None:
+    """`deliveries`: filled in as the post room takes each envelope; whole once it returns."""
     where = deliverer.channels.post.send_envelopes(envelopes, batch_id)
+    if next(envelopes, None) is not None:  # nothing is recorded sent that was not taken
+        raise InternalFault(f"post batch {batch_id}: the post room did not take every envelope")
     today = deliverer.settings.today
     received = []
     for d in deliveries:

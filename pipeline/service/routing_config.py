@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pipeline.config import Channels, Config
-from pipeline.delivery.email import SmtpSettings
 from pipeline.planning.routing import Routing
+
+if TYPE_CHECKING:
+    # Only its shape: `cpc plan` need not import smtplib and ssl to plan.
+    from pipeline.delivery.email import SmtpSettings
 
 
 def routing_for(channels: Channels, smtp: SmtpSettings | None) -> Routing:
