@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import json
 import sys
 import tempfile
@@ -39,6 +40,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
+from sqlalchemy.engine import Connection  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
 from pipeline import clock  # noqa: E402
@@ -57,6 +59,7 @@ from tests.fake_renderer import FAKE  # noqa: E402
 EXAMPLES = ROOT / "examples"
 FINISHED = ("initial-domestic-abuse", "pre-birth-scheduled")  # every copy goes, none waits
 OPEN = ("initial-domestic-abuse", "review-plan-ends", "pre-birth-scheduled")
+TEMPLATES = tuple(f"CPC-T-{number:02d}" for number in range(len(FINISHED)))
 HISTORY = timedelta(days=400)  # how far back the finished conferences' dates are moved
 _DATES = ("sent_on", "received_on", "handed_over_on", "due", "done_on", "handover_by")
 _MOMENTS = ("received_at", "planned_at", "started_at", "delivered_at", "failed_at")
@@ -97,9 +100,9 @@ class Folder:
         return Store.open(f"sqlite:///{self.root / 'state' / 'cpc.sqlite3'}")
 
 
-def _finish(store: Store, today: date) -> None:
-    """Every task of the templates done and every copy through a social worker handed over:
-    nothing is left for anyone to do."""
+def finish_everything(store: Store, today: date) -> None:
+    """Every task done and every copy through a social worker handed over, so nothing is left
+    for anyone to do; then every date moved back a year: history, not this fortnight's work."""
     with store.transaction() as connection:
         connection.execute(tasks.update().values(done_on=today))
         connection.execute(
@@ -110,8 +113,13 @@ def _finish(store: Store, today: date) -> None:
         left = connection.execute(
             sa.select(sa.func.count()).where(copies.c.status.not_in(("delivered", "withdrawn")))
         ).scalar()
-    if left:
-        raise RuntimeError(f"the template conferences still have {left} copies to send")
+        if left:
+            raise RuntimeError(f"the template conferences still have {left} copies to send")
+        for table in (received_documents, conferences, copies, deliveries, tasks):
+            (key,) = table.primary_key.columns
+            for row in list(connection.execute(sa.select(table)).mappings()):
+                moved = _moved(dict(row))
+                connection.execute(table.update().where(key == row[key.name]).values(moved))
 
 
 def _moved(row: dict[str, Any]) -> dict[str, Any]:
@@ -124,58 +132,71 @@ def _moved(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def fill_history(store: Store, count: int) -> None:
-    """`count` finished conferences, copied from the finished templates in one transaction."""
+def _rows_of(connection: Connection, table: sa.Table, conference_id: str) -> list[dict[str, Any]]:
+    query = sa.select(table).where(table.c.conference_id == conference_id)
+    return [dict(r) for r in connection.execute(query).mappings()]
+
+
+def fill_history(
+    store: Store, count: int, templates: Sequence[str] = TEMPLATES, start: int = 0
+) -> list[str]:
+    """`count` finished conferences copied from the finished `templates` in one transaction,
+    numbered from `start`; their conference ids."""
+    rows: dict[sa.Table, list[dict[str, Any]]] = {
+        table: [] for table in (received_documents, conferences, copies, deliveries, tasks)
+    }
+    made = []
     with store.transaction() as connection:
-        templates = list(connection.execute(sa.select(conferences)).mappings())
-        next_document = (connection.execute(sa.select(sa.func.max(received_documents.c.id))).scalar() or 0) + 1
-        rows: dict[str, list[dict[str, Any]]] = {
-            "received_documents": [], "conferences": [], "copies": [], "deliveries": [],
-            "tasks": [],
-        }  # fmt: skip
-        by_template = {}
-        for template in templates:
-            cid = template["conference_id"]
-            document = dict(
-                connection.execute(
-                    sa.select(received_documents).where(received_documents.c.id == template["document_id"])
-                ).mappings().one()
-            )  # fmt: skip
-            by_template[cid] = (
-                document,
-                [dict(r) for r in connection.execute(sa.select(copies).where(copies.c.conference_id == cid)).mappings()],
-                [dict(r) for r in connection.execute(sa.select(deliveries).where(deliveries.c.conference_id == cid)).mappings()],
-                [dict(r) for r in connection.execute(sa.select(tasks).where(tasks.c.conference_id == cid)).mappings()],
-            )  # fmt: skip
-        names = sorted(by_template)
-        for number in range(count):
-            template_id = names[number % len(names)]
-            document, copy_rows, delivery_rows, task_rows = by_template[template_id]
-            new_id = f"CPC-H-{number:06d}"
-            export_id = f"EXP-H-{number:06d}"
+        first_id = connection.execute(sa.select(sa.func.max(received_documents.c.id))).scalar()
+        document_ids = itertools.count((first_id or 0) + 1)
+        sources = []
+        for template_id in templates:
+            (conference,) = _rows_of(connection, conferences, template_id)
+            (document,) = (
+                dict(r)
+                for r in connection.execute(
+                    sa.select(received_documents).where(
+                        received_documents.c.id == conference["document_id"]
+                    )
+                ).mappings()
+            )
+            children = {
+                t: _rows_of(connection, t, template_id) for t in (copies, deliveries, tasks)
+            }
+            sources.append((template_id, conference, document, children))
+        for number in range(start, start + count):
+            template_id, conference, document, children = sources[number % len(sources)]
+            new_id, export_id = f"CPC-H-{number:06d}", f"EXP-H-{number:06d}"
+            made.append(new_id)
+            # The stored export names its conference and export ids: the copy names its own.
             raw = (
                 bytes(document["raw"])
                 .replace(f'"{template_id}"'.encode(), f'"{new_id}"'.encode())
                 .replace(f'"{document["document_id"]}"'.encode(), f'"{export_id}"'.encode())
             )
-            document_id = next_document + number
-            rows["received_documents"].append(
-                _moved(document | {"id": document_id, "conference_id": new_id, "document_id": export_id,
-                                   "raw": raw, "sha256": hashlib.sha256(raw).hexdigest()})
-            )  # fmt: skip
-            conference = dict(next(t for t in templates if t["conference_id"] == template_id))
-            rows["conferences"].append(
-                _moved(conference | {"conference_id": new_id, "document_id": document_id})
+            document_id = next(document_ids)
+            rows[received_documents].append(
+                document
+                | {
+                    "id": document_id,
+                    "conference_id": new_id,
+                    "document_id": export_id,
+                    "raw": raw,
+                    "sha256": hashlib.sha256(raw).hexdigest(),
+                }
             )
-            for table, source in (("copies", copy_rows), ("deliveries", delivery_rows),
-                                  ("tasks", task_rows)):  # fmt: skip
+            rows[conferences].append(
+                conference | {"conference_id": new_id, "document_id": document_id}
+            )
+            for table, source in children.items():
                 rows[table].extend(
-                    _moved({k: v for k, v in r.items() if k != "id"} | {"conference_id": new_id})
+                    {k: v for k, v in r.items() if k != "id"} | {"conference_id": new_id}
                     for r in source
                 )
-        for table in (received_documents, conferences, copies, deliveries, tasks):
-            if rows[table.name]:
-                connection.execute(table.insert(), rows[table.name])
+        for table, values in rows.items():
+            if values:
+                connection.execute(table.insert(), values)
+    return made
 
 
 def _timed(call: Callable[[], object]) -> float:
@@ -193,15 +214,25 @@ def _peak(call: Callable[[], object]) -> int:
         tracemalloc.stop()
 
 
+def finished_templates(folder: Folder) -> None:
+    """The example conferences taken in and delivered by a real run, then every task done and
+    every hand-over recorded: finished conferences to copy."""
+    for template, example in zip(TEMPLATES, FINISHED, strict=True):
+        folder.cpc("ingest", str(folder.export_file(example, template)))
+    folder.cpc("distribute", "--today", clock.now().date().isoformat(), "--workers", "0")
+    store = folder.store()
+    try:
+        finish_everything(store, clock.now().date())
+    finally:
+        store.close()
+
+
 def measure_one(size: int, work: Path) -> dict[str, Any]:
     """The figures for one store of `size` finished conferences and the same open work."""
     today = clock.now().date().isoformat()
     folder = Folder(work / f"store-{size}")
-    for number, example in enumerate(FINISHED):
-        folder.cpc("ingest", str(folder.export_file(example, f"CPC-T-{number:02d}")))
-    folder.cpc("distribute", "--today", today, "--workers", "0")
+    finished_templates(folder)
     store = folder.store()
-    _finish(store, clock.now().date())
     started = time.perf_counter()
     fill_history(store, size - len(FINISHED))
     filled = time.perf_counter() - started
@@ -237,7 +268,9 @@ def _table(results: list[dict[str, Any]]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="100,1000,5000", help="finished conferences, e.g. 100,1000")
+    parser.add_argument(
+        "--sizes", default="100,1000,5000", help="finished conferences, e.g. 100,1000"
+    )
     args = parser.parse_args(argv)
     results = measure_store_scaling(tuple(int(s) for s in args.sizes.split(",")))
     print(_table(results))
