@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from bench.store_scaling import Folder, fill_history, finished_templates
+from bench.store_scaling import Folder, fill_history, finish_everything, finished_templates
 from pipeline import clock
 from pipeline.errors import StaleDocument
 from pipeline.intake.accept import read_document
@@ -28,6 +28,8 @@ from pipeline.procedure.profile import load_profiles
 from pipeline.store.db import Store
 from pipeline.store.schema import amendments, conferences, copies, deliveries, tasks
 from tests.conftest import example
+from tests.fake_renderer import FAKE
+from tests.service_harness import Service
 
 # The store's tables: none may be read whole by a command about today's work.
 TABLES = (
@@ -42,6 +44,7 @@ TABLES = (
     "amendments",
 )
 OPEN = ("CPC-O-00", "CPC-O-01")
+DV = "CPC-2026-0412"
 
 
 @contextmanager
@@ -309,3 +312,37 @@ def test_a_pending_amendment_leaves_work_open_and_a_decided_one_does_not(tmp_pat
         assert conference_id not in store.open_conference_ids()
     finally:
         store.close()
+
+
+def test_an_agreed_amendment_that_could_not_be_made_keeps_a_finished_conference_shown(
+    tmp_path: Path,
+) -> None:
+    """The chair agreed a correction to a text a later revision had already changed: it is not
+    made, and however finished the copies are, the status says so until the chair acts."""
+    service = Service(tmp_path / "service", 'family = "folder"', renderer=FAKE)
+    service.drop(example("initial-domestic-abuse"))
+    service.distribute("2026-11-27")
+    service.drop(example("amendment-agreed") | {"decision": {"status": "pending"}})
+    revised = example("initial-domestic-abuse") | {"revision": 2, "export_id": "EXP-DV-R2"}
+    (s4,) = (s for s in revised["record"]["sections"] if s["id"] == "s4")
+    s4["paragraphs"][0] = s4["paragraphs"][0].replace("fell to 81%", "fell to 79%")
+    service.drop(revised)
+    service.drop(example("amendment-agreed"))
+    service.distribute("2026-12-01")
+    store = service.store()
+    held = [r.copy_key for r in store.copy_rows(DV) if r.status == "held"]
+    store.close()
+    # The chair withdraws the records the changed revision holds back; the rest went.
+    service.cpc("withdraw", DV, *held, "--by", "p-chair", "--why", "superseded")
+    store = service.store()
+    try:
+        finish_everything(store, date(2026, 12, 1))
+        (row,) = [r for r in store.open_rows() if r.conference_id == DV]
+    finally:
+        store.close()
+    status = json.loads(service.cpc("status", "--format", "json", "--today", "2026-12-02"))
+    assert [(a["conference"], a["amendment"]) for a in status["amendments_not_made"]] == [
+        (DV, "AMD-0412-01")
+    ]
+    assert "no longer in section s4" in status["amendments_not_made"][0]["why"]
+    assert row.revision == 2
