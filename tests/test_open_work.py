@@ -346,3 +346,48 @@ def test_an_agreed_amendment_that_could_not_be_made_keeps_a_finished_conference_
     ]
     assert "no longer in section s4" in status["amendments_not_made"][0]["why"]
     assert row.revision == 2
+
+
+def test_a_store_made_before_open_work_was_kept_is_brought_up_to_it(tmp_path: Path) -> None:
+    """Migration 0006 on a store with history: a conference that could not be planned is still
+    open work, and one with an agreed amendment is planned again by the next run (which counts
+    the amendments it could not make), so none is lost from the status on upgrade."""
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+
+    from pipeline.store.db import MIGRATIONS
+
+    url = f"sqlite:///{tmp_path / 'cpc.sqlite3'}"
+    engine = sa.create_engine(url)
+    settings = AlembicConfig()
+    settings.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        settings.attributes["connection"] = connection
+        command.upgrade(settings, "0005")
+        for number, plan_error in enumerate(("profile gone", None, None)):
+            connection.exec_driver_sql(
+                "INSERT INTO received_documents (id, sha256, kind, conference_id, document_id,"
+                " revision, source_name, received_at, raw) VALUES (?, ?, 'export', ?, ?, 1,"
+                " 'x.json', '2025-01-01 00:00:00', x'7b7d')",
+                (number + 1, f"{number:064d}", f"CPC-M-{number}", f"EXP-M-{number}"),
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO conferences (conference_id, revision, document_id, stage, profile,"
+                " checks, planned_at, plan_error) VALUES (?, 1, ?, 'initial', 'default', '[]',"
+                " '2025-01-02 00:00:00', ?)",
+                (f"CPC-M-{number}", number + 1, plan_error),
+            )
+        connection.exec_driver_sql(
+            "INSERT INTO amendments (amendment_id, conference_id, requested_by,"
+            " requester_copy_key, received_on, window_ends, late, status, sequence, raw,"
+            " first_seen_at) VALUES ('AMD-M', 'CPC-M-1', 'p-mother', 'p-mother/record',"
+            " '2025-01-03', '2025-01-10', 0, 'agreed', 1, x'7b7d', '2025-01-03 00:00:00')"
+        )
+    engine.dispose()
+    store = Store.open(url)
+    try:
+        assert [r.conference_id for r in store.troubled_rows()] == ["CPC-M-0"]
+        assert [r.conference_id for r in store.unplanned_rows()] == ["CPC-M-1"]
+        assert store.open_conference_ids() == ["CPC-M-0", "CPC-M-1"]
+    finally:
+        store.close()
