@@ -63,6 +63,27 @@ def statements() -> Iterator[list[tuple[str, Any]]]:
         sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
 
 
+@contextmanager
+def sqlite_steps() -> Iterator[list[int]]:
+    """Thousands of steps SQLite's virtual machine runs meanwhile, on connections opened
+    meanwhile: what the statements read, however they are written (an index can be read
+    whole as well as a table)."""
+    steps = [0]
+
+    def count() -> int:
+        steps[0] += 1
+        return 0  # go on
+
+    def counted(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.set_progress_handler(count, 1000)
+
+    sa.event.listen(sa.pool.Pool, "connect", counted)
+    try:
+        yield steps
+    finally:
+        sa.event.remove(sa.pool.Pool, "connect", counted)
+
+
 def whole_table_reads(database: Path, seen: list[tuple[str, Any]]) -> list[str]:
     """The statements SQLite answers by reading one of the store's tables whole."""
     found = []
@@ -83,6 +104,7 @@ class History:
         self.folder = Folder(root)
         finished_templates(self.folder)
         self.added = 0
+        self.steps = 0  # thousands of SQLite steps the last command took
         self.add_finished(finished)
         for conference_id, name in zip(
             OPEN, ("review-plan-ends", "initial-domestic-abuse"), strict=True
@@ -101,8 +123,9 @@ class History:
         return made
 
     def cpc(self, *args: str) -> tuple[str, list[tuple[str, Any]]]:
-        with statements() as seen:
+        with statements() as seen, sqlite_steps() as steps:
             output = self.folder.cpc(*args)
+        self.steps = steps[0]
         return output, list(seen)
 
     def status(self) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
@@ -132,10 +155,12 @@ def test_status_reads_only_the_conferences_with_open_work(history: History) -> N
     assert conferences_named(status) == set(OPEN)
     due = {item["conference"] for item in status["due_today"] + status["overdue"]}
     assert due <= set(OPEN)
+    steps = history.steps
     history.add_finished(120)
     again, seen_again = history.status()
     assert again == status
     assert len(seen_again) == len(seen)  # four times the history, the same statements
+    assert history.steps <= steps * 1.1 + 5  # and the same reading (B-trees a level deeper)
 
 
 def test_a_finished_conference_that_went_late_lately_is_still_shown_then_not(
@@ -179,10 +204,12 @@ def test_the_dry_run_looks_only_at_the_conferences_with_open_work(history: Histo
     assert whole_table_reads(history.database, seen) == []
     assert all(name in output for name in OPEN)
     assert "CPC-H-" not in output and "CPC-T-" not in output
+    steps = history.steps
     history.add_finished(120)
     again, seen_again = history.cpc("distribute", "--dry-run", "--today", history.today.isoformat())
     assert again == output
     assert len(seen_again) == len(seen)
+    assert history.steps <= steps * 1.1 + 5
 
 
 def test_a_run_reads_no_finished_conference_and_sends_the_open_ones(history: History) -> None:

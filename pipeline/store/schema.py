@@ -122,9 +122,9 @@ deliveries = sa.Table(
     sa.Column("notify_print_day", sa.Date, nullable=True),
     # Open work (0006): deliveries begun and not finished, copies with a social worker not yet
     # handed over, and what was sent in the last days (late deliveries), each an index range.
-    sa.Index("ix_deliveries_state", "state", "conference_id"),
-    sa.Index("ix_deliveries_handover", "handed_over_on", "via", "state"),
-    sa.Index("ix_deliveries_sent_on", "sent_on", "late_by"),
+    # State first in both: else SQLite reads every sent delivery by an index of the state alone.
+    sa.Index("ix_deliveries_handover", "state", "handed_over_on", "via"),
+    sa.Index("ix_deliveries_sent_on", "state", "sent_on", "late_by"),
 )
 
 decisions = sa.Table(
