@@ -15,9 +15,10 @@ those ids, and the dates moved a year back (history, not this fortnight's work).
 the examples are fictional.
 
 Each command runs in this process through the real `cpc` command (typer's runner, as the tests
-drive it), on the configuration file of a service folder: the time is its wall time; the peak
-memory is tracemalloc's peak of Python allocations in a second, separate call (tracemalloc slows
-what it watches, so the timed call runs without it).
+drive it), on the configuration file of a service folder: the time is the fastest wall time of
+three calls (each ingest takes a file of its own); the peak memory is tracemalloc's peak of
+Python allocations in a further, separate call (tracemalloc slows what it watches, so the timed
+calls run without it).
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ EXAMPLES = ROOT / "examples"
 FINISHED = ("initial-domestic-abuse", "pre-birth-scheduled")  # every copy goes, none waits
 OPEN = ("initial-domestic-abuse", "review-plan-ends", "pre-birth-scheduled")
 TEMPLATES = tuple(f"CPC-T-{number:02d}" for number in range(len(FINISHED)))
+REPEATS = 3  # timed runs of each command; the fastest is reported
 HISTORY = timedelta(days=400)  # how far back the finished conferences' dates are moved
 _DATES = ("sent_on", "received_on", "handed_over_on", "due", "done_on", "handover_by")
 _MOMENTS = ("received_at", "planned_at", "started_at", "delivered_at", "failed_at")
@@ -241,15 +243,22 @@ def measure_one(size: int, work: Path) -> dict[str, Any]:
         folder.cpc("ingest", str(folder.export_file(example, f"CPC-O-{number:02d}")))
     status = ("status", "--format", "json", "--today", today)
     dry_run = ("distribute", "--dry-run", "--today", today)
-    first, second = (folder.export_file("review-plan-ends", f"CPC-N-{n}") for n in (1, 2))
+    # Each ingest takes in a file of its own (a new conference), as a day's files come in.
+    ingests = [
+        ("ingest", str(folder.export_file("review-plan-ends", f"CPC-N-{n}")))
+        for n in range(REPEATS + 1)
+    ]
     figures: dict[str, Any] = {"finished": size, "open": len(OPEN), "fill_s": round(filled, 2)}
-    for name, args, again in (
-        ("status", status, status),
-        ("dry_run", dry_run, dry_run),
-        ("ingest", ("ingest", str(first)), ("ingest", str(second))),
+    for name, runs in (
+        ("status", [status] * (REPEATS + 1)),
+        ("dry_run", [dry_run] * (REPEATS + 1)),
+        ("ingest", ingests),
     ):
-        figures[f"{name}_s"] = round(_timed(lambda a=args: folder.cpc(*a)), 3)  # type: ignore[misc]
-        figures[f"{name}_peak_mb"] = round(_peak(lambda a=again: folder.cpc(*a)) / 2**20, 1)  # type: ignore[misc]
+        # The best of a few: a shared machine only ever adds time.
+        timed = min(_timed(lambda a=args: folder.cpc(*a)) for args in runs[:REPEATS])  # type: ignore[misc]
+        figures[f"{name}_s"] = round(timed, 3)
+        last = runs[REPEATS]
+        figures[f"{name}_peak_mb"] = round(_peak(lambda a=last: folder.cpc(*a)) / 2**20, 1)  # type: ignore[misc]
     return figures
 
 
