@@ -15,10 +15,12 @@ done by the service or by a person. That is, any of:
   (the chair must look again).
 
 A conference with none of these is finished: every copy delivered or withdrawn, nothing for
-anyone to do. `cpc status` lists what a finished conference still has to say (copies delivered
-late, checks not met) only in the `--late-days` window after a copy of it went late, the window
-it always listed late deliveries in; after that it is in `cpc history`. Each part above is one
-range of one index, so finding the open conferences reads what is open, never the history.
+anyone to do. `cpc status` is about today's work: it lists a conference's checks not met (a
+quorum, a timescale) while it has open work, and a finished conference's late copies and checks
+only in the `--late-days` window after a copy of it went late, the window it always listed late
+deliveries in; after that, its deliveries and their lateness are in `cpc history`. Each part
+above is one range of one index, so finding the open conferences reads what is open, never the
+history.
 """
 
 from __future__ import annotations
