@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
@@ -29,7 +31,7 @@ if TYPE_CHECKING:
     # use them (`cpc validate`, `cpc plan`, `cpc --help`) starts without them.
     from pipeline.contract.export import Export
     from pipeline.procedure.profile import Profile
-    from pipeline.store.db import Store
+    from pipeline.store.db import Store, StoredExport
 
 # The command groups register on `app` when imported; named so the import is not unused.
 COMMAND_GROUPS = (file_commands, intake_commands, run_commands)
@@ -60,15 +62,19 @@ def status(
     config = _config(config_path)
     profiles = _profiles(list(config.folders.profiles))
     store = _open_store(config)
-    names, not_made, unreadable = _read_all(store, profiles)
+    day = _today(today)
+    # Only the conferences with open work, and those that went late in the window: a finished
+    # conference's rows are not read (pipeline.store.open_work says which and why).
+    rows = store.status_rows(late_since=day - timedelta(days=late_days))
+    names, not_made, unreadable = _read_all(store, profiles, rows.exports)
     report = status_report(
-        _today(today),
-        store.copy_rows(),
-        store.task_rows(),
-        store.deliveries(),
-        store.conference_rows(),
+        day,
+        rows.copies,
+        rows.tasks,
+        rows.deliveries,
+        rows.conferences,
         quarantined_files(config.quarantine),
-        store.amendment_rows(),
+        rows.amendments,
         not_made,
         names=names,
         late_days=late_days,
@@ -89,9 +95,9 @@ def status(
 
 
 def _read_all(
-    store: Store, profiles: dict[str, Profile]
+    store: Store, profiles: dict[str, Profile], exports: Sequence[StoredExport]
 ) -> tuple[dict[tuple[str, str], tuple[str, str]], list[tuple[str, str, str]], dict[str, str]]:
-    """Every stored conference read and planned as a run would (milliseconds each), for the
+    """Each of `exports` read and planned as a run would (milliseconds each), for the
     status: (conference, person id) → (name, role); the agreed amendments the record no longer
     has the text for (the chair must look again); and the conferences that cannot be read or
     planned now, with why (reported, never a traceback)."""
@@ -101,7 +107,7 @@ def _read_all(
     names: dict[tuple[str, str], tuple[str, str]] = {}
     not_made: list[tuple[str, str, str]] = []
     unreadable: dict[str, str] = {}
-    for stored in store.current_exports():
+    for stored in exports:
         conference_id = stored.conference_id
         try:
             names.update(_people(conference_id, load_export(stored.raw, profiles.keys())))

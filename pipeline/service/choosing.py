@@ -25,7 +25,7 @@ def choose_work(
     """Each conference with copies to render now, with how to render each: dated `today`, the
     run's day (the day they are delivered). One at a time, as the run asks: a night of a
     thousand conferences is never all in memory, and rendering starts with the first."""
-    rows = store.conference_rows()
+    rows = store.troubled_rows()  # not every conference: those that could not be planned or sent
     unplanned = {
         row.conference_id
         for row in rows

@@ -121,6 +121,7 @@ def replan(
             }
             for t in conference.plan.tasks
         ],
+        amendments_not_made=len(conference.read.current.failed),
     )
 
 
@@ -135,19 +136,18 @@ def replan_new_revisions(
     skipped: every other conference is still planned and sent. Without
     `not_planned` the error is raised."""
     replanned = []
-    for row in store.conference_rows():
-        if row.planned_at is None:
-            conference_id = row.conference_id
-            try:
-                conference = load_conference(store, conference_id, profiles)
-                replan(store, conference, composer, profiles)
-            except Exception as exc:
-                if not_planned is None:
-                    raise
-                store.set_plan_error(conference_id, plain_error(exc))
-                not_planned(conference_id, exc)
-                continue
-            if row.plan_error is not None:
-                store.set_plan_error(conference_id, None)
-            replanned.append(conference_id)
+    for row in store.unplanned_rows():  # the planned ones are not read
+        conference_id = row.conference_id
+        try:
+            conference = load_conference(store, conference_id, profiles)
+            replan(store, conference, composer, profiles)
+        except Exception as exc:
+            if not_planned is None:
+                raise
+            store.set_plan_error(conference_id, plain_error(exc))
+            not_planned(conference_id, exc)
+            continue
+        if row.plan_error is not None:
+            store.set_plan_error(conference_id, None)
+        replanned.append(conference_id)
     return replanned

@@ -174,10 +174,7 @@ def _distribute(
                 outcomes.not_planned(conference_id, exc)
         deliverer.post()
         send_notify_letters(deliverer)  # each person's Notify letter copies as one letter
-        if not any(
-            row.planned_at is None and row.plan_error is None
-            for row in store.conference_rows()
-        ):
+        if not any(row.plan_error is None for row in store.unplanned_rows()):
             break
     return outcomes.summary
 
@@ -202,7 +199,7 @@ def _dry_run(
     """What a run would send, worked out without writing anything: new revisions are planned in
     memory only, and nothing is rendered."""
     summary = outcomes.summary
-    for row in store.conference_rows():
+    for row in store.open_rows():  # a finished conference has nothing a run would send
         try:
             conference = conferences(row.conference_id)
         except Exception as exc:  # said, and the others are still looked at

@@ -1,6 +1,8 @@
 """The store's copies, tasks, deliveries and checks on a given day → what is overdue, due, held, waiting and open.
 
-Pure over rows the store returns, so `--today` can ask about any day and a test can too.
+Pure over rows the store returns, so `--today` can ask about any day and a test can too. The
+command gives it the rows of the conferences with open work and of those that went late in the
+`--late-days` window (`pipeline.store.open_work`): a finished conference is not read.
 """
 
 from __future__ import annotations

@@ -57,9 +57,11 @@ class CopiesMixin(StoreBase):
         checks: list[dict[str, Any]],
         planned: Sequence[dict[str, Any]],
         planned_tasks: Sequence[dict[str, Any]],
+        amendments_not_made: int = 0,
     ) -> None:
         """The conference's copies and tasks as its current plan says; copies earlier plans named
-        and this one does not stay on record, out of the plan."""
+        and this one does not stay on record, out of the plan. `amendments_not_made`: how many
+        agreed amendments the record no longer has the text for (open work for the chair)."""
         with self.transaction() as connection:
             connection.execute(
                 copies.update().where(copies.c.conference_id == conference_id).values(in_plan=False)
@@ -107,7 +109,9 @@ class CopiesMixin(StoreBase):
             connection.execute(
                 conferences.update()
                 .where(conferences.c.conference_id == conference_id)
-                .values(checks=checks, planned_at=now())
+                .values(
+                    checks=checks, planned_at=now(), amendments_not_made=amendments_not_made
+                )
             )
             self.audit(
                 connection,

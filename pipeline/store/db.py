@@ -3,7 +3,7 @@
 SQLite in WAL mode by default (one file under the state folder), any SQLAlchemy URL by
 configuration; the schema is brought up to date by Alembic when the store opens. This module
 opens, migrates and closes the store; each aggregate's reads and writes live in a module of its
-own (documents, copies, deliveries, decisions, amendments, audit), composed here into `Store` so
+own (documents, copies, deliveries, decisions, amendments, open work, audit), composed here into `Store` so
 that callers keep one object and one set of method names.
 """
 
@@ -33,6 +33,7 @@ from pipeline.store.copies import CopiesMixin
 from pipeline.store.decisions import DecisionsMixin
 from pipeline.store.deliveries import DeliveriesMixin
 from pipeline.store.documents import DocumentsMixin
+from pipeline.store.open_work import OpenWorkMixin
 from pipeline.store.rows import StoredDelivery, StoredExport
 
 __all__ = [
@@ -79,7 +80,13 @@ def describe_url(url: str) -> str:
 # Mixins, not a facade of sub-stores: every caller (the run, the intake, the CLI, the tests)
 # keeps calling `store.copy_rows(...)`, and each aggregate shares the one engine and transaction.
 class Store(
-    DocumentsMixin, CopiesMixin, DeliveriesMixin, DecisionsMixin, AmendmentsMixin, AuditReads
+    DocumentsMixin,
+    CopiesMixin,
+    DeliveriesMixin,
+    DecisionsMixin,
+    AmendmentsMixin,
+    OpenWorkMixin,
+    AuditReads,
 ):
     """One database of the service's state; every method is one transaction."""
 

@@ -173,7 +173,7 @@ class DocumentsMixin(StoreBase):
             connection.execute(
                 conferences.update()
                 .where(conferences.c.conference_id == conference_id)
-                .values(plan_error=error)
+                .values(plan_error=error, plan_failed=error is not None)
             )
             if error is not None:
                 self.audit(connection, "not_planned", {"error": error}, conference_id=conference_id)

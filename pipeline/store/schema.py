@@ -23,6 +23,8 @@ received_documents = sa.Table(
     sa.Column("source_name", sa.Text, nullable=False),
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("raw", sa.LargeBinary, nullable=False),
+    # The export_id reuse check (spec §1) is one lookup, not a read of every export (0006).
+    sa.Index("ix_received_documents_kind_document_id", "kind", "document_id"),
 )
 
 conferences = sa.Table(
@@ -37,6 +39,15 @@ conferences = sa.Table(
     sa.Column("planned_at", sa.DateTime(timezone=True), nullable=True),
     # Why the current revision cannot be planned: reported, and the run goes on.
     sa.Column("plan_error", sa.Text, nullable=True),
+    # Kept with `plan_error` and the plan (0006), so that which conferences have open work is
+    # an indexed lookup (`pipeline.store.open_work`): the reason's text is not indexed (its
+    # length is not bounded), and an agreed amendment the record no longer has the text for
+    # leaves the chair something to do however finished the copies are.
+    sa.Column("plan_failed", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("amendments_not_made", sa.Integer, nullable=False, server_default="0"),
+    sa.Index("ix_conferences_planned_at", "planned_at"),
+    sa.Index("ix_conferences_plan_failed", "plan_failed"),
+    sa.Index("ix_conferences_amendments_not_made", "amendments_not_made"),
 )
 
 # One row per copy the plans of a conference have ever named (copy_key: recipient/file stem).
@@ -65,6 +76,8 @@ copies = sa.Table(
     # Why the last run could not make this copy (rendering stopped, say): no delivery was begun.
     sa.Column("failure", sa.Text, nullable=True),
     sa.UniqueConstraint("conference_id", "copy_key", name="uq_copies_conference_key"),
+    # Copies not yet with their reader, by status (open work), without reading delivered ones.
+    sa.Index("ix_copies_status_in_plan", "status", "in_plan", "conference_id"),
 )
 
 deliveries = sa.Table(
@@ -107,6 +120,11 @@ deliveries = sa.Table(
     sa.Column("notify_status", sa.String(32), nullable=True),
     sa.Column("notify_status_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("notify_print_day", sa.Date, nullable=True),
+    # Open work (0006): deliveries begun and not finished, copies with a social worker not yet
+    # handed over, and what was sent in the last days (late deliveries), each an index range.
+    # State first in both: else SQLite reads every sent delivery by an index of the state alone.
+    sa.Index("ix_deliveries_handover", "state", "handed_over_on", "via"),
+    sa.Index("ix_deliveries_sent_on", "state", "sent_on", "late_by"),
 )
 
 decisions = sa.Table(
@@ -124,6 +142,7 @@ decisions = sa.Table(
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("hold_kind", sa.String(32), nullable=True),
     sa.Column("revision", sa.Integer, nullable=True),
+    sa.Index("ix_decisions_conference_id", "conference_id"),
 )
 
 tasks = sa.Table(
@@ -138,6 +157,7 @@ tasks = sa.Table(
     sa.Column("due", sa.Date, nullable=False),
     sa.Column("in_plan", sa.Boolean, nullable=False),
     sa.Column("done_on", sa.Date, nullable=True),
+    sa.Index("ix_tasks_done_on", "done_on", "in_plan"),
 )
 
 # Every hand-over recorded and every correction of one, never rewritten; the latest
@@ -188,4 +208,5 @@ amendments = sa.Table(
     sa.Column("raw", sa.LargeBinary, nullable=False),  # the latest document: request, then decision
     sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Index("ix_amendments_status", "status"),
 )
