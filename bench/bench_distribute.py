@@ -334,24 +334,32 @@ def _high_water(pid: int) -> int:
     return 0
 
 
+HELPER = "helper programs"
+
+
 @dataclass
 class ProcessPeaks:
     """Each process of a tree with its role and peak resident set (VmHWM), sampled."""
 
     root: int
     role_of_root: str
-    peaks: dict[int, tuple[str, int]] = field(default_factory=dict)
+    peaks: dict[int, tuple[str, str, int]] = field(default_factory=dict)  # role, cmdline, bytes
     _stop: threading.Event = field(default_factory=threading.Event)
 
-    def _role(self, pid: int, table: dict[int, tuple[int, str]]) -> str:
+    def _role(self, pid: int, parent: int, cmdline: str) -> str | None:
+        """What the process is; None for a fork not yet exec'd (it shows its parent's size)."""
         if pid == self.root:
             return self.role_of_root
-        parent, cmdline = table[pid]
+        parent_role = self.peaks.get(parent, ("", "", 0))[0]
         if "resource_tracker" in cmdline:
             return "resource tracker"
         if "forkserver" in cmdline:  # the fork server and what it forks share its command line
-            return "fork server" if parent == self.root else "render worker"
-        return f"other: {cmdline[:50]}"  # a helper command a library runs (ldconfig, say)
+            if parent == self.root:
+                return "fork server"
+            return "render worker" if parent_role == "fork server" else None
+        if parent in self.peaks and cmdline == self.peaks[parent][1]:
+            return None
+        return f"{HELPER}: {Path(cmdline.split(' ', 1)[0]).name}"  # ldconfig, gcc, fc-list...
 
     def sample(self) -> None:
         table = _process_table()
@@ -360,10 +368,15 @@ class ProcessPeaks:
             pid = todo.pop()
             if pid not in table:
                 continue
-            role = self._role(pid, table)
-            peak = max(_high_water(pid), self.peaks.get(pid, (role, 0))[1])
-            self.peaks[pid] = (role, peak)
-            todo.extend(child for child, (parent, _) in table.items() if parent == pid)
+            parent, cmdline = table[pid]
+            todo.extend(child for child, (up, _) in table.items() if up == pid)
+            role = self._role(pid, parent, cmdline) if cmdline else None
+            if role is None:
+                continue  # exiting, or forked and not yet exec'd
+            before = self.peaks.get(pid)
+            # After an exec the process is another program with a new high-water mark.
+            peak = before[2] if before is not None and before[1] == cmdline else 0
+            self.peaks[pid] = (role, cmdline, max(peak, _high_water(pid)))
 
     def run(self) -> None:
         while not self._stop.wait(0.1):
@@ -371,7 +384,7 @@ class ProcessPeaks:
 
     def by_role(self) -> dict[str, list[float]]:
         roles: dict[str, list[float]] = {}
-        for role, peak in self.peaks.values():
+        for role, _, peak in self.peaks.values():
             roles.setdefault(role, []).append(round(peak / MB, 1))
         return {role: sorted(peaks, reverse=True) for role, peaks in roles.items()}
 
@@ -568,9 +581,22 @@ def print_memory(console: Console, runs: list[dict[str, Any]]) -> None:
     for run in runs:
         memory = run["memory_mb"]
         for command in ("ingest", "distribute"):
-            for role, peaks in memory[f"{command}_processes_vmhwm"].items():
+            roles = memory[f"{command}_processes_vmhwm"]
+            helpers = {r.split(": ", 1)[1]: p for r, p in roles.items() if r.startswith(HELPER)}
+            for role, peaks in roles.items():
+                if role.startswith(HELPER):
+                    continue
                 wait4 = memory[f"{command}_maxrss_wait4"] if role.startswith("cpc") else ""
                 table.add_row(str(run["conferences"]), command, role, _mb(peaks), str(wait4))
+            if helpers:
+                every = [peak for peaks in helpers.values() for peak in peaks]
+                table.add_row(
+                    str(run["conferences"]),
+                    command,
+                    f"{HELPER} ({', '.join(sorted(helpers))})",
+                    f"{len(every)} processes, at most {max(every):.0f}",
+                    "",
+                )
     console.print(table)
 
 
