@@ -86,10 +86,10 @@ from pipeline.files import write_atomically  # noqa: E402  # as the folder chann
 from pipeline.planning.recipients import plan_distribution  # noqa: E402
 from pipeline.planning.routing import Routing  # noqa: E402
 from pipeline.redaction.view import marks_for  # noqa: E402
-from pipeline.rendering import weasyprint_layout  # noqa: E402
 from pipeline.rendering.docx import DocxMarks, render_docx  # noqa: E402
 from pipeline.rendering.handover_sheet import handover_facts, handover_html  # noqa: E402
 from pipeline.rendering.pdf import render_pdf  # noqa: E402
+from pipeline.service import copy_renderer  # noqa: E402
 from pipeline.service.conference import AmendmentContext, read_conference_copies  # noqa: E402
 from pipeline.service.copy_renderer import Renderer  # noqa: E402
 from pipeline.service.render_pool import tools  # noqa: E402
@@ -188,20 +188,23 @@ def _kind(html: str) -> LayoutKind:
 
 @contextmanager
 def counting_layouts() -> Iterator[Counter[str]]:
-    """Every WeasyPrint layout made meanwhile in this process, by kind (render_pdf imports
-    `lay_out` when called, so the count sees each one; nothing else about it changes)."""
+    """Every WeasyPrint document made meanwhile in this process, by kind: `weasyprint.HTML` is
+    looked up when called, so whichever pipeline function lays out, the count sees it; what is
+    made and laid out is unchanged."""
+    import weasyprint
+
     made: Counter[str] = Counter()
-    real = weasyprint_layout.lay_out
+    real = weasyprint.HTML
 
-    def counted(html: str, templates: Path) -> bytes:
-        made[_kind(html)] += 1
-        return real(html, templates)
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        made[_kind(str(kwargs.get("string") or ""))] += 1
+        return real(*args, **kwargs)
 
-    weasyprint_layout.lay_out = counted
+    weasyprint.HTML = counted
     try:
         yield made
     finally:
-        weasyprint_layout.lay_out = real
+        weasyprint.HTML = real
 
 
 def count_layouts(raw: bytes, issued_on: date) -> dict[str, Any]:
@@ -215,22 +218,33 @@ def count_layouts(raw: bytes, issued_on: date) -> dict[str, Any]:
     printed: set[str] = set()
     statuses: Counter[str] = Counter()
     started = time.perf_counter()
+    ready = [(key, copy) for key, copy in current.copies.items() if copy.status == "ready"]
+    asks = [
+        (copy, current.record_edition.get(key, ()), current.amendment_of.get(key))
+        for key, copy in ready
+    ]
     with counting_layouts() as made:
-        for key, copy in current.copies.items():
-            if copy.status != "ready":
-                continue
-            edition = current.record_edition.get(key, ())
-            amendment = current.amendment_of.get(key)
-            item = renderer.render(
-                current.export, copy, edition=edition, amendment=amendment, issued_on=issued_on
-            )
+        if hasattr(renderer, "render_many"):  # a conference's copies together, as render_jobs
+            requests = [
+                copy_renderer.CopyRequest(copy, edition, amendment=amendment, issued_on=issued_on)  # type: ignore[attr-defined, unused-ignore]  # the lead's renderer
+                for copy, edition, amendment in asks
+            ]
+            items = renderer.render_many(current.export, requests)
+        else:
+            items = [
+                renderer.render(
+                    current.export, copy, edition=edition, amendment=amendment, issued_on=issued_on
+                )
+                for copy, edition, amendment in asks
+            ]
+        for (copy, edition, amendment), item in zip(asks, items, strict=True):
             statuses[item.status] += 1
             if item.status == "ready" and copy.via is not None:
                 facts = handover_facts(current.export, copy, tasks, edition)
                 render_pdf(handover_html(composer, facts), composer.templates)
-            if hasattr(renderer, "printed"):
+            if hasattr(renderer, "printed"):  # the HTML the renderer lays out for this copy
                 printed.add(
-                    renderer.printed(  # the lead's renderer: the HTML it lays out for this copy
+                    renderer.printed(
                         current.export,
                         copy,
                         amendment=amendment,
