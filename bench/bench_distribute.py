@@ -12,7 +12,7 @@ deliver every ready copy. In one run of this script, in this order:
     worked out here, independently of the renderer (definition below); the renderer's own
     `Renderer.counts` (layouts, fallbacks, stamps) and the distinct `Renderer.printed(...)` HTML,
     where the renderer has them; and every WeasyPrint layout actually made, by kind (document,
-    hand-over sheet, marks stamp), by counting calls of `weasyprint_layout.lay_out`.
+    hand-over sheet, marks stamp), by counting `weasyprint.HTML` documents made (a stamp has no <h1>).
 (c) The real run, twice, on fresh state folders (a small run, then the main one): `cpc ingest`
     then `cpc distribute --workers W` in child processes, as an operator runs them, with the real
     renderer, professionals and authorised readers by folder, family by post, outbox on local disk.
