@@ -43,6 +43,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -53,7 +54,8 @@ from pipeline.store.db import Store  # noqa: E402
 
 EXAMPLES = ROOT / "examples"
 SOURCES = ("initial-domestic-abuse.json", "review-plan-ends.json", "pre-birth-scheduled.json")
-TODAY = "2026-12-18"
+# The run's day: today in the UK (a run refuses a day still to come).
+TODAY = datetime.now(ZoneInfo("Europe/London")).date().isoformat()
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -251,7 +253,7 @@ def main() -> int:
         try:
             deliveries = store.deliveries()
             ready = sum(
-                1 for r in store.copy_rows() if r["in_plan"] and r["plan_status"] == "ready"
+                1 for r in store.copy_rows() if r.in_plan and r.plan_status == "ready"
             )
         finally:
             store.close()
