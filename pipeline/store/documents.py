@@ -98,17 +98,7 @@ class DocumentsMixin(StoreBase):
         return "new"
 
     def current_exports(self, conference_id: str | None = None) -> list[StoredExport]:
-        query = (
-            sa.select(
-                conferences.c.conference_id,
-                conferences.c.revision,
-                received_documents.c.document_id,
-                received_documents.c.sha256,
-                received_documents.c.raw,
-            )
-            .join(received_documents, received_documents.c.id == conferences.c.document_id)
-            .order_by(conferences.c.conference_id)
-        )
+        query = current_exports_query()
         if conference_id is not None:
             query = query.where(conferences.c.conference_id == conference_id)
         with self.reading() as connection:
@@ -202,3 +192,18 @@ def keep(
     ).inserted_primary_key
     assert key is not None  # an insert of one row
     return int(key[0])
+
+
+def current_exports_query() -> sa.Select[Any]:
+    """Each conference's current export, as `StoredExport` fields, in conference order."""
+    return (
+        sa.select(
+            conferences.c.conference_id,
+            conferences.c.revision,
+            received_documents.c.document_id,
+            received_documents.c.sha256,
+            received_documents.c.raw,
+        )
+        .join(received_documents, received_documents.c.id == conferences.c.document_id)
+        .order_by(conferences.c.conference_id)
+    )

@@ -32,6 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from pipeline.store.base import StoreBase
+from pipeline.store.documents import current_exports_query
 from pipeline.store.rows import (
     AmendmentRow,
     ConferenceRow,
@@ -47,7 +48,6 @@ from pipeline.store.schema import (
     conferences,
     copies,
     deliveries,
-    received_documents,
     tasks,
 )
 
@@ -142,16 +142,7 @@ def _status_rows(connection: Connection, among: sa.Select[tuple[str]]) -> Status
         return list(connection.execute(query).mappings())
 
     exports = connection.execute(
-        sa.select(
-            conferences.c.conference_id,
-            conferences.c.revision,
-            received_documents.c.document_id,
-            received_documents.c.sha256,
-            received_documents.c.raw,
-        )
-        .join(received_documents, received_documents.c.id == conferences.c.document_id)
-        .where(conferences.c.conference_id.in_(among))
-        .order_by(conferences.c.conference_id)
+        current_exports_query().where(conferences.c.conference_id.in_(among))
     )
     return StatusRows(
         conferences=tuple(
