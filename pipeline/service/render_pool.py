@@ -24,7 +24,6 @@ from pebble import ProcessPool
 from pipeline.delivery.preview import RenderedCopy
 from pipeline.errors import CpcError
 from pipeline.planning.plan import file_stem
-from pipeline.planning.recipients import plan_distribution
 from pipeline.planning.routing import DEFAULT_ROUTING, Routing
 from pipeline.procedure.profile import Profile, load_profiles
 from pipeline.rendering.handover_sheet import handover_facts, handover_html
@@ -81,9 +80,7 @@ def render_jobs(
     conference = read_conference_copies(raw, profiles, context, routing)
     current = conference.current
     renderer = Renderer.for_profile(conference.profile, composer)
-    plan_tasks = plan_distribution(
-        current.export, conference.profile, conference.calendar, routing
-    ).tasks
+    plan_tasks = current.plan.tasks  # planned once, above, as the run planned it
     requests = [
         CopyRequest(
             current.copies[job.copy_key],
