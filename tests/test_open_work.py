@@ -13,7 +13,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -418,3 +418,27 @@ def test_a_store_made_before_open_work_was_kept_is_brought_up_to_it(tmp_path: Pa
         assert store.open_conference_ids() == ["CPC-M-0", "CPC-M-1"]
     finally:
         store.close()
+
+
+def test_a_finished_conference_planned_lately_still_shows_its_checks_not_met_then_not(
+    history: History,
+) -> None:
+    """A conference taken in and sent today has no open work, but what its checks found (a
+    professional who neither came nor sent a report, say) is today's news: shown while it was
+    planned within the --late-days window, then in `cpc history` only."""
+    (lately, long_ago) = history.add_finished(2)
+    store = history.folder.store()
+    with store.transaction() as connection:
+        for conference_id, days in ((lately, 2), (long_ago, 30)):
+            planned = datetime.combine(history.today - timedelta(days=days), time(9), tzinfo=UTC)
+            connection.execute(
+                conferences.update()
+                .where(conferences.c.conference_id == conference_id)
+                .values(planned_at=planned)
+            )
+    store.close()
+    status, seen = history.status()
+    assert whole_table_reads(history.database, seen) == []
+    shown = {c["conference"] for c in status["checks"] if c["status"] == "problem"}
+    assert lately in shown
+    assert long_ago not in conferences_named(status)

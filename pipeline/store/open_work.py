@@ -17,8 +17,9 @@ done by the service or by a person. That is, any of:
 A conference with none of these is finished: every copy delivered or withdrawn, nothing for
 anyone to do. `cpc status` is about today's work: it lists a conference's checks not met (a
 quorum, a timescale) while it has open work, and a finished conference's late copies and checks
-only in the `--late-days` window after a copy of it went late, the window it always listed late
-deliveries in; after that, its deliveries and their lateness are in `cpc history`. Each part
+only in the `--late-days` window after a copy of it went late or it was last planned (the window
+it always listed late deliveries in: a conference taken in and sent today still shows its checks
+not met); after that, its deliveries, their lateness and its checks are in `cpc history`. Each part
 above is one range of one index, so finding the open conferences reads what is open, never the
 history.
 """
@@ -26,7 +27,7 @@ history.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -91,6 +92,13 @@ def went_late_since(since: date) -> sa.Select[tuple[str]]:
     )
 
 
+def planned_since(since: date) -> sa.Select[tuple[str]]:
+    """Conferences planned (taken in, re-planned) after `since`: the status lists their checks a
+    while, work finished or not."""
+    after = datetime.combine(since, time.max, tzinfo=UTC)
+    return sa.select(conferences.c.conference_id).where(conferences.c.planned_at > after)
+
+
 @dataclass(frozen=True, slots=True)
 class StatusRows:
     """Everything `cpc status` reads, of the conferences it is about, from one snapshot."""
@@ -128,10 +136,12 @@ class OpenWorkMixin(StoreBase):
             return [row_of(ConferenceRow, r._mapping) for r in connection.execute(query)]
 
     def status_rows(self, late_since: date) -> StatusRows:
-        """The rows of the conferences with open work and of those with a copy sent late after
-        `late_since`; a finished conference's other rows are not read."""
+        """The rows of the conferences with open work and of those with a copy sent late, or
+        planned, after `late_since`; a finished conference's other rows are not read."""
         with self.reading() as connection:
-            shown = sa.union(*_open_parts(), went_late_since(late_since)).subquery()
+            shown = sa.union(
+                *_open_parts(), went_late_since(late_since), planned_since(late_since)
+            ).subquery()
             among = sa.select(shown.c[0])
             return _status_rows(connection, among)
 
