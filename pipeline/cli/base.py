@@ -174,13 +174,15 @@ def today_from(value: datetime | None) -> date:
     return value.date() if value is not None else real_today()
 
 
-def not_after_today(option: str, value: datetime | None) -> date:
-    """The date a person gave for something that has happened: refused if after today."""
+def not_after_today(
+    option: str,
+    value: datetime | None,
+    why: str = "only what has already happened can be recorded",
+) -> date:
+    """The date a person gave for something that has happened: refused, saying `why`, if
+    after today."""
     day = today_from(value)
     today = real_today()
     if day > today:
-        fail(
-            f"{option} {day.isoformat()} is after today ({today.isoformat()}): only what has "
-            "already happened can be recorded"
-        )
+        fail(f"{option} {day.isoformat()} is after today ({today.isoformat()}): {why}")
     return day

@@ -21,10 +21,9 @@ from pipeline.cli.base import (
     config_from,
     fail,
     fail_with,
+    not_after_today,
     profile_for,
     profiles_from,
-    real_today,
-    today_from,
 )
 from pipeline.cli.exit_codes import DONE, ENVIRONMENT, REFUSED
 from pipeline.contract.load import load_document, load_export
@@ -137,14 +136,13 @@ def process(
     from pipeline.delivery.preview import write_outbox
     from pipeline.service.preview_render import PreviewTools, render_files
 
-    issued_on = today_from(today)
-    if issued_on > real_today():
-        # As `cpc distribute --today`: a document is dated the day it could be issued, and
-        # nothing is issued on a day still to come.
-        fail(
-            f"--today {issued_on.isoformat()} is after today ({real_today().isoformat()}): a "
-            "preview dates its documents the day they are issued, which cannot be a later day"
-        )
+    # As `cpc distribute --today`: a document is dated the day it could be issued, and nothing
+    # is issued on a day still to come.
+    issued_on = not_after_today(
+        "--today",
+        today,
+        why="a preview dates its documents the day they are issued, which cannot be a later day",
+    )
     _refuse_service_folder(outbox, config_from(config_path))
     profiles_from(profiles_dir)  # a bad profile folder is reported once, before any work
     # A test gives its fake renderer as the context's object; else the real one.

@@ -10,7 +10,6 @@ is finished by renaming what is staged, or by finding the files in place (`recov
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from collections.abc import Iterable, Sequence
@@ -28,6 +27,7 @@ from pipeline.delivery.email import (
     send_message,
     subject_for,
 )
+from pipeline.delivery.preview import sha256
 from pipeline.errors import DeliveryError
 from pipeline.files import (
     fsync_dir,
@@ -172,7 +172,7 @@ def recover_in_folder(
 
 
 def _holds(path: Path, digest: str) -> bool:
-    return path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == digest
+    return path.is_file() and sha256(path.read_bytes()) == digest
 
 
 def sweep_staged(outbox: Path, conference: str, keep: set[str]) -> None:

@@ -22,13 +22,12 @@ from pipeline.delivery.notify_api import (
     NotifyReceipt,
     NotifySettings,
     NotifyStatus,
-    Postage,
     make_client,
     notification_status,
     send_email_with_link,
     send_once,
+    send_precompiled_letter,
 )
-from pipeline.delivery.notify_api import send_precompiled_letter as _send_letter
 from pipeline.errors import DeliveryError, PostBatchError
 
 if TYPE_CHECKING:  # channel.py, which defines the parcel, imports this module
@@ -37,17 +36,12 @@ if TYPE_CHECKING:  # channel.py, which defines the parcel, imports this module
 __all__ = [
     "NOTIFY_NOT_CONFIGURED",
     "NotifyChannel",
-    "NotifyEmailChannel",
-    "NotifyLetterChannel",
     "NotifyReceipt",
     "NotifySettings",
     "NotifyStatus",
     "joined_pdf",
     "new_reference",
-    "send_precompiled_letter",
 ]
-
-send_precompiled_letter = _send_letter  # the integrator sends one per envelope with it
 
 
 def joined_pdf(files: Sequence[tuple[str, bytes]]) -> bytes:
@@ -82,73 +76,6 @@ def _reference(parcel: Parcel) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class NotifyLetterChannel:
-    """One precompiled letter per parcel, with the postage configured."""
-
-    settings: NotifySettings
-    batched: bool = False
-
-    def deliver(self, parcel: Parcel) -> NotifyReceipt:
-        client = make_client(self.settings)
-        pdf = joined_pdf(parcel.files)
-        reference = _reference(parcel)
-        postage: Postage = self.settings.postage
-        return send_once(
-            self.settings,
-            reference,
-            client,
-            lambda: _send_letter(client, pdf, reference, postage),
-            resumed=parcel.resumed,
-        )
-
-    def send(self, parcels: Sequence[Parcel], batch: str = "") -> str:
-        (parcel,) = parcels
-        return where(self.deliver(parcel), "letter")
-
-
-@dataclass(frozen=True, slots=True)
-class NotifyEmailChannel:
-    """One e-mail per parcel from the configured template, the PDF behind a secure link."""
-
-    settings: NotifySettings
-    batched: bool = False
-
-    def deliver(self, parcel: Parcel) -> NotifyReceipt:
-        address = parcel.destination.email
-        if address is None:
-            raise DeliveryError("a Notify e-mail delivery has no address", permanent=True)
-        client = make_client(self.settings)
-        pdf = joined_pdf(parcel.files)
-        reference = _reference(parcel)
-        stem = (
-            parcel.document
-            if parcel.edition == "original"
-            else f"{parcel.document}-{parcel.edition}"
-        )
-        # Named by the conference reference and document kind alone, as e-mail attachments are.
-        filename = attachment_name(parcel.conference, f"{stem}.pdf")
-        return send_once(
-            self.settings,
-            reference,
-            client,
-            lambda: send_email_with_link(
-                client,
-                self.settings,
-                email_address=address,
-                pdf=pdf,
-                filename=filename,
-                reference=reference,
-                conference=parcel.conference,
-            ),
-            resumed=parcel.resumed,
-        )
-
-    def send(self, parcels: Sequence[Parcel], batch: str = "") -> str:
-        (parcel,) = parcels
-        return where(self.deliver(parcel), "e-mail")
-
-
-@dataclass(frozen=True, slots=True)
 class NotifyChannel:
     """GOV.UK Notify as one channel: by e-mail where the destination has an e-mail address,
     else by letter. None configured: a begun copy stays pending until it is."""
@@ -162,9 +89,39 @@ class NotifyChannel:
                 "this copy was begun for GOV.UK Notify and [notify] is not configured now; it "
                 "stays pending until it is"
             )
-        if parcel.destination.email is not None:
-            return NotifyEmailChannel(self.settings).deliver(parcel)
-        return NotifyLetterChannel(self.settings).deliver(parcel)
+        settings = self.settings
+        client = make_client(settings)
+        pdf = joined_pdf(parcel.files)
+        reference = _reference(parcel)
+        address = parcel.destination.email
+        if address is None:
+            # One precompiled letter, with the postage configured.
+            return send_once(
+                settings,
+                reference,
+                client,
+                lambda: send_precompiled_letter(client, pdf, reference, settings.postage),
+                resumed=parcel.resumed,
+            )
+        # One e-mail from the configured template, the PDF behind a secure link, named by the
+        # conference reference and document kind alone, as e-mail attachments are.
+        edition = "" if parcel.edition == "original" else f"-{parcel.edition}"
+        filename = attachment_name(parcel.conference, f"{parcel.document}{edition}.pdf")
+        return send_once(
+            settings,
+            reference,
+            client,
+            lambda: send_email_with_link(
+                client,
+                settings,
+                email_address=address,
+                pdf=pdf,
+                filename=filename,
+                reference=reference,
+                conference=parcel.conference,
+            ),
+            resumed=parcel.resumed,
+        )
 
     def send(self, parcels: Sequence[Parcel], batch: str = "") -> str:
         (parcel,) = parcels

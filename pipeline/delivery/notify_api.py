@@ -17,11 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
-from zoneinfo import ZoneInfo
 
 from pipeline import clock
 from pipeline.errors import DeliveryError
-from pipeline.procedure.calendar import WorkingCalendar
+from pipeline.procedure.calendar import UK_TIME, WorkingCalendar
 
 if TYPE_CHECKING:
     # The client (and requests and PyJWT under it) is imported where a request is made: a third
@@ -31,7 +30,6 @@ if TYPE_CHECKING:
 
 Postage = Literal["first", "second"]
 NOTIFY_URL = "https://api.notifications.service.gov.uk"
-LONDON = ZoneInfo("Europe/London")
 # Notify prints the letters it has by 17:30 (UK time) on a working day in that day's run
 # (docs.notifications.service.gov.uk, "Send a letter": "Letters received before 5:30pm are
 # printed and posted the next working day"); one taken later goes into the next working day's.
@@ -242,7 +240,7 @@ def notification_status(client: NotificationsAPIClient, notify_id: str) -> Notif
     completed = answer.get("completed_at")
     return NotifyStatus(
         status,
-        _moment({"created_at": completed}).astimezone(LONDON).date() if completed else None,
+        _moment({"created_at": completed}).astimezone(UK_TIME).date() if completed else None,
         NOTIFY_FAILURES.get(status),
     )
 
@@ -251,7 +249,7 @@ def print_run_day(accepted_at: datetime) -> date:
     """The working day whose print run a letter Notify accepted at this moment goes into:
     that day before 17:30 UK time if it is a working day, else the next working day (English
     bank holidays: Notify prints in England)."""
-    local = accepted_at.astimezone(LONDON)
+    local = accepted_at.astimezone(UK_TIME)
     day = local.date()
     if (local.hour, local.minute) >= PRINT_TIME:
         day += timedelta(days=1)

@@ -29,7 +29,7 @@ import pikepdf
 
 from pipeline.delivery.pdf_stream import PdfAppender
 from pipeline.errors import PostBatchError
-from pipeline.files import fsync_dir, private_folder
+from pipeline.files import fsync_dir, private_folders_made
 
 if TYPE_CHECKING:  # envelopes imports the channel, which imports this module
     from pipeline.delivery.envelopes import Envelope
@@ -127,8 +127,7 @@ class BatchWriter:
     def __enter__(self) -> BatchWriter:
         # The folders this batch makes (the post folder, at first): unmade if it is not written,
         # so a refused batch leaves no sign of a post room that was never sent anything.
-        self._made = [p for p in (self.folder, *self.folder.parents) if not p.exists()]
-        private_folder(self.folder)
+        self._made = list(reversed(private_folders_made(self.folder)))  # deepest first
         self._pdf = self._temporary_beside(self.pdf_path)
         # newline="": the csv module writes RFC 4180's CRLF line ends itself.
         self._list = io.TextIOWrapper(

@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 import io
 import zipfile
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from docx.oxml.parser import parse_xml
@@ -138,8 +137,3 @@ def _template_paragraph_saying(stand_in: etree._Element, line: str) -> etree._El
     texts[0].text = line
     return made
 
-
-def stand_in_lines(words: Sequence[str]) -> ReaderLines:
-    """Stand-in words for (address, salutation, footer), as one-line slots."""
-    address, salutation, footer = words
-    return ReaderLines((address,), (salutation,), (footer,))

@@ -13,6 +13,7 @@ it, does not fit: `Stamps.fits` says so, and the caller lays that reader's copy 
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -134,7 +135,7 @@ class _ReaderStamps:
         # Marks are escaped already (they come from the autoescaping _marks.html template):
         # Markup keeps the stamps template from escaping them twice.
         html = composer.environment.get_template(STAMPS_TEMPLATE).render(
-            sheets=[_Sheet(s, Markup(s.marks)) for s in self.sheets]
+            sheets=[dataclasses.replace(s, marks=Markup(s.marks)) for s in self.sheets]
         )
         laid_out, anchors = render_pdf_anchored(html, composer.templates)
         if len(anchors) != len(self.sheets):
@@ -152,26 +153,6 @@ class _ReaderStamps:
 
     def close(self) -> None:
         self._pdf.close()
-
-
-@dataclass(frozen=True, slots=True)
-class _Sheet:
-    """A sheet as the stamps template reads it."""
-
-    sheet: StampSheet
-    marks: Markup
-
-    @property
-    def large_print(self) -> bool:
-        return self.sheet.large_print
-
-    @property
-    def addressee(self) -> AddressBlock | None:
-        return self.sheet.addressee
-
-    @property
-    def salutation_box(self) -> Box | None:
-        return self.sheet.salutation_box
 
 
 def _fits(sheet: StampSheet, anchors: dict[str, Box], index: int) -> bool:

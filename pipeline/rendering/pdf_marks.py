@@ -47,12 +47,11 @@ p { margin: 0; }
 """
 
 
-def _stamp_html(marks_html: str, fonts_css: str) -> str:
-    body = marks_html  # already escaped: it comes from the autoescaping _marks.html template
+def _page_html(css: str, body: str) -> str:
+    """A stamp's page: `body` is escaped already (from the autoescaping templates)."""
     return (
         '<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>stamp</title>'
-        f"<style>{fonts_css}{_STAMP_CSS}</style></head>"
-        f'<body><div class="stamp">{body}</div></body></html>'
+        f"<style>{css}</style></head><body>{body}</body></html>"
     )
 
 
@@ -63,7 +62,9 @@ def stamp_pdf(marks_html: str, templates: Path) -> bytes:
     `marks_html` is an escaped fragment from the `_marks.html` template."""
     # The marks name the reader, in whatever script their name is written: the documents' fonts.
     fonts_css = (templates / FONTS_CSS).read_text(encoding="utf-8")
-    return render_pdf(_stamp_html(marks_html, fonts_css), templates)
+    return render_pdf(
+        _page_html(fonts_css + _STAMP_CSS, f'<div class="stamp">{marks_html}</div>'), templates
+    )
 
 
 class EnvelopeStamper:
@@ -75,7 +76,7 @@ class EnvelopeStamper:
         self.marks = sorted(set(marks_html))  # escaped fragments, from an autoescaping template
         fonts_css = (templates / FONTS_CSS).read_text(encoding="utf-8")
         body = "".join(f'<div class="sheet"><div class="stamp">{m}</div></div>' for m in self.marks)
-        laid_out = render_pdf(_sheets_html(body, fonts_css), templates)
+        laid_out = render_pdf(_page_html(fonts_css + _ENVELOPE_STAMP_CSS, body), templates)
         self._stamps = pikepdf.open(io.BytesIO(laid_out))
         if len(self._stamps.pages) != len(self.marks):
             # A mark that ran onto a second page would put the next envelope's mark on this one.
@@ -99,13 +100,6 @@ class EnvelopeStamper:
                 return save_trimmed(pdf)
         except pikepdf.PikepdfError as exc:
             raise RenderError(f"an envelope's page could not be marked (pikepdf: {exc})") from exc
-
-
-def _sheets_html(body: str, fonts_css: str) -> str:
-    return (
-        '<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>stamp</title>'
-        f"<style>{fonts_css}{_ENVELOPE_STAMP_CSS}</style></head><body>{body}</body></html>"
-    )
 
 
 def finish_pdf(laid_out: bytes, marks_html: str, templates: Path) -> bytes:

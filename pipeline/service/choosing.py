@@ -6,7 +6,7 @@ Copies whose state moved on (held, waiting, refused) are written back with their
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 
 from pipeline.errors import StoreUnavailable
@@ -20,19 +20,20 @@ from pipeline.store.db import Store
 
 
 def choose_work(
-    store: Store, conference_of: Callable[[str], Conference], outcomes: Outcomes, today: date
+    store: Store,
+    conference_of: Callable[[str], Conference],
+    outcomes: Outcomes,
+    today: date,
+    conference_ids: Sequence[str],
 ) -> Iterator[tuple[Conference, tuple[CopyJob, ...]]]:
-    """Each conference with copies to render now, with how to render each: dated `today`, the
-    run's day (the day they are delivered). One at a time, as the run asks: a night of a
-    thousand conferences is never all in memory, and rendering starts with the first."""
+    """Of `conference_ids` (the store's conferences with work), each with copies to render now,
+    with how to render each: dated `today`, the run's day (the day they are delivered). One at
+    a time, as the run asks: a night of a thousand conferences is never all in memory, and
+    rendering starts with the first."""
     rows = store.troubled_rows()  # not every conference: those that could not be planned or sent
-    unplanned = {
-        row.conference_id
-        for row in rows
-        if row.plan_error is not None and row.planned_at is None
-    }
-    troubled = {row.conference_id for row in rows if row.plan_error is not None}
-    for conference_id in store.conferences_with_work():
+    troubled = {row.conference_id for row in rows}
+    unplanned = {row.conference_id for row in rows if row.planned_at is None}
+    for conference_id in conference_ids:
         if conference_id in unplanned:
             continue  # its copies are of a plan the current revision does not have
         try:

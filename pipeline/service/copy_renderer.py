@@ -86,6 +86,9 @@ class _Prepared:
     marks: str  # the reader's marks, escaped HTML ("" for none)
     readers: Viewer
     letter: bool  # page 1 has the reader's window and salutation to stamp
+    # A letter's window lines and salutation as plain text (empty when it is no letter).
+    window: tuple[str, ...] = ()
+    salutation: str = ""
 
 
 def _stand_in(what: str) -> str:
@@ -185,8 +188,8 @@ class Renderer:
     def render_many(
         self, export: Export, requests: Sequence[CopyRequest]
     ) -> list[RenderedCopy]:
-        """Every requested copy, in order: each distinct content laid out once, and every
-        reader's parts laid out together in one batch of stamps."""
+        """Every requested copy, in order: each distinct content laid out once, and each
+        reader's parts (their address, salutation and marks) in one layout of stamps a reader."""
         prepared = [self._prepare(export, request) for request in requests]
         done: list[RenderedCopy | None] = [
             self._mentions_withheld(export, p) for p in prepared
@@ -223,16 +226,21 @@ class Renderer:
             self._slots.salutation, "\u00a0"  # the salutation's line kept, blank, for the stamp
         )
         marks = self.marks_html(marks_for(export, copy, self.words), copy.document)
+        window, salutation = (
+            reader_words(self.composer, view.addressee)
+            if letter and view.addressee is not None
+            else ((), "")
+        )
         return _Prepared(
             request, view, printed, laid_out, marks if marks.strip() else "", readers_of(copy),
-            letter,
+            letter, window, salutation,
         )  # fmt: skip
 
     def _mentions_withheld(self, export: Export, item: _Prepared) -> RenderedCopy | None:
         """Held if the words about to be printed name a withheld contact (spec §4 rule 4)."""
-        text = printed_text(item.printed, skip=OWN_BLOCKS)
-        if item.letter and item.view.addressee is not None:
-            text = text.replace(self._slots.salutation, self._salutation(item.view)[1])
+        text = printed_text(item.printed, skip=OWN_BLOCKS).replace(
+            self._slots.salutation, item.salutation
+        )
         request = item.request
         mention = withheld_contact_in(
             export,
@@ -318,14 +326,8 @@ class Renderer:
         return master
 
     def _lines(self, item: _Prepared) -> ReaderLines:
-        if not item.letter:
-            return ReaderLines(footer=_lines(item.marks))
-        address, salutation = self._salutation(item.view)
-        return ReaderLines(address, (salutation,), _lines(item.marks))
-
-    def _salutation(self, view: RecipientView) -> tuple[tuple[str, ...], str]:
-        assert view.addressee is not None
-        return reader_words(self.composer, view.addressee)
+        salutation = (item.salutation,) if item.letter else ()
+        return ReaderLines(item.window, salutation, _lines(item.marks))
 
     @staticmethod
     def _named(item: _Prepared, pdf: bytes, docx: bytes) -> tuple[tuple[str, bytes], ...]:

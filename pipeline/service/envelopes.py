@@ -37,7 +37,8 @@ from pipeline.service.conference import Conference
 from pipeline.service.copy_renderer import Renderer
 from pipeline.store.db import StoredDelivery
 
-# The post room's name for the leaflet the invitation promises ("comes with this letter").
+# The post room's name for the leaflet the invitation promises ("comes with this letter"):
+# parents are given information, such as leaflets, about the process (000 §4.4.1).
 LEAFLET = "Child protection conference leaflet"
 
 

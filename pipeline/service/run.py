@@ -155,8 +155,11 @@ def _distribute(
         if attempt and not replanned:
             break
         conferences.read.clear()  # read again: what was planned may have changed
-        work = _told(choose_work(store, conferences, outcomes, deliverer.settings.today), report)
-        report("rendering", {"conferences": len(store.conferences_with_work())})
+        with_work = store.conferences_with_work()
+        work = _told(
+            choose_work(store, conferences, outcomes, deliverer.settings.today, with_work), report
+        )
+        report("rendering", {"conferences": len(with_work)})
         for conference, jobs, outcome in render_all(work, deliverer.settings, renderer):
             conference_id = conference.stored.conference_id
             if isinstance(outcome, str):
