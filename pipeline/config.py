@@ -85,6 +85,25 @@ class Notify(_Section):
     timeout_seconds: Annotated[float, Field(gt=0)] = 30.0
 
 
+class Web(_Section):
+    """`cpc serve`, the front desk: who may sign in, and for how long."""
+
+    # Shown in the header of every page: the council the service is run by.
+    authority: str = "Children's services"
+    # Behind the council's TLS proxy the cookie is sent only over TLS; false only for loopback.
+    secure_cookies: bool = False
+    # A session no page has been asked for in this long is signed out.
+    idle_minutes: Annotated[int, Field(gt=0, le=24 * 60)] = 30
+    # Sign-in attempts: this many failures in `failure_window_minutes`, for one account or from
+    # one address, lock sign-in for `lock_minutes` after the last failure.
+    max_failures: Annotated[int, Field(gt=0)] = 5
+    failure_window_minutes: Annotated[int, Field(gt=0)] = 15
+    lock_minutes: Annotated[int, Field(gt=0)] = 15
+    # How many proxies in front of `cpc serve` set X-Forwarded-For / -Proto (1 behind nginx or
+    # Caddy): sign-in limits count the person's address, not the proxy's. 0: no proxy is trusted.
+    proxies: Annotated[int, Field(ge=0, le=3)] = 0
+
+
 class Config(_Section):
     folders: Folders = Folders()
     database_url: str | None = None
@@ -96,6 +115,7 @@ class Config(_Section):
     channels: Channels = Channels()
     smtp: Smtp = Smtp()
     notify: Notify = Notify()
+    web: Web = Web()
 
     @model_validator(mode="after")
     def _email_needs_a_server(self) -> Config:

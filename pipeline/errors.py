@@ -13,6 +13,7 @@ CpcError
 │   ├── RejectedFile       (intake) a dropped file is not an export or amendment we can take
 │   ├── AmendmentRefused   (service) a request or decision that does not stand
 │   ├── StoreError         (store) a decision or hand-over that does not apply to the copy named
+│   ├── NotPermitted       (web) the signed-in person may not do this (answered 403)
 │   └── CalendarError      a date calculation was asked for something it cannot answer
 ├── Conflict               what is asked clashes with what is already so
 │   ├── StaleDocument      (inbox) the store holds a later revision, or the id with other content
@@ -157,6 +158,11 @@ class RunInProgress(Conflict):
 
 class StoreError(BadInput):
     """The store cannot do what was asked (an unknown copy, a decision that does not apply)."""
+
+
+class NotPermitted(BadInput):
+    """The signed-in person may not do what they asked (not this conference's chair, say): the
+    front desk answers 403 and the service is not asked at all."""
 
 
 class NoStore(ConfigurationProblem):

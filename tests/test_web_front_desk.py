@@ -1,0 +1,236 @@
+"""The front desk through Flask's test client, over a real store (issue 15): every route asks for
+sign-in, nobody decides for anyone else, every form needs its CSRF token, sign-in is limited and
+every action is audited with the signed-in user. Spec §4 rule 7 (only the chair releases or
+withdraws), 002 §22.7 (only the chair decides an amendment), R32 / 002 §22.9 (the lead social
+worker hands over), spec §5 (a hand-over date cannot be in the future)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from tests.web_harness import (
+    ADMINISTRATOR,
+    AUDITOR,
+    CHAIR,
+    DV,
+    HELD,
+    OTHER_CHAIR,
+    OTHER_SOCIAL_WORKER,
+    PASSWORD,
+    REVIEW,
+    SOCIAL_WORKER,
+    Desk,
+    make_service,
+    open_desk,
+    post,
+    sign_in,
+    token,
+)
+
+COPY = f"/conferences/{DV}/copies/{HELD}"
+HANDED = "p-mother/record"  # went to the lead social worker p-sw to hand over
+PAGES = [
+    "/",
+    f"/conferences/{DV}",
+    COPY,
+    f"{COPY}/document",
+    "/quarantine",
+    "/audit",
+]
+ACTIONS = [
+    (f"{COPY}/release", {"why": "checked"}),
+    (f"{COPY}/withdraw", {"why": "not needed"}),
+    (f"/conferences/{DV}/release", {"copies": HELD, "why": "checked"}),
+    (f"/conferences/{DV}/copies/{HANDED}/handed-over", {"on": "2026-11-25"}),
+    (f"/conferences/{DV}/tasks/done", {"kind": "hand_over", "recipient": "p-mother", "document": "record"}),
+    ("/quarantine/nothing.json/requeue", {"why": "replaced"}),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("desk") / "service"
+    make_service(root)
+    return root
+
+
+@pytest.fixture
+def desk(template: Path, tmp_path: Path) -> Iterator[Desk]:
+    yield from open_desk(template, tmp_path / "service")
+
+
+def _audit(desk: Desk, action: str) -> list[str | None]:
+    return [line.user for line in desk.store.audit_lines() if line.action == action]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_sends_a_stranger_to_sign_in(desk: Desk, path: str) -> None:
+    answer = desk.client().get(path)
+    assert answer.status_code == 302
+    assert answer.headers["Location"].startswith("/login?next=")
+
+
+@pytest.mark.parametrize(("path", "form"), ACTIONS)
+def test_every_action_sends_a_stranger_to_sign_in(desk: Desk, path: str, form: dict[str, str]) -> None:
+    client = desk.client()
+    answer = post(client, path, form, page="/login")
+    assert answer.status_code == 302 and answer.headers["Location"].startswith("/login")
+    assert desk.store.copy_row(DV, HELD).status == "held"
+
+
+def test_signing_in_answers_with_a_redirect_and_the_dashboard_names_the_held_copy(desk: Desk) -> None:
+    client = desk.client()
+    answer = sign_in(client, CHAIR, PASSWORD)
+    assert answer.status_code == 303 and answer.headers["Location"] == "/"
+    page = client.get("/").get_data(as_text=True)
+    assert 'id="held"' in page
+    assert quote(HELD, safe="") in page or HELD in page
+    assert "Helen Marsh" in page  # who may act on it, by name
+
+
+def test_the_session_cookie_is_httponly_and_samesite_strict(desk: Desk) -> None:
+    client = desk.client()
+    answer = sign_in(client, CHAIR, PASSWORD)
+    cookie = answer.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+
+
+def test_a_wrong_password_and_an_unknown_email_get_the_same_words(desk: Desk) -> None:
+    wrong = sign_in(desk.client(), CHAIR, "not the password at all").get_data(as_text=True)
+    unknown = sign_in(desk.client(), "nobody@example.org", "not the password at all").get_data(
+        as_text=True
+    )
+    assert "There is a problem" in wrong
+
+    def said(page: str) -> str:
+        return page.split('class="govuk-error-summary__list"', 1)[1].split("</ul>", 1)[0]
+
+    assert said(wrong) == said(unknown)
+
+
+@pytest.mark.parametrize(
+    ("path", "form"),
+    [
+        (f"{COPY}/release", {"why": "looks fine"}),
+        (f"{COPY}/withdraw", {"why": "not needed"}),
+        (f"/conferences/{DV}/release", {"copies": HELD, "why": "looks fine"}),
+    ],
+)
+def test_the_chair_of_another_conference_is_refused(desk: Desk, path: str, form: dict[str, str]) -> None:
+    client = desk.signed_in(OTHER_CHAIR)
+    assert post(client, path, form).status_code == 403
+    assert desk.store.copy_row(DV, HELD).status == "held"
+    assert not _audit(desk, "released") and not _audit(desk, "withdrawn")
+
+
+def test_an_administrator_cannot_release(desk: Desk) -> None:
+    client = desk.signed_in(ADMINISTRATOR)
+    assert post(client, f"{COPY}/release", {"why": "tidying up"}).status_code == 403
+    assert desk.store.copy_row(DV, HELD).status == "held"
+
+
+def test_the_chair_releases_and_the_audit_log_names_the_signed_in_user(desk: Desk) -> None:
+    client = desk.signed_in(CHAIR)
+    answer = post(client, f"{COPY}/release", {"why": "read it: nothing withheld shows"}, page=COPY)
+    assert answer.status_code == 303
+    assert desk.store.copy_row(DV, HELD).status == "ready"
+    conference = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Released" in conference
+    (line,) = [line for line in desk.store.audit_lines() if line.action == "released"]
+    assert line.user == f"web:{CHAIR.lower()}" or line.user == f"web:{CHAIR}"
+    assert line.actor == "p-chair"  # recorded as the conference's chair, never a typed id
+    assert line.detail["why"] == "read it: nothing withheld shows"
+
+
+def test_a_post_without_the_csrf_token_is_refused(desk: Desk) -> None:
+    client = desk.signed_in(CHAIR)
+    answer = client.post(f"{COPY}/release", data={"why": "no token"})
+    assert answer.status_code == 403
+    forged = client.post(f"{COPY}/release", data={"why": "forged", "csrf_token": "x" * 43})
+    assert forged.status_code == 403
+    assert desk.store.copy_row(DV, HELD).status == "held"
+
+
+def test_a_locked_account_cannot_sign_in_until_the_lock_ends(desk: Desk) -> None:
+    for _ in range(5):
+        assert sign_in(desk.client(), SOCIAL_WORKER, "a wrong password, typed").status_code == 200
+    locked = sign_in(desk.client(), SOCIAL_WORKER, PASSWORD)
+    assert locked.status_code == 200 and "locked" in locked.get_data(as_text=True).lower()
+    desk.clock[0] += timedelta(minutes=16)
+    assert sign_in(desk.client(), SOCIAL_WORKER, PASSWORD).status_code == 303
+    assert _audit(desk, "sign_in_locked")
+
+
+def test_a_disabled_accounts_session_stops_working(desk: Desk) -> None:
+    client = desk.signed_in(CHAIR)
+    assert client.get("/").status_code == 200
+    desk.disable(CHAIR)
+    assert client.get("/").status_code == 302
+    assert post(client, f"{COPY}/release", {"why": "x"}, page="/login").status_code == 302
+    assert desk.store.copy_row(DV, HELD).status == "held"
+
+
+def test_an_idle_session_is_signed_out(desk: Desk) -> None:
+    client = desk.signed_in(CHAIR)
+    desk.clock[0] += timedelta(minutes=31)
+    assert client.get("/").status_code == 302
+
+
+def test_a_social_worker_confirms_only_their_own_hand_over_and_not_in_the_future(desk: Desk) -> None:
+    path = f"/conferences/{DV}/copies/{HANDED}/handed-over"
+    other = desk.signed_in(OTHER_SOCIAL_WORKER)
+    assert post(other, path, {"on": "2026-11-25"}).status_code == 403
+    lead = desk.signed_in(SOCIAL_WORKER)
+    future = post(lead, path, {"on": "2026-11-27"})
+    assert future.status_code == 400 and "after today" in future.get_data(as_text=True)
+    assert post(lead, path, {"on": "2026-11-25"}).status_code == 303
+    (delivery,) = [d for d in desk.store.deliveries(DV, state="sent") if d.copy_key == HANDED]
+    assert str(delivery.handed_over_on) == "2026-11-25"
+    assert _audit(desk, "handed_over") == [f"web:{SOCIAL_WORKER}"]
+
+
+def test_only_the_chair_and_lead_social_worker_see_the_document(desk: Desk) -> None:
+    path = f"/conferences/{DV}/copies/{HANDED}/document"
+    for email, status in ((ADMINISTRATOR, 403), (AUDITOR, 403), (OTHER_CHAIR, 403)):
+        assert desk.signed_in(email).get(path).status_code == status, email
+    for email in (CHAIR, SOCIAL_WORKER):
+        answer = desk.signed_in(email).get(path)
+        assert answer.status_code == 200 and answer.data.startswith(b"%PDF"), email
+
+
+def test_the_audit_log_and_quarantine_are_for_administrators_and_auditors(desk: Desk) -> None:
+    for email in (CHAIR, SOCIAL_WORKER):
+        client = desk.signed_in(email)
+        assert client.get("/audit").status_code == 403
+        assert client.get("/quarantine").status_code == 403
+    for email in (ADMINISTRATOR, AUDITOR):
+        client = desk.signed_in(email)
+        assert client.get("/audit").status_code == 200
+        assert client.get("/quarantine").status_code == 200
+    page = desk.signed_in(AUDITOR).get("/audit").get_data(as_text=True)
+    assert f"web:{AUDITOR}" in page  # its own sign-in, with the user
+
+
+def test_only_an_administrator_requeues(desk: Desk) -> None:
+    client = desk.signed_in(AUDITOR)
+    assert post(client, "/quarantine/x.json/requeue", {"why": "replaced"}).status_code == 403
+
+
+def test_the_other_conference_is_shown_to_its_chair(desk: Desk) -> None:
+    client = desk.signed_in(OTHER_CHAIR)
+    assert client.get(f"/conferences/{REVIEW}").status_code == 200
+    assert client.get("/conferences/CPC-0000-0000").status_code == 404
+
+
+def test_login_goes_back_only_to_this_server(desk: Desk) -> None:
+    client = desk.client()
+    answer = client.post(
+        "/login?next=//evil.example/x",
+        data={"email": CHAIR, "password": PASSWORD, "csrf_token": token(client)},
+    )
+    assert answer.status_code == 303 and answer.headers["Location"] == "/"
