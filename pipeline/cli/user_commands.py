@@ -64,6 +64,12 @@ def add(
     from pipeline.service import accounts
 
     config = config_from(config_path)
+    password = _new_password()
+    try:
+        # Checked before the store is opened: a refused account leaves no new empty store.
+        accounts.check_new_account(email, role, password)
+    except AccountError as exc:
+        fail_with(exc)
     # An account may be the first thing made on a new server, before any export arrives, so
     # this command, like ingest and watch, makes the store if there is none (and says so).
     store = open_store(config, create=True)
@@ -72,7 +78,7 @@ def add(
             store,
             email,
             role,  # type: ignore[arg-type]  # checked against the roles by add_user
-            _new_password(),
+            password,
             user=os_user(),
         )
     except AccountError as exc:

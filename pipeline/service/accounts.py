@@ -41,6 +41,7 @@ __all__ = [
     "SignInRefused",
     "account_by_id",
     "add_user",
+    "check_new_account",
     "disable_user",
     "list_users",
     "sign_in",
@@ -129,12 +130,19 @@ def _checked_password(password: str) -> None:
         )
 
 
-def add_user(store: Store, email: str, role: Role, password: str, *, user: str) -> Account:
-    """A new enabled account (audited as `user_added`). AccountError if the email is not an
-    address, the role unknown, the password short, or the email has an account already."""
+def check_new_account(email: str, role: str, password: str) -> tuple[str, Role]:
+    """The email as it would be kept and the role, if an account could be made of these
+    (AccountError if not), before any store is opened or made."""
     kept = _checked_email(email)
     checked_role = _checked_role(role)
     _checked_password(password)
+    return kept, checked_role
+
+
+def add_user(store: Store, email: str, role: Role, password: str, *, user: str) -> Account:
+    """A new enabled account (audited as `user_added`). AccountError if the email is not an
+    address, the role unknown, the password short, or the email has an account already."""
+    kept, checked_role = check_new_account(email, role, password)
     if store.user_by_email(kept) is not None:
         raise AccountError(f"{kept} already has an account; an email has one account only")
     try:
