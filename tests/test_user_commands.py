@@ -154,14 +154,19 @@ def test_listing_or_disabling_without_a_store_makes_none(tmp_path: Path) -> None
     assert not (tmp_path / "empty" / "state" / "cpc.sqlite3").exists()
 
 
-def test_a_release_from_the_shell_is_audited_with_the_os_user(tmp_path: Path) -> None:
+def test_each_decision_from_the_shell_is_audited_with_the_os_user(tmp_path: Path) -> None:
     service = Service(tmp_path / "service", renderer=FAKE)
     first = example("initial-domestic-abuse")
+    first["export_id"] = "EXP-DV-1"
+    mother = next(p for p in first["people"] if p["id"] == "p-mother")
+    mother["needs"] = ["translation"]
+    mother["language"] = "pl"
     service.drop(first)
     service.distribute("2026-11-24")
     changed = example("initial-domestic-abuse")
     changed["revision"] = 2
     changed["export_id"] = "EXP-DV-2"
+    changed["people"] = first["people"]
     changed["decisions"][0]["recommendations"].append("School to arrange weekly check-ins.")
     service.drop(changed)
     service.distribute("2026-11-25")
@@ -175,17 +180,46 @@ def test_a_release_from_the_shell_is_audited_with_the_os_user(tmp_path: Path) ->
         "--why",
         "recommendation added",
     )
+    service.cpc("handed-over", DV, "p-mother/record", "--by", "p-sw", "--on", "2026-11-25")
+    service.cpc(
+        "task-done", DV, "--task", "translation", "--for", "p-mother", "--document", "record",
+        "--by", "p-sw", "--on", "2026-11-25",
+    )  # fmt: skip
     store = service.store()
     try:
-        (line,) = [a for a in store.audit_lines(DV) if a.action == "released"]
-        # The pipeline's own lines were signed in as nobody.
-        run_lines = {a.user for a in store.audit_lines(DV) if a.action != "released"}
+        lines = store.audit_lines(DV)
     finally:
         store.close()
-    assert (line.actor, line.user, line.copy_key) == (
-        "p-chair",
-        f"os:{getpass.getuser()}",
+    login = f"os:{getpass.getuser()}"
+    by_person = {
+        (a.action, a.actor, a.user)
+        for a in lines
+        if a.action in ("released", "handed_over", "task_done")
+    }
+    assert by_person == {
+        ("released", "p-chair", login),
+        ("handed_over", "p-sw", login),
+        ("task_done", "p-sw", login),
+    }
+    (released,) = [a for a in lines if a.action == "released"]
+    assert (released.copy_key, released.detail["why"]) == (
         "p-police/decision_letter",
+        "recommendation added",
     )
-    assert line.detail["why"] == "recommendation added"
-    assert run_lines == {None}
+    # The pipeline's own lines were signed in as nobody.
+    assert {a.user for a in lines if a.action not in ("released", "handed_over", "task_done")} == {
+        None
+    }
+
+
+def test_a_withdrawal_from_the_shell_is_audited_with_the_os_user(tmp_path: Path) -> None:
+    service = Service(tmp_path / "service", renderer=FAKE)
+    service.drop(example("initial-domestic-abuse"))
+    # Before any run: nothing is being sent, so the chair may withdraw it.
+    service.cpc("withdraw", DV, "p-police/record", "--by", "p-chair", "--why", "sent by hand")
+    store = service.store()
+    try:
+        (line,) = [a for a in store.audit_lines(DV) if a.action == "withdrawn"]
+    finally:
+        store.close()
+    assert (line.actor, line.user) == ("p-chair", f"os:{getpass.getuser()}")
