@@ -9,6 +9,7 @@ carries the login that typed it.
 from __future__ import annotations
 
 import getpass
+import json
 from pathlib import Path
 
 import pytest
@@ -223,3 +224,36 @@ def test_a_withdrawal_from_the_shell_is_audited_with_the_os_user(tmp_path: Path)
     finally:
         store.close()
     assert (line.actor, line.user) == ("p-chair", f"os:{getpass.getuser()}")
+
+
+def test_an_amendment_decision_taken_in_for_a_signed_in_chair_carries_their_user(
+    tmp_path: Path,
+) -> None:
+    """What the web's amendment decision calls: as if the decision file had arrived, with who
+    was signed in on the audit line."""
+    from pipeline.intake.accept import read_document
+    from pipeline.procedure.profile import load_profiles
+    from pipeline.service.amendment_intake import take_amendment
+
+    service = Service(tmp_path / "service", renderer=FAKE)
+    service.drop(example("initial-domestic-abuse"))
+    service.distribute("2026-11-27")
+    service.cpc("handed-over", DV, "p-mother/record", "--by", "p-sw", "--on", "2026-11-30")
+    service.drop(example("amendment-agreed") | {"decision": {"status": "pending"}})
+    profiles = load_profiles()
+    decision = read_document(
+        json.dumps(example("amendment-agreed")).encode(), "web-decision.json", profiles.keys()
+    )
+    store = service.store()
+    try:
+        assert (
+            take_amendment(store, decision, "web-decision.json", profiles, user=f"web:{CHAIR}")
+            == "new"
+        )  # type: ignore[arg-type]
+        lines = store.audit_lines(DV)
+    finally:
+        store.close()
+    (agreed,) = [a for a in lines if a.action == "amendment_agreed"]
+    (requested,) = [a for a in lines if a.action == "amendment_requested"]
+    assert (agreed.actor, agreed.user) == ("p-chair", f"web:{CHAIR}")
+    assert requested.user is None  # a file in the inbox: nobody was signed in
