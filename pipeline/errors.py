@@ -13,6 +13,8 @@ CpcError
 │   ├── RejectedFile       (intake) a dropped file is not an export or amendment we can take
 │   ├── AmendmentRefused   (service) a request or decision that does not stand
 │   ├── StoreError         (store) a decision or hand-over that does not apply to the copy named
+│   ├── AccountError       (accounts) an account that cannot be added or changed as asked
+│   ├── SignInRefused      (accounts) a sign-in refused: its words never say whether the email exists
 │   ├── NotPermitted       (web) the signed-in person may not do this (answered 403)
 │   └── CalendarError      a date calculation was asked for something it cannot answer
 ├── Conflict               what is asked clashes with what is already so
@@ -201,3 +203,14 @@ class StoreUnavailable(ConfigurationProblem):
     def __init__(self, message: str, kind: StoreFault = "other") -> None:
         super().__init__(message)
         self.kind: StoreFault = kind
+
+
+class AccountError(BadInput):
+    """An account cannot be added or changed as asked: the email is not an address, the
+    password is too short, the role unknown, the email taken, or no such account."""
+
+
+class SignInRefused(BadInput):
+    """A sign-in refused. Its message is safe to show on the sign-in page: a wrong password, an
+    unknown email and a disabled account are refused in the same words, so the page never tells
+    which emails have accounts; a lock says until when."""

@@ -176,5 +176,8 @@ def history(
         print_history(result)
 
 
+# `cpc user add/disable/list`, the web accounts, registered last in `cpc --help`.
+from pipeline.cli import user_commands  # noqa: E402, F401
+
 if __name__ == "__main__":  # pragma: no cover
     app()

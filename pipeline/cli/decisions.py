@@ -2,7 +2,8 @@
 
 Whether a decision applies is `pipeline.service.decisions`'s to say; here its refusals become
 messages and exit codes: each copy named is decided on its own, a refused one is said on stderr
-and the rest still done, exit 1 if any was refused.
+and the rest still done, exit 1 if any was refused. Each is audited with the operating-system
+user who typed it (`os:<login>`) beside the `--by` they named: `--by` is a claim, the login is not.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pipeline.cli.base import not_after_today as _not_after_today
 from pipeline.cli.base import open_store as _open_store
 from pipeline.cli.base import profiles_from as _profiles
 from pipeline.cli.base import real_today as _real_today
+from pipeline.cli.user_commands import os_user
 from pipeline.errors import CpcError, StoreError, StoreUnavailable
 
 if TYPE_CHECKING:
@@ -105,7 +107,7 @@ def release(
     store, _ = _chair_store(config_path, conference, by)
 
     def decide(row: CopyRow) -> str:
-        decisions.release(store, row, by=by, why=why)
+        decisions.release(store, row, by=by, why=why, user=os_user())
         return (
             f"{conference} {row.copy_key}: released by {by}; it goes with the next distribution run"
         )
@@ -128,7 +130,7 @@ def withdraw(
     pending = {d.copy_key for d in store.deliveries(conference, state="pending")}
 
     def decide(row: CopyRow) -> str:
-        decisions.withdraw(store, row, by=by, why=why, pending=pending)
+        decisions.withdraw(store, row, by=by, why=why, pending=pending, user=os_user())
         return f"{conference} {row.copy_key}: withdrawn by {by}; it will not be sent"
 
     _each_copy(store, conference, copies, decide)
@@ -183,6 +185,7 @@ def handed_over(
             note=note,
             today=_real_today(),
             correction=correct,
+            user=os_user(),
         )
         verb = "corrected to" if correct else "handed over on"
         return f"{conference} {row.copy_key}: {verb} {delivery.handed_over_on}, recorded by {by}"
@@ -224,7 +227,15 @@ def task_done(
     store = _open_store(config)
     try:
         decisions.record_task_done(
-            store, conference, task, recipient, document, on=day, by=by, today=_real_today()
+            store,
+            conference,
+            task,
+            recipient,
+            document,
+            on=day,
+            by=by,
+            today=_real_today(),
+            user=os_user(),
         )
     except StoreUnavailable:
         raise  # the store could not be used, not a refusal (exit 2)

@@ -115,8 +115,16 @@ def _same_request(stored: Amendment, incoming: Amendment) -> bool:
 
 
 def take_amendment(
-    store: Store, accepted: AcceptedAmendment, source_name: str, profiles: dict[str, Profile]
+    store: Store,
+    accepted: AcceptedAmendment,
+    source_name: str,
+    profiles: dict[str, Profile],
+    *,
+    user: str | None = None,
 ) -> Literal["new", "duplicate"]:
+    """An amendment request, or the chair's decision on one → on record ("new") or already so
+    ("duplicate"); AmendmentRefused if it does not stand. `user`: who was signed in when the
+    decision was made (the web's chair), for the audit line; None for a file in the inbox."""
     amendment = accepted.document
     if store.has_document(accepted.sha256):
         return "duplicate"
@@ -170,5 +178,6 @@ def take_amendment(
         values,
         action=action,
         actor=decision.by if decision.status != "pending" and decision.by else "cpc-pipeline",
+        user=user,
     )
     return "new"

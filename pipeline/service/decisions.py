@@ -38,9 +38,13 @@ def require_chair(
         raise refused(chair)
 
 
-def release(store: Store, row: CopyRow, *, by: str, why: str) -> None:
+def release(
+    store: Store, row: CopyRow, *, by: str, why: str, user: str | None = None
+) -> None:
     """The chair's release of a held copy: the next run sends it. Only a hold a person can
-    judge is released (RELEASABLE); the others need a corrected export or a withdrawal."""
+    judge is released (RELEASABLE); the others need a corrected export or a withdrawal.
+    `user`, here and below: who was signed in to decide ("web:<email>", "os:<login>"), for the
+    audit line beside `by`."""
     conference, copy = row.conference_id, row.copy_key
     if row.status != "held":
         raise StoreError(
@@ -62,10 +66,19 @@ def release(store: Store, row: CopyRow, *, by: str, why: str) -> None:
         fingerprint=row.fingerprint,
         hold_kind=row.hold_kind,
         revision=row.revision,
+        user=user,
     )
 
 
-def withdraw(store: Store, row: CopyRow, *, by: str, why: str, pending: Collection[str]) -> None:
+def withdraw(
+    store: Store,
+    row: CopyRow,
+    *,
+    by: str,
+    why: str,
+    pending: Collection[str],
+    user: str | None = None,
+) -> None:
     """The chair's decision that a copy is never sent. `pending`: the conference's copies with
     a delivery begun and not finished."""
     conference, copy = row.conference_id, row.copy_key
@@ -75,7 +88,7 @@ def withdraw(store: Store, row: CopyRow, *, by: str, why: str, pending: Collecti
         status = "being sent" if copy in pending else row.status
         raise StoreError(f"{conference} {copy} is already {status}: it cannot be withdrawn")
     store.record_decision(
-        conference, copy, "withdrawn", by=by, why=why, fingerprint=row.fingerprint
+        conference, copy, "withdrawn", by=by, why=why, fingerprint=row.fingerprint, user=user
     )
 
 
@@ -89,6 +102,7 @@ def record_handover(
     note: str,
     today: date,
     correction: bool = False,
+    user: str | None = None,
 ) -> StoredDelivery:
     """The lead social worker handed the copy over on `on`: the recipient's receipt date.
 
@@ -125,7 +139,9 @@ def record_handover(
         )
     if correction and on == delivery.handed_over_on:
         raise StoreError(f"{where}: the hand-over is already recorded on {on}; nothing to correct")
-    return store.record_handover(delivery, on=on, by=by, note=note, correction=correction)
+    return store.record_handover(
+        delivery, on=on, by=by, note=note, correction=correction, user=user
+    )
 
 
 def record_task_done(
@@ -138,6 +154,7 @@ def record_task_done(
     on: date,
     by: str,
     today: date,
+    user: str | None = None,
 ) -> None:
     """A person did a task the plan set (a translation, say); re-planning keeps it done.
     A date after `today`, or a hand-over before the copy reached the social worker, cannot
@@ -155,5 +172,7 @@ def record_task_done(
                 f"{conference_id}: --on {on}: {recipient}'s {document} had not reached "
                 f"the social worker {when}, so it cannot have been handed over then"
             )
-    if not store.record_task_done(conference_id, kind, recipient, document, on=on, by=by):
+    if not store.record_task_done(
+        conference_id, kind, recipient, document, on=on, by=by, user=user
+    ):
         raise StoreError(f"{conference_id}: no open {kind} task for {recipient}'s {document}")

@@ -37,8 +37,10 @@ class AmendmentsMixin(StoreBase):
         *,
         action: str,
         actor: str = SYSTEM_ACTOR,
+        user: str | None = None,
     ) -> None:
-        """Keep the document's bytes and the amendment's new state, with the audit line, at once."""
+        """Keep the document's bytes and the amendment's new state, with the audit line, at once.
+        `user`: who was signed in when the decision was made (None: a file in the inbox)."""
         amendment = accepted.document
         amendment_id = amendment.amendment_id
         conference_id = amendment.conference_id
@@ -95,4 +97,5 @@ class AmendmentsMixin(StoreBase):
                 },
                 actor=actor,
                 conference_id=conference_id,
+                user=user,
             )

@@ -73,7 +73,10 @@ class StoreBase:
         actor: str = SYSTEM_ACTOR,
         conference_id: str | None = None,
         copy_key: str | None = None,
+        user: str | None = None,
     ) -> None:
+        """One line of the audit log. `actor`: who decided, as they were named (a person id, a
+        name, the pipeline); `user`: who was signed in to do it ("web:<email>", "os:<login>")."""
         connection.execute(
             audit_log.insert().values(
                 at=now(),
@@ -82,5 +85,6 @@ class StoreBase:
                 conference_id=conference_id,
                 copy_key=copy_key,
                 detail=detail,
+                user=user,
             )
         )

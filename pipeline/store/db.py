@@ -3,7 +3,7 @@
 SQLite in WAL mode by default (one file under the state folder), any SQLAlchemy URL by
 configuration; the schema is brought up to date by Alembic when the store opens. This module
 opens, migrates and closes the store; each aggregate's reads and writes live in a module of its
-own (documents, copies, deliveries, decisions, amendments, open work, audit), composed here into `Store` so
+own (documents, copies, deliveries, decisions, amendments, open work, users, audit), composed here into `Store` so
 that callers keep one object and one set of method names.
 """
 
@@ -35,6 +35,7 @@ from pipeline.store.deliveries import DeliveriesMixin
 from pipeline.store.documents import DocumentsMixin
 from pipeline.store.open_work import OpenWorkMixin
 from pipeline.store.rows import StoredDelivery, StoredExport
+from pipeline.store.users import UsersMixin
 
 __all__ = [
     "MIGRATIONS",
@@ -86,6 +87,7 @@ class Store(
     DecisionsMixin,
     AmendmentsMixin,
     OpenWorkMixin,
+    UsersMixin,
     AuditReads,
 ):
     """One database of the service's state; every method is one transaction."""

@@ -38,7 +38,9 @@ class DecisionsMixin(StoreBase):
         fingerprint: str | None,
         hold_kind: HoldKind | None = None,
         revision: int | None = None,
+        user: str | None = None,
     ) -> None:
+        """`user`: who was signed in to decide (the audit line's), beside `by` the chair named."""
         with self.transaction() as connection:
             connection.execute(
                 decisions.insert().values(
@@ -74,6 +76,7 @@ class DecisionsMixin(StoreBase):
                 actor=by,
                 conference_id=conference_id,
                 copy_key=copy_key,
+                user=user,
             )
 
     def handover_rows(self, conference_id: str | None = None) -> list[HandoverRow]:
@@ -122,6 +125,7 @@ class DecisionsMixin(StoreBase):
         by: str,
         note: str,
         correction: bool = False,
+        user: str | None = None,
     ) -> StoredDelivery:
         """The lead social worker handed the copy over on `on`: the recipient's receipt date.
 
@@ -184,6 +188,7 @@ class DecisionsMixin(StoreBase):
                 actor=by,
                 conference_id=conference_id,
                 copy_key=copy_key,
+                user=user,
             )
             updated = connection.execute(
                 sa.select(deliveries).where(deliveries.c.id == delivery.id)
@@ -199,6 +204,7 @@ class DecisionsMixin(StoreBase):
         *,
         on: date,
         by: str,
+        user: str | None = None,
     ) -> bool:
         """An open task the plan set marked done on `on` (re-planning keeps it done); False,
         recording nothing, if there is no such open task."""
@@ -223,5 +229,6 @@ class DecisionsMixin(StoreBase):
                 {"task": kind, "recipient": recipient, "document": document, "on": on.isoformat()},
                 actor=by,
                 conference_id=conference_id,
+                user=user,
             )
             return True

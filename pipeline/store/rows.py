@@ -194,6 +194,33 @@ class AuditLine:
     conference_id: str | None
     copy_key: str | None
     detail: dict[str, Any]
+    # Who was signed in: "web:<email>", "os:<login>"; None for the pipeline's own work.
+    user: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UserRow:
+    """A web account: its email (lower-cased), role and Argon2 hash, never a password."""
+
+    id: int
+    email: str
+    role: str
+    password_hash: str
+    disabled: bool
+    created_at: datetime
+    disabled_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SignInAttemptRow:
+    """One sign-in attempt: `locked`, refused unchecked because a lock was on."""
+
+    id: int
+    at: datetime
+    email: str
+    address: str
+    succeeded: bool
+    locked: bool
 
 
 Row = TypeVar("Row")

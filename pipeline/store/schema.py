@@ -187,6 +187,40 @@ audit_log = sa.Table(
     sa.Column("conference_id", sa.String(64), nullable=True, index=True),
     sa.Column("copy_key", sa.String(200), nullable=True),
     sa.Column("detail", sa.JSON, nullable=False),
+    # Who was signed in when it was done (0007): "web:<email>" for a web account, "os:<login>"
+    # for the CLI's operating-system user; None for the pipeline's own work and older lines.
+    sa.Column("user", sa.Text, nullable=True),
+)
+
+# The accounts that may sign in to the web front desk (0007). The email is kept lower-cased,
+# so one address is one account however it is typed; never a password, only its Argon2 hash.
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("email", sa.String(320), nullable=False, unique=True),
+    sa.Column("role", sa.String(32), nullable=False),  # administrator | chair | social_worker | …
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("disabled_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+# Every sign-in attempt, by the email typed (lower-cased, whether or not it is an account's)
+# and the address it came from: the lock after repeated failures counts these (0007).
+sign_in_attempts = sa.Table(
+    "sign_in_attempts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),  # UTC
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("address", sa.String(64), nullable=False),
+    sa.Column("succeeded", sa.Boolean, nullable=False),
+    # Refused unchecked because a lock was on: no password was tried, so it is not a failure
+    # that could lengthen the lock.
+    sa.Column("locked", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Index("ix_sign_in_attempts_email_at", "email", "at"),
+    sa.Index("ix_sign_in_attempts_address_at", "address", "at"),
 )
 
 # Each amendment's request and the chair's decision, and what each record copy included.
