@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import socket
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -22,6 +23,7 @@ from pipeline.store.db import Store
 from tests.conftest import example
 from tests.fake_renderer import FAKE
 from tests.service_harness import Service
+from tests.test_delivery_failures import Service as EmailService
 
 DV = "CPC-2026-0412"
 PRE_BIRTH = "CPC-2026-0777"
@@ -233,3 +235,28 @@ def test_the_copy_story_has_its_history_and_the_file_as_received(
     assert received.path.read_bytes()[:5] == b"%PDF-"
     assert copy_story(store, profiles, DV, "p-nobody/record", today=TODAY) is None
     assert copy_story(store, profiles, "CPC-2099-0001", "p-police/record", today=TODAY) is None
+
+
+def test_a_failed_delivery_is_listed_first_with_the_servers_reason(
+    tmp_path: Path, profiles: dict[str, Profile]
+) -> None:
+    """The professionals' copies by e-mail, to a mail server that is not there."""
+    service = EmailService(tmp_path, renderer=FAKE)
+    service.drop(example("initial-domestic-abuse"))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    service.run(date(2026, 11, 24), closed_port, None)
+    store = service.store()
+    try:
+        board = dashboard(store, profiles, today=date(2026, 11, 24))
+        for_admin = dashboard(store, profiles, today=date(2026, 11, 24), person="administrator")
+    finally:
+        store.close()
+    assert board.sections[0].title == "Failed deliveries"
+    (police,) = [i for i in board.section("failed").items if i.copy_key == "p-police/record"]
+    assert police.what.startswith("Not delivered: ")
+    assert "could not connect" in police.what
+    assert police.recipient == "DC Tom Hale (Detective Constable, Public Protection Unit)"
+    assert police.responsible == "an administrator"
+    assert police in for_admin.section("failed").items

@@ -265,7 +265,7 @@ def _actor(actor: str, people: People) -> str:
     (`web:...`, `os:...`) as recorded."""
     if actor == "cpc-pipeline":
         return "the service"
-    return person_words(people, actor) if actor in people else actor
+    return str(people[actor]) if actor in people else actor
 
 
 def sent_files(d: StoredDelivery) -> list[SentFile]:
