@@ -18,11 +18,13 @@ from pathlib import Path
 import pytest
 
 from pipeline.procedure.profile import Profile, load_profiles
+from pipeline.service.acting import actions_for
 from pipeline.service.front_desk import conference_story, copy_story, dashboard
 from pipeline.store.db import Store
 from tests.conftest import example
 from tests.fake_renderer import FAKE
 from tests.service_harness import Service
+from tests.test_acting import DANIEL, HELEN, RACHEL, account
 from tests.test_delivery_failures import Service as EmailService
 
 DV = "CPC-2026-0412"
@@ -260,3 +262,26 @@ def test_a_failed_delivery_is_listed_first_with_the_servers_reason(
     assert police.recipient == "DC Tom Hale (Detective Constable, Public Protection Unit)"
     assert police.responsible == "an administrator"
     assert police in for_admin.section("failed").items
+
+
+def test_the_copy_story_gives_the_page_what_it_may_offer(
+    store: Store, profiles: dict[str, Profile]
+) -> None:
+    def offered(key: str, email: str, role: str) -> tuple[str, ...]:
+        story = copy_story(store, profiles, DV, key, today=TODAY)
+        assert story is not None
+        return actions_for(
+            account(email, role),
+            story.export,
+            story.row,
+            story.pending,
+            handed_over=story.handed_over,
+            open_tasks=story.open_tasks,
+        )
+
+    assert offered("p-police/decision_letter", HELEN, "chair") == ("release", "withdraw")
+    assert offered("p-police/decision_letter", HELEN, "administrator") == ()
+    # Ella's letter goes through Daniel Okafor, who is to hand it over (a task of his); held
+    # now, so there is nothing to hand over yet, but the task is his to mark done.
+    assert offered("c-ella/decision_letter", DANIEL, "social_worker") == ("task-done",)
+    assert offered("c-ella/decision_letter", RACHEL, "social_worker") == ()

@@ -134,20 +134,16 @@ class DashboardItems:
             )
         if kind == "task":
             key = self._copy_key(conference, line["for"], line["document"])
-            owner = line["owner"]
-            found = people.get(owner) if owner else None
-            return _replace(
+            task = _replace(
                 base,
-                what=f"{str(line['task']).replace('_', ' ').capitalize()} to be done",
                 recipient=person_words(people, line["for"]),
                 document=document_words(line["document"]),
                 due=line["due"],
-                responsible=str(found) if found else ADMINISTRATOR,
-                responsible_id=owner if found else None,
-                responsible_name=found.name if found else None,
                 url=copy_url(conference, key) if key else base.url,
                 copy_key=key,
             )
+            what = f"{str(line['task']).replace('_', ' ').capitalize()} to be done"
+            return _for_person(task, what, people, line["owner"])
         return self._copy_item(kind, base, line, people, read)
 
     def _copy_item(
@@ -176,17 +172,12 @@ class DashboardItems:
                 if line["releasable"]
                 else " It cannot be released: it needs a new export or a withdrawal."
             )
-            return self._chair(item, f"Held: {in_words(line['reason'], people)}.{can}", read)
+            reason = (in_words(line["reason"], people) or "").rstrip(".")
+            return self._chair(item, f"Held: {reason}.{can}", read)
         if kind == "with_social_worker":
-            via = line["social_worker"]
-            return _replace(
-                item,
-                what=f"Sent to the social worker on {line['sent_to_social_worker'].isoformat()}, "
-                "not yet handed over",
-                responsible=person_words(people, via),
-                responsible_id=via,
-                responsible_name=people[via].name if via in people else None,
-            )
+            sent_on = line["sent_to_social_worker"].isoformat()
+            what = f"Sent to the social worker on {sent_on}, not yet handed over"
+            return _for_person(item, what, people, line["social_worker"])
         status = line["status"]
         what = _STATUS_WORDS.get(status, status)
         if line.get("reason") and status in ("held", "waiting", "failed"):
@@ -194,28 +185,21 @@ class DashboardItems:
         if status == "held":
             return self._chair(item, what, read)
         if status == "with the social worker" and line.get("via"):
-            via = line["via"]
-            return _replace(
-                item,
-                what=what,
-                responsible=person_words(people, via),
-                responsible_id=via,
-                responsible_name=people[via].name if via in people else None,
-            )
+            return _for_person(item, what, people, line["via"])
         return _admin(item, what)
 
     def _chair(self, item: Item, what: str, read: ReadConference | None) -> Item:
         """Held copies and amendments wait for the conference's chair (spec §4 rule 7; 002 §22.7),
         named so a person knows whom to ask."""
-        if read is None:
+        chair = read.people.get(read.chair) if read is not None else None
+        if read is None or chair is None:
             return _admin(item, what)
-        chair = read.people.get(read.chair)
         return _replace(
             item,
             what=what,
-            responsible=f"{chair} may decide" if chair else ADMINISTRATOR,
+            responsible=f"{chair} may decide",
             responsible_id=read.chair,
-            responsible_name=chair.name if chair else None,
+            responsible_name=chair.name,
         )
 
     def _copy_key(self, conference: str, recipient: str, document: str) -> str | None:
@@ -241,3 +225,16 @@ def _replace(item: Item, **changes: Any) -> Item:
 
 def _admin(item: Item, what: str) -> Item:
     return _replace(item, what=what, responsible=ADMINISTRATOR)
+
+
+def _for_person(
+    item: Item, what: str, people: Mapping[str, PersonWords], person: str | None
+) -> Item:
+    """The item for one person of the conference to act on (a social worker's hand-over, a
+    task's owner); for an administrator if the export names nobody."""
+    found = people.get(person) if person else None
+    if found is None:
+        return _admin(item, what)
+    return _replace(
+        item, what=what, responsible=str(found), responsible_id=person, responsible_name=found.name
+    )

@@ -8,9 +8,10 @@ can show it to those allowed to see it (`service.acting.may_see_document`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
+from pipeline.contract.export import Export
 from pipeline.planning.copy_state import RELEASABLE
 from pipeline.procedure.profile import Profile
 from pipeline.service.conference import load_conference
@@ -41,6 +42,7 @@ from pipeline.service.front_desk_words import (
 )
 from pipeline.service.history import conference_history
 from pipeline.store.db import Store
+from pipeline.store.rows import CopyRow, TaskRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,9 @@ class ConferenceStory:
     amendments: tuple[AmendmentLine, ...]
     decisions: tuple[DecisionLine, ...]
     checks: tuple[tuple[str, str, str], ...]  # (check, status, detail in words)
+    # For the page's logic (service.acting, the amendment forms), never shown as they are.
+    export: Export = field(repr=False)
+    pending_amendments: tuple[str, ...] = ()  # amendment ids waiting for the chair
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +86,17 @@ class CopyStory:
     handovers: tuple[HandoverLine, ...]
     audit: tuple[AuditEvent, ...]
     sent_files: tuple[SentFile, ...]
+    # For the page's logic, never shown as they are: the store's row and the conference's export
+    # (what `acting.actions_for` takes), a delivery begun and not finished, the tasks not done.
+    row: CopyRow = field(repr=False)
+    export: Export = field(repr=False)
+    being_sent: bool = False
+    open_tasks: tuple[TaskRow, ...] = ()
+
+    @property
+    def pending(self) -> frozenset[str]:
+        """`actions_for`'s `pending`: this copy's key while a delivery of it is being sent."""
+        return frozenset({self.copy_key}) if self.being_sent else frozenset()
 
     @property
     def received_file(self) -> SentFile | None:
@@ -144,6 +160,10 @@ def conference_story(
             (str(c["check"]).replace("_", " "), c["status"], in_words(c["detail"], people) or "")
             for c in (*_plan_checks(store, conference_id), *history.checks)
         ),
+        export=conference.export,
+        pending_amendments=tuple(
+            a["amendment"] for a in history.amendments if a["status"] == "pending"
+        ),
     )
 
 
@@ -192,6 +212,14 @@ def copy_story(
             if line.copy_key == copy_key
         ),
         sent_files=tuple(f for d in sent for f in sent_files(d)),
+        row=row,
+        export=conference.export,
+        being_sent=any(d.state == "pending" for d in deliveries),
+        open_tasks=tuple(
+            t
+            for t in store.task_rows(conference_id)
+            if t.done_on is None and (t.recipient, t.document) == (row.recipient, row.document)
+        ),
     )
 
 
