@@ -8,6 +8,7 @@ Evans) is taken in too. A file that is not JSON is in the quarantine.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import socket
@@ -17,9 +18,11 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.contract.load import load_export
 from pipeline.procedure.profile import Profile, load_profiles
 from pipeline.service.acting import actions_for
 from pipeline.service.front_desk import conference_story, copy_story, dashboard
+from pipeline.service.front_desk_words import copy_url, in_words, people_of
 from pipeline.store.db import Store
 from tests.conftest import example
 from tests.fake_renderer import FAKE
@@ -83,6 +86,14 @@ def test_the_dashboard_names_people_never_ids(
     assert police.document == "letter about the conference's decisions"
     assert police.family == "Ella Whitfield, Noah Whitfield"
     assert police.url == "/conferences/CPC-2026-0412/copies/p-police%2Fdecision_letter"
+    # The mother's solicitor's copy says whose it is.
+    (solicitor,) = [
+        i
+        for i in board.section("held").items
+        if i.copy_key == "p-mother-sol/decision_letter-for-p-mother"
+    ]
+    assert solicitor.recipient == "Priya Anand (solicitor)"
+    assert solicitor.document == "letter about the conference's decisions, for Sarah Whitfield"
 
 
 def test_a_held_copy_says_the_chair_may_decide(store: Store, profiles: dict[str, Profile]) -> None:
@@ -285,3 +296,40 @@ def test_the_copy_story_gives_the_page_what_it_may_offer(
     # now, so there is nothing to hand over yet, but the task is his to mark done.
     assert offered("c-ella/decision_letter", DANIEL, "social_worker") == ("task-done",)
     assert offered("c-ella/decision_letter", RACHEL, "social_worker") == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        # a copy key in a check's detail
+        (
+            "1 went after their due date: p-police/record by 2 working days",
+            "1 went after their due date: DC Tom Hale's record of the conference by 2 working days",
+        ),
+        # a bare id in a stored reason
+        ("withdrawn by p-chair: not needed", "withdrawn by Helen Marsh: not needed"),
+        # the longest id first (p-mother-sol is not p-mother), and for whom the copy is
+        (
+            "p-mother-sol/record-for-p-mother",
+            "Priya Anand's record of the conference, for Sarah Whitfield",
+        ),
+        # an id at the end of a sentence
+        ("withheld from p-father.", "withheld from Mark Whitfield."),
+        # an amendment's notice keeps the amendment's id
+        (
+            "p-gran/amendment_notice-AMD-0412-01",
+            "Margaret Oakes's amendment to the record of the conference (AMD-0412-01)",
+        ),
+        # not a person of this conference: left as written
+        ("p-nobody/record and p-chair3", "p-nobody/record and p-chair3"),
+    ],
+)
+def test_ids_in_stored_words_are_put_into_names(text: str, said: str) -> None:
+    export = load_export(json.dumps(example("initial-domestic-abuse")).encode(), ["default"])
+    assert in_words(text, people_of(export)) == said
+
+
+def test_a_copy_url_quotes_the_whole_key() -> None:
+    assert copy_url(DV, "p-mother-sol/record-for-p-mother") == (
+        "/conferences/CPC-2026-0412/copies/p-mother-sol%2Frecord-for-p-mother"
+    )

@@ -15,6 +15,7 @@ from pipeline.service.front_desk_reading import ReadConference
 from pipeline.service.front_desk_words import (
     PersonWords,
     conference_url,
+    copy_document_words,
     copy_url,
     document_words,
     in_words,
@@ -159,7 +160,9 @@ class DashboardItems:
         item = _replace(
             base,
             recipient=person_words(people, line["recipient"]),
-            document=document_words(line["document"]),
+            document=copy_document_words(
+                line["document"], row.on_behalf_of if row is not None else None, people
+            ),
             due=row.due if row is not None else line.get("due"),
             url=copy_url(conference, key),
             copy_key=key,

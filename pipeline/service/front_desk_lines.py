@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pipeline.service.front_desk_words import (
     People,
+    copy_document_words,
     copy_url,
     document_words,
     in_words,
@@ -202,7 +203,7 @@ def copy_line(
         copy_key=row.copy_key,
         url=copy_url(row.conference_id, row.copy_key),
         recipient=person_words(people, row.recipient) or "",
-        document=document_words(row.document),
+        document=copy_document_words(row.document, row.on_behalf_of, people),
         view=row.view,
         channel=channel_of(row, deliveries),
         due=row.due,

@@ -35,8 +35,8 @@ from pipeline.service.front_desk_lines import (
 )
 from pipeline.service.front_desk_reading import read_one
 from pipeline.service.front_desk_words import (
+    copy_document_words,
     copy_url,
-    document_words,
     in_words,
     person_words,
 )
@@ -190,7 +190,7 @@ def copy_story(
         copy_key=copy_key,
         url=copy_url(conference_id, copy_key),
         recipient=person_words(people, row.recipient) or "",
-        document=document_words(row.document),
+        document=copy_document_words(row.document, row.on_behalf_of, people),
         view=row.view,
         channel=channel_of(row, deliveries),
         due=row.due,

@@ -61,10 +61,14 @@ def document_words(document: str) -> str:
     return document_names().get(document, document.replace("_", " "))
 
 
-def copy_words(people: People, copy_key: str, document: str) -> str:
-    """A copy in words: "Sarah Whitfield (mother): the record"."""
-    recipient = copy_key.split("/", 1)[0]
-    return f"{person_words(people, recipient)}: {document_words(document)}"
+def copy_document_words(document: str, on_behalf_of: str | None, people: People) -> str:
+    """A copy's document: "record of the conference", and for whom when its reader has it for
+    someone else (a solicitor's copy for their client, a parent's for their child)."""
+    words = document_words(document)
+    if on_behalf_of is None:
+        return words
+    found = people.get(on_behalf_of)
+    return f"{words}, for {found.name if found is not None else 'someone no longer named'}"
 
 
 def copy_url(conference_id: str, copy_key: str) -> str:
@@ -88,7 +92,7 @@ def in_words(text: str | None, people: People) -> str | None:
     if text is None or not people:
         return text
     ids = "|".join(re.escape(i) for i in sorted(people, key=len, reverse=True))
-    copy_key = re.compile(rf"(?<![\w.-])({ids})/([a-z_]+)(?:-[\w.-]*[\w])?(?![\w-])")
+    copy_key = re.compile(rf"(?<![\w.-])({ids})/([a-z_]+)(-[\w.-]*[\w])?(?![\w-])")
     bare = re.compile(rf"(?<![\w.-])({ids})(?![\w-])")
     names = document_names()
 
@@ -96,7 +100,14 @@ def in_words(text: str | None, people: People) -> str | None:
         document = match.group(2)
         if document not in names:
             return people[match.group(1)].name + match.group(0)[len(match.group(1)) :]
-        return f"{people[match.group(1)].name}'s {document_words(document)}"
+        said = f"{people[match.group(1)].name}'s {document_words(document)}"
+        suffix = (match.group(3) or "")[1:]  # "for-p-mother", "AMD-0412-01", "large-print"
+        for_whom = next(
+            (i for i in sorted(people, key=len, reverse=True) if suffix == f"for-{i}"), None
+        )
+        if for_whom is not None:
+            return f"{said}, for {people[for_whom].name}"
+        return f"{said} ({suffix})" if suffix else said
 
     with_copies = copy_key.sub(copy, text)
     return bare.sub(lambda m: people[m.group(1)].name, with_copies)
