@@ -333,3 +333,24 @@ def test_a_copy_url_quotes_the_whole_key() -> None:
     assert copy_url(DV, "p-mother-sol/record-for-p-mother") == (
         "/conferences/CPC-2026-0412/copies/p-mother-sol%2Frecord-for-p-mother"
     )
+
+
+def test_a_copy_through_the_social_worker_says_so_until_handed_over(
+    tmp_path: Path, profiles: dict[str, Profile]
+) -> None:
+    service = Service(tmp_path, renderer=FAKE)
+    service.drop(example("initial-domestic-abuse"))
+    service.distribute("2026-11-24")
+
+    def status() -> str:
+        store = service.store()
+        try:
+            story = copy_story(store, profiles, DV, "p-mother/record", today=TODAY)
+        finally:
+            store.close()
+        assert story is not None
+        return story.status
+
+    assert status() == "With Daniel Okafor (Social Worker) since 2026-11-24, not yet handed over"
+    service.cpc("handed-over", DV, "p-mother/record", "--by", "p-sw", "--on", "2026-11-26")
+    assert status() == "Handed over by Daniel Okafor (Social Worker) on 2026-11-26"

@@ -115,7 +115,7 @@ def requeue_quarantined(folders: InboxFolders, name: str, *, user: str, store: S
         store.audit(
             connection,
             "quarantine_requeued",
-            {"file": name, "by": user},
+            {"file": name},
             actor=user,
         )
         outcome = requeue_if_changed(folders, name)
