@@ -113,33 +113,41 @@ def requeue_changed(folders: InboxFolders) -> list[IngestOutcome]:
     """
     requeued: list[IngestOutcome] = []
     for reason_file in sorted(folders.quarantine.glob(f"*{REASON_SUFFIX}")):
-        kept = reason_file.with_name(reason_file.name.removesuffix(REASON_SUFFIX))
-        recorded = _recorded(reason_file)
-        if recorded is None:
-            continue  # quarantined before signatures were recorded, or unreadable: left alone
-        folder, signature = recorded
-        try:
-            st = os.lstat(kept)
-        except FileNotFoundError:
-            continue
-        if not stat.S_ISREG(st.st_mode) or (st.st_size, st.st_mtime_ns) == signature:
-            continue
-        back = _free_back_name(folders.root / folder, _unstamped(kept.name))
-        moved = _move(kept, back)
-        if moved is None:
-            continue
-        reason_file.unlink(missing_ok=True)
-        fsync_dir(reason_file.parent)
-        requeued.append(
-            IngestOutcome(
-                kept,
-                "requeued",
-                "changed in quarantine/ after it was quarantined; back in the inbox to be "
-                "looked at again",
-                moved,
-            )
-        )
+        outcome = requeue_if_changed(folders, reason_file.name.removesuffix(REASON_SUFFIX))
+        if outcome is not None:
+            requeued.append(outcome)
     return requeued
+
+
+def requeue_if_changed(folders: InboxFolders, kept_name: str) -> IngestOutcome | None:
+    """Send one quarantined file (its name in quarantine/) back to the inbox if it changed since
+    it was quarantined, as `requeue_changed` does for each; None if it is unchanged, gone, not a
+    regular file, or its reason file records no signature (nothing shows it was replaced)."""
+    reason_file = folders.quarantine / f"{kept_name}{REASON_SUFFIX}"
+    kept = folders.quarantine / kept_name
+    recorded = _recorded(reason_file)
+    if recorded is None:
+        return None  # quarantined before signatures were recorded, or unreadable: left alone
+    folder, signature = recorded
+    try:
+        st = os.lstat(kept)
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISREG(st.st_mode) or (st.st_size, st.st_mtime_ns) == signature:
+        return None
+    back = _free_back_name(folders.root / folder, _unstamped(kept.name))
+    moved = _move(kept, back)
+    if moved is None:
+        return None
+    reason_file.unlink(missing_ok=True)
+    fsync_dir(reason_file.parent)
+    return IngestOutcome(
+        kept,
+        "requeued",
+        "changed in quarantine/ after it was quarantined; back in the inbox to be "
+        "looked at again",
+        moved,
+    )
 
 
 def _recorded(reason_file: Path) -> tuple[str, tuple[int, int]] | None:
