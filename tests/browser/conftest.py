@@ -38,7 +38,10 @@ def open_page(browser: Browser, front_desk: FrontDesk) -> Iterator[OpenPage]:
 
     def opened() -> Page:
         context = browser.new_context(
-            base_url=front_desk.url, bypass_csp=True, viewport={"width": 1280, "height": 900}
+            base_url=front_desk.url,
+            bypass_csp=True,
+            service_workers="block",
+            viewport={"width": 1280, "height": 900},
         )
         guard = RequestGuard(front_desk.url)
         guard.watch(context)

@@ -11,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from playwright.sync_api import BrowserContext, Route
+from playwright.sync_api import BrowserContext, Route, WebSocketRoute
 
 # Schemes that name no host: what the page makes itself, not a request over the network.
 _LOCAL_SCHEMES = frozenset({"data", "blob", "about"})
+# A WebSocket to the server is the server: the same host and port, over the matching scheme.
+_SOCKET_SCHEMES = {"ws": "http", "wss": "https"}
 
 
 @dataclass
@@ -26,7 +28,10 @@ class RequestGuard:
     foreign: list[str] = field(default_factory=list)
 
     def watch(self, context: BrowserContext) -> None:
+        """Route every request of `context` through the guard. The context must be made with
+        `service_workers="block"`: a service worker's own requests would pass it unseen."""
         context.route("**/*", self._route)
+        context.route_web_socket(lambda _url: True, self._socket)
 
     def _route(self, route: Route) -> None:
         url = route.request.url
@@ -37,12 +42,21 @@ class RequestGuard:
             self.foreign.append(url)
             route.abort("blockedbyclient")
 
+    def _socket(self, socket: WebSocketRoute) -> None:
+        self.seen.append(socket.url)
+        if self.allows(socket.url):
+            socket.connect_to_server()
+        else:
+            self.foreign.append(socket.url)
+            socket.close()
+
     def allows(self, url: str) -> bool:
         parts = urlsplit(url)
         if parts.scheme in _LOCAL_SCHEMES:
             return True
         server = urlsplit(self.origin)
-        return (parts.scheme, parts.netloc) == (server.scheme, server.netloc)
+        scheme = _SOCKET_SCHEMES.get(parts.scheme, parts.scheme)
+        return (scheme, parts.netloc) == (server.scheme, server.netloc)
 
     def problems(self) -> str | None:
         """None if every request went to the server; else the ones that did not, one a line."""

@@ -43,7 +43,9 @@ def sign_in(page: Page, account: Account) -> None:
     page.locator("[name=email]").fill(account.email)
     page.locator("[name=password]").fill(account.password)
     form = page.locator("form").filter(has=page.locator("[name=password]"))
-    form.get_by_role("button").click()
+    # The form's submit button, whatever its words: GOV.UK's password field adds a "Show"
+    # button of its own (type=button), which is not the one a person signs in with.
+    form.locator("button:not([type=button]), input[type=submit]").click()
     page.wait_for_url(_at("/"))
     assert_accessible(page, "dashboard")
 

@@ -33,6 +33,9 @@ PAGES = {
     "outside.html": HEAD.format(title="Outside")
     + '<link rel="stylesheet" href="https://fonts.example.com/govuk.css">'
     + "</head><body><main><h1>Outside</h1></main></body></html>",
+    "socket.html": HEAD.format(title="Socket")
+    + "</head><body><main><h1>Live</h1></main>"
+    + '<script>new WebSocket("wss://live.example.com/feed")</script></body></html>',
     "no-alt.html": HEAD.format(title="No alt")
     + '</head><body><main><h1>Crest</h1><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'
     + "</main></body></html>",
@@ -58,7 +61,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def _visit(browser: Browser, site: str, name: str) -> tuple[RequestGuard, list[str]]:
-    context = browser.new_context(bypass_csp=True)
+    context = browser.new_context(bypass_csp=True, service_workers="block")
     guard = RequestGuard(site)
     guard.watch(context)
     try:
@@ -81,6 +84,30 @@ def test_a_stylesheet_from_another_host_is_stopped_and_named(browser: Browser, s
     guard, _ = _visit(browser, site, "outside.html")
     assert set(guard.foreign) == {"https://fonts.example.com/govuk.css"}
     assert "https://fonts.example.com/govuk.css" in (guard.problems() or "")
+
+
+def test_a_websocket_to_another_host_is_stopped_and_named(browser: Browser, site: str) -> None:
+    context = browser.new_context(service_workers="block")
+    guard = RequestGuard(site)
+    guard.watch(context)
+    try:
+        page = context.new_page()
+        page.goto(f"{site}/socket.html")
+        # The guard hears of the socket a moment after the page opens it.
+        for _ in range(100):
+            if guard.foreign:
+                break
+            page.wait_for_timeout(50)
+    finally:
+        context.close()
+    assert guard.foreign == ["wss://live.example.com/feed"]
+
+
+def test_a_websocket_to_the_server_is_the_server() -> None:
+    guard = RequestGuard("http://127.0.0.1:8123")
+    assert guard.allows("ws://127.0.0.1:8123/live")
+    assert not guard.allows("wss://127.0.0.1:8123/live")  # TLS to a plain server: not it
+    assert not guard.allows("ws://127.0.0.1:8124/live")
 
 
 def test_an_image_with_no_text_fails_axe_by_name(browser: Browser, site: str) -> None:
