@@ -6,7 +6,7 @@ for a wrong password, an unknown email or a disabled account says the same words
 same time (an unknown email is checked against a dummy hash), so the sign-in page never tells
 which emails have accounts. Repeated failures lock sign-in for the email, and for the address
 they came from, for a while: guessing a password, or trying one password on many accounts, is
-slowed to a few tries an hour. Every attempt is recorded and audited.
+slowed to about ten tries an hour. Every attempt is recorded and audited.
 
 `user`, as everywhere in the audit log: who is acting, "web:<email>" for a signed-in web user,
 "os:<login>" for the CLI's operating-system user.
