@@ -15,6 +15,7 @@ import pytest
 
 from tests.web_harness import (
     ADMINISTRATOR,
+    AMENDMENT,
     AUDITOR,
     CHAIR,
     DV,
@@ -108,7 +109,7 @@ def test_a_wrong_password_and_an_unknown_email_get_the_same_words(desk: Desk) ->
     assert "There is a problem" in wrong
 
     def said(page: str) -> str:
-        return page.split('class="govuk-error-summary__list"', 1)[1].split("</ul>", 1)[0]
+        return page.split('govuk-error-summary__list', 1)[1].split("</ul>", 1)[0]
 
     assert said(wrong) == said(unknown)
 
@@ -119,6 +120,8 @@ def test_a_wrong_password_and_an_unknown_email_get_the_same_words(desk: Desk) ->
         (f"{COPY}/release", {"why": "looks fine"}),
         (f"{COPY}/withdraw", {"why": "not needed"}),
         (f"/conferences/{DV}/release", {"copies": HELD, "why": "looks fine"}),
+        (f"/conferences/{DV}/amendments/{AMENDMENT}/agree", {"why": "agreed"}),
+        (f"/conferences/{DV}/amendments/{AMENDMENT}/reject", {"why": "not agreed"}),
     ],
 )
 def test_the_chair_of_another_conference_is_refused(desk: Desk, path: str, form: dict[str, str]) -> None:
@@ -126,6 +129,7 @@ def test_the_chair_of_another_conference_is_refused(desk: Desk, path: str, form:
     assert post(client, path, form).status_code == 403
     assert desk.store.copy_row(DV, HELD).status == "held"
     assert not _audit(desk, "released") and not _audit(desk, "withdrawn")
+    assert desk.store.amendment_row(AMENDMENT).status == "pending"  # type: ignore[union-attr]
 
 
 def test_an_administrator_cannot_release(desk: Desk) -> None:
@@ -186,7 +190,7 @@ def test_a_social_worker_confirms_only_their_own_hand_over_and_not_in_the_future
     other = desk.signed_in(OTHER_SOCIAL_WORKER)
     assert post(other, path, {"on": "2026-11-25"}).status_code == 403
     lead = desk.signed_in(SOCIAL_WORKER)
-    future = post(lead, path, {"on": "2026-11-27"})
+    future = post(lead, path, {"on": "2026-12-05"})
     assert future.status_code == 400 and "after today" in future.get_data(as_text=True)
     assert post(lead, path, {"on": "2026-11-25"}).status_code == 303
     (delivery,) = [d for d in desk.store.deliveries(DV, state="sent") if d.copy_key == HANDED]
@@ -234,3 +238,24 @@ def test_login_goes_back_only_to_this_server(desk: Desk) -> None:
         data={"email": CHAIR, "password": PASSWORD, "csrf_token": token(client)},
     )
     assert answer.status_code == 303 and answer.headers["Location"] == "/"
+
+
+def test_the_chair_agrees_an_amendment_as_if_the_decision_file_had_come(desk: Desk) -> None:
+    client = desk.signed_in(CHAIR)
+    page = client.get(f"/conferences/{DV}").get_data(as_text=True)
+    assert f"/amendments/{AMENDMENT}/agree" in page  # offered to this chair
+    answer = post(
+        client, f"/conferences/{DV}/amendments/{AMENDMENT}/agree", {"why": "the school is right"},
+        page=f"/conferences/{DV}",
+    )
+    assert answer.status_code == 303
+    row = desk.store.amendment_row(AMENDMENT)
+    assert row is not None and (row.status, row.decided_by) == ("agreed", "p-chair")
+    (line,) = [line for line in desk.store.audit_lines() if line.action == "amendment_agreed"]
+    assert line.user == f"web:{CHAIR.lower()}"
+
+
+def test_an_administrator_cannot_decide_an_amendment(desk: Desk) -> None:
+    client = desk.signed_in(ADMINISTRATOR)
+    answer = post(client, f"/conferences/{DV}/amendments/{AMENDMENT}/reject", {"why": "no"})
+    assert answer.status_code == 403

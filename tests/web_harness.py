@@ -34,7 +34,8 @@ SOCIAL_WORKER = "daniel.okafor@northby.example.gov.uk"
 OTHER_SOCIAL_WORKER = "rachel.dunn@northby.example.gov.uk"  # p-tm: nothing goes through her
 ADMINISTRATOR = "desk.admin@northby.example.gov.uk"
 AUDITOR = "auditor@northby.example.gov.uk"
-TODAY = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+AMENDMENT = "AMD-0412-01"
+TODAY = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -55,6 +56,8 @@ def make_service(root: Path) -> Service:
     changed["decisions"][0]["recommendations"].append("School to arrange weekly check-ins.")
     service.drop(changed)
     service.distribute("2026-11-25")
+    # The school's correction to the record, asked for on 3 December, waiting for the chair.
+    service.drop(example("amendment-agreed") | {"decision": {"status": "pending"}})
     store = service.store()
     try:
         for email, role in (

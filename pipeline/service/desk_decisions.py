@@ -22,11 +22,9 @@ from pipeline.intake.folders import InboxFolders
 from pipeline.intake.quarantine import REASON_SUFFIX, requeue_if_changed
 from pipeline.procedure.calendar import uk_date
 from pipeline.procedure.profile import Profile
-from pipeline.rendering.html import Composer
 from pipeline.service.amendment_intake import take_amendment
 from pipeline.service.conference import load_conference
 from pipeline.service.decisions import person_id_for
-from pipeline.service.ingest import StoreSink
 from pipeline.store.db import Store
 
 FRONT_DESK = "the front desk"
@@ -58,14 +56,13 @@ def decide_amendment(
     on: date,
     user: str,
     today: date | None = None,
-    composer: Composer | None = None,
 ) -> None:
     """The chair's decision on a pending amendment, as if the decision file had arrived.
 
     `by`: the chair's person id (or name, as `cpc release --by` takes it); `on`: the day decided,
     not after `today` (default: today in the UK by the real clock); `user`: who is signed in,
-    kept as the document's source in the audit line. With `composer`, the conference is planned
-    again at once, as `cpc watch` does on a file; without, the next run plans it."""
+    on the audit line (and in the document's source name). The next run plans the conference
+    again, as it does after a decision file."""
     today = today if today is not None else uk_date(clock.now())
     if on > today:
         raise AmendmentRefused(
@@ -88,10 +85,7 @@ def decide_amendment(
     except RejectedFile as exc:
         raise AmendmentRefused(f"{amendment_id}: {exc.reason}") from exc
     assert isinstance(accepted, AcceptedAmendment)  # made from a stored amendment
-    if composer is not None:
-        StoreSink(store, profiles, composer).take(accepted, source)
-    else:
-        take_amendment(store, accepted, source, profiles)
+    take_amendment(store, accepted, source, profiles, user=user)
 
 
 def requeue_quarantined(folders: InboxFolders, name: str, *, user: str, store: Store) -> None:
@@ -117,6 +111,7 @@ def requeue_quarantined(folders: InboxFolders, name: str, *, user: str, store: S
             "quarantine_requeued",
             {"file": name},
             actor=user,
+            user=user,
         )
         outcome = requeue_if_changed(folders, name)
         if outcome is None:

@@ -180,6 +180,7 @@ def _amendment(conference_id: str, amendment_id: str, *, agreed: bool) -> Respon
         by=chair,
         on=here.today(),
         user=_user(account),
+        today=here.today(),
     )
     flash("Amendment agreed." if agreed else "Amendment rejected.")
     return redirect(url_for("conference", conference_id=conference_id), code=303)

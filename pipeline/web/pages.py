@@ -3,8 +3,7 @@ log. What each shows is `service.front_desk`'s to work out; who may see it, `ser
 
 from __future__ import annotations
 
-from flask import Flask, abort, render_template, request, send_file
-from werkzeug.wrappers import Response
+from flask import Flask, Response, abort, render_template, request
 
 from pipeline.errors import NotPermitted
 from pipeline.service import acting, front_desk
@@ -109,7 +108,12 @@ def document(conference_id: str, copy_key: str) -> Response:
     received = story.received_file if story is not None else None
     if received is None or received.path is None or not received.path.is_file():
         abort(404)
-    return send_file(received.path, mimetype="application/pdf", max_age=0)
+    # Read whole (a few hundred KB at most): no file is left open behind the answer.
+    return Response(
+        received.path.read_bytes(),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{received.name}"'},
+    )
 
 
 def quarantine() -> str:

@@ -14,7 +14,7 @@ from pipeline.web.context import desk
 
 def install(app: Flask) -> None:
     app.add_url_rule("/login", "login", login, methods=["GET", "POST"])
-    app.add_url_rule("/logout", "logout", logout, methods=["GET", "POST"])
+    app.add_url_rule("/logout", "logout", logout, methods=["POST"])
 
 
 def login() -> Response | str | tuple[str, int]:
