@@ -10,6 +10,7 @@ checked is what the person sees: the held copy listed by its recipient's name, t
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -32,9 +33,10 @@ WHY = "Recommendation added at the review; the police need the current letter."
 PLAN_COLUMNS = ("Recipient", "Document", "View", "Channel", "Due", "Status")
 
 
-def _at(path: str) -> re.Pattern[str]:
-    """A URL whose path is `path` (a trailing slash or a query string either way)."""
-    return re.compile(rf"^https?://[^/]+{re.escape(path.rstrip('/'))}/?(\?.*)?$")
+def _at(path: str) -> Callable[[str], bool]:
+    """A URL whose path is `path`, read as a person reads it: a copy's key may come %2F-escaped,
+    a trailing slash or a query string either way."""
+    return lambda url: unquote(urlsplit(url).path).rstrip("/") == path.rstrip("/")
 
 
 def sign_in(page: Page, account: Account) -> None:
@@ -77,6 +79,13 @@ def plan_table(page: Page) -> Locator:
     return table.first
 
 
+def cell(table: Locator, row: Locator, column: str) -> Locator:
+    """The row's cell under the column headed `column`."""
+    headers = [text.strip() for text in table.locator("thead th").all_inner_texts()]
+    assert column in headers, f"no column {column!r} among {headers}"
+    return row.locator("td, th").nth(headers.index(column))
+
+
 def test_a_chair_releases_a_held_copy_and_the_conference_page_says_released(
     front_desk: FrontDesk, open_page: OpenPage
 ) -> None:
@@ -85,7 +94,7 @@ def test_a_chair_releases_a_held_copy_and_the_conference_page_says_released(
     sign_in(page, desk.chair)
     expect(page.locator("h2#held")).to_be_visible()
     SCREENSHOT.parent.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    page.screenshot(path=str(SCREENSHOT))  # the first screenful: the counts, then the most urgent
 
     copy_path = f"/conferences/{desk.conference}/copies/{desk.held_copy}"
     link = the_link_to(held_links(page), copy_path)
@@ -94,6 +103,7 @@ def test_a_chair_releases_a_held_copy_and_the_conference_page_says_released(
     expect(item).to_contain_text(desk.held_recipient)
     expect(item).not_to_contain_text(desk.held_copy.split("/")[0])
 
+    href = link.get_attribute("href")
     link.click()
     page.wait_for_url(_at(copy_path))
     assert_accessible(page, "copy")
@@ -104,9 +114,10 @@ def test_a_chair_releases_a_held_copy_and_the_conference_page_says_released(
 
     page.wait_for_url(_at(f"/conferences/{desk.conference}"))
     assert_accessible(page, "conference")
-    rows = plan_table(page).locator("tr").filter(has_text=desk.held_recipient)
-    row = rows.filter(has_text=re.compile(r"decision letter", re.IGNORECASE))
+    # The copy's row in the plan: the one that leads to the copy just released.
+    row = plan_table(page).locator("tr").filter(has=page.locator(f'a[href="{href}"]'))
     expect(row).to_have_count(1)
+    expect(row).to_contain_text(desk.held_recipient)
     expect(row).to_contain_text("Released")
 
     # The audit log names the chair who released it, signed in on the web.
@@ -114,8 +125,10 @@ def test_a_chair_releases_a_held_copy_and_the_conference_page_says_released(
     sign_in(admin, desk.administrator)
     admin.goto("/audit")
     assert_accessible(admin, "audit")
-    line = admin.locator("tr").filter(has_text=desk.chair.email)
-    expect(line.filter(has_text=re.compile(r"releas", re.IGNORECASE)).first).to_be_visible()
+    # Her release, with the reason she typed: not only her sign-in, which names her too.
+    line = admin.locator("tr").filter(has_text=desk.chair.email).filter(has_text=WHY)
+    expect(line).to_have_count(1)
+    expect(line).to_contain_text(re.compile(r"releas", re.IGNORECASE))
 
 
 def test_an_administrator_sees_the_quarantined_file_and_why(
@@ -126,7 +139,10 @@ def test_an_administrator_sees_the_quarantined_file_and_why(
     sign_in(page, desk.administrator)
     page.goto("/quarantine")
     assert_accessible(page, "quarantine")
-    row = page.locator("table tr").filter(has_text=desk.quarantined)
+    table = page.locator("table").filter(has=page.locator("th", has_text="File"))
+    row = table.locator("tbody tr").filter(has_text=desk.quarantined)
     expect(row).to_have_count(1)
-    # The file was cut off part-way (tests/browser/desk.py): what is wrong, in words.
-    expect(row).to_contain_text("not valid JSON")
+    # The name under "File" (the reason names the file too, which alone would not do), and
+    # under "Reason" what is wrong: the file was cut off part-way (tests/browser/desk.py).
+    expect(cell(table, row, "File")).to_contain_text(desk.quarantined)
+    expect(cell(table, row, "Reason")).to_contain_text("not valid JSON")
