@@ -6,6 +6,7 @@ worker hands over), spec §5 (a hand-over date cannot be in the future)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -13,9 +14,11 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.conftest import example
 from tests.web_harness import (
     ADMINISTRATOR,
     AMENDMENT,
+    BROKEN,
     AUDITOR,
     CHAIR,
     DV,
@@ -259,3 +262,21 @@ def test_an_administrator_cannot_decide_an_amendment(desk: Desk) -> None:
     client = desk.signed_in(ADMINISTRATOR)
     answer = post(client, f"/conferences/{DV}/amendments/{AMENDMENT}/reject", {"why": "no"})
     assert answer.status_code == 403
+
+
+def test_an_administrator_sees_the_quarantine_and_sends_a_replaced_file_back(desk: Desk) -> None:
+    client = desk.signed_in(ADMINISTRATOR)
+    # Kept under its arrival time and a tag, then the name it came with.
+    (kept,) = [p for p in (desk.root / "quarantine").iterdir() if p.name.endswith(f"-{BROKEN}")]
+    page = client.get("/quarantine").get_data(as_text=True)
+    assert f'<td class="govuk-table__cell">{kept.name}</td>' in page
+    assert "not valid JSON" in page
+    assert f'action="/quarantine/{kept.name}/requeue"' in page
+    path = f"/quarantine/{kept.name}/requeue"
+    unchanged = post(client, path, {"why": "replaced"}, page="/quarantine")
+    assert unchanged.status_code == 400 and "unchanged" in unchanged.get_data(as_text=True)
+    kept.write_text(json.dumps(example("pre-birth-scheduled")), encoding="utf-8")
+    assert post(client, path, {"why": "replaced"}, page="/quarantine").status_code == 303
+    assert not kept.exists()
+    assert [p.name for p in (desk.root / "inbox" / "exports").iterdir() if BROKEN in p.name]
+    assert _audit(desk, "quarantine_requeued") == [f"web:{ADMINISTRATOR}"]

@@ -4,6 +4,7 @@ after a changed revision, accounts for the people the exports name, and Flask's 
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -35,6 +36,7 @@ OTHER_SOCIAL_WORKER = "rachel.dunn@northby.example.gov.uk"  # p-tm: nothing goes
 ADMINISTRATOR = "desk.admin@northby.example.gov.uk"
 AUDITOR = "auditor@northby.example.gov.uk"
 AMENDMENT = "AMD-0412-01"
+BROKEN = "cut-off.json"
 TODAY = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -58,6 +60,10 @@ def make_service(root: Path) -> Service:
     service.distribute("2026-11-25")
     # The school's correction to the record, asked for on 3 December, waiting for the chair.
     service.drop(example("amendment-agreed") | {"decision": {"status": "pending"}})
+    # A file cut off in the copying: the inbox quarantines it with its reason.
+    broken = root / "inbox" / "exports" / BROKEN
+    broken.write_bytes(json.dumps(example("pre-birth-scheduled")).encode()[:300])
+    service.cpc("ingest", str(broken), code=1)
     store = service.store()
     try:
         for email, role in (
