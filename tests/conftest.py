@@ -133,6 +133,7 @@ def with_real_format_postcodes(data: dict[str, Any]) -> dict[str, Any]:
 # pytest 9.2: pytest-dev/pytest-xdist#1386.)
 WHOLE_MODULES = frozenset(
     {
+        "tests/browser/test_front_desk_browser.py",
         "tests/test_amendment_service.py",
         "tests/test_distribute_crash.py",
         "tests/test_letter_geometry.py",
