@@ -18,8 +18,8 @@ from tests.conftest import example
 from tests.web_harness import (
     ADMINISTRATOR,
     AMENDMENT,
-    BROKEN,
     AUDITOR,
+    BROKEN,
     CHAIR,
     DV,
     HELD,
