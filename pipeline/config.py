@@ -94,6 +94,8 @@ class Web(_Section):
     secure_cookies: bool = False
     # A session no page has been asked for in this long is signed out.
     idle_minutes: Annotated[int, Field(gt=0, le=24 * 60)] = 30
+    # However busy, a session ends this long after sign-in: a working day.
+    session_hours: Annotated[int, Field(gt=0, le=24)] = 10
     # Sign-in attempts: this many failures in `failure_window_minutes`, for one account or from
     # one address, lock sign-in for `lock_minutes` after the last failure.
     max_failures: Annotated[int, Field(gt=0)] = 5

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
+from pipeline.procedure.profile import load_profiles
+from pipeline.service.front_desk import copy_story
 from tests.conftest import example
 from tests.web_harness import (
     ADMINISTRATOR,
@@ -28,6 +31,7 @@ from tests.web_harness import (
     PASSWORD,
     REVIEW,
     SOCIAL_WORKER,
+    TODAY,
     Desk,
     make_service,
     open_desk,
@@ -280,3 +284,92 @@ def test_an_administrator_sees_the_quarantine_and_sends_a_replaced_file_back(des
     assert not kept.exists()
     assert [p.name for p in (desk.root / "inbox" / "exports").iterdir() if BROKEN in p.name]
     assert _audit(desk, "quarantine_requeued") == [f"web:{ADMINISTRATOR}"]
+    (line,) = [a for a in desk.store.audit_lines() if a.action == "quarantine_requeued"]
+    assert line.detail["why"] == "replaced"
+
+
+# ---- what a fresh-eyes review found, each shown first to fail ------------------------------------
+
+
+def test_several_copies_are_decided_all_or_none(desk: Desk) -> None:
+    """A releasable held copy and a changed record (never released) together: neither goes."""
+    client = desk.signed_in(CHAIR)
+    answer = post(
+        client, f"/conferences/{DV}/release", {"copies": [HELD, HANDED], "why": "both"}, page=COPY
+    )
+    assert answer.status_code == 400
+    assert f"{HANDED} cannot be released" in answer.get_data(as_text=True)
+    assert desk.store.copy_row(DV, HELD).status == "held"
+    assert not _audit(desk, "released")
+
+
+def test_a_copy_named_twice_is_decided_once(desk: Desk) -> None:
+    client = desk.signed_in(CHAIR)
+    answer = post(
+        client, f"/conferences/{DV}/release", {"copies": [HELD, HELD, HELD], "why": "x"}, page=COPY
+    )
+    assert answer.status_code == 303
+    assert len(_audit(desk, "released")) == 1
+
+
+def test_signing_out_ends_the_session_even_for_a_copy_of_the_cookie(desk: Desk) -> None:
+    client = desk.signed_in(CHAIR)
+    cookie = client.get_cookie("cpc_session")
+    assert cookie is not None
+    assert post(client, "/logout", {}, page="/").status_code == 303
+    replay = desk.client()
+    replay.set_cookie("cpc_session", cookie.value)
+    assert replay.get("/").status_code == 302
+    assert _audit(desk, "sign_out") == [f"web:{CHAIR.lower()}"]
+
+
+def test_guesses_made_at_once_still_stop_at_the_limit(desk: Desk) -> None:
+    def guess(_: int) -> int:
+        return int(sign_in(desk.client(), SOCIAL_WORKER, "a wrong password, guessed").status_code)
+
+    with ThreadPoolExecutor(8) as pool:
+        assert set(pool.map(guess, range(16))) == {200}
+    tried = [a for a in desk.store.sign_in_attempts() if not a.locked and not a.succeeded]
+    assert len(tried) == 5  # the rest refused, locked, without their password being tried
+
+
+def test_a_date_too_large_for_any_calendar_is_refused_plainly(desk: Desk) -> None:
+    lead = desk.signed_in(SOCIAL_WORKER)
+    path = f"/conferences/{DV}/copies/{HANDED}/handed-over"
+    answer = post(lead, path, {"on-day": "1", "on-month": "1", "on-year": "9" * 30})
+    assert answer.status_code == 400 and "not a real date" in answer.get_data(as_text=True)
+
+
+def test_a_file_changed_in_the_outbox_is_not_shown_as_received(desk: Desk) -> None:
+    story = copy_story(desk.store, load_profiles(()), DV, HANDED, today=TODAY.date())
+    assert story is not None and story.received_file is not None
+    path = story.received_file.path
+    assert path is not None
+    kept = path.read_bytes()
+    try:
+        path.write_bytes(b"%PDF-1.4 not what was sent")
+        answer = desk.signed_in(CHAIR).get(f"/conferences/{DV}/copies/{HANDED}/document")
+        assert answer.status_code == 409
+    finally:
+        path.write_bytes(kept)
+
+
+def test_the_lead_social_worker_marks_their_task_done_from_the_copy_page(desk: Desk) -> None:
+    lead = desk.signed_in(SOCIAL_WORKER)
+    page = lead.get(f"/conferences/{DV}/copies/{HANDED}").get_data(as_text=True)
+    assert f'action="/conferences/{DV}/tasks/done"' in page
+    form = {"kind": "hand_over", "recipient": "p-mother", "document": "record", "on": "2026-11-30"}
+    assert post(lead, f"/conferences/{DV}/tasks/done", form).status_code == 303
+    assert _audit(desk, "task_done") == [f"web:{SOCIAL_WORKER}"]
+    admin = desk.signed_in(ADMINISTRATOR)
+    assert post(admin, f"/conferences/{DV}/tasks/done", form).status_code in (400, 403)
+
+
+def test_people_see_only_the_conferences_they_act_in(desk: Desk) -> None:
+    other = desk.signed_in(OTHER_CHAIR)
+    assert other.get(f"/conferences/{DV}").status_code == 403
+    assert other.get(COPY).status_code == 403
+    board = other.get("/").get_data(as_text=True)
+    assert DV not in board and "Helen Marsh" not in board
+    assert BROKEN not in board  # the quarantine is for administrators and auditors
+    assert BROKEN in desk.signed_in(ADMINISTRATOR).get("/").get_data(as_text=True)

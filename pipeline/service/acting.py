@@ -118,10 +118,23 @@ def may_see_document(account: Account, export: Export) -> bool:
 def may_mark_task_done(account: Account, export: Export, task: TaskLike) -> bool:
     """A task the plan set (a translation, a hand-over) is marked done by the person it is for to
     do (its `owner`, usually the lead social worker: planning.tasks), never by someone else for
-    them; an auditor only reads."""
-    if account.disabled or account.role == "auditor" or task.owner is None:
+    them, and only in the owner's role: the chair's own task by a chair account, anyone else's
+    by a social worker account (an administrator or auditor only reads)."""
+    if task.owner is None:
         return False
-    return task.owner in persons_for(export, account.email)
+    role = "chair" if task.owner == export.conference.chair else "social_worker"
+    return task.owner in _acts_as(account, export, role)
+
+
+def may_see_conference(account: Account, export: Export) -> bool:
+    """A conference's pages (its people's names, what was sent and decided) are for those who
+    need them: administrators and auditors for every conference, anyone else only where they
+    act for one of its people (the chair, a social worker; nobody acts for anyone else)."""
+    if account.disabled:
+        return False
+    if account.role in ("administrator", "auditor"):
+        return True
+    return bool(persons_for(export, account.email))
 
 
 def may_requeue(account: Account) -> bool:

@@ -45,6 +45,23 @@ def release(
     judge is released (RELEASABLE); the others need a corrected export or a withdrawal.
     `user`, here and below: who was signed in to decide ("web:<email>", "os:<login>"), for the
     audit line beside `by`."""
+    check_release(row)
+    store.record_decision(
+        row.conference_id,
+        row.copy_key,
+        "released",
+        by=by,
+        why=why,
+        fingerprint=row.fingerprint,
+        hold_kind=row.hold_kind,
+        revision=row.revision,
+        user=user,
+    )
+
+
+def check_release(row: CopyRow) -> None:
+    """Raises StoreError, with the reason, if the copy cannot be released (as `release` would):
+    so several can be checked before any is recorded."""
     conference, copy = row.conference_id, row.copy_key
     if row.status != "held":
         raise StoreError(
@@ -57,17 +74,6 @@ def release(
             "changed record needs an agreed amendment (spec §5). Correct the export (a new "
             "revision) or withdraw the copy."
         )
-    store.record_decision(
-        conference,
-        copy,
-        "released",
-        by=by,
-        why=why,
-        fingerprint=row.fingerprint,
-        hold_kind=row.hold_kind,
-        revision=row.revision,
-        user=user,
-    )
 
 
 def withdraw(
@@ -81,15 +87,26 @@ def withdraw(
 ) -> None:
     """The chair's decision that a copy is never sent. `pending`: the conference's copies with
     a delivery begun and not finished."""
+    check_withdraw(row, pending)
+    store.record_decision(
+        row.conference_id,
+        row.copy_key,
+        "withdrawn",
+        by=by,
+        why=why,
+        fingerprint=row.fingerprint,
+        user=user,
+    )
+
+
+def check_withdraw(row: CopyRow, pending: Collection[str]) -> None:
+    """Raises StoreError, with the reason, if the copy cannot be withdrawn (as `withdraw` would)."""
     conference, copy = row.conference_id, row.copy_key
     if row.status in ("delivered", "sending", "withdrawn") or copy in pending:
         # A copy being sent may already have left (a file written, an e-mail accepted): it
         # is not for the chair to unsend. One refused for good (`failed`) may be withdrawn.
         status = "being sent" if copy in pending else row.status
         raise StoreError(f"{conference} {copy} is already {status}: it cannot be withdrawn")
-    store.record_decision(
-        conference, copy, "withdrawn", by=by, why=why, fingerprint=row.fingerprint, user=user
-    )
 
 
 def record_handover(

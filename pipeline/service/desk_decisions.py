@@ -88,7 +88,9 @@ def decide_amendment(
     take_amendment(store, accepted, source, profiles, user=user)
 
 
-def requeue_quarantined(folders: InboxFolders, name: str, *, user: str, store: Store) -> None:
+def requeue_quarantined(
+    folders: InboxFolders, name: str, *, user: str, store: Store, why: str = ""
+) -> None:
     """An administrator sends one quarantined file, replaced since it was quarantined, back to
     the inbox to be looked at again (as `intake.quarantine.requeue_changed` does for a file its
     writer finished there); audited with who did it. `name`: the file's name in quarantine/, no
@@ -109,7 +111,7 @@ def requeue_quarantined(folders: InboxFolders, name: str, *, user: str, store: S
         store.audit(
             connection,
             "quarantine_requeued",
-            {"file": name},
+            {"file": name, "why": why},
             actor=user,
             user=user,
         )

@@ -36,6 +36,7 @@ from pipeline.store.documents import DocumentsMixin
 from pipeline.store.open_work import OpenWorkMixin
 from pipeline.store.rows import StoredDelivery, StoredExport
 from pipeline.store.users import UsersMixin
+from pipeline.store.web_sessions import WebSessionsMixin
 
 __all__ = [
     "MIGRATIONS",
@@ -88,6 +89,7 @@ class Store(
     AmendmentsMixin,
     OpenWorkMixin,
     UsersMixin,
+    WebSessionsMixin,
     AuditReads,
 ):
     """One database of the service's state; every method is one transaction."""

@@ -212,6 +212,17 @@ class UserRow:
 
 
 @dataclass(frozen=True, slots=True)
+class WebSessionRow:
+    """One front-desk session: whose, when it began, was last used, and ended (if it has)."""
+
+    token_sha256: str
+    user_id: int
+    started_at: datetime
+    seen_at: datetime
+    ended_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class SignInAttemptRow:
     """One sign-in attempt: `locked`, refused unchecked because a lock was on."""
 

@@ -223,6 +223,19 @@ sign_in_attempts = sa.Table(
     sa.Index("ix_sign_in_attempts_address_at", "address", "at"),
 )
 
+# The front desk's sessions, on the server (0008): the cookie holds only a random token, kept
+# here as its SHA-256, so signing out (or disabling the account) ends the session for good,
+# even for a copy of the cookie, and idle time is measured here, not by the cookie.
+web_sessions = sa.Table(
+    "web_sessions",
+    metadata,
+    sa.Column("token_sha256", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),  # UTC
+    sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),  # UTC
+    sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),  # UTC
+)
+
 # Each amendment's request and the chair's decision, and what each record copy included.
 amendments = sa.Table(
     "amendments",

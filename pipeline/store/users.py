@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from pipeline.errors import StoreError
 from pipeline.store.base import StoreBase, now
 from pipeline.store.rows import SignInAttemptRow, UserRow, aware
-from pipeline.store.schema import sign_in_attempts, users
+from pipeline.store.schema import sign_in_attempts, users, web_sessions
 
 
 def _utc(moment: datetime) -> datetime:
@@ -105,6 +105,12 @@ class UsersMixin(StoreBase):
             ).rowcount
             if changed != 1:
                 raise StoreError(f"account {user_id} is not an enabled account")
+            # Its sessions end with it: a page open in a browser cannot act for it any more.
+            connection.execute(
+                web_sessions.update()
+                .where(web_sessions.c.user_id == user_id, web_sessions.c.ended_at.is_(None))
+                .values(ended_at=_utc(now()))
+            )
             row = _user_of(
                 connection.execute(sa.select(users).where(users.c.id == user_id)).one()._mapping
             )

@@ -66,9 +66,16 @@ def _decide_each(conference_id: str, keys: list[str], decide: str) -> Response:
     account, chair = _chair(export)
     why = reason()
     here = desk()
-    rows: list[CopyRow] = [here.store.copy_row(conference_id, key) for key in keys]
+    # Each copy once, and every one checked before any is recorded: one that cannot be decided
+    # refuses the lot, so the chair is never told "not done" about copies half done.
+    rows: list[CopyRow] = [here.store.copy_row(conference_id, key) for key in dict.fromkeys(keys)]
     pending = {d.copy_key for d in here.store.deliveries(conference_id, state="pending")}
-    for row in rows:  # each checked before any is recorded: all of them, or none
+    for row in rows:
+        if decide == "release":
+            decisions.check_release(row)
+        else:
+            decisions.check_withdraw(row, pending)
+    for row in rows:
         if decide == "release":
             decisions.release(here.store, row, by=chair, why=why, user=_user(account))
         else:
@@ -148,7 +155,7 @@ def task_done(conference_id: str) -> Response:
     if not acting.may_mark_task_done(account, export, task):
         raise NotPermitted("This task is not yours to mark as done.")
     on = form_date("on", default=here.today())
-    by = next(iter(acting.persons_for(export, account.email)), account.email)
+    by = task.owner or ""  # may_mark_task_done: the account acts for the task's owner
     decisions.record_task_done(
         here.store,
         conference_id,
@@ -199,7 +206,9 @@ def requeue(name: str) -> Response:
     if not acting.may_requeue(account):
         raise NotPermitted("Only an administrator may send a quarantined file back to the inbox.")
     here = desk()
-    requeue_quarantined(_folders(), name, user=_user(account), store=here.store)
+    requeue_quarantined(
+        _folders(), name, user=_user(account), store=here.store, why=reason()
+    )
     flash(f"{name} goes back to the inbox and is taken in again.")
     return redirect(url_for("quarantine"), code=303)
 

@@ -73,6 +73,7 @@ def create_app(
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(NotPermitted, _not_permitted)
     app.register_error_handler(CpcError, _refused)
+    app.register_error_handler(500, _fault)
     return app
 
 
@@ -115,17 +116,29 @@ def _page(status: int, title: str, message: str) -> tuple[str, int]:
 
 def _http_error(exc: HTTPException) -> tuple[str, int] | HTTPException:
     titles = {
+        400: "That could not be read",
         403: "You cannot do that",
         404: "Page not found",
         405: "That cannot be done here",
+        409: "That is not as it should be",
         413: "That form is too large",
     }
     status = exc.code or 500
     if status not in titles:
         return exc
     default = {404: "There is no such page. Check the address, or go back to the dashboard."}
-    message = exc.description if status == 403 else default.get(status, exc.description or "")
+    message = exc.description if status in (403, 409) else default.get(status, exc.description or "")
     return _page(status, titles[status], message or "")
+
+
+def _fault(_: Exception) -> tuple[str, int]:
+    # Logged by Flask with its traceback for the administrator; the person is told no more.
+    return _page(
+        500,
+        "Sorry, there is a problem with the service",
+        "It could not do what you asked. Try again later; if it happens again, tell the "
+        "service's administrator what you were doing and when.",
+    )
 
 
 def _not_permitted(exc: NotPermitted) -> tuple[str, int]:

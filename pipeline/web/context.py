@@ -3,8 +3,9 @@ profiles, the settings and the clock."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import current_app
@@ -25,6 +26,10 @@ class Desk:
     settings: DeskSettings
     now: Callable[[], datetime]  # aware, UTC
     today: Callable[[], date]  # the UK's date
+    # One sign-in at a time in this server: the count of failures, the password's check and the
+    # attempt's record go together, so parallel guesses cannot all pass before the lock is seen.
+    # (A second `cpc serve` on the same store would need its own: the README says run one.)
+    sign_in_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def desk() -> Desk:

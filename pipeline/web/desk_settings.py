@@ -23,6 +23,7 @@ class DeskSettings:
     secret_key: bytes
     secure_cookies: bool
     idle: timedelta
+    longest: timedelta
     max_failures: int
     failure_window: timedelta
     lock_for: timedelta
@@ -50,6 +51,7 @@ def desk_settings(config: Config) -> DeskSettings:
         secret_key=session_key(config.folders.state),
         secure_cookies=web.secure_cookies,
         idle=timedelta(minutes=web.idle_minutes),
+        longest=timedelta(hours=web.session_hours),
         max_failures=web.max_failures,
         failure_window=timedelta(minutes=web.failure_window_minutes),
         lock_for=timedelta(minutes=web.lock_minutes),

@@ -1,18 +1,22 @@
 """Each request → who is signed in (or nobody), with its form's CSRF token checked.
 
-The session is Flask's signed cookie (HttpOnly, SameSite=Strict, Secure behind TLS): it holds the
-account's id, when a page was last asked for and the CSRF token, never a password or a person's
-data. The account is read again on every request, so disabling one ends its sessions at once; a
-session idle longer than the configured time is signed out. Every POST carries the session's CSRF
-token in the field `csrf_token` or is refused with 403 before any view runs.
+The cookie (Flask's, signed: HttpOnly, SameSite=Strict, Secure behind TLS) holds a random session
+token and the CSRF token, never a password or a person's data. The session itself is on the
+server (`store.web_sessions`, by the token's SHA-256): signing out or disabling the account ends
+it for good, even for a copy of the cookie; a session idle longer than the configured time, or
+older than the longest allowed, is ended too. The account is read again on every request. Every
+POST carries the session's CSRF token in the field `csrf_token` or is refused with 403 before any
+view runs.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
@@ -21,8 +25,10 @@ from flask import Flask, abort, g, redirect, request, session, url_for
 from pipeline.service.accounts import Account, account_by_id
 from pipeline.web.context import desk
 
-ACCOUNT, SEEN, CSRF = "account", "seen", "csrf"
+TOKEN, CSRF = "session", "csrf"
 CSRF_FIELD = "csrf_token"
+# A page seen is written down at most this often: idle time is right to within it.
+SEEN_EVERY = timedelta(seconds=30)
 View = TypeVar("View", bound=Callable[..., Any])
 
 
@@ -38,15 +44,26 @@ def csrf_token() -> str:
     return cast(str, session[CSRF])
 
 
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
 def begin_session(account: Account) -> None:
     """A new session for the account just signed in: nothing of the one before is kept."""
     session.clear()
-    session[ACCOUNT] = account.id
-    session[SEEN] = desk().now().timestamp()
+    token = secrets.token_urlsafe(32)
+    desk().store.begin_web_session(_digest(token), account.id, at=desk().now())
+    session[TOKEN] = token
     session[CSRF] = secrets.token_urlsafe(32)
 
 
-def end_session() -> None:
+def end_session(why: str = "signed out") -> None:
+    token = session.get(TOKEN)
+    account = current()
+    if token and account is not None:
+        desk().store.end_web_session(
+            _digest(str(token)), at=desk().now(), user=f"web:{account.email}", why=why
+        )
     session.clear()
 
 
@@ -87,19 +104,28 @@ def _who_is_asking() -> None:
         sent = request.form.get(CSRF_FIELD, "")
         expected = session.get(CSRF, "")
         if not expected or not hmac.compare_digest(str(sent), str(expected)):
-            abort(403, "This form has expired or did not come from this service. Go back, "
-                  "reload the page and try again.")
-    account_id = session.get(ACCOUNT)
-    if account_id is None:
+            abort(
+                403,
+                "This form has expired or did not come from this service. Go back, reload the "
+                "page and try again.",
+            )
+    token = session.get(TOKEN)
+    if not token:
         return
-    seen = float(session.get(SEEN, 0))
-    now = desk().now().timestamp()
-    if now - seen > desk().settings.idle.total_seconds():
-        end_session()
+    here = desk()
+    digest = _digest(str(token))
+    kept = here.store.web_session(digest)
+    now = here.now()
+    account = account_by_id(here.store, kept.user_id) if kept is not None else None
+    if kept is None or kept.ended_at is not None or account is None or account.disabled:
+        session.pop(TOKEN, None)
         return
-    account = account_by_id(desk().store, int(account_id))
-    if account is None or account.disabled:
-        end_session()
+    settings = here.settings
+    if now - kept.seen_at > settings.idle or now - kept.started_at > settings.longest:
+        g.account = account  # for the audit line of the session's end
+        end_session("idle" if now - kept.seen_at > settings.idle else "too long")
+        g.account = None
         return
-    session[SEEN] = now
+    if now - kept.seen_at >= SEEN_EVERY:
+        here.store.saw_web_session(digest, at=now)
     g.account = account

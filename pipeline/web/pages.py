@@ -3,10 +3,16 @@ log. What each shows is `service.front_desk`'s to work out; who may see it, `ser
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+
 from flask import Flask, Response, abort, render_template, request
 
+from pipeline.contract.export import Export
+from pipeline.contract.load import load_export
 from pipeline.errors import NotPermitted
 from pipeline.service import acting, front_desk
+from pipeline.service.accounts import Account
 from pipeline.service.ingest import quarantined_files
 from pipeline.web import guard
 from pipeline.web.context import desk
@@ -32,6 +38,7 @@ def _filters() -> dict[str, str]:
 
 def dashboard() -> str:
     here = desk()
+    account = _account()
     filters = _filters()
     board = front_desk.dashboard(
         here.store,
@@ -40,19 +47,61 @@ def dashboard() -> str:
         conference=filters["conference"] or None,
         person=filters["person"] or None,
         due_by=query_date("due_by"),
-        quarantine=here.settings.quarantine,
+        # A quarantined file's reason can quote another family's export: for those who may
+        # read the quarantine only.
+        quarantine=here.settings.quarantine if acting.may_read_audit(account) else None,
     )
-    return render_template("dashboard.html", board=board, filters=filters)
+    return render_template("dashboard.html", board=_only_theirs(account, board), filters=filters)
+
+
+def _only_theirs(account: Account, board: front_desk.Dashboard) -> front_desk.Dashboard:
+    """The board less the conferences the account may not see (need to know), and less what
+    belongs to no conference for anyone who may not read the quarantine."""
+    seen: dict[str, bool] = {}
+
+    def shown(conference_id: str | None) -> bool:
+        if conference_id is None:
+            return acting.may_read_audit(account)
+        if conference_id not in seen:
+            stored = desk().store.current_exports(conference_id)
+            seen[conference_id] = bool(stored) and acting.may_see_conference(
+                account, load_export(stored[0].raw, desk().profiles.keys())
+            )
+        return seen[conference_id]
+
+    return dataclasses.replace(
+        board,
+        sections=tuple(
+            dataclasses.replace(s, items=tuple(i for i in s.items if shown(i.conference)))
+            for s in board.sections
+        ),
+    )
+
+
+def _account() -> Account:
+    account = guard.current()
+    assert account is not None  # the views are guarded
+    return account
+
+
+def _conference_export(conference_id: str) -> Export:
+    """The conference's export, once the signed-in person is shown to need it (403 if not)."""
+    export = current_export(conference_id)
+    if not acting.may_see_conference(_account(), export):
+        raise NotPermitted(
+            f"You do not act for anyone in conference {conference_id}, so its pages are not "
+            "shown to you."
+        )
+    return export
 
 
 def conference(conference_id: str) -> str:
     here = desk()
+    export = _conference_export(conference_id)
+    account = _account()
     story = front_desk.conference_story(here.store, here.profiles, conference_id, today=here.today())
     if story is None:
         abort(404)
-    export = current_export(conference_id)
-    account = guard.current()
-    assert account is not None
     held = {r.copy_key for r in here.store.copy_rows(conference_id) if r.status == "held"}
     return render_template(
         "conference.html",
@@ -64,19 +113,26 @@ def conference(conference_id: str) -> str:
 
 def copy_page(conference_id: str, copy_key: str) -> str:
     here = desk()
+    export = _conference_export(conference_id)
+    account = _account()
     story = front_desk.copy_story(
         here.store, here.profiles, conference_id, copy_key, today=here.today()
     )
     if story is None:
         abort(404)
-    export = current_export(conference_id)
-    account = guard.current()
-    assert account is not None
     row = here.store.copy_row(conference_id, copy_key)
     pending = {d.copy_key for d in here.store.deliveries(conference_id, state="pending")}
+    tasks = [
+        t
+        for t in here.store.task_rows(conference_id)
+        if t.done_on is None
+        and (t.recipient, t.document) == (row.recipient, row.document)
+        and acting.may_mark_task_done(account, export, t)
+    ]
     return render_template(
         "copy.html",
         story=story,
+        tasks=tasks,
         actions=acting.actions_for(
             account,
             export,
@@ -94,9 +150,8 @@ def document(conference_id: str, copy_key: str) -> Response:
     """The PDF as its recipient received it: for the conference's chair and lead social worker
     only; everyone else sees the copy's record, never its content."""
     here = desk()
-    export = current_export(conference_id)
-    account = guard.current()
-    assert account is not None
+    export = _conference_export(conference_id)
+    account = _account()
     if not acting.may_see_document(account, export):
         raise NotPermitted(
             "Only the conference's chair and lead social worker may see what a copy says; its "
@@ -109,16 +164,19 @@ def document(conference_id: str, copy_key: str) -> Response:
     if received is None or received.path is None or not received.path.is_file():
         abort(404)
     # Read whole (a few hundred KB at most): no file is left open behind the answer.
+    data = received.path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != received.sha256:
+        # Shown "as received" only if it is: a file changed in the outbox since is not.
+        abort(409, "The file in the outbox is not the one that was sent; ask an administrator.")
     return Response(
-        received.path.read_bytes(),
+        data,
         mimetype="application/pdf",
         headers={"Content-Disposition": f'inline; filename="{received.name}"'},
     )
 
 
 def quarantine() -> str:
-    account = guard.current()
-    assert account is not None
+    account = _account()
     if not acting.may_read_audit(account):
         raise NotPermitted("Only administrators and auditors see the quarantine.")
     files = quarantined_files(desk().settings.quarantine)
@@ -126,8 +184,7 @@ def quarantine() -> str:
 
 
 def audit() -> str:
-    account = guard.current()
-    assert account is not None
+    account = _account()
     if not acting.may_read_audit(account):
         raise NotPermitted("Only administrators and auditors read the audit log.")
     wanted = {k: request.args.get(k, "").strip() for k in ("conference", "action", "user")}

@@ -47,7 +47,7 @@ def form_date(field: str, *, default: date) -> date:
             day, month, year = (int(p) for p in parts)
             return date(year, month, day)
         return date.fromisoformat(text) if text else default
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise BadInput(f"{field}: that is not a real date") from exc
 
 

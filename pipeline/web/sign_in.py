@@ -28,18 +28,19 @@ def login() -> Response | str | tuple[str, int]:
     here = desk()
     settings = here.settings
     try:
-        account = sign_in(
-            here.store,
-            email,
-            password,
-            address=request.remote_addr or "unknown",
-            now=here.now(),
-            policy=SignInPolicy(
-                max_failures=settings.max_failures,
-                window=settings.failure_window,
-                lock_for=settings.lock_for,
-            ),
-        )
+        with here.sign_in_lock:
+            account = sign_in(
+                here.store,
+                email,
+                password,
+                address=request.remote_addr or "unknown",
+                now=here.now(),
+                policy=SignInPolicy(
+                    max_failures=settings.max_failures,
+                    window=settings.failure_window,
+                    lock_for=settings.lock_for,
+                ),
+            )
     except SignInRefused as exc:
         return render_template("login.html", next=target, email=email, error=str(exc)), 200
     guard.begin_session(account)
