@@ -146,6 +146,6 @@ def _not_permitted(exc: NotPermitted) -> tuple[str, int]:
 
 
 def _refused(exc: CpcError) -> tuple[str, int]:
-    # A decision the service refused (a copy no longer held, a date in the future): said in its
-    # own words, nothing changed.
-    return _page(400, "That was not done", str(exc))
+    # An action the service refused (a copy no longer held, a date in the future, no reason
+    # given): said in its own words, nothing changed; a refused action answers 403.
+    return _page(403, "That was not done", str(exc))

@@ -14,7 +14,9 @@ from pipeline.web.context import desk
 
 def install(app: Flask) -> None:
     app.add_url_rule("/login", "login", login, methods=["GET", "POST"])
-    app.add_url_rule("/logout", "logout", logout, methods=["POST"])
+    # GET too, for a link or a script: the cookie is SameSite=Strict, so another site's link
+    # arrives without it and cannot sign anyone out; the page's own button posts.
+    app.add_url_rule("/logout", "logout", logout, methods=["GET", "POST"])
 
 
 def login() -> Response | str | tuple[str, int]:
