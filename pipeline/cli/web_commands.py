@@ -19,7 +19,9 @@ def serve(
         str, typer.Option("--host", help="The address to listen on (behind the TLS proxy).")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="The port.")] = 8080,
-    threads: Annotated[int, typer.Option("--threads", min=1, max=32)] = 4,
+    threads: Annotated[
+        int, typer.Option("--threads", min=1, max=32, help="Requests answered at once.")
+    ] = 4,
     config_path: ConfigOption = None,
 ) -> None:
     """Serve the front desk: sign-in, the dashboard, conferences, copies and decisions."""

@@ -9,6 +9,8 @@ went through. Anyone else is refused with 403 before the service is asked.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from flask import Flask, flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
@@ -44,15 +46,9 @@ def _user(account: Account) -> str:
     return f"web:{account.email}"
 
 
-def _signed_in() -> Account:
-    account = guard.current()
-    assert account is not None  # the views are guarded
-    return account
-
-
 def _chair(export: Export) -> tuple[Account, str]:
     """The signed-in chair of this conference, and the person id decisions are recorded as."""
-    account = _signed_in()
+    account = guard.account()
     if not acting.may_decide(account, export):
         raise NotPermitted(
             f"Only the chair of {export.conference.id} may decide on its copies and amendments, "
@@ -61,7 +57,9 @@ def _chair(export: Export) -> tuple[Account, str]:
     return account, export.conference.chair
 
 
-def _decide_each(conference_id: str, keys: list[str], decide: str) -> Response:
+def _decide_each(
+    conference_id: str, keys: list[str], decide: Literal["release", "withdraw"]
+) -> Response:
     export = current_export(conference_id)
     account, chair = _chair(export)
     why = reason()
@@ -112,7 +110,7 @@ def withdraw_several(conference_id: str) -> Response:
 
 def handed_over(conference_id: str, copy_key: str) -> Response:
     export = current_export(conference_id)
-    account = _signed_in()
+    account = guard.account()
     here = desk()
     row = here.store.copy_row(conference_id, copy_key)
     if not acting.may_hand_over(account, export, row):
@@ -137,7 +135,7 @@ def handed_over(conference_id: str, copy_key: str) -> Response:
 
 def task_done(conference_id: str) -> Response:
     export = current_export(conference_id)
-    account = _signed_in()
+    account = guard.account()
     here = desk()
     kind = request.form.get("kind", "")
     recipient = request.form.get("recipient", "")
@@ -202,7 +200,7 @@ def reject(conference_id: str, amendment_id: str) -> Response:
 
 
 def requeue(name: str) -> Response:
-    account = _signed_in()
+    account = guard.account()
     if not acting.may_requeue(account):
         raise NotPermitted("Only an administrator may send a quarantined file back to the inbox.")
     here = desk()

@@ -71,6 +71,13 @@ def current() -> Account | None:
     return cast(Account | None, g.get("account"))
 
 
+def account() -> Account:
+    """The signed-in account, in a view `signed_in` guards."""
+    found = current()
+    assert found is not None  # the view is guarded
+    return found
+
+
 def signed_in(view: View) -> View:
     """The view for a signed-in person; anyone else is sent to sign in, and back here after."""
 

@@ -38,7 +38,7 @@ def _filters() -> dict[str, str]:
 
 def dashboard() -> str:
     here = desk()
-    account = _account()
+    account = guard.account()
     filters = _filters()
     board = front_desk.dashboard(
         here.store,
@@ -78,16 +78,10 @@ def _only_theirs(account: Account, board: front_desk.Dashboard) -> front_desk.Da
     )
 
 
-def _account() -> Account:
-    account = guard.current()
-    assert account is not None  # the views are guarded
-    return account
-
-
 def _conference_export(conference_id: str) -> Export:
     """The conference's export, once the signed-in person is shown to need it (403 if not)."""
     export = current_export(conference_id)
-    if not acting.may_see_conference(_account(), export):
+    if not acting.may_see_conference(guard.account(), export):
         raise NotPermitted(
             f"You do not act for anyone in conference {conference_id}, so its pages are not "
             "shown to you."
@@ -98,7 +92,7 @@ def _conference_export(conference_id: str) -> Export:
 def conference(conference_id: str) -> str:
     here = desk()
     export = _conference_export(conference_id)
-    account = _account()
+    account = guard.account()
     story = front_desk.conference_story(here.store, here.profiles, conference_id, today=here.today())
     if story is None:
         abort(404)
@@ -114,7 +108,7 @@ def conference(conference_id: str) -> str:
 def copy_page(conference_id: str, copy_key: str) -> str:
     here = desk()
     export = _conference_export(conference_id)
-    account = _account()
+    account = guard.account()
     story = front_desk.copy_story(
         here.store, here.profiles, conference_id, copy_key, today=here.today()
     )
@@ -151,7 +145,7 @@ def document(conference_id: str, copy_key: str) -> Response:
     only; everyone else sees the copy's record, never its content."""
     here = desk()
     export = _conference_export(conference_id)
-    account = _account()
+    account = guard.account()
     if not acting.may_see_document(account, export):
         raise NotPermitted(
             "Only the conference's chair and lead social worker may see what a copy says; its "
@@ -176,7 +170,7 @@ def document(conference_id: str, copy_key: str) -> Response:
 
 
 def quarantine() -> str:
-    account = _account()
+    account = guard.account()
     if not acting.may_read_audit(account):
         raise NotPermitted("Only administrators and auditors see the quarantine.")
     files = quarantined_files(desk().settings.quarantine)
@@ -184,7 +178,7 @@ def quarantine() -> str:
 
 
 def audit() -> str:
-    account = _account()
+    account = guard.account()
     if not acting.may_read_audit(account):
         raise NotPermitted("Only administrators and auditors read the audit log.")
     wanted = {k: request.args.get(k, "").strip() for k in ("conference", "action", "user")}
