@@ -3,7 +3,7 @@
 Pure: the account, the export and the copy's row go in, a yes or no comes out; the web asks
 before each page and each action, and the service's own checks (`service.decisions`,
 `service.amendment_intake`) still stand behind it. An account acts only for the conference's
-people whose `email` in the export is its own (issue 15: nobody acts for anyone else), and only
+people whose `email` in the export is its own (nobody acts for anyone else), and only
 in its role: an administrator whose address is also the chair's in some export is still an
 administrator there. A disabled account may do nothing.
 """
@@ -108,7 +108,7 @@ def lead_social_workers_of(export: Export) -> frozenset[str]:
 
 def may_see_document(account: Account, export: Export) -> bool:
     """The document itself (the PDF as its recipient received it) only for the conference's chair
-    and its lead social worker (issue 15: administrators and auditors see the record of a copy,
+    and its lead social worker (administrators and auditors see the record of a copy,
     not its content; a copy may hold what is withheld from others, spec §4)."""
     return may_decide(account, export) or bool(
         _acts_as(account, export, "social_worker") & lead_social_workers_of(export)
@@ -138,12 +138,12 @@ def may_see_conference(account: Account, export: Export) -> bool:
 
 
 def may_requeue(account: Account) -> bool:
-    """Re-queueing a replaced quarantined file is the administrator's (issue 15)."""
+    """Re-queueing a replaced quarantined file is the administrator's, who looks after the inbox."""
     return not account.disabled and account.role == "administrator"
 
 
 def may_read_audit(account: Account) -> bool:
-    """The audit log and the quarantine are read by administrators and auditors (issue 15)."""
+    """The audit log and the quarantine are read by administrators and auditors."""
     return not account.disabled and account.role in ("administrator", "auditor")
 
 
