@@ -397,3 +397,12 @@ def test_people_see_only_the_conferences_they_act_in(desk: Desk) -> None:
     assert DV not in board and "Helen Marsh" not in board
     assert BROKEN not in board  # the quarantine is for administrators and auditors
     assert BROKEN in desk.signed_in(ADMINISTRATOR).get("/").get_data(as_text=True)
+
+
+def test_a_script_may_name_the_hand_over_day_date_and_the_reason_note(desk: Desk) -> None:
+    lead = desk.signed_in(SOCIAL_WORKER)
+    path = f"/conferences/{DV}/copies/{HANDED}/handed-over"
+    assert post(lead, path, {"date": "2026-12-05"}).status_code == 403  # still not after today
+    assert post(lead, path, {"date": "2026-11-26", "note": "at home"}).status_code == 303
+    (delivery,) = [d for d in desk.store.deliveries(DV, state="sent") if d.copy_key == HANDED]
+    assert str(delivery.handed_over_on) == "2026-11-26"

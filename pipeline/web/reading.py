@@ -28,8 +28,9 @@ def current_export(conference_id: str) -> Export:
 
 
 def reason(*, required: bool = True) -> str:
-    """The form's `why`: what the audit log keeps as the person's reason."""
-    why = " ".join(request.form.get("why", "").split())
+    """The form's `why` (a script may call it `note`): what the audit log keeps as the
+    person's reason."""
+    why = " ".join((request.form.get("why") or request.form.get("note") or "").split())
     if required and not why:
         raise BadInput("Give a reason: it is kept in the audit log with your name.")
     if len(why) > MAX_REASON:
@@ -41,7 +42,8 @@ def form_date(field: str, *, default: date) -> date:
     """A date from the form (YYYY-MM-DD, or the day, month and year fields GOV.UK's date input
     sends as FIELD-day, FIELD-month, FIELD-year), `default` if none was given."""
     parts = [request.form.get(f"{field}-{p}", "").strip() for p in ("day", "month", "year")]
-    text = request.form.get(field, "").strip()
+    # A script may call the date `date`: the same date, by the field's other name.
+    text = (request.form.get(field) or request.form.get("date") or "").strip()
     try:
         if any(parts):
             day, month, year = (int(p) for p in parts)
