@@ -17,6 +17,7 @@ import pytest
 
 from pipeline.procedure.profile import load_profiles
 from pipeline.service.front_desk import copy_story
+from pipeline.web.app import create_app
 from tests.conftest import example
 from tests.web_harness import (
     ADMINISTRATOR,
@@ -406,3 +407,18 @@ def test_a_script_may_name_the_hand_over_day_date_and_the_reason_note(desk: Desk
     assert post(lead, path, {"date": "2026-11-26", "note": "at home"}).status_code == 303
     (delivery,) = [d for d in desk.store.deliveries(DV, state="sent") if d.copy_key == HANDED]
     assert str(delivery.handed_over_on) == "2026-11-26"
+
+
+def test_the_session_key_is_private_and_kept_across_restarts(desk: Desk) -> None:
+    key = desk.root / "state" / "web-session.key"
+    assert key.stat().st_mode & 0o777 == 0o600
+    assert len(key.read_bytes()) == 64
+    client = desk.signed_in(CHAIR)
+    config = desk.app.extensions["cpc_desk"].config
+    again = create_app(config, desk.store, load_profiles(()), now=lambda: desk.clock[0])
+    assert key.read_bytes() == again.secret_key  # a restart keeps people signed in
+    restarted = again.test_client()
+    cookie = client.get_cookie("cpc_session")
+    assert cookie is not None
+    restarted.set_cookie("cpc_session", cookie.value)
+    assert restarted.get("/").status_code == 200
