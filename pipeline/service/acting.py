@@ -126,15 +126,16 @@ def may_mark_task_done(account: Account, export: Export, task: TaskLike) -> bool
     return task.owner in _acts_as(account, export, role)
 
 
-def may_see_conference(account: Account, export: Export) -> bool:
+def may_see_conference(account: Account, export: Export | None) -> bool:
     """A conference's pages (its people's names, what was sent and decided) are for those who
     need them: administrators and auditors for every conference, anyone else only where they
-    act for one of its people (the chair, a social worker; nobody acts for anyone else)."""
+    act for one of its people (the chair, a social worker; nobody acts for anyone else).
+    `export` None: one that cannot be read now, so no one can be shown to act in it."""
     if account.disabled:
         return False
     if account.role in ("administrator", "auditor"):
         return True
-    return bool(persons_for(export, account.email))
+    return export is not None and bool(persons_for(export, account.email))
 
 
 def may_requeue(account: Account) -> bool:

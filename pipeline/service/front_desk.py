@@ -9,10 +9,12 @@ date, who is to act, and the url of the copy's page. The conference's and the co
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from pipeline.contract.export import Export
 from pipeline.procedure.profile import Profile
 from pipeline.service.front_desk_items import (
     ADMINISTRATOR,
@@ -21,7 +23,7 @@ from pipeline.service.front_desk_items import (
     Item,
     Kind,
 )
-from pipeline.service.front_desk_reading import read_all
+from pipeline.service.front_desk_reading import Readings, read_all
 from pipeline.service.front_desk_stories import (
     ConferenceStory,
     CopyStory,
@@ -94,6 +96,7 @@ def dashboard(
     person: str | None = None,
     due_by: date | None = None,
     quarantine: Path | None = None,
+    may_see: Callable[[Export | None], bool] | None = None,
 ) -> Dashboard:
     """The dashboard on `today`, of the conferences `cpc status` is about.
 
@@ -101,7 +104,9 @@ def dashboard(
     "administrator": the chair for held copies and amendments, the social worker for hand-overs,
     a task's owner, an administrator for failures, quarantined files and copies still to go);
     `due_by`: only items due on or before that day (items without a due date are left out).
-    `quarantine`: the quarantine folder, whose files are listed with their reasons."""
+    `quarantine`: the quarantine folder, whose files are listed with their reasons.
+    `may_see`: whether a conference's items are shown, given its export (None: one that cannot
+    be read now); every conference's if not given."""
     rows = store.status_rows(late_since=today - timedelta(days=LATE_DAYS))
     readings = read_all(store, profiles, rows.exports)
     report = status_report(
@@ -122,11 +127,24 @@ def dashboard(
         Section(
             kind,
             title,
-            tuple(i for i in items.of(kind, report) if _kept(i, conference, person, due_by)),
+            tuple(
+                i
+                for i in items.of(kind, report)
+                if _kept(i, conference, person, due_by) and _seen(i, readings, may_see)
+            ),
         )
         for kind, title in SECTIONS
     )
     return Dashboard(today, sections)
+
+
+def _seen(
+    item: Item, readings: Readings, may_see: Callable[[Export | None], bool] | None
+) -> bool:
+    if may_see is None or item.conference is None:
+        return True
+    read = readings.conferences.get(item.conference)
+    return may_see(read.export if read is not None else None)
 
 
 def _kept(item: Item, conference: str | None, person: str | None, due_by: date | None) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
@@ -25,6 +25,11 @@ SYSTEM_ACTOR = "cpc-pipeline"
 
 def now() -> datetime:
     return clock.now()
+
+
+def utc(moment: datetime) -> datetime:
+    """A time as the store keeps it: UTC (SQLite keeps no zone)."""
+    return moment.astimezone(UTC)
 
 
 def unavailable(exc: SQLAlchemyError) -> StoreUnavailable:

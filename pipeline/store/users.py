@@ -9,19 +9,15 @@ be compared as if it were UTC).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from pipeline.errors import StoreError
-from pipeline.store.base import StoreBase, now
+from pipeline.store.base import StoreBase, now, utc
 from pipeline.store.rows import SignInAttemptRow, UserRow, aware
 from pipeline.store.schema import sign_in_attempts, users, web_sessions
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC)
 
 
 def _user_of(mapping: Any) -> UserRow:
@@ -62,7 +58,7 @@ class UsersMixin(StoreBase):
                     role=role,
                     password_hash=password_hash,
                     disabled=False,
-                    created_at=_utc(now()),
+                    created_at=utc(now()),
                 )
                 .returning(users.c.id)
             ).scalar_one()
@@ -101,7 +97,7 @@ class UsersMixin(StoreBase):
             changed = connection.execute(
                 users.update()
                 .where(users.c.id == user_id, users.c.disabled.is_(False))
-                .values(disabled=True, disabled_at=_utc(now()))
+                .values(disabled=True, disabled_at=utc(now()))
             ).rowcount
             if changed != 1:
                 raise StoreError(f"account {user_id} is not an enabled account")
@@ -109,7 +105,7 @@ class UsersMixin(StoreBase):
             connection.execute(
                 web_sessions.update()
                 .where(web_sessions.c.user_id == user_id, web_sessions.c.ended_at.is_(None))
-                .values(ended_at=_utc(now()))
+                .values(ended_at=utc(now()))
             )
             row = _user_of(
                 connection.execute(sa.select(users).where(users.c.id == user_id)).one()._mapping
@@ -146,7 +142,7 @@ class UsersMixin(StoreBase):
         with self.transaction() as connection:
             connection.execute(
                 sign_in_attempts.insert().values(
-                    at=_utc(at),
+                    at=utc(at),
                     email=email,
                     address=address,
                     succeeded=succeeded,
@@ -172,7 +168,7 @@ class UsersMixin(StoreBase):
             sa.select(sign_in_attempts)
             .where(
                 by,
-                sign_in_attempts.c.at >= _utc(since),
+                sign_in_attempts.c.at >= utc(since),
                 sign_in_attempts.c.succeeded.is_(False),
                 sign_in_attempts.c.locked.is_(False),
             )

@@ -3,17 +3,13 @@ the account is disabled. Whether one is still good (idle, too old) is the web's 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 
-from pipeline.store.base import StoreBase
+from pipeline.store.base import StoreBase, utc
 from pipeline.store.rows import WebSessionRow, aware
 from pipeline.store.schema import web_sessions
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC)
 
 
 class WebSessionsMixin(StoreBase):
@@ -21,7 +17,7 @@ class WebSessionsMixin(StoreBase):
         with self.transaction() as connection:
             connection.execute(
                 web_sessions.insert().values(
-                    token_sha256=token_sha256, user_id=user_id, started_at=_utc(at), seen_at=_utc(at)
+                    token_sha256=token_sha256, user_id=user_id, started_at=utc(at), seen_at=utc(at)
                 )
             )
 
@@ -42,7 +38,7 @@ class WebSessionsMixin(StoreBase):
             connection.execute(
                 web_sessions.update()
                 .where(web_sessions.c.token_sha256 == token_sha256, web_sessions.c.ended_at.is_(None))
-                .values(seen_at=_utc(at))
+                .values(seen_at=utc(at))
             )
 
     def end_web_session(
@@ -53,7 +49,7 @@ class WebSessionsMixin(StoreBase):
             ended = connection.execute(
                 web_sessions.update()
                 .where(web_sessions.c.token_sha256 == token_sha256, web_sessions.c.ended_at.is_(None))
-                .values(ended_at=_utc(at))
+                .values(ended_at=utc(at))
             ).rowcount
             if ended:
                 self.audit(connection, "sign_out", {"why": why}, actor=user, user=user)
@@ -65,6 +61,6 @@ class WebSessionsMixin(StoreBase):
                 connection.execute(
                     web_sessions.update()
                     .where(web_sessions.c.user_id == user_id, web_sessions.c.ended_at.is_(None))
-                    .values(ended_at=_utc(at))
+                    .values(ended_at=utc(at))
                 ).rowcount
             )

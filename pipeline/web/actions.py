@@ -18,7 +18,7 @@ from pipeline.contract.export import Export
 from pipeline.errors import BadInput, NotPermitted
 from pipeline.intake.folders import InboxFolders
 from pipeline.service import acting, decisions
-from pipeline.service.accounts import Account
+from pipeline.service.accounts import Account, web_user
 from pipeline.service.desk_decisions import decide_amendment, requeue_quarantined
 from pipeline.store.rows import CopyRow
 from pipeline.web import guard
@@ -43,7 +43,7 @@ def install(app: Flask) -> None:
 
 
 def _user(account: Account) -> str:
-    return f"web:{account.email}"
+    return web_user(account.email)
 
 
 def _chair(export: Export) -> tuple[Account, str]:

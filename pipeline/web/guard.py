@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort, g, redirect, request, session, url_for
 
-from pipeline.service.accounts import Account, account_by_id
+from pipeline.service.accounts import Account, account_by_id, web_user
 from pipeline.web.context import desk
 
 TOKEN, CSRF = "session", "csrf"
@@ -62,7 +62,7 @@ def end_session(why: str = "signed out") -> None:
     account = current()
     if token and account is not None:
         desk().store.end_web_session(
-            _digest(str(token)), at=desk().now(), user=f"web:{account.email}", why=why
+            _digest(str(token)), at=desk().now(), user=web_user(account.email), why=why
         )
     session.clear()
 

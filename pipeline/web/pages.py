@@ -3,16 +3,13 @@ log. What each shows is `service.front_desk`'s to work out; who may see it, `ser
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 
 from flask import Flask, Response, abort, render_template, request
 
 from pipeline.contract.export import Export
-from pipeline.contract.load import load_export
 from pipeline.errors import NotPermitted
 from pipeline.service import acting, front_desk
-from pipeline.service.accounts import Account
 from pipeline.service.ingest import quarantined_files
 from pipeline.web import guard
 from pipeline.web.context import desk
@@ -50,32 +47,9 @@ def dashboard() -> str:
         # A quarantined file's reason can quote another family's export: for those who may
         # read the quarantine only.
         quarantine=here.settings.quarantine if acting.may_read_audit(account) else None,
+        may_see=lambda export: acting.may_see_conference(account, export),
     )
-    return render_template("dashboard.html", board=_only_theirs(account, board), filters=filters)
-
-
-def _only_theirs(account: Account, board: front_desk.Dashboard) -> front_desk.Dashboard:
-    """The board less the conferences the account may not see (need to know), and less what
-    belongs to no conference for anyone who may not read the quarantine."""
-    seen: dict[str, bool] = {}
-
-    def shown(conference_id: str | None) -> bool:
-        if conference_id is None:
-            return acting.may_read_audit(account)
-        if conference_id not in seen:
-            stored = desk().store.current_exports(conference_id)
-            seen[conference_id] = bool(stored) and acting.may_see_conference(
-                account, load_export(stored[0].raw, desk().profiles.keys())
-            )
-        return seen[conference_id]
-
-    return dataclasses.replace(
-        board,
-        sections=tuple(
-            dataclasses.replace(s, items=tuple(i for i in s.items if shown(i.conference)))
-            for s in board.sections
-        ),
-    )
+    return render_template("dashboard.html", board=board, filters=filters)
 
 
 def _conference_export(conference_id: str) -> Export:
