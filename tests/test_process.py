@@ -261,8 +261,8 @@ def test_amendment_notice_renders_the_change_as_before_and_after(profiles) -> No
     from pipeline.contract.load import load_document, load_export
     from pipeline.planning.recipients import plan_distribution
     from pipeline.procedure.calendar import WorkingCalendar
+    from pipeline.redaction.amendment_view import amendment_view
     from pipeline.redaction.plain_language import PlainWords
-    from pipeline.redaction.view import amendment_view
     from pipeline.rendering.docx import DocxMarks, docx_text, render_docx
     from pipeline.rendering.html import Composer
     from pipeline.rendering.pdf import render_pdf

@@ -163,7 +163,7 @@ def test_amendment_notice_shows_only_changes_to_sections_the_reader_holds(dv, pr
     # spec §5; 002 §22.6-22.7: the school's correction to s4 reaches the mother (who holds s4),
     # while the father's copy never held s4, so his notice view carries no change at all
     from pipeline.contract.load import load_document
-    from pipeline.redaction.view import amendment_view
+    from pipeline.redaction.amendment_view import amendment_view
     from tests.conftest import EXAMPLES
 
     export, plan, words = dv

@@ -155,6 +155,35 @@ class AmendmentFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class ChildReader:
+    """The child a letter is written to (`distribution.child_copies`): the letter says "you" and
+    uses their first name, in words for their age."""
+
+    first_name: str
+    # Whole years on the conference day, from the export's date of birth; None when not known.
+    age: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageHelp:
+    """The line near the top of a letter to someone whose language is not the document's: a
+    translated copy or an interpreter will follow, and how to ask (000 §4.14.9; R81, R82)."""
+
+    language: str  # the reader's language code, as the export gives it ("pl", "cy")
+    english: str  # the line in English
+    own: str | None = None  # the same line in the reader's language, where the authority gives it
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A word a family meets, explained in plain words, with where the meaning comes from."""
+
+    term: str
+    meaning: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
 class RecipientView:
     """What one document shows one reader. Equal views render to equal layouts."""
 
@@ -177,6 +206,15 @@ class RecipientView:
     # Which version this copy is (an updated invitation, a record with agreed amendments); set by
     # the delivery stage, never from the export's free text.
     edition: tuple[str, ...] = ()
+    # Set only on a child's own copy: the letter is written to them.
+    child_reader: ChildReader | None = None
+    # Set only where the reader's language differs from the document's.
+    language_help: LanguageHelp | None = None
+    # The profile's terms that appear in this copy's words, explained once for a family reader.
+    terms: tuple[Term, ...] = ()
+    # The language of the copy's own templates when the profile names some (Welsh: "cy"), for a
+    # bilingual letter; None for English only.
+    template_language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

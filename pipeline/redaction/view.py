@@ -13,17 +13,14 @@ import dataclasses
 import threading
 from collections.abc import Iterator
 
-from pipeline.contract.amendment import Amendment
 from pipeline.contract.export import Action, Child, Export, Person, Section
 from pipeline.planning.documents import shows
 from pipeline.planning.plan import PlannedCopy
-from pipeline.planning.readers import Viewer, changes_held, readers_of
+from pipeline.planning.readers import Viewer, readers_of
 from pipeline.redaction.dating import Day, issue_date
 from pipeline.redaction.facts import (
     ActionFacts,
     AddressBlock,
-    AmendmentFacts,
-    ChangeFacts,
     ChildFacts,
     ChildPlanFacts,
     ConferenceFacts,
@@ -46,7 +43,7 @@ def view_for(
     export: Export, copy: PlannedCopy, words: PlainWords, issued_on: Day = None
 ) -> RecipientView:
     """What `copy.viewer` may see of `copy.document`, dated the day it is issued (`dating`)."""
-    return _ViewBuilder(export, copy, words, issued_on).build()
+    return ViewBuilder(export, copy, words, issued_on).build()
 
 
 def view_strings(value: object) -> Iterator[str]:
@@ -59,68 +56,6 @@ def view_strings(value: object) -> Iterator[str]:
     elif isinstance(value, tuple | list):
         for item in value:
             yield from view_strings(item)
-
-
-def amendment_view(
-    export: Export, copy: PlannedCopy, amendment: Amendment, words: PlainWords,
-    issued_on: Day = None,
-) -> RecipientView:
-    """An amendment notice: only the changes to sections the reader's copy of the record holds
-    (spec §5: nobody learns of a section they could not see). Dated the day it is issued; the
-    day the chair agreed it is in its text."""
-    if amendment.decision.status != "agreed":
-        # 002 §22.7 (R61): only amendments the chair agreed are circulated.
-        raise ValueError(f"amendment {amendment.amendment_id} is {amendment.decision.status}")
-    builder = _ViewBuilder(export, copy, words, issued_on)
-    changes = _changes_seen(builder, export, copy, amendment)
-    base = builder.build()
-    return dataclasses.replace(
-        base,
-        document="amendment_notice",
-        addressee=builder.addressee(),
-        decisions=(),
-        plan=None,
-        record=None,
-        amendment=AmendmentFacts(amendment.amendment_id, amendment.decision.on, changes),
-    )
-
-
-def _changes_seen(
-    builder: _ViewBuilder, export: Export, copy: PlannedCopy, amendment: Amendment
-) -> tuple[ChangeFacts, ...]:
-    """The amendment's changes to sections the reader's copy holds; the rest are not named."""
-    return tuple(
-        ChangeFacts(builder.text(section.heading), builder.text(c.replace), builder.text(c.with_))
-        for _, c, section in changes_held(export, builder.viewer, amendment)
-    )
-
-
-def rejection_view(
-    export: Export, copy: PlannedCopy, amendment: Amendment, words: PlainWords,
-    issued_on: Day = None,
-) -> RecipientView:
-    """The letter telling the requester the chair did not agree their amendment, with the chair's
-    note; it names only sections their copy holds. Dated the day issued; decided on: in the text."""
-    if amendment.decision.status != "rejected":
-        raise ValueError(f"amendment {amendment.amendment_id} is {amendment.decision.status}")
-    builder = _ViewBuilder(export, copy, words, issued_on)
-    changes = _changes_seen(builder, export, copy, amendment)
-    base, note = builder.build(), amendment.decision.note
-    return dataclasses.replace(
-        base,
-        document="amendment_rejection",
-        addressee=builder.addressee(),
-        decisions=(),
-        plan=None,
-        record=None,
-        amendment=AmendmentFacts(
-            amendment.amendment_id,
-            amendment.decision.on,
-            changes,
-            received_on=amendment.received_on,
-            note=builder.text(note) if note else None,
-        ),
-    )
 
 
 def marks_for(export: Export, copy: PlannedCopy, words: PlainWords) -> RecipientMarks:
@@ -148,7 +83,7 @@ _ATTENDANCE_CACHE_SIZE = 8
 _ATTENDANCE_LOCK = threading.Lock()
 
 
-class _ViewBuilder:
+class ViewBuilder:
     def __init__(
         self, export: Export, copy: PlannedCopy, words: PlainWords, issued_on: Day = None
     ) -> None:

@@ -36,14 +36,15 @@ class Composer:
         )
         return cls(templates, environment)
 
-    def template_name(self, document: str) -> str:
-        folder = "records" if document in RECORD_DOCUMENTS else "letters"
-        return f"{folder}/{document}.html"
+    def template_name(self, view: RecipientView) -> str:
+        """Which template writes this view: the one place it is chosen."""
+        folder = "records" if view.document in RECORD_DOCUMENTS else "letters"
+        return f"{folder}/{view.document}.html"
 
     def html(self, view: RecipientView, stamp: StampSlots | None = None) -> str:
         """The document's HTML; with `stamp`, a letter's address and salutation are left as the
         slots' words, for one layout every reader of the view shares (`letter_stamp`)."""
-        template = self.environment.get_template(self.template_name(view.document))
+        template = self.environment.get_template(self.template_name(view))
         return template.render(v=view, stamp=stamp)
 
 

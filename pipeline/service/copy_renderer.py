@@ -30,15 +30,9 @@ from pipeline.errors import RenderError
 from pipeline.planning.plan import DistributionPlan, PlannedCopy, file_stem
 from pipeline.planning.readers import Viewer, readers_of
 from pipeline.procedure.profile import Profile
+from pipeline.redaction.amendment_view import amendment_view, rejection_view
 from pipeline.redaction.plain_language import PlainWords
-from pipeline.redaction.view import (
-    RecipientMarks,
-    RecipientView,
-    amendment_view,
-    marks_for,
-    rejection_view,
-    view_for,
-)
+from pipeline.redaction.view import RecipientMarks, RecipientView, marks_for, view_for
 from pipeline.rendering.docx import DocxMarks, render_docx
 from pipeline.rendering.docx_fill import DocxMaster, ReaderLines
 from pipeline.rendering.html import RECORD_DOCUMENTS, Composer, StampSlots
