@@ -39,6 +39,11 @@ class Composer:
     def template_name(self, view: RecipientView) -> str:
         """Which template writes this view: the one place it is chosen."""
         folder = "records" if view.document in RECORD_DOCUMENTS else "letters"
+        if view.child_reader is not None:
+            # A child's own copy is written to them where the templates have a child's version.
+            written_to_child = f"{folder}/child/{view.document}.html"
+            if (self.templates / written_to_child).is_file():
+                return written_to_child
         return f"{folder}/{view.document}.html"
 
     def html(self, view: RecipientView, stamp: StampSlots | None = None) -> str:
