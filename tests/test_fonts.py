@@ -49,7 +49,7 @@ FALLBACK_PRINTABLE = {"Sinhala": "අනුෂා", "Hebrew": "שרה", "Hangul"
 
 def _page(text: str) -> str:
     css = (DEFAULT_TEMPLATES / "_fonts.css").read_text(encoding="utf-8")
-    return f'<!DOCTYPE html><html><head><meta charset="utf-8"><style>{css}</style></head><body><p>{text}</p></body></html>'
+    return f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><style>{css}</style></head><body><p>{text}</p></body></html>'
 
 
 # --- the fonts --------------------------------------------------------------------------------

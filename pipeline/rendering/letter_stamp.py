@@ -112,10 +112,14 @@ class Stamps:
         try:
             with pikepdf.open(io.BytesIO(laid_out)) as pdf:
                 if parts is not None and own is not None:
-                    # Drawn first, so a reader (and a screen reader) meets the address and the
-                    # salutation before the letter, not after its last line.
+                    # Drawn first, so text read off the page (a copy-paste, the leak check)
+                    # meets the address and the salutation before the letter, not after its
+                    # last line. An artifact: a screen reader does not hear them (not built:
+                    # grafting them into the structure tree in reading order).
                     on_one = own.page(parts)
-                    overlay_pages(pdf, lambda n: on_one if n == 0 else None, READER_PARTS, under=True)
+                    overlay_pages(
+                        pdf, lambda n: on_one if n == 0 else None, READER_PARTS, under=True
+                    )
                 if marks is not None and own is not None:
                     on_all = own.page(marks)
                     overlay_pages(pdf, lambda _n: on_all)
@@ -137,7 +141,9 @@ class _ReaderStamps:
         html = composer.environment.get_template(STAMPS_TEMPLATE).render(
             sheets=[dataclasses.replace(s, marks=Markup(s.marks)) for s in self.sheets]
         )
-        laid_out, anchors = render_pdf_anchored(html, composer.templates)
+        # Untagged: drawn as an artifact (pdf_marks.overlay_pages), so no id collides with the
+        # page's own marked content.
+        laid_out, anchors = render_pdf_anchored(html, composer.templates, tagged=False)
         if len(anchors) != len(self.sheets):
             # A sheet that ran onto a second page would put its next sheet on the wrong page.
             raise RenderError("the stamps did not lay out one to a page")

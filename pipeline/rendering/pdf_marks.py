@@ -63,7 +63,9 @@ def stamp_pdf(marks_html: str, templates: Path) -> bytes:
     # The marks name the reader, in whatever script their name is written: the documents' fonts.
     fonts_css = (templates / FONTS_CSS).read_text(encoding="utf-8")
     return render_pdf(
-        _page_html(fonts_css + _STAMP_CSS, f'<div class="stamp">{marks_html}</div>'), templates
+        _page_html(fonts_css + _STAMP_CSS, f'<div class="stamp">{marks_html}</div>'),
+        templates,
+        tagged=False,  # drawn onto the copy as an artifact: see overlay_pages
     )
 
 
@@ -76,7 +78,9 @@ class EnvelopeStamper:
         self.marks = sorted(set(marks_html))  # escaped fragments, from an autoescaping template
         fonts_css = (templates / FONTS_CSS).read_text(encoding="utf-8")
         body = "".join(f'<div class="sheet"><div class="stamp">{m}</div></div>' for m in self.marks)
-        laid_out = render_pdf(_page_html(fonts_css + _ENVELOPE_STAMP_CSS, body), templates)
+        laid_out = render_pdf(
+            _page_html(fonts_css + _ENVELOPE_STAMP_CSS, body), templates, tagged=False
+        )
         self._stamps = pikepdf.open(io.BytesIO(laid_out))
         if len(self._stamps.pages) != len(self.marks):
             # A mark that ran onto a second page would put the next envelope's mark on this one.
@@ -135,7 +139,14 @@ def overlay_pages(
     under: bool = False,
 ) -> None:
     """Draw `stamp_for(n)` over page n (0-based; None: leave the page as it is), or `under`
-    it: before the page's own content, so that it reads first."""
+    it: before the page's own content, so that it reads first.
+
+    The stamp is drawn as an `/Artifact`: its layout is untagged (render_pdf(tagged=False)), and
+    a tagged stamp's marked-content ids would collide with the page's own (a screen reader would
+    read the stamp as the page's first elements, or drop them). An artifact is what a tagged
+    reader skips: the copy's marks repeat on every page (whose copy it is, spec §4 rule 5), and
+    the envelope mark is for the post room. The reader's window and salutation on page 1 are
+    artifacts too, for now: grafting them into the structure tree in reading order is not built."""
     # By hand rather than Page.add_overlay, which names the resource at random and so would
     # make each run's bytes differ. Both pages are A4 from the same renderer, so no scaling.
     # Pages may share one /Resources dictionary (WeasyPrint's do): each distinct stamp gets its
@@ -151,11 +162,12 @@ def overlay_pages(
             forms[key] = own, pdf.copy_foreign(stamp.as_form_xobject())
         own, form = forms[key]
         page.add_resource(form, pikepdf.Name.XObject, own)
+        draw = b"/Artifact BMC q " + bytes(own) + b" Do Q EMC\n"
         if under:
-            page.contents_add(pdf.make_stream(b"q " + bytes(own) + b" Do Q\n"), prepend=True)
+            page.contents_add(pdf.make_stream(draw), prepend=True)
         else:
             page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
-            page.contents_add(pdf.make_stream(b"Q\nq " + bytes(own) + b" Do Q\n"), prepend=False)
+            page.contents_add(pdf.make_stream(b"Q\n" + draw), prepend=False)
 
 
 def save_trimmed(pdf: pikepdf.Pdf) -> bytes:

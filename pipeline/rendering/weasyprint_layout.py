@@ -10,6 +10,7 @@ is one: WeasyPrint warns of its .notdef glyph). Resources: deny by default; only
 templates folder may be read (there are none today: the stylesheet is inlined), and the installed
 font files fontconfig knows, which the stylesheet's @font-face src: local() reads.
 """
+
 from __future__ import annotations
 
 import functools
@@ -26,7 +27,14 @@ from pipeline.errors import RenderError
 from pipeline.rendering.fonts import installed_font_files
 from pipeline.rendering.pdf import Anchors
 
-PDF_VARIANT = "pdf/a-3b"
+# PDF/A-3 level A ("accessible"): the archive format the copies always had (level B), plus a
+# structure tree, the document language and Unicode text: a screen reader hears the headings,
+# tables and lists in order (issue 16; the Public Sector Bodies Accessibility Regulations 2018).
+# Level A rather than a-3b with pdf_tags=True: the file then claims (pdfaid 3/A) what it is, and
+# WeasyPrint itself refuses an -a document without <html lang>. Stamp layouts are the exception:
+# they are drawn onto a copy as artifacts (pdf_marks.overlay_pages), so they are laid out untagged.
+PDF_VARIANT = "pdf/a-3a"
+UNTAGGED_VARIANT = "pdf/a-3b"
 
 
 class TemplatesOnlyFetcher(URLFetcher):
@@ -86,12 +94,13 @@ def _said(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__
 
 
-def lay_out(html: str, templates: Path) -> bytes:
-    """Lay out `html` and return the PDF (PDF/A-3b), or raise RenderError if anything was amiss."""
-    return lay_out_anchored(html, templates)[0]
+def lay_out(html: str, templates: Path, *, tagged: bool = True) -> bytes:
+    """Lay out `html` and return the PDF (PDF/A-3a, tagged; PDF/A-3b if not `tagged`), or raise
+    RenderError if anything was amiss."""
+    return lay_out_anchored(html, templates, tagged=tagged)[0]
 
 
-def lay_out_anchored(html: str, templates: Path) -> tuple[bytes, Anchors]:
+def lay_out_anchored(html: str, templates: Path, *, tagged: bool = True) -> tuple[bytes, Anchors]:
     """As `lay_out`, with where each element with an id was placed: a stamp is drawn where the
     layout left room for it, and a stamp's own ends show whether its text fitted."""
     fetcher = TemplatesOnlyFetcher(templates)
@@ -102,7 +111,8 @@ def lay_out_anchored(html: str, templates: Path) -> tuple[bytes, Anchors]:
                 string=html, base_url=templates.resolve().as_uri() + "/", url_fetcher=fetcher
             ).render(font_config=fonts)
             anchors = tuple(dict(page.anchors) for page in document.pages)
-            pdf = document.write_pdf(pdf_variant=PDF_VARIANT, custom_metadata=False)
+            variant = PDF_VARIANT if tagged else UNTAGGED_VARIANT
+            pdf = document.write_pdf(pdf_variant=variant, custom_metadata=False)
         except FatalURLFetchingError as exc:
             raise RenderError(str(exc)) from exc
         except Exception as exc:
