@@ -92,6 +92,10 @@ REFUSED_TAGS = frozenset(
     {"script", "img", "picture", "svg", "object", "embed", "iframe", "frame", "frameset", "video",
      "audio", "source", "canvas", "link", "base", "input", "form", "applet", "math"}
 )  # fmt: skip
+# The letterhead's logo (templates/letters/_base.html): an <img> for the tagged PDF's Figure and
+# its alternative text; the DOCX carries no images (see REFUSED_TAGS), and its own letterhead is
+# the authority's name in words, so the logo is left out rather than refused.
+LOGO_CLASS = "logo"
 HTML_SPACE = re.compile(r"[ \t\n\f\r]+")  # HTML collapses these, and only these (not NBSP)
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -206,6 +210,10 @@ def _inherit(ctx: _Context, element: etree._Element) -> _Context:
     )
 
 
+def _is_logo(element: etree._Element) -> bool:
+    return element.tag == "img" and LOGO_CLASS in (element.get("class") or "").split()
+
+
 def _check_element(element: etree._Element) -> None:
     if element.tag in REFUSED_TAGS:
         raise RenderError(f"<{element.tag}> cannot go into a document: documents carry words only")
@@ -240,6 +248,8 @@ def _container(element: etree._Element, ctx: _Context) -> list[Block]:
 
 def _inline(element: etree._Element, ctx: _Context, inline: _Inline) -> None:
     """An inline (or unknown) element: its text is kept, with bold/italic where HTML says so."""
+    if _is_logo(element):
+        return
     _check_element(element)
     if element.tag in INVISIBLE_TAGS:
         return
