@@ -5,8 +5,10 @@ Run after editing this file: `.venv/bin/python scripts/make_docx_template.py`. T
 reproducible (same python-docx, same bytes), so the committed template can be checked against it.
 
 What the template holds, and why:
-- A4 with the margins of templates/_style.css `@page` (22/20/26/22 mm), in DejaVu Sans (the PDF's
-  font), British English for the spelling checker.
+- A4 with the margins of templates/_style.css `@page` (22/20/26/22 mm), in Arial (what council
+  Windows machines have: DejaVu Sans, the PDF's font, they lack; scripts/bootstrap installs
+  Liberation Sans, metric-compatible with Arial, for rendering the DOCX here), British English
+  for the spelling checker.
 - The styles render_docx names: Normal, Heading 1-3, List Bullet/Number 1-3, Table Grid, Footer,
   and one per CSS class that changes a paragraph: Marking (bold capitals), Authority (the
   letterhead's blue), Withheld (italic with a rule on the left). Every other style of python-docx's
@@ -39,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a clone without an installed package, too
 
 from pipeline.rendering.docx import (  # noqa: E402
+    FOOTER_PT,
     NORMAL_PT,
     TEMPLATE_NAME,
     apply_print_size,
@@ -47,9 +50,8 @@ from pipeline.rendering.docx import (  # noqa: E402
 )
 
 OUTPUT = ROOT / "templates" / TEMPLATE_NAME
-FONT = "DejaVu Sans"
+FONT = "Arial"
 TEXT = RGBColor(0x11, 0x11, 0x11)  # `html { color: #111 }`
-FOOTER_PT = 8  # `@page @bottom-left { font: 8pt }`
 STYLES_USED = (
     "Normal", "Heading 1", "Heading 2", "Heading 3",
     "List Bullet", "List Bullet 2", "List Bullet 3", "List Number", "List Number 2", "List Number 3",
@@ -115,7 +117,8 @@ def _page(document: DocxDocument) -> None:
 
 
 def _fonts(r_pr: etree._Element) -> None:
-    """Every script in DejaVu Sans; theme fonts would win over it, so they go."""
+    """Every script in Arial (a run in a script Arial lacks names its own font: docx.script_runs);
+    theme fonts would win over it, so they go."""
     fonts = r_pr.get_or_add_rFonts()
     for attribute in THEME_FONT_ATTRIBUTES:
         fonts.attrib.pop(qn(attribute), None)

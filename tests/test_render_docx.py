@@ -335,6 +335,34 @@ def test_print_size_follows_the_body_class(body_class: str, normal: int, heading
     assert _size_half_points(data, "Heading1") == heading_1
 
 
+def test_the_body_and_headings_are_in_arial_which_council_machines_have() -> None:
+    # Issue 16: DejaVu Sans, the PDF's font, is not on council Windows machines, so Word drew
+    # the DOCX in whatever it substituted. Arial is; Liberation Sans (scripts/bootstrap), with
+    # Arial's metrics, stands in for it where the DOCX is rendered here.
+    styles = _part(_render(_html("<h1>Title</h1><p>Words</p>")), "word/styles.xml")
+    fonts = styles.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr/{W}rFonts")
+    assert fonts.get(f"{W}ascii") == fonts.get(f"{W}hAnsi") == "Arial"
+    named = {f.get(f"{W}ascii") for f in styles.iter(f"{W}rFonts") if f.get(f"{W}ascii")}
+    assert named == {"Arial"}
+
+
+def test_the_footer_is_at_the_large_size_in_large_print_and_8pt_otherwise() -> None:
+    # The page numbers and "Confidential" are read by a large-print reader too (issue 16).
+    assert _size_half_points(_render(_html("<p>Words</p>", "large")), "Footer") == 32
+    assert _size_half_points(_render(_html("<p>Words</p>")), "Footer") == 16
+
+
+def test_the_letterheads_logo_is_left_out_and_any_other_image_refused() -> None:
+    # The logo is an <img> for the tagged PDF (its alt text names the authority); the DOCX
+    # carries words only and names the authority in its own letterhead.
+    logo = '<img class="logo" src="logo.svg" alt="Northby Borough Council"><p>Words</p>'
+    assert [t for _, t in _paragraphs(_part(_render(_html(logo)), "word/document.xml"))] == [
+        "Words"
+    ]
+    with pytest.raises(RenderError, match="<img>"):
+        _render(_html('<img class="photo" src="logo.svg" alt="x"><p>Words</p>'))
+
+
 # --- safety: metadata, hidden parts, markup ---------------------------------------------------
 
 

@@ -66,6 +66,7 @@ from pipeline.rendering.fonts import EAST_ASIAN_FAMILY, script_font
 # Callers import the block model, read_html, clean_package and docx_text from here.
 __all__ = [
     "CONTEXT_VARIABLES",
+    "FOOTER_PT",
     "LARGE_PT",
     "NORMAL_PT",
     "TEMPLATE_NAME",
@@ -92,6 +93,7 @@ CONTEXT_VARIABLES = frozenset({"body", "footer_lines"})  # everything document.d
 # Base font sizes, as templates/_style.css: `html { font: 10.5pt }`, `body.large { font-size: 16pt }`.
 NORMAL_PT = 10.5
 LARGE_PT = 16.0
+FOOTER_PT = 8.0  # the footer in standard print, as `@page @bottom-left { font: 8pt }`
 # Styles sized relative to the base (CSS em); scripts/make_docx_template.py writes the same.
 STYLE_EM: dict[str, float] = {
     "Normal": 1.0,
@@ -238,11 +240,16 @@ def _shade(tc: etree._Element) -> None:
 
 
 def apply_print_size(styles: Styles, base_pt: float) -> None:
-    """Sizes every body style from the base size (CSS em); the footer keeps its own 8pt."""
+    """Sizes every body style from the base size (CSS em). The footer (whose copy it is,
+    "Confidential", the page numbers) keeps its own 8pt in standard print; in large print it is
+    at the large size too: a reader who needs large print reads those lines as well (issue 16)."""
     for name, em in STYLE_EM.items():
         style = styles[name]
         style.font.size = Pt(round(base_pt * em * 2) / 2)  # Word stores half-points
         complex_script_size_as_latin(style.element.get_or_add_rPr())
+    footer = styles["Footer"]
+    footer.font.size = Pt(base_pt if base_pt >= LARGE_PT else FOOTER_PT)
+    complex_script_size_as_latin(footer.element.get_or_add_rPr())
 
 
 def complex_script_size_as_latin(r_pr: etree._Element) -> None:
