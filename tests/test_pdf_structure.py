@@ -18,7 +18,6 @@ The structure is read back with pikepdf, as a screen reader reads it.
 from __future__ import annotations
 
 import collections
-import dataclasses
 import io
 import itertools
 from collections.abc import Iterator
@@ -28,112 +27,14 @@ import pikepdf
 import pytest
 from pikepdf import Name
 
-from pipeline.procedure.profile import load_profiles
-from pipeline.redaction.facts import AddressBlock
-from pipeline.rendering.handover_sheet import handover_facts, handover_html
-from pipeline.rendering.html import DEFAULT_TEMPLATES, Composer
-from pipeline.rendering.pdf import render_pdf
-from pipeline.rendering.pdf_marks import EnvelopeStamper, finish_pdf
-from tests.conftest import with_real_format_postcodes
-from tests.test_letter_geometry import _amendments, _conferences, _Letters
+from tests.documents_sent import KINDS, Delivered, documents_sent
 
-KINDS = (
-    "invitation",
-    "exclusion_letter",
-    "decision_letter",
-    "outline_plan",
-    "record",
-    "plan_ended_notice",
-    "cancellation_notice",
-    "amendment_notice",
-    "amendment_rejection",
-    "covering_letter",
-    "handover_sheet",
-    "authorised_copy",
-)
 PAINT = {"Tj", "TJ", "'", '"', "f", "F", "f*", "B", "B*", "b", "b*", "S", "s", "sh", "Do", "INLINE IMAGE"}  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class Delivered:
-    kind: str
-    large_print: bool
-    label: str
-    pdf: bytes
-    authority: str = ""  # the sending authority's name, for a letter's logo
-
-
-class _OnceEach(_Letters):
-    """test_letter_geometry's renderer of copies as the service renders them, each kind once in
-    each print size (the geometry module renders every view and window height)."""
-
-    def add(self, export, copy, amendment=None):  # type: ignore[no-untyped-def]
-        kind = "authorised_copy" if copy.authorisation is not None else copy.document
-        for large in (False, True):
-            if (kind, large) in self.kinds:
-                continue
-            before = len(self.out)
-            # A posted letter is rendered in both sizes at once (test_letter_geometry).
-            super().add(export, dataclasses.replace(copy, large_print=large), amendment)
-            for i in range(before, len(self.out)):
-                self.out[i] = dataclasses.replace(self.out[i], document=kind)
-                self.authority[i] = export.authority.name
-                self.kinds.add((kind, self.out[i].large_print))
-
-    kinds: set[tuple[str, bool]]
-    authority: dict[int, str]  # each copy's authority (by its index in out): the logo's alt
-
-
-def _covering_letter(letters: _Letters, large: bool) -> tuple[bytes, str, str]:
-    """A covering letter as the post batch makes one, with its envelope's mark stamped on."""
-    data = with_real_format_postcodes(next(_conferences()))
-    export = letters.export(data)
-    copy = next(c for c in letters.plan(export) if c.document == "decision_letter" and c.channel)
-    view = letters.renderer.view(export, dataclasses.replace(copy, large_print=large), None)
-    addressee = view.addressee or AddressBlock(
-        export.name_of(copy.recipient), ("1 Example Row",), None
-    )
-    view = dataclasses.replace(view, addressee=addressee, edition=())
-    composer = letters.renderer.composer
-    html = composer.environment.get_template("letters/covering_letter.html").render(
-        v=view, stamp=None, enclosures=[("decision_letter", False)], inserts=()
-    )
-    covering = finish_pdf(render_pdf(html, composer.templates), "", composer.templates)
-    mark = str(
-        composer.environment.get_template("_words.html").module.envelope_mark(
-            "B-1-0001", addressee.name
-        )
-    )  # type: ignore[attr-defined]
-    with EnvelopeStamper([mark], composer.templates) as stamper:
-        return stamper.stamp(covering, mark), copy.recipient, export.authority.name
 
 
 @pytest.fixture(scope="module")
 def delivered() -> tuple[Delivered, ...]:
-    letters = _OnceEach(load_profiles()["default"])
-    letters.kinds, letters.authority = set(), {}
-    handover = None
-    for data in _conferences():
-        export = letters.export(with_real_format_postcodes(data))
-        copies = letters.plan(export)
-        for copy in copies:
-            if copy.status != "held":
-                letters.add(export, copy)
-        sheet = next((c for c in copies if c.via and c.document == "record"), None)
-        if sheet is not None and handover is None:
-            html = handover_html(Composer.at(), handover_facts(export, sheet, (), ()))
-            handover = finish_pdf(render_pdf(html, DEFAULT_TEMPLATES), "", DEFAULT_TEMPLATES)
-    _amendments(letters, with_real_format_postcodes(next(_conferences())))
-    out = [
-        Delivered(s.document, s.large_print, s.label(), s.pdf, letters.authority[i])
-        for i, s in enumerate(letters.out)
-    ]
-    assert handover is not None
-    out.append(Delivered("handover_sheet", False, "hand-over sheet", handover))
-    for large in (False, True):
-        pdf, to, authority = _covering_letter(letters, large)
-        out.append(Delivered("covering_letter", large, f"covering letter to {to}", pdf, authority))
-    return tuple(out)
+    return documents_sent()
 
 
 def _walk(node: pikepdf.Object, depth: int = 0) -> Iterator[tuple[str, pikepdf.Dictionary, int]]:

@@ -32,6 +32,7 @@ html { font-size: 7.5pt; line-height: 1.3; color: #000; }
 .stamp { position: absolute; left: 22mm; right: 20mm; bottom: 17mm;
          border-top: 0.5pt solid #666; padding-top: 1.5pt; }
 p { margin: 0; }
+.large { font-size: 16pt; line-height: 1.2; }  /* room left by _style.css's @page large */
 """
 # The envelope's mark (whose envelope a page goes in) sits below the copy's own marks and the page
 # numbers, inside every printer's and Notify's printable area (>= 15 mm from the sides, >= 5 mm
@@ -56,14 +57,16 @@ def _page_html(css: str, body: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def stamp_pdf(marks_html: str, templates: Path) -> bytes:
-    """A one-page transparent PDF carrying the marks at the foot of the page (cached per text).
+def stamp_pdf(marks_html: str, templates: Path, large_print: bool = False) -> bytes:
+    """A one-page transparent PDF carrying the marks at the foot of the page (cached per text),
+    in large print at the body's large size: the reader reads whose copy it is too.
 
     `marks_html` is an escaped fragment from the `_marks.html` template."""
     # The marks name the reader, in whatever script their name is written: the documents' fonts.
     fonts_css = (templates / FONTS_CSS).read_text(encoding="utf-8")
+    size = " large" if large_print else ""
     return render_pdf(
-        _page_html(fonts_css + _STAMP_CSS, f'<div class="stamp">{marks_html}</div>'),
+        _page_html(fonts_css + _STAMP_CSS, f'<div class="stamp{size}">{marks_html}</div>'),
         templates,
         tagged=False,  # drawn onto the copy as an artifact: see overlay_pages
     )
@@ -106,19 +109,23 @@ class EnvelopeStamper:
             raise RenderError(f"an envelope's page could not be marked (pikepdf: {exc})") from exc
 
 
-def finish_pdf(laid_out: bytes, marks_html: str, templates: Path) -> bytes:
-    """Stamp the marks on every page (if any) and trim metadata; the same input gives the same bytes."""
+def finish_pdf(
+    laid_out: bytes, marks_html: str, templates: Path, *, large_print: bool = False
+) -> bytes:
+    """Stamp the marks on every page (if any; at the large size for a large-print copy) and trim
+    metadata; the same input gives the same bytes."""
     try:
-        return _finish(laid_out, marks_html, templates)
+        return _finish(laid_out, marks_html, templates, large_print)
     except pikepdf.PikepdfError as exc:
         # pikepdf's error, wrapped where it enters: the laid-out PDF could not be reopened.
         raise RenderError(f"the laid-out PDF could not be finished (pikepdf: {exc})") from exc
 
 
-def _finish(laid_out: bytes, marks_html: str, templates: Path) -> bytes:
+def _finish(laid_out: bytes, marks_html: str, templates: Path, large_print: bool) -> bytes:
     with pikepdf.open(io.BytesIO(laid_out)) as pdf:
         if marks_html.strip():
-            with pikepdf.open(io.BytesIO(stamp_pdf(marks_html, templates))) as stamp:
+            stamp_bytes = stamp_pdf(marks_html, templates, large_print)
+            with pikepdf.open(io.BytesIO(stamp_bytes)) as stamp:
                 _overlay(pdf, stamp.pages[0])
                 return save_trimmed(pdf)
         return save_trimmed(pdf)

@@ -303,7 +303,12 @@ class Renderer:
         """The copy laid out on its own, the reader's parts in the flow (the fall-back)."""
         self.counts.fallbacks += 1
         html = self.composer.html(item.view)
-        pdf = finish_pdf(render_pdf(html, self.composer.templates), item.marks, self.composer.templates)
+        pdf = finish_pdf(
+            render_pdf(html, self.composer.templates),
+            item.marks,
+            self.composer.templates,
+            large_print=item.view.large_print,
+        )
         docx = render_docx(html, DocxMarks(_lines(item.marks)), self.composer.templates)
         return self._named(item, pdf, docx)
 
