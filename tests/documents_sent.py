@@ -23,7 +23,7 @@ from pipeline.rendering.html import DEFAULT_TEMPLATES, Composer
 from pipeline.rendering.pdf import render_pdf
 from pipeline.rendering.pdf_marks import EnvelopeStamper, finish_pdf
 from tests.conftest import with_real_format_postcodes
-from tests.test_letter_geometry import _amendments, _conferences, _Letters
+from tests.test_letter_geometry import LETTERS, _amendments, _conferences, _Letters
 
 KINDS = (
     "invitation",
@@ -49,6 +49,7 @@ class Delivered:
     pdf: bytes
     authority: str = ""  # the sending authority's name, for a letter's logo
     docx: bytes | None = None  # the DOCX made with the PDF, where one is
+    window: int = 0  # the lines in the envelope's window: the reader's name, address, postcode
 
 
 class _OnceEach(_Letters):
@@ -73,7 +74,13 @@ class _OnceEach(_Letters):
             docx = next((body for name, body in files.items() if name.endswith(".docx")), None)
             size = " large print" if large else ""
             label = f"{kind} to {copy.recipient}{size}"
-            self.items.append(Delivered(kind, large, label, pdf, export.authority.name, docx))
+            addressee = self.renderer.view(export, copy, amendment).addressee
+            window = 0
+            if addressee is not None and copy.document in LETTERS:
+                window = 1 + len(addressee.lines) + (1 if addressee.postcode else 0)
+            self.items.append(
+                Delivered(kind, large, label, pdf, export.authority.name, docx, window)
+            )
 
 
 def _covering_letter(letters: _Letters, large: bool) -> tuple[bytes, str, str]:

@@ -99,6 +99,8 @@ class Structure:
     unmarked: dict[str, int]
     duplicate_mcids: dict[str, list[int]]
     without_parent: dict[int, list[int]]
+    window_lines: int  # paragraphs in a letter's address window (0: no window)
+    salutation_after_title: bool  # a letter's salutation is the paragraph read after its title
 
     @property
     def headings(self) -> list[int]:
@@ -149,6 +151,7 @@ def structure(data: bytes) -> Structure:
             )
             if missing:
                 without_parent[number] = missing
+        window_lines, salutation = _addressed(root.StructTreeRoot)
         with pdf.open_metadata() as meta:
             pdfa = (meta.get("pdfaid:part"), meta.get("pdfaid:conformance"))
         return Structure(
@@ -164,7 +167,46 @@ def structure(data: bytes) -> Structure:
             unmarked=dict(unmarked),
             duplicate_mcids=duplicates,
             without_parent=without_parent,
+            window_lines=window_lines,
+            salutation_after_title=salutation,
         )
+
+
+def _elements(node: pikepdf.Object) -> list[pikepdf.Object]:
+    kids = node.get("/K")
+    listed = list(kids) if isinstance(kids, pikepdf.Array) else [] if kids is None else [kids]
+    return [k for k in listed if isinstance(k, pikepdf.Dictionary) and "/S" in k]
+
+
+def _in_a_form(node: pikepdf.Object) -> bool:
+    """Some of the element's content is in a form XObject: drawn by a stamp (an /MCR with /Stm)."""
+    kids = node.get("/K")
+    listed = list(kids) if isinstance(kids, pikepdf.Array) else [] if kids is None else [kids]
+    return any(
+        isinstance(k, pikepdf.Dictionary) and ("/Stm" in k or ("/S" in k and _in_a_form(k)))
+        for k in listed
+    )
+
+
+def _addressed(root: pikepdf.Object) -> tuple[int, bool]:
+    """A letter's address window as a screen reader meets it: the paragraphs in the window (the
+    page-1 block's last Div, after the logo and the sender), and whether the paragraph read after
+    the title is the salutation: the next one, or, on a stamped letter, the stamp's, after the
+    blank line the shared layout left for it."""
+    (document,) = _elements(root)
+    top = _elements(document)
+    blocks = _elements(top[0]) if top and str(top[0].S) == "/Div" else []
+    if not blocks or str(blocks[-1].S) != "/Div" or str(blocks[0].S) != "/Figure":
+        return 0, False
+    lines = [t for t, _, _ in _walk(blocks[-1]) if t == "P"]
+    titles = [i for i, e in enumerate(top) if str(e.S) == "/H1"]
+    if not titles:
+        return len(lines), False
+    after = top[titles[0] + 1 :]
+    stamped = _in_a_form(blocks[-1])
+    salutation = after[1] if stamped and len(after) > 1 else after[0] if after else None
+    heard = salutation is not None and str(salutation.S) == "/P"
+    return len(lines), heard and (not stamped or _in_a_form(salutation))
 
 
 def _each(delivered: tuple[Delivered, ...]) -> Iterator[tuple[Delivered, Structure]]:
@@ -225,6 +267,21 @@ def test_tables_have_header_cells_and_lists_are_lists(delivered: tuple[Delivered
             assert set(items) <= {"LI", "Caption"}, (item.label, items)
             lists += "LI" in items
     assert tables and lists  # the record's tables and the plan's lists are among them
+
+
+def test_a_letter_is_heard_addressed_to_its_reader_after_the_sender_and_the_title(
+    delivered: tuple[Delivered, ...],
+) -> None:
+    # The address and salutation are stamped on a layout the view's readers share; in the tree
+    # they stand where a letter laid out whole has them, not first (the spike's graft) nor
+    # nowhere (an artifact): the window after the sender's block, the salutation after the title.
+    windows = 0
+    for item, found in _each(delivered):
+        if item.window:
+            assert found.window_lines == item.window, item.label
+            assert found.salutation_after_title, item.label
+            windows += 1
+    assert windows >= 8
 
 
 def test_the_logo_is_a_figure_named_for_the_authority(delivered: tuple[Delivered, ...]) -> None:

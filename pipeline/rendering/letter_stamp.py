@@ -27,6 +27,7 @@ from pipeline.redaction.facts import AddressBlock
 from pipeline.rendering.docx_blocks import collapsed
 from pipeline.rendering.html import Composer
 from pipeline.rendering.pdf import Anchors, Box, render_pdf_anchored
+from pipeline.rendering.pdf_graft import graft, without_marked_content
 from pipeline.rendering.pdf_marks import overlay_pages, save_trimmed
 
 STAMPS_TEMPLATE = "letters/_stamps.html"
@@ -112,14 +113,7 @@ class Stamps:
         try:
             with pikepdf.open(io.BytesIO(laid_out)) as pdf:
                 if parts is not None and own is not None:
-                    # Drawn first, so text read off the page (a copy-paste, the leak check)
-                    # meets the address and the salutation before the letter, not after its
-                    # last line. An artifact: a screen reader does not hear them (not built:
-                    # grafting them into the structure tree in reading order).
-                    on_one = own.page(parts)
-                    overlay_pages(
-                        pdf, lambda n: on_one if n == 0 else None, READER_PARTS, under=True
-                    )
+                    own.draw_parts(pdf, parts)
                 if marks is not None and own is not None:
                     on_all = own.page(marks)
                     overlay_pages(pdf, lambda _n: on_all)
@@ -141,9 +135,9 @@ class _ReaderStamps:
         html = composer.environment.get_template(STAMPS_TEMPLATE).render(
             sheets=[dataclasses.replace(s, marks=Markup(s.marks)) for s in self.sheets]
         )
-        # Untagged: drawn as an artifact (pdf_marks.overlay_pages), so no id collides with the
-        # page's own marked content.
-        laid_out, anchors = render_pdf_anchored(html, composer.templates, tagged=False)
+        # Tagged: a letter's page-1 parts go into its structure tree (pdf_graft); the marks are
+        # drawn as artifacts, their marked content taken out (pdf_marks.overlay_pages).
+        laid_out, anchors = render_pdf_anchored(html, composer.templates)
         if len(anchors) != len(self.sheets):
             # A sheet that ran onto a second page would put its next sheet on the wrong page.
             raise RenderError("the stamps did not lay out one to a page")
@@ -156,6 +150,25 @@ class _ReaderStamps:
 
     def page(self, sheet: StampSheet) -> pikepdf.Page:
         return self._pdf.pages[self._index[sheet]]
+
+    def draw_parts(self, pdf: pikepdf.Pdf, parts: StampSheet) -> None:
+        """The window's lines and the salutation drawn on page 1 before its own content, so
+        that text read off the page (a copy-paste, the leak check) meets them first, and put in
+        the structure tree where the letter left room for them, so that a screen reader hears
+        whom the letter is to, after the sender and after the title; as an artifact if the
+        letter's tree is not of the shape the letter template gives it."""
+        index = self._index[parts]
+        form = pdf.copy_foreign(self._pdf.pages[index].as_form_xobject())
+        grafted = graft(pdf, self._pdf, index, form)
+        if not grafted:
+            without_marked_content(pdf, form)
+        first = pdf.pages[0]
+        first.add_resource(form, pikepdf.Name.XObject, READER_PARTS)
+        draw = b"q " + bytes(READER_PARTS) + b" Do Q\n"
+        first.contents_add(
+            pdf.make_stream(draw if grafted else b"/Artifact BMC " + draw + b"EMC\n"),
+            prepend=True,
+        )
 
     def close(self) -> None:
         self._pdf.close()

@@ -17,6 +17,7 @@ import pikepdf
 
 from pipeline.errors import RenderError
 from pipeline.rendering.pdf import render_pdf
+from pipeline.rendering.pdf_graft import without_marked_content
 
 _ALLOWED_INFO = ("/Title", "/Author")
 _ALLOWED_XMP = (
@@ -148,12 +149,12 @@ def overlay_pages(
     """Draw `stamp_for(n)` over page n (0-based; None: leave the page as it is), or `under`
     it: before the page's own content, so that it reads first.
 
-    The stamp is drawn as an `/Artifact`: its layout is untagged (render_pdf(tagged=False)), and
-    a tagged stamp's marked-content ids would collide with the page's own (a screen reader would
-    read the stamp as the page's first elements, or drop them). An artifact is what a tagged
-    reader skips: the copy's marks repeat on every page (whose copy it is, spec §4 rule 5), and
-    the envelope mark is for the post room. The reader's window and salutation on page 1 are
-    artifacts too, for now: grafting them into the structure tree in reading order is not built."""
+    The stamp is drawn as an `/Artifact`, any marked content in it taken out: a tagged stamp's
+    marked-content ids would collide with the page's own (a screen reader would read the stamp
+    as the page's first elements, or drop them). An artifact is what a tagged reader skips: the
+    copy's marks repeat on every page (whose copy it is, spec §4 rule 5), and the envelope mark
+    is for the post room. A letter's window and salutation are not drawn here but tagged, in
+    reading order (letter_stamp, pdf_graft)."""
     # By hand rather than Page.add_overlay, which names the resource at random and so would
     # make each run's bytes differ. Both pages are A4 from the same renderer, so no scaling.
     # Pages may share one /Resources dictionary (WeasyPrint's do): each distinct stamp gets its
@@ -166,7 +167,9 @@ def overlay_pages(
         key = stamp.obj.objgen
         if key not in forms:
             own = pikepdf.Name(str(name) + (str(len(forms)) if forms else ""))
-            forms[key] = own, pdf.copy_foreign(stamp.as_form_xobject())
+            form = pdf.copy_foreign(stamp.as_form_xobject())
+            without_marked_content(pdf, form)  # a tagged stamp's ids mean nothing in an artifact
+            forms[key] = own, form
         own, form = forms[key]
         page.add_resource(form, pikepdf.Name.XObject, own)
         draw = b"/Artifact BMC q " + bytes(own) + b" Do Q EMC\n"
