@@ -162,6 +162,9 @@ class ChildReader:
     first_name: str
     # Whole years on the conference day, from the export's date of birth; None when not known.
     age: int | None
+    # When the next meeting about them is (the review conference), so they can say what they think
+    # before it; None where the plan sets no date or there is no plan.
+    next_meeting: date | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from pipeline.contract.export import Action, Child, Export, Person, Section
 from pipeline.planning.documents import shows
 from pipeline.planning.plan import PlannedCopy
 from pipeline.planning.readers import Viewer, readers_of
+from pipeline.redaction.child_reader import child_reader_for, own_children, own_decisions
 from pipeline.redaction.dating import Day, issue_date
 from pipeline.redaction.facts import (
     ActionFacts,
@@ -109,7 +110,7 @@ class ViewBuilder:
             conference=self._conference(),
             issued_on=self.issued_on,
             addressee=self.addressee() if document != "record" else None,
-            children=tuple(self._child(c) for c in e.children if c.subject),
+            children=tuple(self._child(c) for c in own_children(e, self.copy)),
             # What each document shows: the one table (pipeline.planning.documents, spec §2).
             decisions=self._decisions(with_dissent=shows(document, "decisions_with_dissent"))
             if shows(document, "decisions") or shows(document, "decisions_with_dissent")
@@ -120,6 +121,8 @@ class ViewBuilder:
             ended_plans=tuple(d for d in self._decisions(False) if d.outcome == "plan_ends")
             if shows(document, "ended_plans")
             else (),
+            # A child's own letter is written to them, about them only (child_reader).
+            child_reader=child_reader_for(e, self.copy),
         )
 
     # ---- parts ----------------------------------------------------------------------------------
@@ -152,7 +155,10 @@ class ViewBuilder:
     def addressee(self) -> AddressBlock | None:
         """Only the recipient's own address (spec §4 rule 4); a child's goes by hand."""
         if self.export.is_child(self.copy.recipient):
-            return AddressBlock(self.export.child(self.copy.recipient).name, (), None)
+            # A child's own letter greets them by first name: "Dear Ella," (window and DOCX too).
+            reader = child_reader_for(self.export, self.copy)
+            name = reader.first_name if reader else self.export.child(self.copy.recipient).name
+            return AddressBlock(name, (), None)
         person = self.export.person(self.copy.recipient)
         if person.address is None:
             return AddressBlock(self.text(person.name), (), None)
@@ -185,7 +191,7 @@ class ViewBuilder:
 
     def _decisions(self, with_dissent: bool) -> tuple[DecisionFacts, ...]:
         facts = []
-        for d in self.export.decisions:
+        for d in own_decisions(self.export, self.copy):
             facts.append(
                 DecisionFacts(
                     child=self.export.child(d.child).name,
