@@ -14,6 +14,7 @@ from pipeline.planning.child_letters import child_age, first_name, is_child_lett
 from pipeline.planning.plan import PlannedCopy
 from pipeline.redaction.facts import ChildReader
 
+
 def child_reader_for(export: Export, copy: PlannedCopy) -> ChildReader | None:
     """The child `copy` is written to, or None for every other copy (which stays as it was)."""
     if not is_child_letter(export, copy.recipient, copy.recipient_class, copy.document):
