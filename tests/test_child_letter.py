@@ -102,7 +102,7 @@ def test_ellas_letter_says_you_and_what_was_decided_about_her_and_why(dv: Confer
     words = _words(prose)
     assert {"you", "your"} <= words
     # Her decision (a child protection plan, emotional abuse) in a child's words.
-    assert "you will have a child protection plan" in prose
+    assert "you will now have a child protection plan" in prose
     assert "shouting or fighting" in prose
     assert "None of this is your fault." in prose
     # Not the adult letter's wording about her in the third person.
@@ -130,10 +130,13 @@ def test_ellas_letter_names_her_social_worker_and_how_to_say_what_she_thinks(
         assert "You can ask for an advocate. An advocate is a person who is on your side." in text
         assert "You can write to Helen Marsh." in text  # the chair
         # The review conference set by her plan (2027-02-22), written out.
-        assert "The next meeting about you is on Monday 22 February 2027." in text
+        assert "another meeting about you. It will be on Monday 22 February 2027." in text
         assert "making a complaint" in text
         # Her own recommendations are hers to read.
         assert "Ella to be offered an advocate for future conferences." in text
+    # Where to complain in writing: the authority's contact, printed as an address (a table row).
+    pdf = dv.pdf_text("c-ella")
+    assert "You can also write to" in pdf and "Town Hall, Market Street" in pdf
 
 
 def test_ellas_letter_reads_at_most_at_eleven_and_her_age(dv: Conference) -> None:
@@ -213,7 +216,7 @@ def test_a_child_of_fifteen_with_two_siblings_reads_only_her_own(
         assert "Sam to join the homework club at school." in text
         # His own outcome: no protection plan, help as a child in need; no next plan meeting.
         assert "you do not need a child protection plan" in text
-        assert "next meeting about you" not in text
+        assert "another meeting about you" not in text
     # The mother's letter still tells of all three.
     mother = conference.prose("p-mother")
     assert all(name in mother for name in ("Ella Whitfield", "Noah Whitfield", "Sam Whitfield"))
@@ -249,3 +252,40 @@ def test_the_guard_lists_a_siblings_words_for_a_childs_letter_a_documented_over_
     assert own in listed and own in printed
     assert "Sam to join the homework club at school." in listed
     assert "Sam to join the homework club at school." not in printed
+
+
+# ---- a child too young to read the letter alone ------------------------------------------------
+
+
+def test_a_child_of_six_has_the_letter_read_with_them(
+    profiles: dict[str, Profile], plan_of: PlanOf
+) -> None:
+    """Below the letter's own reading age (8) a child cannot be expected to read it alone: the
+    letter still goes by hand, and the social worker who takes it has a task to read and explain
+    it with the child (000 §4.14.7; 002 §22.13). The letter is written as plainly as for 8."""
+    data = example("initial-domestic-abuse")
+    data["children"][0]["date_of_birth"] = _born(6)
+    conference = Conference(data, profiles, plan_of)
+    copy = the_copy(conference.plan, "c-ella", "decision_letter")
+    assert copy.status == "ready" and copy.via == "p-sw"
+    explain = [t for t in conference.plan.tasks if t.kind == "explain_in_person"]
+    assert [(t.owner, t.recipient, t.document, t.due) for t in explain] == [
+        ("p-sw", "c-ella", "decision_letter", copy.due)
+    ]
+    assert "000 §4.14.7" in explain[0].source
+    _assert_readable_for(8, conference.prose("c-ella"))
+
+
+@pytest.mark.parametrize("born", [_born(13), _born(8), None], ids=["13", "8", "unknown"])
+def test_no_explain_task_for_a_child_who_can_read_the_letter(
+    profiles: dict[str, Profile], plan_of: PlanOf, born: str | None
+) -> None:
+    data = example("initial-domestic-abuse")
+    if born is None:
+        del data["children"][0]["date_of_birth"]
+    else:
+        data["children"][0]["date_of_birth"] = born
+    plan = plan_of(data)
+    assert not [t for t in plan.tasks if t.kind == "explain_in_person"]
+    # The hand-over itself is still there.
+    assert any(t.kind == "hand_over" and t.recipient == "c-ella" for t in plan.tasks)

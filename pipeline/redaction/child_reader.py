@@ -31,6 +31,14 @@ def child_reader_for(export: Export, copy: PlannedCopy) -> ChildReader | None:
     )
 
 
+def child_addressee(export: Export, copy: PlannedCopy) -> str:
+    """The name a child's copy is addressed to: on their own letter their first name, so the
+    greeting reads "Dear Ella," in the HTML, the stamped PDF and the DOCX alike (all three print
+    the addressee's name); on any other copy their full name, as before."""
+    reader = child_reader_for(export, copy)
+    return reader.first_name if reader is not None else export.child(copy.recipient).name
+
+
 def own_decisions(export: Export, copy: PlannedCopy) -> tuple[Decision, ...]:
     """The decisions the copy may print: on a child's own letter, the child's own only."""
     if child_reader_for(export, copy) is None:
