@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,9 +19,10 @@ import pytest
 from pipeline.checking.leak_check import extract_docx
 from pipeline.contract.export import Export
 from pipeline.contract.load import load_export
+from pipeline.errors import ProfileError
 from pipeline.planning.documents import free_text
 from pipeline.planning.plan import DistributionPlan
-from pipeline.procedure.profile import Profile
+from pipeline.procedure.profile import Profile, load_profiles
 from pipeline.redaction.facts import RecipientView
 from pipeline.rendering.html import Composer
 from pipeline.service.copy_renderer import Renderer
@@ -289,3 +291,45 @@ def test_no_explain_task_for_a_child_who_can_read_the_letter(
     assert not [t for t in plan.tasks if t.kind == "explain_in_person"]
     # The hand-over itself is still there.
     assert any(t.kind == "hand_over" and t.recipient == "c-ella" for t in plan.tasks)
+
+
+# ---- the authority's children's rights or advocacy contact ------------------------------------
+
+NORTHBY_CHILDREN = """
+name = "northby-children"
+title = "Northby (test): the default procedure with a children's rights service"
+extends = "default"
+
+[children]
+advocacy_contact = { value = "Northby Children's Rights Service, freephone 0800 000 0000", source = "Northby children's rights leaflet (fictional, for the test)" }
+"""
+
+
+def test_the_profiles_advocacy_contact_is_in_the_childs_letter_only(
+    tmp_path: Path, plan_of: PlanOf
+) -> None:
+    (tmp_path / "northby-children.toml").write_text(NORTHBY_CHILDREN, encoding="utf-8")
+    profiles = load_profiles([tmp_path])
+    contact = profiles["northby-children"].children_advocacy_contact
+    assert contact is not None and contact.source.startswith("Northby children's rights leaflet")
+    data = example("initial-domestic-abuse")
+    data["authority"]["procedure_profile"] = "northby-children"
+    conference = Conference(data, profiles, lambda d: plan_of(d, extra=profiles))
+    pdf = conference.pdf_text("c-ella")
+    assert "To get an advocate or help to complain, contact" in pdf
+    assert "Northby Children's Rights Service, freephone 0800 000 0000" in pdf
+    assert "Children's Rights Service" not in conference.pdf_text("p-mother")
+    # Without it (the shipped default profile gives none) the letter says no such thing.
+    default = Conference(example("initial-domestic-abuse"), load_profiles(), plan_of)
+    assert "To get an advocate or help to complain" not in default.pdf_text("c-ella")
+
+
+def test_an_advocacy_contact_must_have_words(tmp_path: Path) -> None:
+    (tmp_path / "blank.toml").write_text(
+        NORTHBY_CHILDREN.replace('"northby-children"', '"blank"').replace(
+            '"Northby Children\'s Rights Service, freephone 0800 000 0000"', '"  "'
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(ProfileError, match=r"children\.advocacy_contact"):
+        load_profiles([tmp_path])

@@ -9,10 +9,12 @@ and only the child among the children. The template (templates/letters/child/) d
 
 from __future__ import annotations
 
+import dataclasses
+
 from pipeline.contract.export import Child, Decision, Export
 from pipeline.planning.child_letters import child_age, first_name, is_child_letter
 from pipeline.planning.plan import PlannedCopy
-from pipeline.redaction.facts import ChildReader
+from pipeline.redaction.facts import ChildReader, RecipientView
 
 
 def child_reader_for(export: Export, copy: PlannedCopy) -> ChildReader | None:
@@ -52,3 +54,12 @@ def own_children(export: Export, copy: PlannedCopy) -> tuple[Child, ...]:
     if child_reader_for(export, copy) is None:
         return children
     return tuple(c for c in children if c.id == copy.recipient)
+
+
+def with_advocacy(view: RecipientView, contact: str | None) -> RecipientView:
+    """A child's letter with the profile's children's rights or advocacy contact in it; every
+    other view as it was (so no other copy's content or fingerprint moves)."""
+    if view.child_reader is None or contact is None:
+        return view
+    reader = dataclasses.replace(view.child_reader, advocacy_contact=contact)
+    return dataclasses.replace(view, child_reader=reader)

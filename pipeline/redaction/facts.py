@@ -165,6 +165,9 @@ class ChildReader:
     # When the next meeting about them is (the review conference), so they can say what they think
     # before it; None where the plan sets no date or there is no plan.
     next_meeting: date | None = None
+    # The authority's children's rights or advocacy contact, from the profile (the export has no
+    # such field); None where the profile gives none.
+    advocacy_contact: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
