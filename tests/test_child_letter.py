@@ -333,3 +333,34 @@ def test_an_advocacy_contact_must_have_words(tmp_path: Path) -> None:
     )
     with pytest.raises(ProfileError, match=r"children\.advocacy_contact"):
         load_profiles([tmp_path])
+
+
+def test_the_review_letters_to_jayden_and_mia_each_hold_their_own_decision(
+    profiles: dict[str, Profile], plan_of: PlanOf
+) -> None:
+    """The review example with the chair giving both children their letter: Jayden (10), whose plan
+    ends, and Mia (7), whose plan goes on under neglect (and whose letter the social worker reads
+    with her: she is under 8)."""
+    data = example("review-plan-ends")
+    data["distribution"]["child_copies"] = [
+        {
+            "child": child,
+            "documents": ["decision_letter"],
+            "decided_by": data["conference"]["chair"],
+        }
+        for child in ("c-jay", "c-mia")
+    ]
+    conference = Conference(data, profiles, plan_of)
+    jay, mia = conference.prose("c-jay"), conference.prose("c-mia")
+    assert "your child protection plan can stop now" in jay
+    assert "The grown-ups think you are safe enough now." in jay
+    assert "Mia" not in jay and "neglect" not in jay.lower() and "school considered" not in jay
+    assert "your child protection plan will go on" in mia
+    assert "you do not always get the care you need" in mia
+    assert "Jayden" not in mia and "child in need plan to be reviewed" not in mia
+    assert "Dear Jayden," in conference.pdf_text("c-jay")
+    assert "Dear Mia," in conference.pdf_text("c-mia")
+    _assert_readable_for(10, jay)
+    _assert_readable_for(8, mia)
+    explain = {t.recipient for t in conference.plan.tasks if t.kind == "explain_in_person"}
+    assert explain == {"c-mia"}
