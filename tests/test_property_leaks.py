@@ -285,8 +285,9 @@ def build(choices: Choices) -> Built:
     _build_record(data, choices, t)
     _build_plan(data, choices, t)
     for decision in data["decisions"]:
-        if decision.get("recommendations"):
-            decision["recommendations"] = [t.words(2) for _ in decision["recommendations"]]
+        # Every child has words of their own, so a child's own letter can be seen to leave out
+        # a sibling's (issue 16 part 3).
+        decision["recommendations"] = [t.words(2) for _ in decision.get("recommendations") or [0]]
         for dissent in decision.get("dissent", ()):
             dissent["view"] = t.words(2)
     _build_distribution(data, choices, t)
@@ -690,9 +691,15 @@ def expected_for(built: Built, planned: PlannedCopy, reader: Reader) -> Expected
             elif planned.document in ("outline_plan", "record"):
                 show(path, text)
     if planned.document in ("decision_letter", "record"):
+        # A child's own decision letter is about the child alone: a sibling's decision is the
+        # sibling's private matter (000 §4.14.7; issue 16 part 3).
+        own_letter = planned.recipient_class == "child" and planned.document == "decision_letter"
         for i, decision in enumerate(data["decisions"]):
             for j, text in enumerate(decision.get("recommendations", ())):
-                show(f"decisions[{i}].recommendations[{j}]", text)
+                if own_letter and decision["child"] != planned.recipient:
+                    hide(f"decisions[{i}].recommendations[{j}]", text)
+                else:
+                    show(f"decisions[{i}].recommendations[{j}]", text)
     mother = next(p for p in data["people"] if p["id"] == "p-mother")
     address_withheld = bool(reader.persons & set(mother.get("address_withheld_from", ())))
     if address_withheld:  # rule 4

@@ -200,7 +200,8 @@ def task_done(
         str,
         typer.Option(
             "--task",
-            help="translation, interpreter, braille, audio, easy_read, hand_over or verbal_invitation.",
+            help="translation, interpreter, braille, audio, easy_read, hand_over, verbal_invitation "
+            "or explain_in_person.",
         ),
     ],
     recipient: Annotated[

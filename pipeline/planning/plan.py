@@ -30,7 +30,14 @@ HoldKind = Literal[
     "changed_record",
 ]
 TaskKind = Literal[
-    "hand_over", "translation", "interpreter", "braille", "audio", "easy_read", "verbal_invitation"
+    "hand_over",
+    "translation",
+    "interpreter",
+    "braille",
+    "audio",
+    "easy_read",
+    "verbal_invitation",
+    "explain_in_person",  # a child too young to read their own letter (child_letters)
 ]
 CheckStatus = Literal["ok", "problem", "unknown"]
 

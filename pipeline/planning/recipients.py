@@ -23,7 +23,7 @@ from pipeline.planning.entitlements import (
 from pipeline.planning.plan import DistributionPlan, NotSent, PlannedCopy, ViewName
 from pipeline.planning.readers import Audience, Viewer
 from pipeline.planning.routing import DEFAULT_ROUTING, Routing
-from pipeline.planning.tasks import copy_tasks, verbal_invitations
+from pipeline.planning.tasks import copy_tasks, explain_in_person, verbal_invitations
 from pipeline.planning.timeliness import timeliness_checks
 from pipeline.procedure.calendar import WorkingCalendar, uk_date
 from pipeline.procedure.profile import CopyRule, Profile, SharedDocument
@@ -39,6 +39,7 @@ def plan_distribution(
     planner = _Planner(export, profile, calendar, routing)
     copies = tuple(planner.copies())
     tasks = tuple(copy_tasks(export, copies, planner.case_social_worker))
+    tasks += tuple(explain_in_person(export, copies))
     if profile.parents_invited_verbally_first.value:
         source = profile.parents_invited_verbally_first.source
         tasks += tuple(verbal_invitations(export, copies, planner.case_social_worker, source))

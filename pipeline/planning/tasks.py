@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pipeline.contract.export import Export
+from pipeline.planning.child_letters import child_age, is_child_letter, too_young_to_read
 from pipeline.planning.plan import PlannedCopy, Task, TaskKind
 
 # 000 §4.14.9; 002 §15.6, §22.15: each of these needs work by the social worker for every copy.
@@ -49,3 +50,22 @@ def copy_tasks(
                 yield Task(
                     need, copy.via or owner, copy.recipient, copy.document, copy.due, NEEDS_SOURCE
                 )
+
+
+def explain_in_person(export: Export, copies: tuple[PlannedCopy, ...]) -> Iterator[Task]:
+    """000 §4.14.7, 002 §22.13: the social worker explains and discusses the conference with the
+    child. A child's own letter is written at a reading age of about 8; for a younger child it is
+    not enough on its own, so the social worker who hands it over reads it with them, due with
+    the copy. (No date of birth: the age is not known, and no task is raised for it.)"""
+    for copy in copies:
+        if not is_child_letter(export, copy.recipient, copy.recipient_class, copy.document):
+            continue
+        if too_young_to_read(child_age(export, copy.recipient)):
+            yield Task(
+                "explain_in_person",
+                copy.via,
+                copy.recipient,
+                copy.document,
+                copy.due,
+                "000 §4.14.7; 002 §22.13",
+            )

@@ -54,7 +54,11 @@ class _CopyIn(BaseModel):
     def rule(self) -> CopyRule:
         text = self.due.strip()
         due: Period | DueEvent | None = (
-            None if text == "none" else _DUE_EVENTS[text] if text in _DUE_EVENTS else Period.parse(text)
+            None
+            if text == "none"
+            else _DUE_EVENTS[text]
+            if text in _DUE_EVENTS
+            else Period.parse(text)
         )
         return CopyRule(
             due,
@@ -100,6 +104,7 @@ class _ProfileIn(BaseModel):
     authorisations: dict[Literal["supporter_record_with_parent_consent"], _SourcedIn]
     invitations: dict[Literal["parents_invited_verbally_first"], _SourcedIn]
     glossary: dict[str, str] = {}
+    children: dict[Literal["advocacy_contact"], _SourcedIn] = {}
 
 
 def _period_or_none(entry: _SourcedIn, where: str, key: str) -> Sourced[Period | None]:
@@ -210,6 +215,9 @@ def build_profile(raw: dict[str, Any], origin: str) -> Profile:
         raise ProfileError(
             f"profile {origin}: invitations.parents_invited_verbally_first must be true or false"
         )
+    advocacy = data.children.get("advocacy_contact")
+    if advocacy is not None and not (isinstance(advocacy.value, str) and advocacy.value.strip()):
+        raise ProfileError(f"profile {origin}: children.advocacy_contact must be some words")
     return Profile(
         name=data.name,
         title=data.title,
@@ -222,6 +230,9 @@ def build_profile(raw: dict[str, Any], origin: str) -> Profile:
         glossary=dict(data.glossary),
         bank_holiday_changes=_day_changes(data.bank_holidays, origin),
         parents_invited_verbally_first=Sourced(verbally.value, verbally.source),
+        children_advocacy_contact=Sourced(advocacy.value.strip(), advocacy.source)
+        if advocacy is not None
+        else None,
     )
 
 
@@ -251,5 +262,3 @@ def merge_tables(base: dict[str, Any], override: dict[str, Any]) -> dict[str, An
         else:
             merged[key] = value  # a leaf replaces the whole entry, its citation included
     return merged
-
-

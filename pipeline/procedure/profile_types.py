@@ -146,6 +146,9 @@ class Profile:
     bank_holiday_changes: tuple[DayChange, ...] = ()
     # R21: the social worker invites each parent verbally before the written invitation (002 §8.2).
     parents_invited_verbally_first: Sourced[bool] = Sourced(False, "000 §4.4.1 (no verbal step)")
+    # Whom a child can ask for help to say what they think or to complain (the authority's
+    # children's rights or advocacy service), printed in a child's own letter; None: not given.
+    children_advocacy_contact: Sourced[str] | None = None
 
     def working_calendar(self, nation: Nation) -> WorkingCalendar:
         """The nation's GOV.UK working days with this profile's closures and bank-holiday changes."""
@@ -160,4 +163,3 @@ class Profile:
     def limit(self, name: str) -> Sourced[Any]:
         """A timeliness value; its `value` is a Period, a number, a [low, high] pair or None."""
         return self.timeliness[name]
-

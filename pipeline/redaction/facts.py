@@ -162,6 +162,12 @@ class ChildReader:
     first_name: str
     # Whole years on the conference day, from the export's date of birth; None when not known.
     age: int | None
+    # When the next meeting about them is (the review conference), so they can say what they think
+    # before it; None where the plan sets no date or there is no plan.
+    next_meeting: date | None = None
+    # The authority's children's rights or advocacy contact, from the profile (the export has no
+    # such field); None where the profile gives none.
+    advocacy_contact: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

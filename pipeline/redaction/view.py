@@ -17,6 +17,12 @@ from pipeline.contract.export import Action, Child, Export, Person, Section
 from pipeline.planning.documents import shows
 from pipeline.planning.plan import PlannedCopy
 from pipeline.planning.readers import Viewer, readers_of
+from pipeline.redaction.child_reader import (
+    child_addressee,
+    child_reader_for,
+    own_children,
+    own_decisions,
+)
 from pipeline.redaction.dating import Day, issue_date
 from pipeline.redaction.facts import (
     ActionFacts,
@@ -76,6 +82,16 @@ def marks_for(export: Export, copy: PlannedCopy, words: PlainWords) -> Recipient
     )
 
 
+def _child(child: Child) -> ChildFacts:
+    return ChildFacts(
+        name=child.name,
+        subject=child.subject,
+        unborn=bool(child.unborn),
+        date_of_birth=child.date_of_birth,
+        expected_delivery_date=child.expected_delivery_date,
+    )
+
+
 _Attendance = tuple[Roll, Roll, Roll]
 # A few exports' attendance lists (a conference's revisions are planned together); oldest out.
 _ATTENDANCE_CACHE: dict[tuple[int, int | None], tuple[Export, PlainWords, _Attendance]] = {}
@@ -109,7 +125,7 @@ class ViewBuilder:
             conference=self._conference(),
             issued_on=self.issued_on,
             addressee=self.addressee() if document != "record" else None,
-            children=tuple(self._child(c) for c in e.children if c.subject),
+            children=tuple(_child(c) for c in own_children(e, self.copy)),
             # What each document shows: the one table (pipeline.planning.documents, spec §2).
             decisions=self._decisions(with_dissent=shows(document, "decisions_with_dissent"))
             if shows(document, "decisions") or shows(document, "decisions_with_dissent")
@@ -120,6 +136,7 @@ class ViewBuilder:
             ended_plans=tuple(d for d in self._decisions(False) if d.outcome == "plan_ends")
             if shows(document, "ended_plans")
             else (),
+            child_reader=child_reader_for(e, self.copy),  # written to the child, about them only
         )
 
     # ---- parts ----------------------------------------------------------------------------------
@@ -152,21 +169,11 @@ class ViewBuilder:
     def addressee(self) -> AddressBlock | None:
         """Only the recipient's own address (spec §4 rule 4); a child's goes by hand."""
         if self.export.is_child(self.copy.recipient):
-            return AddressBlock(self.export.child(self.copy.recipient).name, (), None)
+            return AddressBlock(child_addressee(self.export, self.copy), (), None)
         person = self.export.person(self.copy.recipient)
         if person.address is None:
             return AddressBlock(self.text(person.name), (), None)
         return AddressBlock(self.text(person.name), person.address.lines, person.address.postcode)
-
-    @staticmethod
-    def _child(child: Child) -> ChildFacts:
-        return ChildFacts(
-            name=child.name,
-            subject=child.subject,
-            unborn=bool(child.unborn),
-            date_of_birth=child.date_of_birth,
-            expected_delivery_date=child.expected_delivery_date,
-        )
 
     def _named(self, some_id: str) -> Named:
         if self.export.is_child(some_id):
@@ -185,7 +192,7 @@ class ViewBuilder:
 
     def _decisions(self, with_dissent: bool) -> tuple[DecisionFacts, ...]:
         facts = []
-        for d in self.export.decisions:
+        for d in own_decisions(self.export, self.copy):
             facts.append(
                 DecisionFacts(
                     child=self.export.child(d.child).name,

@@ -31,6 +31,7 @@ from pipeline.planning.plan import DistributionPlan, PlannedCopy, file_stem
 from pipeline.planning.readers import Viewer, readers_of
 from pipeline.procedure.profile import Profile
 from pipeline.redaction.amendment_view import amendment_view, rejection_view
+from pipeline.redaction.child_reader import with_advocacy
 from pipeline.redaction.plain_language import PlainWords
 from pipeline.redaction.view import RecipientMarks, RecipientView, marks_for, view_for
 from pipeline.rendering.docx import DocxMarks, render_docx
@@ -106,10 +107,17 @@ class Renderer:
         default_factory=lambda: StampSlots(_stand_in("address"), _stand_in("salutation"))
     )
     _footer_slot: str = field(default_factory=lambda: _stand_in("marks"))
+    # The profile's children's rights or advocacy contact, for a child's own letter.
+    advocacy: str | None = None
 
     @classmethod
     def for_profile(cls, profile: Profile, composer: Composer) -> Renderer:
-        return cls(composer, PlainWords.from_glossary(profile.glossary))
+        advocacy = profile.children_advocacy_contact
+        return cls(
+            composer,
+            PlainWords.from_glossary(profile.glossary),
+            advocacy=advocacy.value if advocacy is not None else None,
+        )
 
     def marks_html(self, marks: RecipientMarks, document: str) -> str:
         template = self.composer.environment.get_template("_marks.html")
@@ -130,7 +138,7 @@ class Renderer:
         if copy.document == "amendment_rejection":
             assert amendment is not None
             return rejection_view(export, copy, amendment, self.words, issued_on)
-        return view_for(export, copy, self.words, issued_on)
+        return with_advocacy(view_for(export, copy, self.words, issued_on), self.advocacy)
 
     def fingerprint(
         self, export: Export, copy: PlannedCopy, amendment: Amendment | None = None
