@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from pipeline.errors import ProfileError
 from pipeline.procedure.calendar import DayChange
 from pipeline.procedure.profile_keys import KEYS, NOTICES, PERIOD_LIMITS, TIMELINESS
+from pipeline.procedure.profile_language import language_settings
 from pipeline.procedure.profile_types import (
     _DUE_EVENTS,
     _FALLBACK_CLASS,
@@ -54,7 +55,11 @@ class _CopyIn(BaseModel):
     def rule(self) -> CopyRule:
         text = self.due.strip()
         due: Period | DueEvent | None = (
-            None if text == "none" else _DUE_EVENTS[text] if text in _DUE_EVENTS else Period.parse(text)
+            None
+            if text == "none"
+            else _DUE_EVENTS[text]
+            if text in _DUE_EVENTS
+            else Period.parse(text)
         )
         return CopyRule(
             due,
@@ -100,6 +105,8 @@ class _ProfileIn(BaseModel):
     authorisations: dict[Literal["supporter_record_with_parent_consent"], _SourcedIn]
     invitations: dict[Literal["parents_invited_verbally_first"], _SourcedIn]
     glossary: dict[str, str] = {}
+    language: dict[str, Any] = {}
+    language_help: dict[str, Any] = {}
 
 
 def _period_or_none(entry: _SourcedIn, where: str, key: str) -> Sourced[Period | None]:
@@ -222,6 +229,7 @@ def build_profile(raw: dict[str, Any], origin: str) -> Profile:
         glossary=dict(data.glossary),
         bank_holiday_changes=_day_changes(data.bank_holidays, origin),
         parents_invited_verbally_first=Sourced(verbally.value, verbally.source),
+        language=language_settings(data.language, data.language_help, origin),
     )
 
 
@@ -251,5 +259,3 @@ def merge_tables(base: dict[str, Any], override: dict[str, Any]) -> dict[str, An
         else:
             merged[key] = value  # a leaf replaces the whole entry, its citation included
     return merged
-
-

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any, Generic, Literal, TypeVar
 
@@ -20,6 +20,7 @@ from pipeline.procedure.calendar import (
     months_after,
     weeks_after,
 )
+from pipeline.procedure.profile_language import LanguageSettings
 
 Unit = Literal["working_days", "hours", "months", "weeks"]
 RecipientClass = Literal[
@@ -146,6 +147,8 @@ class Profile:
     bank_holiday_changes: tuple[DayChange, ...] = ()
     # R21: the social worker invites each parent verbally before the written invitation (002 §8.2).
     parents_invited_verbally_first: Sourced[bool] = Sourced(False, "000 §4.4.1 (no verbal step)")
+    # 000 §4.14.9; R81, R82: the documents' language and what a reader of another is given.
+    language: LanguageSettings = field(default_factory=LanguageSettings)
 
     def working_calendar(self, nation: Nation) -> WorkingCalendar:
         """The nation's GOV.UK working days with this profile's closures and bank-holiday changes."""
@@ -160,4 +163,3 @@ class Profile:
     def limit(self, name: str) -> Sourced[Any]:
         """A timeliness value; its `value` is a Period, a number, a [low, high] pair or None."""
         return self.timeliness[name]
-
