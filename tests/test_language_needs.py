@@ -242,7 +242,7 @@ def test_wait_holds_the_copy_until_its_translation_is_done_then_it_goes(tmp_path
     assert service.sent(conference, "p-mum/decision_letter-large-print")  # the others went
     status = json.loads(service.cpc("status", "--today", "2026-11-20", "--format", "json"))
     (waiting,) = [c for c in status["waiting"] if c["copy"] == "p-dad/decision_letter"]
-    assert "waiting for its translation (pl)" in waiting["reason"]
+    assert waiting["reason"].startswith("its translation (language pl) is not done yet")
     service.cpc(
         "task-done", conference, "--task", "translation", "--for", "p-dad",
         "--document", "decision_letter", "--by", "p-sw2", "--on", "2026-11-20",

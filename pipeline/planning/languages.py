@@ -64,9 +64,10 @@ def with_language(export: Export, profile: Profile, copy: PlannedCopy, contact: 
     copy = dataclasses.replace(copy, language=need)
     if not need.translation or profile.language.language_copy != "wait":
         return copy
+    # Read after "Waiting:" on the front desk and in the status report.
     why = (
-        f"waiting for its translation ({need.language}) to be done: the profile holds a "
-        f"translated reader's copy until then ({profile.language.language_copy_source})"
+        f"its translation (language {need.language}) is not done yet; this authority sends "
+        f"the copy once it is ({profile.language.language_copy_source})"
     )
     if copy.status == "ready":
         return dataclasses.replace(copy, status="waiting", reason=why, awaits="translation")

@@ -253,7 +253,9 @@ def merge_tables(base: dict[str, Any], override: dict[str, Any]) -> dict[str, An
     for key, value in override.items():
         # A leaf is one value with its citation: it replaces the base's whole, so a citation can
         # never be changed without restating the value it cites.
-        is_leaf = isinstance(value, dict) and "source" in value
+        # A value given without its source is a leaf too, so it is refused for lack of one
+        # rather than taking the base's citation for a value that citation does not say.
+        is_leaf = isinstance(value, dict) and ("source" in value or "value" in value)
         if isinstance(value, dict) and not is_leaf and isinstance(merged.get(key), dict):
             merged[key] = merge_tables(merged[key], value)
         else:
