@@ -27,11 +27,12 @@ from pipeline.service.conference import AmendmentContext, ReadConference, read_c
 from pipeline.service.copy_renderer import Renderer
 from tests.conftest import example
 from tests.fake_renderer import FAKE
+from tests.readability import reading_age
 from tests.service_harness import Service, pdf_text
 
 HELP_LINE = (
-    "We will send you a copy of this in your language, or an interpreter will go through it "
-    "with you. To ask, contact"
+    "We will send you this in your language. Or an interpreter will read it with you. "
+    "To ask for help, contact"
 )
 POLISH_LINE = (
     "Wyślemy Ci kopię w Twoim języku albo tłumacz przeczyta ją z Tobą. Zapytaj: {contact}."
@@ -172,6 +173,8 @@ def test_polish_speakers_line_in_english_and_in_polish_where_the_profile_gives_i
     assert spoken(english_only) == [
         ("en-GB", f"{HELP_LINE} Fatima Hussain, the social worker, at Northby Borough Council.")
     ]
+    # Family-facing words: the line is held to the reading age of 11 the letters are (issue 16).
+    assert reading_age(spoken(english_only)[0][1]) <= 11
     profiles = profile_dir(
         tmp_path,
         "with-polish",

@@ -20,8 +20,8 @@ _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")  # as the contr
 _NEEDS_SOURCE = "000 §4.14.9; 002 §22.15; R81"
 # Said where the profile says nothing: what any authority can promise, and how to ask.
 DEFAULT_HELP_EN = (
-    "We will send you a copy of this in your language, or an interpreter will go through it "
-    "with you. To ask, contact {contact}."
+    "We will send you this in your language. Or an interpreter will read it with you. "
+    "To ask for help, contact {contact}."
 )
 
 
