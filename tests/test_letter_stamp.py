@@ -101,8 +101,9 @@ def _distinct_contents(renderer: Renderer, export: Export, copies: list[PlannedC
 @pytest.mark.parametrize(
     ("name", "distinct"),
     # The issue's count of what each example needs: initial 7, review 6, pre-birth 3; the initial
-    # one 8 since Ella's decision letter is written to her (issue 16 part 3), no longer the family's.
-    [("initial-domestic-abuse", 8), ("review-plan-ends", 6), ("pre-birth-scheduled", 3)],
+    # one 8 since Ella's decision letter is written to her, no longer the family's; the review 8
+    # since the Polish-speaking father's decision letter and plan carry his language line.
+    [("initial-domestic-abuse", 8), ("review-plan-ends", 8), ("pre-birth-scheduled", 3)],
 )
 def test_a_conference_lays_out_each_distinct_content_once(
     name: str, distinct: int, profiles: dict[str, Profile]

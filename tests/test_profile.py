@@ -663,3 +663,40 @@ def test_r21_only_002_invites_parents_verbally_first(shipped: dict[str, Profile]
     assert shipped["wirral"].parents_invited_verbally_first.value is True
     assert "002 §8.2" in shipped["wirral"].parents_invited_verbally_first.source
     assert shipped["default"].parents_invited_verbally_first.value is False
+
+
+@pytest.mark.parametrize("profile", ["default", "wirral"])
+def test_the_language_settings_default_to_send_and_task_with_their_sources(
+    shipped: dict[str, Profile], profile: str
+) -> None:
+    """000 §4.14.9; R81, R82: a reader of another language's copy goes, with a task raised."""
+    language = shipped[profile].language
+    assert (language.document_language, language.language_copy) == ("en", "send_and_task")
+    assert "000 §4.14.9" in language.language_copy_source
+    assert "{contact}" in language.help_lines["en"] and "R81" in language.help_source
+
+
+def test_an_authoritys_language_help_replaces_the_whole_table(tmp_path: Path) -> None:
+    """Its own English comes with its own Polish: a table with a source is one value."""
+    write(
+        tmp_path,
+        "polish_words",
+        'extends = "default"\nname = "polish_words"\ntitle = "P"\n'
+        '[language]\nlanguage_copy = { value = "wait", source = "local policy" }\n'
+        '[language_help]\nsource = "local leaflet"\nen = "Help: {contact}."\npl = "Pomoc: {contact}."\n',
+    )
+    language = load_profiles([tmp_path])["polish_words"].language
+    assert language.help_lines == {"en": "Help: {contact}.", "pl": "Pomoc: {contact}."}
+    assert (language.language_copy, language.language_copy_source) == ("wait", "local policy")
+    assert language.document_language == "en"  # not restated: the default's
+
+
+def test_a_language_setting_without_its_source_is_refused(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "nosource",
+        'extends = "default"\nname = "nosource"\ntitle = "N"\n'
+        '[language]\nlanguage_copy = { value = "wait" }\n',
+    )
+    with pytest.raises(ProfileError, match=r"language\.language_copy"):
+        load_profiles([tmp_path])

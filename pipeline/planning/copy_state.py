@@ -71,9 +71,12 @@ def copy_state(
     refused: RefusedDelivery | None = None,
     revision: int | None = None,
     plan_hold: HoldKind = "address",
+    awaited_done: bool = False,
 ) -> CopyState:
     """`render_hold`: (hold_kind, reason, fingerprint) of a hold the renderer put on this copy.
-    `refused`: its latest delivery, if refused for good; `revision`: the conference's now."""
+    `refused`: its latest delivery, if refused for good; `revision`: the conference's now.
+    `awaited_done`: the task the plan says the copy waits for, and nothing else, is done (a
+    translation, where the profile's `language_copy` is "wait"): it goes as if ready."""
     if any(d.decision == "withdrawn" for d in decisions):
         return CopyState("withdrawn", "withdrawn by the chair", None, False, False)
     if last is not None and last.state == "pending":
@@ -99,7 +102,7 @@ def copy_state(
             for d in decisions
         )
 
-    if plan_status == "waiting":
+    if plan_status == "waiting" and not awaited_done:
         if last is not None:
             # Sent once; a later revision that makes it wait again (say, a record reopened for
             # signing) does not unsend it. Any change is looked at when it is ready again.

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from pipeline.planning.documents import DocumentKind
+from pipeline.planning.language_need import ReaderLanguage
 from pipeline.planning.readers import Viewer
 
 Status = Literal["ready", "waiting", "held"]
@@ -64,6 +65,10 @@ class PlannedCopy:
     large_print: bool = False
     due_at: datetime | None = None
     hold: HoldKind | None = None  # why the plan holds it, where it does (status held)
+    # The reader's language where it is not the documents' (planning.languages.ReaderLanguage),
+    # and the task the copy waits for, where that alone keeps it waiting (language_copy "wait").
+    language: ReaderLanguage | None = None
+    awaits: TaskKind | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {

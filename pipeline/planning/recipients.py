@@ -20,6 +20,7 @@ from pipeline.planning.entitlements import (
     lead_social_workers,
     no_document_reason,
 )
+from pipeline.planning.languages import contact_for, with_language
 from pipeline.planning.plan import DistributionPlan, NotSent, PlannedCopy, ViewName
 from pipeline.planning.readers import Audience, Viewer
 from pipeline.planning.routing import DEFAULT_ROUTING, Routing
@@ -37,7 +38,8 @@ def plan_distribution(
     """Everything the conference owes to whom, by when and by which channel, for the export's
     current stage. `routing`: the service's channel settings (its defaults where there are none)."""
     planner = _Planner(export, profile, calendar, routing)
-    copies = tuple(planner.copies())
+    contact = contact_for(export, planner.case_social_worker)
+    copies = tuple(with_language(export, profile, c, contact) for c in planner.copies())
     tasks = tuple(copy_tasks(export, copies, planner.case_social_worker))
     tasks += tuple(explain_in_person(export, copies))
     if profile.parents_invited_verbally_first.value:

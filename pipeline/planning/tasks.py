@@ -50,6 +50,17 @@ def copy_tasks(
                 yield Task(
                     need, copy.via or owner, copy.recipient, copy.document, copy.due, NEEDS_SOURCE
                 )
+        if copy.language is not None and copy.language.translation and "translation" not in needs:
+            # R81, R82: a reader of another language than the documents' is owed a translation
+            # whether or not the export lists the need; one task, never two.
+            yield Task(
+                "translation",
+                copy.via or owner,
+                copy.recipient,
+                copy.document,
+                copy.due,
+                f"R81, R82; {NEEDS_SOURCE}",
+            )
 
 
 def explain_in_person(export: Export, copies: tuple[PlannedCopy, ...]) -> Iterator[Task]:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from pipeline.errors import ProfileError
 from pipeline.procedure.calendar import DayChange
 from pipeline.procedure.profile_keys import KEYS, NOTICES, PERIOD_LIMITS, TIMELINESS
+from pipeline.procedure.profile_language import language_settings
 from pipeline.procedure.profile_types import (
     _DUE_EVENTS,
     _FALLBACK_CLASS,
@@ -105,6 +106,8 @@ class _ProfileIn(BaseModel):
     invitations: dict[Literal["parents_invited_verbally_first"], _SourcedIn]
     glossary: dict[str, str] = {}
     children: dict[Literal["advocacy_contact"], _SourcedIn] = {}
+    language: dict[str, Any] = {}
+    language_help: dict[str, Any] = {}
 
 
 def _period_or_none(entry: _SourcedIn, where: str, key: str) -> Sourced[Period | None]:
@@ -233,6 +236,7 @@ def build_profile(raw: dict[str, Any], origin: str) -> Profile:
         children_advocacy_contact=Sourced(advocacy.value.strip(), advocacy.source)
         if advocacy is not None
         else None,
+        language=language_settings(data.language, data.language_help, origin),
     )
 
 
@@ -256,7 +260,9 @@ def merge_tables(base: dict[str, Any], override: dict[str, Any]) -> dict[str, An
     for key, value in override.items():
         # A leaf is one value with its citation: it replaces the base's whole, so a citation can
         # never be changed without restating the value it cites.
-        is_leaf = isinstance(value, dict) and "source" in value
+        # A value given without its source is a leaf too, so it is refused for lack of one
+        # rather than taking the base's citation for a value that citation does not say.
+        is_leaf = isinstance(value, dict) and ("source" in value or "value" in value)
         if isinstance(value, dict) and not is_leaf and isinstance(merged.get(key), dict):
             merged[key] = merge_tables(merged[key], value)
         else:

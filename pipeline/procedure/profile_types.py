@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any, Generic, Literal, TypeVar
 
@@ -20,6 +20,7 @@ from pipeline.procedure.calendar import (
     months_after,
     weeks_after,
 )
+from pipeline.procedure.profile_language import LanguageSettings
 
 Unit = Literal["working_days", "hours", "months", "weeks"]
 RecipientClass = Literal[
@@ -149,6 +150,8 @@ class Profile:
     # Whom a child can ask for help to say what they think or to complain (the authority's
     # children's rights or advocacy service), printed in a child's own letter; None: not given.
     children_advocacy_contact: Sourced[str] | None = None
+    # 000 §4.14.9; R81, R82: the documents' language and what a reader of another is given.
+    language: LanguageSettings = field(default_factory=LanguageSettings)
 
     def working_calendar(self, nation: Nation) -> WorkingCalendar:
         """The nation's GOV.UK working days with this profile's closures and bank-holiday changes."""

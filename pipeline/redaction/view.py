@@ -42,6 +42,7 @@ from pipeline.redaction.facts import (
     Roll,
     SectionFacts,
 )
+from pipeline.redaction.language_help import language_help, template_language
 from pipeline.redaction.plain_language import PlainWords
 
 
@@ -49,7 +50,12 @@ def view_for(
     export: Export, copy: PlannedCopy, words: PlainWords, issued_on: Day = None
 ) -> RecipientView:
     """What `copy.viewer` may see of `copy.document`, dated the day it is issued (`dating`)."""
-    return ViewBuilder(export, copy, words, issued_on).build()
+    view = ViewBuilder(export, copy, words, issued_on).build()
+    # Set from the plan's reader language (redaction.language_help): a reader of another
+    # language has a view, and a layout, of their own.
+    return dataclasses.replace(
+        view, language_help=language_help(copy), template_language=template_language(copy)
+    )
 
 
 def view_strings(value: object) -> Iterator[str]:

@@ -12,7 +12,13 @@ from datetime import date
 from pipeline.errors import StoreUnavailable
 from pipeline.planning.copy_state import edition_lines
 from pipeline.service.conference import Conference
-from pipeline.service.copy_states import decisions_for, last_deliveries, refusals, state_of
+from pipeline.service.copy_states import (
+    decisions_for,
+    last_deliveries,
+    refusals,
+    state_of,
+    tasks_done,
+)
 from pipeline.service.outcomes import Outcomes
 from pipeline.service.render_pool import CopyJob
 from pipeline.service.summary import plain_error
@@ -62,13 +68,16 @@ def _jobs(
     last = last_deliveries(store, conference_id)
     decisions = decisions_for(store, conference_id, conference.stored.revision)
     refused = refusals(store, conference_id)
+    done = tasks_done(store, conference_id)
     jobs = []
     for key, copy in conference.copies.items():
         row = rows.get(key)
         if row is None or key in outcomes.failed_keys:
             continue
         stranded = row.status == "sending" and (key not in last or last[key].state != "pending")
-        if row.status not in ("ready", "held") and not stranded:
+        # A copy waiting only for a task (its translation) is looked at again: it goes once done.
+        awaiting = row.status == "waiting" and copy.awaits is not None
+        if row.status not in ("ready", "held") and not stranded and not awaiting:
             continue
         state = state_of(
             copy,
@@ -78,6 +87,7 @@ def _jobs(
             decisions.get(key, ()),
             refused.get(key),
             conference.stored.revision,
+            done,
         )
         if state.status != "ready":
             if (state.status, state.reason) != (row.status, row.reason):
@@ -89,6 +99,9 @@ def _jobs(
                     hold_kind=state.hold_kind,
                 )
             continue
+        if awaiting:
+            # Its task is done: ready now, as the delivery's compare-and-set expects.
+            store.set_copy_state(conference_id, key, status="ready", reason=None)
         previous = last.get(key)
         edition = edition_lines(
             copy.document,

@@ -52,6 +52,22 @@ def decisions_for(
     return {key: tuple(value) for key, value in found.items()}
 
 
+def has_content(copy: PlannedCopy) -> bool:
+    """Whether the copy's content is worked out now (its fingerprint): a ready copy, and one
+    waiting only for a task, which goes as it is once the task is done."""
+    return copy.status == "ready" or copy.awaits is not None
+
+
+def tasks_done(store: Store, conference_id: str) -> frozenset[tuple[str, str, str]]:
+    """(kind, recipient, document) of each task of the plan marked done: a copy waiting for
+    its translation (`PlannedCopy.awaits`) goes once it is."""
+    return frozenset(
+        (t.kind, t.recipient, t.document)
+        for t in store.task_rows(conference_id)
+        if t.done_on is not None and t.in_plan
+    )
+
+
 def state_of(
     copy: PlannedCopy,
     fingerprint: str | None,
@@ -60,6 +76,7 @@ def state_of(
     decisions: tuple[Decision, ...],
     refused: RefusedDelivery | None = None,
     revision: int | None = None,
+    done: frozenset[tuple[str, str, str]] = frozenset(),
 ) -> CopyState:
     render_hold = None
     if (
@@ -80,4 +97,6 @@ def state_of(
         refused=refused,
         revision=revision,
         plan_hold=copy.hold or "address",
+        awaited_done=copy.awaits is not None
+        and (copy.awaits, copy.recipient, copy.document) in done,
     )

@@ -15,7 +15,14 @@ from pipeline.procedure.profile import Profile
 from pipeline.rendering.html import Composer
 from pipeline.service.conference import Conference, load_conference, read_conference_copies
 from pipeline.service.copy_renderer import Renderer
-from pipeline.service.copy_states import decisions_for, last_deliveries, refusals, state_of
+from pipeline.service.copy_states import (
+    decisions_for,
+    has_content,
+    last_deliveries,
+    refusals,
+    state_of,
+    tasks_done,
+)
 from pipeline.service.summary import plain_error
 from pipeline.store.db import Store, StoredDelivery
 
@@ -43,9 +50,7 @@ def _holding(
     if copy is None or copy.status != "ready":
         return last
     amendment = None if copy.document == "record" else then.amendment_of.get(key)
-    return dataclasses.replace(
-        last, fingerprint=renderer.fingerprint(then.export, copy, amendment)
-    )
+    return dataclasses.replace(last, fingerprint=renderer.fingerprint(then.export, copy, amendment))
 
 
 def replan(
@@ -60,6 +65,7 @@ def replan(
     refused = refusals(store, conference_id)
     decisions = decisions_for(store, conference_id, conference.stored.revision)
     amendment_of = conference.read.current.amendment_of
+    done = tasks_done(store, conference_id)
 
     @functools.cache
     def earlier(revision: int) -> ConferenceCopies:
@@ -71,7 +77,7 @@ def replan(
     for key, copy in conference.copies.items():
         fingerprint = (
             renderer.fingerprint(conference.export, copy, amendment_of.get(key))
-            if copy.status == "ready"
+            if has_content(copy)
             else None
         )
         previous = last.get(key)
@@ -85,6 +91,7 @@ def replan(
             decisions.get(key, ()),
             refused.get(key),
             conference.stored.revision,
+            done,
         )
         rows.append(
             {

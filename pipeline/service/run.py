@@ -26,7 +26,14 @@ from pipeline.rendering.html import Composer
 from pipeline.service.choosing import choose_work
 from pipeline.service.conference import Conference, load_conference
 from pipeline.service.copy_renderer import Renderer
-from pipeline.service.copy_states import decisions_for, last_deliveries, refusals, state_of
+from pipeline.service.copy_states import (
+    decisions_for,
+    has_content,
+    last_deliveries,
+    refusals,
+    state_of,
+    tasks_done,
+)
 from pipeline.service.delivering import Deliverer
 from pipeline.service.destination import destination_for
 from pipeline.service.notify_delivery import poll_notify
@@ -213,11 +220,12 @@ def _dry_run(
         last = last_deliveries(store, row.conference_id)
         refused = refusals(store, row.conference_id)
         decisions = decisions_for(store, row.conference_id, conference.stored.revision)
+        done = tasks_done(store, row.conference_id)
         for key, copy in conference.copies.items():
             stored = stored_rows.get(key)
             if stored is not None and stored.in_plan and row.planned_at is not None:
                 fingerprint = stored.fingerprint
-            elif copy.status == "ready":
+            elif has_content(copy):
                 fingerprint = renderer.fingerprint(
                     conference.export, copy, conference.read.current.amendment_of.get(key)
                 )
@@ -231,6 +239,7 @@ def _dry_run(
                 decisions.get(key, ()),
                 refused.get(key),
                 conference.stored.revision,
+                done,
             )
             if state.status == "ready":
                 channel = destination_for(conference, copy, settings).channel

@@ -22,13 +22,30 @@ class CopiesMixin(StoreBase):
             return [row_of(CopyRow, r._mapping) for r in connection.execute(query)]
 
     def conferences_with_work(self) -> list[str]:
-        """Conferences with a copy that may be ready to send: the others need not be read."""
-        query = (
-            sa.select(copies.c.conference_id)
-            .where(copies.c.in_plan, copies.c.status.in_(("ready", "held")))
-            .distinct()
-            .order_by(copies.c.conference_id)
+        """Conferences with a copy that may be ready to send: the others need not be read. A
+        copy waiting for its translation (a profile's `language_copy = "wait"`) may be, once a
+        task of its copy is done."""
+        ready = sa.select(copies.c.conference_id).where(
+            copies.c.in_plan, copies.c.status.in_(("ready", "held"))
         )
+        task_done = (
+            sa.select(copies.c.conference_id)
+            .join(
+                tasks,
+                sa.and_(
+                    tasks.c.conference_id == copies.c.conference_id,
+                    tasks.c.recipient == copies.c.recipient,
+                    tasks.c.document == copies.c.document,
+                ),
+            )
+            .where(
+                copies.c.in_plan,
+                copies.c.status == "waiting",
+                tasks.c.in_plan,
+                tasks.c.done_on.is_not(None),
+            )
+        )
+        query = sa.union(ready, task_done).order_by("conference_id")
         with self.reading() as connection:
             return list(connection.execute(query).scalars())
 
@@ -109,9 +126,7 @@ class CopiesMixin(StoreBase):
             connection.execute(
                 conferences.update()
                 .where(conferences.c.conference_id == conference_id)
-                .values(
-                    checks=checks, planned_at=now(), amendments_not_made=amendments_not_made
-                )
+                .values(checks=checks, planned_at=now(), amendments_not_made=amendments_not_made)
             )
             self.audit(
                 connection,
