@@ -54,7 +54,11 @@ class _CopyIn(BaseModel):
     def rule(self) -> CopyRule:
         text = self.due.strip()
         due: Period | DueEvent | None = (
-            None if text == "none" else _DUE_EVENTS[text] if text in _DUE_EVENTS else Period.parse(text)
+            None
+            if text == "none"
+            else _DUE_EVENTS[text]
+            if text in _DUE_EVENTS
+            else Period.parse(text)
         )
         return CopyRule(
             due,
@@ -66,6 +70,12 @@ class _CopyIn(BaseModel):
 
 
 _CLASSES: tuple[RecipientClass, ...] = get_args(RecipientClass)
+
+
+class _TermIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    meaning: str
+    source: str
 
 
 class _DayAddedIn(BaseModel):
@@ -100,6 +110,7 @@ class _ProfileIn(BaseModel):
     authorisations: dict[Literal["supporter_record_with_parent_consent"], _SourcedIn]
     invitations: dict[Literal["parents_invited_verbally_first"], _SourcedIn]
     glossary: dict[str, str] = {}
+    terms: dict[str, _TermIn] = {}
 
 
 def _period_or_none(entry: _SourcedIn, where: str, key: str) -> Sourced[Period | None]:
@@ -219,10 +230,38 @@ def build_profile(raw: dict[str, Any], origin: str) -> Profile:
         notices=notices,
         timeliness=timeliness,
         supporter_record_with_parent_consent=Sourced(supporter.value, supporter.source),
-        glossary=dict(data.glossary),
+        glossary={k: v for k, v in data.glossary.items() if k != "source"},
+        glossary_source=_glossary_source(data.glossary, origin),
+        terms=_terms(data.terms, origin),
         bank_holiday_changes=_day_changes(data.bank_holidays, origin),
         parents_invited_verbally_first=Sourced(verbally.value, verbally.source),
     )
+
+
+def _glossary_source(glossary: Mapping[str, str], origin: str) -> str:
+    # Every value in a profile names its source; the glossary's is one for the whole table.
+    source = glossary.get("source", "").strip()
+    if glossary and not source:
+        raise ProfileError(
+            f"profile {origin}: glossary.source is missing (where the acronyms come from)"
+        )
+    return source
+
+
+def _terms(given: Mapping[str, _TermIn], origin: str) -> dict[str, Sourced[str]]:
+    """[terms]: each a word a family meets, with a plain meaning and where the meaning comes from."""
+    terms: dict[str, Sourced[str]] = {}
+    for term, entry in given.items():
+        where = f"profile {origin}: terms.{term!r}"
+        if not term.strip() or term != " ".join(term.split()) or term != term.lower():
+            # Matched in any case as a whole phrase: one spelling, lower case, single spaces.
+            raise ProfileError(f"{where}: a term is written in lower case with single spaces")
+        if not entry.meaning.strip():
+            raise ProfileError(f"{where}: meaning is empty")
+        if not entry.source.strip():
+            raise ProfileError(f"{where}: source is empty (say where the meaning comes from)")
+        terms[term] = Sourced(" ".join(entry.meaning.split()), entry.source.strip())
+    return terms
 
 
 def _day_changes(given: _BankHolidaysIn, origin: str) -> tuple[DayChange, ...]:
@@ -251,5 +290,3 @@ def merge_tables(base: dict[str, Any], override: dict[str, Any]) -> dict[str, An
         else:
             merged[key] = value  # a leaf replaces the whole entry, its citation included
     return merged
-
-

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any, Generic, Literal, TypeVar
 
@@ -146,6 +146,10 @@ class Profile:
     bank_holiday_changes: tuple[DayChange, ...] = ()
     # R21: the social worker invites each parent verbally before the written invitation (002 §8.2).
     parents_invited_verbally_first: Sourced[bool] = Sourced(False, "000 §4.4.1 (no verbal step)")
+    # Where the glossary's acronyms come from ([glossary] source).
+    glossary_source: str = ""
+    # [terms]: a word a family meets (lower case) → its plain meaning, with the meaning's source.
+    terms: Mapping[str, Sourced[str]] = field(default_factory=dict)
 
     def working_calendar(self, nation: Nation) -> WorkingCalendar:
         """The nation's GOV.UK working days with this profile's closures and bank-holiday changes."""
@@ -160,4 +164,3 @@ class Profile:
     def limit(self, name: str) -> Sourced[Any]:
         """A timeliness value; its `value` is a Period, a number, a [low, high] pair or None."""
         return self.timeliness[name]
-

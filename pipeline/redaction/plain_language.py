@@ -9,10 +9,14 @@ are printed as written.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+
+from pipeline.procedure.profile_types import Profile
+from pipeline.redaction.facts import Term
 
 # A date as the export writes it (2027-01-15), standing alone: not part of a longer number or code
 # ("REF-2027-01-15-3" is a reference, not a date).
@@ -40,6 +44,14 @@ class PlainWords:
     pattern: re.Pattern[str] | None
     glossary: Mapping[str, str]
     dates: bool = True
+    # The profile's [terms], explained in the family copies that use them (`pipeline.redaction.terms`).
+    terms: tuple[Term, ...] = ()
+
+    @classmethod
+    def from_profile(cls, profile: Profile) -> PlainWords:
+        """The profile's glossary and terms: how its family copies are written."""
+        terms = tuple(Term(t, s.value, s.source) for t, s in profile.terms.items())
+        return dataclasses.replace(cls.from_glossary(profile.glossary), terms=terms)
 
     @classmethod
     def from_glossary(cls, glossary: Mapping[str, str]) -> PlainWords:

@@ -37,13 +37,22 @@ from pipeline.redaction.facts import (
     SectionFacts,
 )
 from pipeline.redaction.plain_language import PlainWords
+from pipeline.redaction.terms import template_words, terms_in
 
 
 def view_for(
     export: Export, copy: PlannedCopy, words: PlainWords, issued_on: Day = None
 ) -> RecipientView:
     """What `copy.viewer` may see of `copy.document`, dated the day it is issued (`dating`)."""
-    return ViewBuilder(export, copy, words, issued_on).build()
+    return explained(ViewBuilder(export, copy, words, issued_on).build(), words)
+
+
+def explained(view: RecipientView, words: PlainWords) -> RecipientView:
+    """The view with the profile's terms its words use, for a family reader (003 §2; R79)."""
+    if view.audience != "family" or not words.terms:
+        return dataclasses.replace(view, terms=())
+    texts = (*view_strings(view), *template_words(view))
+    return dataclasses.replace(view, terms=terms_in(texts, words.terms))
 
 
 def view_strings(value: object) -> Iterator[str]:

@@ -109,7 +109,7 @@ class Renderer:
 
     @classmethod
     def for_profile(cls, profile: Profile, composer: Composer) -> Renderer:
-        return cls(composer, PlainWords.from_glossary(profile.glossary))
+        return cls(composer, PlainWords.from_profile(profile))
 
     def marks_html(self, marks: RecipientMarks, document: str) -> str:
         template = self.composer.environment.get_template("_marks.html")
