@@ -12,6 +12,7 @@ sentence.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from lxml import html as lxml_html
 
 from pipeline.procedure.profile_files import load_profiles
 from pipeline.procedure.profile_types import Profile
+from pipeline.redaction.facts import RecipientView
 from pipeline.redaction.view import view_strings
 from pipeline.rendering.html import Composer
 from pipeline.service.conference import AmendmentContext, read_conference_copies
@@ -92,6 +94,7 @@ class Document:
     audience: str
     html: str
     free_text: tuple[str, ...]
+    view: RecipientView
 
 
 def documents_of(
@@ -124,7 +127,13 @@ def documents_of(
                 view.document,
                 view.audience,
                 composer.html(view),
-                tuple(s for s in view_strings(view) if len(s.split()) >= FREE_TEXT_WORDS),
+                # The terms' meanings are the profile's words, written for families: scored.
+                tuple(
+                    s
+                    for s in view_strings(dataclasses.replace(view, terms=()))
+                    if len(s.split()) >= FREE_TEXT_WORDS
+                ),
+                view,
             )
         )
     return found
