@@ -717,7 +717,8 @@ def test_a_misspelt_key_in_a_term_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("term", "meaning", "problem"),
     [
-        ("Core Group", "A group.", "a term is written in lower case"),  # matched in any case: one spelling
+        # Matched in any case, so written in one spelling: lower case.
+        ("Core Group", "A group.", "a term is written in lower case"),
         ("respite", "  ", "meaning is empty"),
     ],
 )
