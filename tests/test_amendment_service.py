@@ -84,7 +84,7 @@ def test_an_agreed_correction_reaches_everyone_whose_record_holds_the_section(
         assert "Information from agencies and analysis of risk" in text, reader
         assert "Ella's attendance fell to 81% this term" in text, reader
         assert "Ella's attendance fell to 86% this term" in text, reader
-        assert "Please attach this letter to your copy of the record" in text, reader
+        assert "Please keep this letter with your copy of the record" in text, reader
         assert "AMD-0412-01" in text
     # The solicitor's notice is marked as an authorised copy, as their record was (spec §4 rule 5).
     assert "may not be shown or passed on to anyone else" in pdf_text(

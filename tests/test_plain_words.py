@@ -1,16 +1,24 @@
-"""What an administrator reads is in plain words (issue 10 item 6): names beside ids, yes/no, times with their zone, no raw control characters, a version, short help, several copies at once, and a `delivered` event for every posted letter."""
+"""What an administrator reads is in plain words (issue 10 item 6): names beside ids, yes/no, times with their zone, no raw control characters, a version, short help, several copies at once, and a `delivered` event for every posted letter.
+
+And what a family reads explains the terms it uses, once, in each copy (issue 16 part 2; R79)."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import lxml.html
 from typer.testing import CliRunner
 
 from pipeline.cli.app import app
+from pipeline.procedure.profile_files import load_profiles
+from pipeline.redaction.plain_language import PlainWords
 from tests import service_harness
 from tests.conftest import example
 from tests.fake_renderer import FAKE
+from tests.readability import Document, documents_of
+from tests.readable_exports import readable_exports
 
 DV = "CPC-2026-0412"
 runner = CliRunner()
@@ -90,3 +98,75 @@ def test_every_posted_letter_has_its_delivered_event(tmp_path: Path) -> None:
     by_post = [d for d in service.sent(DV) if d.channel == "post"]
     assert by_post
     assert sorted(e["copy"] for e in posted) == sorted(d.copy_key for d in by_post)
+
+
+# ---- family documents: terms explained once, where they are used (issue 16 part 2; R79) ----------
+
+
+def _family_documents() -> list[Document]:
+    profiles = load_profiles()
+    exports = [example("initial-domestic-abuse"), example("pre-birth-scheduled")]
+    exports += [example("review-plan-ends"), *readable_exports(50)]
+    return [
+        d
+        for data in exports
+        for d in documents_of(data, profiles=profiles)
+        if d.audience == "family"
+    ]
+
+
+def _said_and_explained(document_html: str) -> tuple[str, list[str]]:
+    """The document's words outside "What some words mean", and the terms that part explains."""
+    tree = lxml.html.fromstring(document_html)
+    explained = [
+        " ".join(s.text_content().split()).lower()
+        for s in tree.xpath("//ul[@class='terms']/li/strong")
+    ]
+    for part in tree.xpath("//ul[@class='terms'] | //h2[. = 'What some words mean']"):
+        part.drop_tree()
+    return " ".join(tree.text_content().split()), explained
+
+
+def test_every_term_a_family_copy_uses_is_explained_once_and_no_other() -> None:
+    """Each profile term a family reader meets in a copy (the letter's words or the export's) is
+    explained in that copy, once; a term the copy never uses is not. Read from the HTML each
+    reader gets, so the terms module and the templates cannot drift apart."""
+    terms = load_profiles()["default"].terms
+    seen: set[str] = set()
+    for document in _family_documents():
+        said, explained = _said_and_explained(document.html)
+        used = [
+            t
+            for t in terms
+            if re.search(
+                rf"(?<![\w-])(?:{re.escape(t)}|{re.escape(t[:-1])}ies|{re.escape(t)}s)(?![\w-])",
+                said,
+                re.IGNORECASE,
+            )
+        ]
+        assert explained == used, document.key
+        seen.update(explained)
+    # The shipped words the issue found unexplained are now explained somewhere.
+    assert {"child in need plan", "section 47", "core group", "significant harm"} <= seen
+
+
+def test_the_terms_part_says_what_the_profile_says() -> None:
+    terms = load_profiles()["default"].terms
+    document = next(d for d in _family_documents() if d.key == "p-mother/record")
+    tree = lxml.html.fromstring(document.html)
+    items = [" ".join(li.text_content().split()) for li in tree.xpath("//ul[@class='terms']/li")]
+    assert f"Section 47: {terms['section 47'].value}" in items
+    assert f"Core group: {terms['core group'].value}" in items
+
+
+def test_iso_dates_in_free_text_are_written_out_for_families_only() -> None:
+    words = PlainWords.from_glossary({"SW": "social worker"})
+    assert (
+        words.plain("Single assessment by 2027-01-15; SW to visit.")
+        == "Single assessment by Friday 15 January 2027; social worker to visit."
+    )
+    # Not a real day, or part of a reference: left as written, never guessed at.
+    assert words.plain("due 2026-02-30") == "due 2026-02-30"
+    assert words.plain("ref CPC-2026-11-23-1") == "ref CPC-2026-11-23-1"
+    # A professional reads the export's words as written.
+    assert PlainWords.none().plain("by 2027-01-15") == "by 2027-01-15"

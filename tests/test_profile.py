@@ -8,6 +8,7 @@ not off the TOML files.
 from __future__ import annotations
 
 import re
+import tomllib
 from datetime import date
 from pathlib import Path
 
@@ -16,8 +17,10 @@ import pytest
 from pipeline.errors import ProfileError
 from pipeline.procedure.calendar import WorkingCalendar
 from pipeline.procedure.profile import Period, Profile, load_profiles
+from pipeline.procedure.profile_build import build_profile
 
 WD = "working_days"
+DEFAULT_TOML = Path(__file__).resolve().parents[1] / "pipeline/procedure/profiles/default.toml"
 DOCS = ("decision_letter", "outline_plan", "record")
 CLASSES = (
     "professional",
@@ -700,3 +703,103 @@ def test_a_language_setting_without_its_source_is_refused(tmp_path: Path) -> Non
     )
     with pytest.raises(ProfileError, match=r"language\.language_copy"):
         load_profiles([tmp_path])
+# ---- [terms] and the glossary's source (issue 16 part 2; 003 §2, §4; R79) -------------------------
+
+# The words issue 16 names as reaching families unexplained, and those its letters use.
+ISSUE_TERMS = ("child in need plan", "section 47", "core group", "significant harm", "category")
+
+
+@pytest.mark.parametrize("profile", ["default", "wirral"])
+def test_the_terms_a_family_meets_are_explained_with_their_sources(
+    shipped: dict[str, Profile], profile: str
+) -> None:
+    terms = shipped[profile].terms
+    for term in ISSUE_TERMS:
+        assert term in terms, term
+    # Each meaning is a plain sentence, and each cites the law, Working Together or a paragraph.
+    for term, entry in terms.items():
+        assert entry.value.endswith("."), term
+        assert re.search(r"Children Act 1989 s\.\d|Working Together|\b000 §\d", entry.source), term
+    assert "s.47" in terms["section 47"].source and "s.17" in terms["child in need plan"].source
+    assert "§4.9.5" in terms["category"].source  # 000's paragraph on the categories
+    assert "§4.8.2" in terms["core group"].source  # 000's paragraph on the core group
+    assert "003 §2" in shipped[profile].glossary_source
+    assert "source" not in shipped[profile].glossary  # the citation is not an acronym
+
+
+def test_a_term_without_a_source_is_refused_naming_the_term(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "badterm",
+        'extends = "default"\nname = "badterm"\ntitle = "B"\n'
+        '[terms]\n"family group conference" = { meaning = "A family meeting." }\n',
+    )
+    with pytest.raises(ProfileError, match=r"badterm.*terms\.family group conference.*source"):
+        load_profiles([tmp_path])
+
+
+def test_a_misspelt_key_in_a_term_is_refused(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "typoterm",
+        'extends = "default"\nname = "typoterm"\ntitle = "T"\n'
+        '[terms]\n"respite" = { meanin = "A short break.", source = "x" }\n',
+    )
+    with pytest.raises(ProfileError, match=r"typoterm.*terms\.respite\.meanin"):
+        load_profiles([tmp_path])
+
+
+@pytest.mark.parametrize(
+    ("term", "meaning", "problem"),
+    [
+        # Matched in any case, so written in one spelling: lower case.
+        ("Core Group", "A group.", "a term is written in lower case"),
+        ("respite", "  ", "meaning is empty"),
+    ],
+)
+def test_a_bad_term_is_refused_saying_what_is_wrong(
+    tmp_path: Path, term: str, meaning: str, problem: str
+) -> None:
+    write(
+        tmp_path,
+        "badterm2",
+        'extends = "default"\nname = "badterm2"\ntitle = "T"\n'
+        f'[terms]\n"{term}" = {{ meaning = "{meaning}", source = "000 §4.8.2" }}\n',
+    )
+    with pytest.raises(ProfileError, match=rf"badterm2\.toml: terms\.'{term}': {problem}"):
+        load_profiles([tmp_path])
+
+
+def test_a_local_profile_adds_a_term_and_keeps_the_defaults(
+    tmp_path: Path, shipped: dict[str, Profile]
+) -> None:
+    write(
+        tmp_path,
+        "termshire",
+        'extends = "default"\nname = "termshire"\ntitle = "T"\n'
+        '[terms]\n"family group conference" = { meaning = "A meeting of the wider family.", '
+        'source = "Termshire procedure §3" }\n',
+    )
+    local = load_profiles([tmp_path])["termshire"]
+    assert local.terms["family group conference"].source == "Termshire procedure §3"
+    assert local.terms["core group"] == shipped["default"].terms["core group"]
+
+
+def test_a_glossary_without_its_source_is_refused() -> None:
+    raw = tomllib.loads(DEFAULT_TOML.read_text(encoding="utf-8"))
+    del raw["glossary"]["source"]
+    with pytest.raises(ProfileError, match=r"profile here: glossary\.source is missing"):
+        build_profile(raw, "here")
+
+
+def test_a_local_profile_adds_an_acronym_under_the_glossarys_source(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "lacshire",
+        'extends = "default"\nname = "lacshire"\ntitle = "L"\n[glossary]\nLAC = "looked after child"\n',
+    )
+    local = load_profiles([tmp_path])["lacshire"]
+    assert (
+        local.glossary["LAC"] == "looked after child" and local.glossary["CIN"] == "child in need"
+    )
+    assert local.glossary_source.startswith("003 §2")

@@ -636,8 +636,11 @@ def _reaches(built: Built, planned: PlannedCopy, reader: Reader) -> bool:
         return document in ("outline_plan", "record") and reader.sees(action.get("visibility"))
     if kind == "recommendation":
         return document in ("decision_letter", "record")
-    if kind in ("dissent", "exclusion_reason", "how_views_are_heard"):
-        return document == "record"  # R16, R17: the record states exclusions and dissent
+    if kind == "dissent":
+        # R17: the record states dissent; the decision letter too, with whose it is (issue 16).
+        return document in ("decision_letter", "record")
+    if kind in ("exclusion_reason", "how_views_are_heard"):
+        return document == "record"  # R16: the record states exclusions
     if kind in ("contingency", "venue"):
         # The venue is printed under the heading of every record and outline plan ("Place:").
         return document in ("outline_plan", "record")
@@ -981,7 +984,7 @@ def test_fathers_record_is_not_held_when_the_address_does_not_reach_him(
         ("paragraph", 1, 0),  # record only, where he may see the section
         ("action", 2),  # outline plan and record
         ("recommendation",),  # decision letter and record
-        ("dissent",),  # record (R17)
+        ("dissent",),  # decision letter and record (R17)
         ("contingency",),  # outline plan and record
         ("venue",),  # printed under the heading of the outline plan and the record
         ("complaints_contact",),  # decision letter (R02)

@@ -68,10 +68,11 @@ DOCUMENTS: dict[DocumentKind, Document] = {
         "letter",
         ("exclusion", "complaints"),
     ),
+    # Every recorded dissent, with whose it is, as in the record (R17; issue 16 part 4).
     "decision_letter": Document(
         "held",
         "letter",
-        ("decisions", "lead_social_workers", "complaints"),
+        ("decisions_with_dissent", "lead_social_workers", "complaints"),
     ),
     "outline_plan": Document("held", "record", ("plan_signer", "venue", "plan")),
     "record": Document(

@@ -73,6 +73,12 @@ class _CopyIn(BaseModel):
 _CLASSES: tuple[RecipientClass, ...] = get_args(RecipientClass)
 
 
+class _TermIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    meaning: str
+    source: str
+
+
 class _DayAddedIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     date: date
@@ -108,6 +114,7 @@ class _ProfileIn(BaseModel):
     children: dict[Literal["advocacy_contact"], _SourcedIn] = {}
     language: dict[str, Any] = {}
     language_help: dict[str, Any] = {}
+    terms: dict[str, _TermIn] = {}
 
 
 def _period_or_none(entry: _SourcedIn, where: str, key: str) -> Sourced[Period | None]:
@@ -230,7 +237,9 @@ def build_profile(raw: dict[str, Any], origin: str) -> Profile:
         notices=notices,
         timeliness=timeliness,
         supporter_record_with_parent_consent=Sourced(supporter.value, supporter.source),
-        glossary=dict(data.glossary),
+        glossary={k: v for k, v in data.glossary.items() if k != "source"},
+        glossary_source=_glossary_source(data.glossary, origin),
+        terms=_terms(data.terms, origin),
         bank_holiday_changes=_day_changes(data.bank_holidays, origin),
         parents_invited_verbally_first=Sourced(verbally.value, verbally.source),
         children_advocacy_contact=Sourced(advocacy.value.strip(), advocacy.source)
@@ -238,6 +247,32 @@ def build_profile(raw: dict[str, Any], origin: str) -> Profile:
         else None,
         language=language_settings(data.language, data.language_help, origin),
     )
+
+
+def _glossary_source(glossary: Mapping[str, str], origin: str) -> str:
+    # Every value in a profile names its source; the glossary's is one for the whole table.
+    source = glossary.get("source", "").strip()
+    if glossary and not source:
+        raise ProfileError(
+            f"profile {origin}: glossary.source is missing (where the acronyms come from)"
+        )
+    return source
+
+
+def _terms(given: Mapping[str, _TermIn], origin: str) -> dict[str, Sourced[str]]:
+    """[terms]: each a word a family meets, with a plain meaning and where the meaning comes from."""
+    terms: dict[str, Sourced[str]] = {}
+    for term, entry in given.items():
+        where = f"profile {origin}: terms.{term!r}"
+        if not term.strip() or term != " ".join(term.split()) or term != term.lower():
+            # Matched in any case as a whole phrase: one spelling, lower case, single spaces.
+            raise ProfileError(f"{where}: a term is written in lower case with single spaces")
+        if not entry.meaning.strip():
+            raise ProfileError(f"{where}: meaning is empty")
+        if not entry.source.strip():
+            raise ProfileError(f"{where}: source is empty (say where the meaning comes from)")
+        terms[term] = Sourced(" ".join(entry.meaning.split()), entry.source.strip())
+    return terms
 
 
 def _day_changes(given: _BankHolidaysIn, origin: str) -> tuple[DayChange, ...]:

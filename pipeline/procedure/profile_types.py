@@ -152,6 +152,10 @@ class Profile:
     children_advocacy_contact: Sourced[str] | None = None
     # 000 §4.14.9; R81, R82: the documents' language and what a reader of another is given.
     language: LanguageSettings = field(default_factory=LanguageSettings)
+    # Where the glossary's acronyms come from ([glossary] source).
+    glossary_source: str = ""
+    # [terms]: a word a family meets (lower case) → its plain meaning, with the meaning's source.
+    terms: Mapping[str, Sourced[str]] = field(default_factory=dict)
 
     def working_calendar(self, nation: Nation) -> WorkingCalendar:
         """The nation's GOV.UK working days with this profile's closures and bank-holiday changes."""

@@ -15,7 +15,7 @@ from pipeline.planning.readers import changes_held
 from pipeline.redaction.dating import Day
 from pipeline.redaction.facts import AmendmentFacts, ChangeFacts, RecipientView
 from pipeline.redaction.plain_language import PlainWords
-from pipeline.redaction.view import ViewBuilder
+from pipeline.redaction.view import ViewBuilder, explained
 
 
 def amendment_view(
@@ -34,14 +34,17 @@ def amendment_view(
     builder = ViewBuilder(export, copy, words, issued_on)
     changes = _changes_seen(builder, export, copy, amendment)
     base = builder.build()
-    return dataclasses.replace(
-        base,
-        document="amendment_notice",
-        addressee=builder.addressee(),
-        decisions=(),
-        plan=None,
-        record=None,
-        amendment=AmendmentFacts(amendment.amendment_id, amendment.decision.on, changes),
+    return explained(
+        dataclasses.replace(
+            base,
+            document="amendment_notice",
+            addressee=builder.addressee(),
+            decisions=(),
+            plan=None,
+            record=None,
+            amendment=AmendmentFacts(amendment.amendment_id, amendment.decision.on, changes),
+        ),
+        words,
     )
 
 
@@ -69,18 +72,21 @@ def rejection_view(
     builder = ViewBuilder(export, copy, words, issued_on)
     changes = _changes_seen(builder, export, copy, amendment)
     base, note = builder.build(), amendment.decision.note
-    return dataclasses.replace(
-        base,
-        document="amendment_rejection",
-        addressee=builder.addressee(),
-        decisions=(),
-        plan=None,
-        record=None,
-        amendment=AmendmentFacts(
-            amendment.amendment_id,
-            amendment.decision.on,
-            changes,
-            received_on=amendment.received_on,
-            note=builder.text(note) if note else None,
+    return explained(
+        dataclasses.replace(
+            base,
+            document="amendment_rejection",
+            addressee=builder.addressee(),
+            decisions=(),
+            plan=None,
+            record=None,
+            amendment=AmendmentFacts(
+                amendment.amendment_id,
+                amendment.decision.on,
+                changes,
+                received_on=amendment.received_on,
+                note=builder.text(note) if note else None,
+            ),
         ),
+        words,
     )

@@ -44,6 +44,7 @@ from pipeline.redaction.facts import (
 )
 from pipeline.redaction.language_help import language_help, template_language
 from pipeline.redaction.plain_language import PlainWords
+from pipeline.redaction.terms import template_words, terms_in
 
 
 def view_for(
@@ -53,9 +54,18 @@ def view_for(
     view = ViewBuilder(export, copy, words, issued_on).build()
     # Set from the plan's reader language (redaction.language_help): a reader of another
     # language has a view, and a layout, of their own.
-    return dataclasses.replace(
+    view = dataclasses.replace(
         view, language_help=language_help(copy), template_language=template_language(copy)
     )
+    return explained(view, words)
+
+
+def explained(view: RecipientView, words: PlainWords) -> RecipientView:
+    """The view with the profile's terms its words use, for a family reader (003 §2; R79)."""
+    if view.audience != "family" or not words.terms:
+        return dataclasses.replace(view, terms=())
+    texts = (*view_strings(view), *template_words(view))
+    return dataclasses.replace(view, terms=terms_in(texts, words.terms))
 
 
 def view_strings(value: object) -> Iterator[str]:

@@ -115,7 +115,7 @@ class Renderer:
         advocacy = profile.children_advocacy_contact
         return cls(
             composer,
-            PlainWords.from_glossary(profile.glossary),
+            PlainWords.from_profile(profile),
             advocacy=advocacy.value if advocacy is not None else None,
         )
 
@@ -187,15 +187,11 @@ class Renderer:
         request = CopyRequest(copy, edition, checked_by_person, amendment, issued_on)
         return self.render_many(export, (request,))[0]
 
-    def render_many(
-        self, export: Export, requests: Sequence[CopyRequest]
-    ) -> list[RenderedCopy]:
+    def render_many(self, export: Export, requests: Sequence[CopyRequest]) -> list[RenderedCopy]:
         """Every requested copy, in order: each distinct content laid out once, and each
         reader's parts (their address, salutation and marks) in one layout of stamps a reader."""
         prepared = [self._prepare(export, request) for request in requests]
-        done: list[RenderedCopy | None] = [
-            self._mentions_withheld(export, p) for p in prepared
-        ]
+        done: list[RenderedCopy | None] = [self._mentions_withheld(export, p) for p in prepared]
         layouts: dict[int, tuple[bytes, Box | None]] = {}
         for i, item in enumerate(prepared):
             if done[i] is None:
@@ -225,7 +221,8 @@ class Renderer:
         printed = self.composer.html(view, self._slots)
         letter = self._slots.salutation in printed
         laid_out = printed.replace(f"<p>{self._slots.address}</p>", "").replace(
-            self._slots.salutation, "\u00a0"  # the salutation's line kept, blank, for the stamp
+            self._slots.salutation,
+            "\u00a0",  # the salutation's line kept, blank, for the stamp
         )
         marks = self.marks_html(marks_for(export, copy, self.words), copy.document)
         window, salutation = (
@@ -287,8 +284,10 @@ class Renderer:
         reader = request.copy.recipient
         try:
             parts = sheets[0] if sheets else None
-            if sheets is None or not stamps.usable(reader) or (
-                parts is not None and not stamps.fits(reader, parts)
+            if (
+                sheets is None
+                or not stamps.usable(reader)
+                or (parts is not None and not stamps.fits(reader, parts))
             ):
                 files = self._whole(item)
             else:
