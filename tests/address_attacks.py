@@ -66,7 +66,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "record.sections[0].paragraphs[0]": ("record",),
     "record.sections[4].heading": ("record",),
     "decisions[0].recommendations[0]": ("decision_letter", "record"),
-    "decisions[1].dissent[0].view": ("record",),
+    "decisions[1].dissent[0].view": ("decision_letter", "record"),  # R17, issue 16 part 4
     "plan.children[0].outcomes[0].actions[0].action": ("outline_plan", "record"),
     "plan.children[0].risks[0]": ("outline_plan", "record"),
     "plan.contingency[0]": ("outline_plan", "record"),

@@ -140,7 +140,7 @@ def test_an_amendment_notice_is_dated_the_day_it_goes_and_says_when_the_chair_ag
     (notice,) = service.outbox(DV, "p-police").glob("amendment_notice-*.pdf")
     text = pdf_text(notice.read_bytes())
     assert _dated(text) == "Monday 7 December 2026"
-    assert "The correction was agreed on Friday 4 December 2026" in text
+    assert "This was agreed on Friday 4 December 2026" in text
 
 
 def _preview(out: Path, *options: str) -> Any:

@@ -100,10 +100,12 @@ def _distinct_contents(renderer: Renderer, export: Export, copies: list[PlannedC
 
 @pytest.mark.parametrize(
     ("name", "distinct"),
-    # The issue's count of what each example needs: initial 7, review 6, pre-birth 3; the initial
-    # one 8 since Ella's decision letter is written to her, no longer the family's; the review 8
-    # since the Polish-speaking father's decision letter and plan carry his language line.
-    [("initial-domestic-abuse", 8), ("review-plan-ends", 8), ("pre-birth-scheduled", 3)],
+    # The issue's count of what each example needs: initial 7, review 6, pre-birth 3; then one
+    # more for each held conference, since the family's outline plan explains its terms ("What
+    # some words mean") and is no longer the professionals' word for word; one more for the
+    # initial, since Ella's decision letter is written to her; two more for the review, since the
+    # Polish-speaking father's decision letter and plan carry his language line.
+    [("initial-domestic-abuse", 9), ("review-plan-ends", 9), ("pre-birth-scheduled", 3)],
 )
 def test_a_conference_lays_out_each_distinct_content_once(
     name: str, distinct: int, profiles: dict[str, Profile]

@@ -286,7 +286,7 @@ def test_amendment_notice_renders_the_change_as_before_and_after(profiles) -> No
     )
     assert "Ella's attendance fell to 81% this term" in text
     assert "Ella's attendance fell to 86% this term" in text
-    assert "Please attach this letter to your copy of the record" in text
+    assert "Please keep this letter with your copy of the record" in text
     assert "9 Orchard Row" in text  # the grandmother's own address block
     docx = docx_text(render_docx(html, DocxMarks(), composer.templates))
     assert "Ella's attendance fell to 86% this term" in docx
