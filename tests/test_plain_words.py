@@ -135,6 +135,11 @@ def test_every_term_a_family_copy_uses_is_explained_once_and_no_other() -> None:
     seen: set[str] = set()
     for document in _family_documents():
         said, explained = _said_and_explained(document.html)
+        if document.view.child_reader is not None:
+            # The child's letter explains its words in its own sentences (test_child_letter
+            # scores it for the child's age), with no adults' list of meanings.
+            assert explained == [], document.key
+            continue
         used = [
             t
             for t in terms

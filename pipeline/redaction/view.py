@@ -62,7 +62,9 @@ def view_for(
 
 def explained(view: RecipientView, words: PlainWords) -> RecipientView:
     """The view with the profile's terms its words use, for a family reader (003 §2; R79)."""
-    if view.audience != "family" or not words.terms:
+    if view.audience != "family" or not words.terms or view.child_reader is not None:
+        # A child's own letter says what each of its words means in its own sentences, for the
+        # child's age; the adults' meanings would only make it harder to read.
         return dataclasses.replace(view, terms=())
     texts = (*view_strings(view), *template_words(view))
     return dataclasses.replace(view, terms=terms_in(texts, words.terms))
