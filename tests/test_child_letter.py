@@ -134,8 +134,9 @@ def test_ellas_letter_names_her_social_worker_and_how_to_say_what_she_thinks(
         # The review conference set by her plan (2027-02-22), written out.
         assert "another meeting about you. It will be on Monday 22 February 2027." in text
         assert "making a complaint" in text
-        # Her own recommendations are hers to read.
-        assert "Ella to be offered an advocate for future conferences." in text
+        # The recommendations are professionals' words that may name a sibling: the social
+        # worker talks them through with her, so even her own are not printed.
+        assert "Ella to be offered an advocate for future conferences." not in text
     # Where to complain in writing: the authority's contact, printed as an address (a table row).
     pdf = dv.pdf_text("c-ella")
     assert "You can also write to" in pdf and "Town Hall, Market Street" in pdf
@@ -215,7 +216,7 @@ def test_a_child_of_fifteen_with_two_siblings_reads_only_her_own(
         assert "homework club" not in text and "health visitor" not in text
     for text in (sam, conference.pdf_text("c-sam")):
         assert "Ella" not in text and "Noah" not in text
-        assert "Sam to join the homework club at school." in text
+        assert "homework club" not in text  # his own recommendation: talked through, not printed
         # His own outcome: no protection plan, help as a child in need; no next plan meeting.
         assert "you do not need a child protection plan" in text
         assert "another meeting about you" not in text
@@ -242,7 +243,7 @@ def test_the_guard_lists_a_siblings_words_for_a_childs_letter_a_documented_over_
     profiles: dict[str, Profile], plan_of: PlanOf
 ) -> None:
     """The plan's mention guard (spec §4 rule 4) lists every child's recommendations for a decision
-    letter, the child's own letter too, though it prints only the child's own: a mention of a
+    letter, the child's own letter too, though it prints none of them: a mention of a
     withheld address in a sibling's words holds the child's letter for the chair. That over-holds
     (safe: the chair looks, nothing leaks); it never under-holds, because every field the letter
     prints is listed."""
@@ -251,7 +252,7 @@ def test_the_guard_lists_a_siblings_words_for_a_childs_letter_a_documented_over_
     listed = {text for _, text in free_text(conference.export, "decision_letter", copy.viewer)}
     printed = conference.pdf_text("c-ella")
     own = "Ella to be offered an advocate for future conferences."
-    assert own in listed and own in printed
+    assert own in listed and own not in printed
     assert "Sam to join the homework club at school." in listed
     assert "Sam to join the homework club at school." not in printed
 

@@ -703,6 +703,8 @@ def test_a_language_setting_without_its_source_is_refused(tmp_path: Path) -> Non
     )
     with pytest.raises(ProfileError, match=r"language\.language_copy"):
         load_profiles([tmp_path])
+
+
 # ---- [terms] and the glossary's source (issue 16 part 2; 003 §2, §4; R79) -------------------------
 
 # The words issue 16 names as reaching families unexplained, and those its letters use.
@@ -785,10 +787,10 @@ def test_a_local_profile_adds_a_term_and_keeps_the_defaults(
     assert local.terms["core group"] == shipped["default"].terms["core group"]
 
 
-def test_a_glossary_without_its_source_is_refused() -> None:
+def test_a_glossary_with_an_empty_source_is_refused() -> None:
     raw = tomllib.loads(DEFAULT_TOML.read_text(encoding="utf-8"))
-    del raw["glossary"]["source"]
-    with pytest.raises(ProfileError, match=r"profile here: glossary\.source is missing"):
+    raw["glossary"]["source"] = "  "
+    with pytest.raises(ProfileError, match=r"profile here: glossary\.source is empty"):
         build_profile(raw, "here")
 
 
@@ -803,3 +805,27 @@ def test_a_local_profile_adds_an_acronym_under_the_glossarys_source(tmp_path: Pa
         local.glossary["LAC"] == "looked after child" and local.glossary["CIN"] == "child in need"
     )
     assert local.glossary_source.startswith("003 §2")
+
+
+def test_welsh_templates_name_only_document_kinds(tmp_path: Path) -> None:
+    # R81: a misspelt kind would quietly post English to a Welsh speaker.
+    from typing import get_args
+
+    from pipeline.planning.documents import DocumentKind
+    from pipeline.procedure.profile_language import LETTER_KINDS
+
+    assert set(LETTER_KINDS) == set(get_args(DocumentKind))
+    write(
+        tmp_path,
+        "cymru",
+        'extends = "default"\nname = "cymru"\ntitle = "C"\n[language]\n'
+        'welsh_templates = { value = ["decision_leter"], source = "x" }\n',
+    )
+    with pytest.raises(ProfileError, match=r"welsh_templates names 'decision_leter'"):
+        load_profiles([tmp_path])
+
+
+def test_a_standalone_profile_without_a_glossary_source_still_loads(tmp_path: Path) -> None:
+    raw = tomllib.loads(DEFAULT_TOML.read_text(encoding="utf-8"))
+    del raw["glossary"]["source"]
+    assert build_profile(raw, "here").glossary["CIN"] == "child in need"

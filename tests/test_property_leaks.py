@@ -694,12 +694,12 @@ def expected_for(built: Built, planned: PlannedCopy, reader: Reader) -> Expected
             elif planned.document in ("outline_plan", "record"):
                 show(path, text)
     if planned.document in ("decision_letter", "record"):
-        # A child's own decision letter is about the child alone: a sibling's decision is the
-        # sibling's private matter (000 §4.14.7; issue 16 part 3).
+        # A child's own decision letter is about the child alone, and prints no recommendations:
+        # they are professionals' words that may name a sibling (000 §4.14.7).
         own_letter = planned.recipient_class == "child" and planned.document == "decision_letter"
         for i, decision in enumerate(data["decisions"]):
             for j, text in enumerate(decision.get("recommendations", ())):
-                if own_letter and decision["child"] != planned.recipient:
+                if own_letter:
                     hide(f"decisions[{i}].recommendations[{j}]", text)
                 else:
                     show(f"decisions[{i}].recommendations[{j}]", text)

@@ -1,5 +1,5 @@
 """A child's own copy (`distribution.child_copies`): which documents are written to the child, and the
-child's age for the words it is written in (000 §4.14.7-4.14.8; 002 §22.13-22.14; issue 16 part 3).
+child's age for the words it is written in (000 §4.14.7-4.14.8; 002 §22.13-22.14).
 
 Pure, and below redaction, so that the view builder (which writes the letter to the child) and the
 task list (which asks the social worker to explain it to a child too young to read it) read one rule.

@@ -68,7 +68,8 @@ DOCUMENTS: dict[DocumentKind, Document] = {
         "letter",
         ("exclusion", "complaints"),
     ),
-    # Every recorded dissent, with whose it is, as in the record (R17; issue 16 part 4).
+    # Every recorded dissent, with whose it is, as in the record (R17): professional copies only
+    # (pipeline.redaction.view); listed for every copy, so the mention guard over-holds, never under.
     "decision_letter": Document(
         "held",
         "letter",

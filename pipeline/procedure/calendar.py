@@ -122,9 +122,7 @@ class WorkingCalendar:
         return None if name is None else str(name)
 
     def is_working_day(self, day: date) -> bool:
-        return (
-            day.weekday() < 5 and self.bank_holiday(day) is None and day not in self.closure_days
-        )
+        return day.weekday() < 5 and self.bank_holiday(day) is None and day not in self.closure_days
 
     def why_not_working(self, day: date) -> str | None:
         """A short reason a day is not a working day, or None if it is one."""

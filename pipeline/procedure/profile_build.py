@@ -252,10 +252,12 @@ def build_profile(raw: dict[str, Any], origin: str) -> Profile:
 def _glossary_source(glossary: Mapping[str, str], origin: str) -> str:
     # Every value in a profile names its source; the glossary's is one for the whole table.
     source = glossary.get("source", "").strip()
-    if glossary and not source:
+    if "source" in glossary and not source:
         raise ProfileError(
-            f"profile {origin}: glossary.source is missing (where the acronyms come from)"
+            f"profile {origin}: glossary.source is empty (where the acronyms come from)"
         )
+    # A council's own profile written before the glossary named its source still loads: its
+    # acronyms are its own, and one refusal here would stop every profile from loading.
     return source
 
 

@@ -61,6 +61,21 @@ def _sourced(table: Mapping[str, Any], key: str, origin: str) -> tuple[Any, str]
     return entry["value"], entry["source"]
 
 
+# The document kinds a profile may name Welsh templates for (pipeline.planning.documents lists
+# the same kinds; procedure sits below planning, so it names them here).
+LETTER_KINDS = (
+    "invitation",
+    "exclusion_letter",
+    "cancellation_notice",
+    "decision_letter",
+    "outline_plan",
+    "record",
+    "plan_ended_notice",
+    "amendment_notice",
+    "amendment_rejection",
+)
+
+
 def language_settings(
     table: Mapping[str, Any], help_table: Mapping[str, Any], origin: str
 ) -> LanguageSettings:
@@ -96,6 +111,13 @@ def language_settings(
             raise ProfileError(
                 f"profile {origin}: language.welsh_templates must be a list of documents, "
                 "such as ['invitation']"
+            )
+        unknown = sorted(set(value) - set(LETTER_KINDS))
+        if unknown:
+            # A misspelt kind would quietly post English to a Welsh speaker.
+            raise ProfileError(
+                f"profile {origin}: language.welsh_templates names {', '.join(map(repr, unknown))}, "
+                f"not a document kind ({', '.join(LETTER_KINDS)})"
             )
         values.update(welsh_templates=frozenset(value), welsh_templates_source=source)
     if help_table:

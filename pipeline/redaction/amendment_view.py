@@ -14,6 +14,7 @@ from pipeline.planning.plan import PlannedCopy
 from pipeline.planning.readers import changes_held
 from pipeline.redaction.dating import Day
 from pipeline.redaction.facts import AmendmentFacts, ChangeFacts, RecipientView
+from pipeline.redaction.language_help import language_help
 from pipeline.redaction.plain_language import PlainWords
 from pipeline.redaction.view import ViewBuilder, explained
 
@@ -42,6 +43,8 @@ def amendment_view(
             decisions=(),
             plan=None,
             record=None,
+            # The language line as on the record it answers (000 §4.14.9; R81, R82).
+            language_help=language_help(copy),
             amendment=AmendmentFacts(amendment.amendment_id, amendment.decision.on, changes),
         ),
         words,
@@ -80,6 +83,7 @@ def rejection_view(
             decisions=(),
             plan=None,
             record=None,
+            language_help=language_help(copy),
             amendment=AmendmentFacts(
                 amendment.amendment_id,
                 amendment.decision.on,

@@ -2,7 +2,7 @@
 
 A child who receives copies (`distribution.child_copies`; 000 §4.14.7-4.14.8; 002 §22.13-22.14)
 gets their decision letter written to them: their first name, "you", their own decision and why,
-in words for their age (issue 16 part 3). Their brothers' and sisters' decisions are those
+in words for their age. Their brothers' and sisters' decisions are those
 children's private matters, so the view of a child's own letter holds only the child's decision,
 and only the child among the children. The template (templates/letters/child/) does the writing.
 """
@@ -45,7 +45,13 @@ def own_decisions(export: Export, copy: PlannedCopy) -> tuple[Decision, ...]:
     """The decisions the copy may print: on a child's own letter, the child's own only."""
     if child_reader_for(export, copy) is None:
         return export.decisions
-    return tuple(d for d in export.decisions if d.child == copy.recipient)
+    # Without the recommendations: they are the professionals' own words and may name a brother
+    # or sister; the social worker talks them through with the child (000 §4.14.7).
+    return tuple(
+        d.model_copy(update={"recommendations": ()})
+        for d in export.decisions
+        if d.child == copy.recipient
+    )
 
 
 def own_children(export: Export, copy: PlannedCopy) -> tuple[Child, ...]:

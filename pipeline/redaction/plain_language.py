@@ -2,7 +2,7 @@
 glossary, and ISO dates written out as the letters write dates.
 
 003 §2 asks for reports "free of jargon and without acronyms or abbreviation"; R79 for every
-family document; issue 16 part 2: "dates written out, never ISO". The glossary is profile data, so
+family document: "dates written out, never ISO". The glossary is profile data, so
 an authority adds its own acronyms there. Professional views get `PlainWords.none()`: their words
 are printed as written.
 """

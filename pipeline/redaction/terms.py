@@ -1,7 +1,7 @@
 """Which of the profile's terms a family copy uses, so that each is explained once in it.
 
-003 §2, §4 and R79 ask for family documents without unexplained jargon; issue 16 part 2 names the
-terms ("child in need plan", "section 47 enquiry", "core group", ...). The meanings are profile data
+003 §2, §4 and R79 ask for family documents without unexplained jargon: terms such as "child in
+need plan", "section 47 enquiry" and "core group" are explained where a copy uses them. The meanings are profile data
 ([terms], with their sources); this module only finds the ones a copy's words contain: the export's
 own words in the view, and the words its template prints for those facts (`template_words`, kept
 in step with templates/ by tests/test_plain_words.py, which reads the rendered letters).

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterator
 
 from pipeline.contract.export import Action, Child, Export, Person, Section
-from pipeline.planning.documents import shows
+from pipeline.planning.documents import DocumentKind, shows
 from pipeline.planning.plan import PlannedCopy
 from pipeline.planning.readers import Viewer, readers_of
 from pipeline.redaction.child_reader import (
@@ -117,6 +117,14 @@ _ATTENDANCE_CACHE_SIZE = 8
 _ATTENDANCE_LOCK = threading.Lock()
 
 
+def _dissent_shown(document: DocumentKind, family: bool) -> bool:
+    """Dissent reaches a family only in the record, which the chair may withhold from them (spec
+    §2, §4 rule 3); the professional decision letter carries every one, with whose it is (R17)."""
+    return shows(document, "decisions_with_dissent") and not (
+        family and document == "decision_letter"
+    )
+
+
 class ViewBuilder:
     def __init__(
         self, export: Export, copy: PlannedCopy, words: PlainWords, issued_on: Day = None
@@ -145,7 +153,7 @@ class ViewBuilder:
             addressee=self.addressee() if document != "record" else None,
             children=tuple(_child(c) for c in own_children(e, self.copy)),
             # What each document shows: the one table (pipeline.planning.documents, spec §2).
-            decisions=self._decisions(with_dissent=shows(document, "decisions_with_dissent"))
+            decisions=self._decisions(with_dissent=_dissent_shown(document, self.family))
             if shows(document, "decisions") or shows(document, "decisions_with_dissent")
             else (),
             plan=self._plan() if shows(document, "plan") else None,

@@ -242,7 +242,7 @@ def _shade(tc: etree._Element) -> None:
 def apply_print_size(styles: Styles, base_pt: float) -> None:
     """Sizes every body style from the base size (CSS em). The footer (whose copy it is,
     "Confidential", the page numbers) keeps its own 8pt in standard print; in large print it is
-    at the large size too: a reader who needs large print reads those lines as well (issue 16)."""
+    at the large size too: a reader who needs large print reads those lines as well."""
     for name, em in STYLE_EM.items():
         style = styles[name]
         style.font.size = Pt(round(base_pt * em * 2) / 2)  # Word stores half-points

@@ -29,7 +29,7 @@ from pipeline.rendering.pdf import Anchors
 
 # PDF/A-3 level A ("accessible"): the archive format the copies always had (level B), plus a
 # structure tree, the document language and Unicode text: a screen reader hears the headings,
-# tables and lists in order (issue 16; the Public Sector Bodies Accessibility Regulations 2018).
+# tables and lists in order (the Public Sector Bodies Accessibility Regulations 2018).
 # Level A rather than a-3b with pdf_tags=True: the file then claims (pdfaid 3/A) what it is, and
 # WeasyPrint itself refuses an -a document without <html lang>. Stamp layouts are the exception:
 # they are drawn onto a copy as artifacts (pdf_marks.overlay_pages), so they are laid out untagged.

@@ -47,7 +47,7 @@ def _holding(
         return dataclasses.replace(last, fingerprint=current or last.fingerprint)
     then = earlier(last.revision)
     copy = then.copies.get(key)
-    if copy is None or copy.status != "ready":
+    if copy is None or not has_content(copy):
         return last
     amendment = None if copy.document == "record" else then.amendment_of.get(key)
     return dataclasses.replace(last, fingerprint=renderer.fingerprint(then.export, copy, amendment))
