@@ -292,9 +292,13 @@ def test_the_copy_story_gives_the_page_what_it_may_offer(
 
     assert offered("p-police/decision_letter", HELEN, "chair") == ("release", "withdraw")
     assert offered("p-police/decision_letter", HELEN, "administrator") == ()
-    # Ella's letter goes through Daniel Okafor, who is to hand it over (a task of his); held
-    # now, so there is nothing to hand over yet, but the task is his to mark done.
-    assert offered("c-ella/decision_letter", DANIEL, "social_worker") == ("task-done",)
+    # Ella's letter goes through Daniel Okafor, who is to hand it over (a task of his). The
+    # revision's new recommendation did not change it (a child's own letter prints none), so it
+    # is sent and waits for him to hand it over.
+    assert offered("c-ella/decision_letter", DANIEL, "social_worker") == (
+        "handed-over",
+        "task-done",
+    )
     assert offered("c-ella/decision_letter", RACHEL, "social_worker") == ()
 
 
