@@ -7,6 +7,7 @@ copy holds (spec §5: nobody learns of a section they could not see).
 from __future__ import annotations
 
 import dataclasses
+from typing import Literal
 
 from pipeline.contract.amendment import Amendment
 from pipeline.contract.export import Export
@@ -34,21 +35,8 @@ def amendment_view(
         raise ValueError(f"amendment {amendment.amendment_id} is {amendment.decision.status}")
     builder = ViewBuilder(export, copy, words, issued_on)
     changes = _changes_seen(builder, export, copy, amendment)
-    base = builder.build()
-    return explained(
-        dataclasses.replace(
-            base,
-            document="amendment_notice",
-            addressee=builder.addressee(),
-            decisions=(),
-            plan=None,
-            record=None,
-            # The language line as on the record it answers (000 §4.14.9; R81, R82).
-            language_help=language_help(copy),
-            amendment=AmendmentFacts(amendment.amendment_id, amendment.decision.on, changes),
-        ),
-        words,
-    )
+    facts = AmendmentFacts(amendment.amendment_id, amendment.decision.on, changes)
+    return _letter_about(builder, "amendment_notice", facts, words)
 
 
 def _changes_seen(
@@ -74,23 +62,36 @@ def rejection_view(
         raise ValueError(f"amendment {amendment.amendment_id} is {amendment.decision.status}")
     builder = ViewBuilder(export, copy, words, issued_on)
     changes = _changes_seen(builder, export, copy, amendment)
-    base, note = builder.build(), amendment.decision.note
+    note = amendment.decision.note
+    facts = AmendmentFacts(
+        amendment.amendment_id,
+        amendment.decision.on,
+        changes,
+        received_on=amendment.received_on,
+        note=builder.text(note) if note else None,
+    )
+    return _letter_about(builder, "amendment_rejection", facts, words)
+
+
+def _letter_about(
+    builder: ViewBuilder,
+    document: Literal["amendment_notice", "amendment_rejection"],
+    facts: AmendmentFacts,
+    words: PlainWords,
+) -> RecipientView:
+    """The record copy's view made a letter about one amendment: addressed to its reader, with
+    the language line as on the record it answers (000 §4.14.9; R81, R82), and nothing of the
+    record's own decisions, plan or sections."""
     return explained(
         dataclasses.replace(
-            base,
-            document="amendment_rejection",
+            builder.build(),
+            document=document,
             addressee=builder.addressee(),
             decisions=(),
             plan=None,
             record=None,
-            language_help=language_help(copy),
-            amendment=AmendmentFacts(
-                amendment.amendment_id,
-                amendment.decision.on,
-                changes,
-                received_on=amendment.received_on,
-                note=builder.text(note) if note else None,
-            ),
+            language_help=language_help(builder.copy),
+            amendment=facts,
         ),
         words,
     )

@@ -12,13 +12,7 @@ from datetime import date
 from pipeline.errors import StoreUnavailable
 from pipeline.planning.copy_state import edition_lines
 from pipeline.service.conference import Conference
-from pipeline.service.copy_states import (
-    decisions_for,
-    last_deliveries,
-    refusals,
-    state_of,
-    tasks_done,
-)
+from pipeline.service.copy_states import CopyHistory
 from pipeline.service.outcomes import Outcomes
 from pipeline.service.render_pool import CopyJob
 from pipeline.service.summary import plain_error
@@ -65,10 +59,8 @@ def _jobs(
 ) -> tuple[CopyJob, ...]:
     conference = conference_of(conference_id)
     rows = {r.copy_key: r for r in store.copy_rows(conference_id) if r.in_plan}
-    last = last_deliveries(store, conference_id)
-    decisions = decisions_for(store, conference_id, conference.stored.revision)
-    refused = refusals(store, conference_id)
-    done = tasks_done(store, conference_id)
+    history = CopyHistory.read(store, conference_id, conference.stored.revision)
+    last = history.last
     jobs = []
     for key, copy in conference.copies.items():
         row = rows.get(key)
@@ -79,16 +71,7 @@ def _jobs(
         awaiting = row.status == "waiting" and copy.awaits is not None
         if row.status not in ("ready", "held") and not stranded and not awaiting:
             continue
-        state = state_of(
-            copy,
-            row.fingerprint,
-            row,
-            last.get(key),
-            decisions.get(key, ()),
-            refused.get(key),
-            conference.stored.revision,
-            done,
-        )
+        state = history.state(key, copy, row.fingerprint, row, last.get(key))
         if state.status != "ready":
             if (state.status, state.reason) != (row.status, row.reason):
                 store.set_copy_state(

@@ -5,6 +5,8 @@ Shared by re-planning, choosing what to render and the dry run, so the three nev
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pipeline.planning.copy_state import (
     CopyState,
     Decision,
@@ -100,3 +102,47 @@ def state_of(
         awaited_done=copy.awaits is not None
         and (copy.awaits, copy.recipient, copy.document) in done,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class CopyHistory:
+    """What the store records of one conference's copies (deliveries, refusals, the chair's
+    decisions, tasks done), read once, from which each copy's state is worked out with the
+    plan: the one reading `choosing`, `replan` and the dry run share."""
+
+    revision: int
+    last: dict[str, StoredDelivery]
+    refused: dict[str, RefusedDelivery]
+    decisions: dict[str, tuple[Decision, ...]]
+    done: frozenset[tuple[str, str, str]]
+
+    @classmethod
+    def read(cls, store: Store, conference_id: str, revision: int) -> CopyHistory:
+        return cls(
+            revision,
+            last_deliveries(store, conference_id),
+            refusals(store, conference_id),
+            decisions_for(store, conference_id, revision),
+            tasks_done(store, conference_id),
+        )
+
+    def state(
+        self,
+        key: str,
+        copy: PlannedCopy,
+        fingerprint: str | None,
+        row: CopyRow | None,
+        last: StoredDelivery | None,
+    ) -> CopyState:
+        """`last`: the copy's last delivery as the caller judges it (replan compares a sent
+        copy under the release that sent it)."""
+        return state_of(
+            copy,
+            fingerprint,
+            row,
+            last,
+            self.decisions.get(key, ()),
+            self.refused.get(key),
+            self.revision,
+            self.done,
+        )

@@ -15,14 +15,7 @@ from pipeline.procedure.profile import Profile
 from pipeline.rendering.html import Composer
 from pipeline.service.conference import Conference, load_conference, read_conference_copies
 from pipeline.service.copy_renderer import Renderer
-from pipeline.service.copy_states import (
-    decisions_for,
-    has_content,
-    last_deliveries,
-    refusals,
-    state_of,
-    tasks_done,
-)
+from pipeline.service.copy_states import CopyHistory, has_content
 from pipeline.service.summary import plain_error
 from pipeline.store.db import Store, StoredDelivery
 
@@ -61,11 +54,8 @@ def replan(
     conference_id = conference.stored.conference_id
     renderer = Renderer.for_profile(conference.profile, composer)
     existing = {row.copy_key: row for row in store.copy_rows(conference_id)}
-    last = last_deliveries(store, conference_id)
-    refused = refusals(store, conference_id)
-    decisions = decisions_for(store, conference_id, conference.stored.revision)
+    history = CopyHistory.read(store, conference_id, conference.stored.revision)
     amendment_of = conference.read.current.amendment_of
-    done = tasks_done(store, conference_id)
 
     @functools.cache
     def earlier(revision: int) -> ConferenceCopies:
@@ -80,19 +70,10 @@ def replan(
             if has_content(copy)
             else None
         )
-        previous = last.get(key)
+        previous = history.last.get(key)
         if previous is not None and previous.state == "sent":
             previous = _holding(conference, earlier, renderer, key, fingerprint, previous)
-        state = state_of(
-            copy,
-            fingerprint,
-            existing.get(key),
-            previous,
-            decisions.get(key, ()),
-            refused.get(key),
-            conference.stored.revision,
-            done,
-        )
+        state = history.state(key, copy, fingerprint, existing.get(key), previous)
         rows.append(
             {
                 "copy_key": key,

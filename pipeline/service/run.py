@@ -26,14 +26,7 @@ from pipeline.rendering.html import Composer
 from pipeline.service.choosing import choose_work
 from pipeline.service.conference import Conference, load_conference
 from pipeline.service.copy_renderer import Renderer
-from pipeline.service.copy_states import (
-    decisions_for,
-    has_content,
-    last_deliveries,
-    refusals,
-    state_of,
-    tasks_done,
-)
+from pipeline.service.copy_states import CopyHistory, has_content
 from pipeline.service.delivering import Deliverer
 from pipeline.service.destination import destination_for
 from pipeline.service.notify_delivery import poll_notify
@@ -217,10 +210,7 @@ def _dry_run(
             continue
         stored_rows = {r.copy_key: r for r in store.copy_rows(row.conference_id)}
         renderer = Renderer.for_profile(conference.profile, composer)
-        last = last_deliveries(store, row.conference_id)
-        refused = refusals(store, row.conference_id)
-        decisions = decisions_for(store, row.conference_id, conference.stored.revision)
-        done = tasks_done(store, row.conference_id)
+        history = CopyHistory.read(store, row.conference_id, conference.stored.revision)
         for key, copy in conference.copies.items():
             stored = stored_rows.get(key)
             if stored is not None and stored.in_plan and row.planned_at is not None:
@@ -231,16 +221,7 @@ def _dry_run(
                 )
             else:
                 fingerprint = None
-            state = state_of(
-                copy,
-                fingerprint,
-                stored,
-                last.get(key),
-                decisions.get(key, ()),
-                refused.get(key),
-                conference.stored.revision,
-                done,
-            )
+            state = history.state(key, copy, fingerprint, stored, history.last.get(key))
             if state.status == "ready":
                 channel = destination_for(conference, copy, settings).channel
                 summary.would_send.append((row.conference_id, key, channel))
