@@ -30,6 +30,11 @@ class Folders(_Section):
     state: Path = Path("state")
     outbox: Path = Path("outbox")
     profiles: tuple[Path, ...] = ()
+    # Where a copy's bytes wait between "delivery begun" and "sent" (e-mail, post, Notify). Runs
+    # and workers on several machines need it on storage they share (with the outbox): a job
+    # given to another worker, and the post batch, read what the first one kept. None: the
+    # state folder's `spool`.
+    spool: Path | None = None
 
 
 class Intake(_Section):
@@ -42,6 +47,31 @@ class Rendering(_Section):
     # 0: in the calling process, no time limit (tests, a handful of conferences).
     workers: Annotated[int, Field(ge=0)] = max(1, min(os.cpu_count() or 1, 4))
     document_timeout_seconds: Annotated[float, Field(gt=0)] = 60.0
+
+
+class Queue(_Section):
+    """A run spread over `cpc worker`s through the job queue (a PostgreSQL store only)."""
+
+    # `cpc distribute` queues one job per conference for the workers (else: --queue).
+    enabled: bool = False
+    # How long `cpc distribute` waits for the workers before it stops; the post batch then
+    # waits for the next run.
+    wait_minutes: Annotated[float, Field(gt=0)] = 240.0
+    # A worker silent this long is taken for dead and its job given to another; each says it is
+    # alive every heartbeat.
+    stalled_seconds: Annotated[float, Field(gt=0)] = 30.0
+    heartbeat_seconds: Annotated[float, Field(gt=0)] = 10.0
+    # Tries of a conference whose deliveries failed for a reason that may pass, waiting
+    # retry_wait_seconds * 2**try in between.
+    attempts: Annotated[int, Field(gt=0)] = 5
+    retry_wait_seconds: Annotated[int, Field(ge=0)] = 30
+
+    @model_validator(mode="after")
+    def _heartbeat_within_stall(self) -> Queue:
+        if self.heartbeat_seconds * 2 > self.stalled_seconds:
+            # A worker must be able to miss a heartbeat without its job being taken from it.
+            raise ValueError("heartbeat_seconds must be at most half of stalled_seconds")
+        return self
 
 
 class Channels(_Section):
@@ -114,6 +144,7 @@ class Config(_Section):
     store_busy_timeout_seconds: Annotated[float, Field(gt=0)] = 30.0
     intake: Intake = Intake()
     rendering: Rendering = Rendering()
+    queue: Queue = Queue()
     channels: Channels = Channels()
     smtp: Smtp = Smtp()
     notify: Notify = Notify()
@@ -140,6 +171,10 @@ class Config(_Section):
             # A password sent in clear text to the mail server could be read on the way.
             raise ValueError("smtp: a username (and so a password) needs starttls = true")
         return self
+
+    @property
+    def spool(self) -> Path:
+        return self.folders.spool or self.folders.state / "spool"
 
     @property
     def quarantine(self) -> Path:
@@ -171,6 +206,7 @@ _OVERRIDES: dict[str, tuple[str | None, str]] = {
     "CPC_DATABASE_URL": (None, "database_url"),
     "CPC_STORE_BUSY_TIMEOUT": (None, "store_busy_timeout_seconds"),
     "CPC_WORKERS": ("rendering", "workers"),
+    "CPC_SPOOL": ("folders", "spool"),
     "CPC_SMTP_HOST": ("smtp", "host"),
     "CPC_SMTP_PORT": ("smtp", "port"),
     "CPC_SMTP_USERNAME": ("smtp", "username"),
@@ -222,5 +258,6 @@ def _anchored(config: Config, base: Path) -> Config:
         state=at(folders.state),
         outbox=at(folders.outbox),
         profiles=tuple(at(p) for p in folders.profiles),
+        spool=None if folders.spool is None else at(folders.spool),
     )
     return config.model_copy(update={"folders": anchored})

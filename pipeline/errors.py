@@ -158,6 +158,22 @@ class RunInProgress(Conflict):
     """Another distribution run holds the lock: two at once would deliver everything twice."""
 
 
+class NoQueue(ConfigurationProblem):
+    """A run spread over workers was asked for where there is no job queue (a SQLite store)."""
+
+
+class QueueUnavailable(ConfigurationProblem):
+    """The job queue (Procrastinate, in the PostgreSQL store) could not be used."""
+
+
+class ConferenceBusy(Conflict):
+    """Another worker holds this conference (a job of it is still being done): tried again later."""
+
+
+class DeliveriesToRetry(Conflict):
+    """Some of a conference's deliveries failed for a reason that may pass: its job is tried again."""
+
+
 class StoreError(BadInput):
     """The store cannot do what was asked (an unknown copy, a decision that does not apply)."""
 

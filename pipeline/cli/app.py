@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from pipeline.cli import file_commands, intake_commands, run_commands, web_commands
+from pipeline.cli import (
+    file_commands,
+    intake_commands,
+    run_commands,
+    web_commands,
+    worker_commands,
+)
 from pipeline.cli.base import ConfigOption, TodayOption, app
 from pipeline.cli.base import config_from as _config
 from pipeline.cli.base import fail as _fail
@@ -34,7 +40,7 @@ if TYPE_CHECKING:
     from pipeline.store.db import Store, StoredExport
 
 # The command groups register on `app` when imported; named so the import is not unused.
-COMMAND_GROUPS = (file_commands, intake_commands, run_commands, web_commands)
+COMMAND_GROUPS = (file_commands, intake_commands, run_commands, worker_commands, web_commands)
 __all__ = ["COMMAND_GROUPS", "app"]
 
 

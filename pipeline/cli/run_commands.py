@@ -37,11 +37,17 @@ if TYPE_CHECKING:
     from pipeline.service.run import RunSettings
 
 
-def _run_settings(
-    config: Config, today: date, real_day: bool, dry_run: bool, workers: int | None
+def run_settings(
+    config: Config,
+    today: date,
+    real_day: bool,
+    dry_run: bool,
+    workers: int | None,
+    queued: bool = False,
 ) -> RunSettings:
     from pipeline.delivery.email import SmtpSettings
     from pipeline.service.run import RunSettings
+    from pipeline.service.settings import QueueSettings
 
     smtp = None
     if config.smtp.host:
@@ -63,7 +69,8 @@ def _run_settings(
         today=today,
         sent_at=sent_at,
         outbox=config.folders.outbox,
-        spool=config.folders.state / "spool",
+        spool=config.spool,
+        state=config.folders.state,
         channels=config.channels,
         smtp=smtp,
         message_id_domain=config.smtp.message_id_domain,
@@ -72,6 +79,15 @@ def _run_settings(
         document_timeout=config.rendering.document_timeout_seconds,
         dry_run=dry_run,
         notify=_notify_settings(config) if config.uses_notify else None,
+        queue=QueueSettings(
+            wait_seconds=config.queue.wait_minutes * 60,
+            stalled_seconds=config.queue.stalled_seconds,
+            heartbeat_seconds=config.queue.heartbeat_seconds,
+            attempts=config.queue.attempts,
+            retry_wait_seconds=config.queue.retry_wait_seconds,
+        )
+        if queued
+        else None,
     )
 
 
@@ -109,6 +125,14 @@ def distribute(
             "--workers", min=0, help="Worker processes for rendering (0: in this process)."
         ),
     ] = None,
+    queue: Annotated[
+        bool | None,
+        typer.Option(
+            "--queue/--no-queue",
+            help="Queue one job per conference for `cpc worker`s (PostgreSQL store), wait for "
+            "them, then make the post batch. Default: [queue] enabled.",
+        ),
+    ] = None,
     config_path: ConfigOption = None,
 ) -> None:
     """Deliver every ready copy not yet delivered, through each recipient's channel; exit 1 if any failed."""
@@ -129,7 +153,10 @@ def distribute(
             "would send"
         )
     store = open_store(config)
-    settings = _run_settings(config, run_day, today is None, dry_run, workers)
+    queued = config.queue.enabled if queue is None else queue
+    settings = run_settings(
+        config, run_day, today is None, dry_run, workers, queued and not dry_run
+    )
     try:
         with run_reporter(sys.stderr) as report:
             # A test gives its fake renderer or channels as the context's object; else the real ones.

@@ -55,7 +55,7 @@ class Deliverer:
 
     @property
     def staging_log(self) -> StagingLog:
-        return StagingLog(self.settings.spool.parent / "staging.log")
+        return StagingLog(self.settings.state_folder / "staging.log")
 
     def clear_spool(self, delivery: StoredDelivery) -> None:
         """Its bytes are no longer needed (sent, or refused for good)."""
@@ -131,6 +131,19 @@ class Deliverer:
         what it staged and never began swept from the outbox."""
         pending = self.store.deliveries(state="pending")
         self.spool.keep_only({spool_key(d) for d in pending})
+        self._finish(pending)
+        self._sweep_staged()
+
+    def recover_conference(self, conference_id: str) -> None:
+        """The same for one conference, in a worker's job that holds it: what a killed worker
+        began for it finished, what one staged and never began swept. The spool is shared with
+        workers busy on other conferences, so nothing else of it is touched."""
+        pending = self.store.deliveries(conference_id, state="pending")
+        for stager in self.channels.stagers():
+            stager.sweep(conference_id, {spool_key(d) for d in pending})
+        self._finish(pending)
+
+    def _finish(self, pending: list[StoredDelivery]) -> None:
         placed: list[tuple[StoredDelivery, Sent]] = []
         for delivery in pending:
             if delivery.channel == "post" or is_notify_letter(delivery):
@@ -147,7 +160,6 @@ class Deliverer:
             except Exception as exc:  # one stuck delivery must not stop every later run
                 self._delivery_failed(delivery, exc)
         self._record_sent(placed)
-        self._sweep_staged()
 
     def _placed_again(self, delivery: StoredDelivery) -> str | None:
         """A staged delivery's files renamed into place, or found there (where they went); None

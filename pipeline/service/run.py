@@ -9,22 +9,15 @@ print-ready batch. What renders and what delivers are passed in, as httpx is giv
 
 from __future__ import annotations
 
-import collections
-import fcntl
-import os
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from pipeline.delivery.channel import ChannelSet
-from pipeline.errors import RunInProgress, StoreUnavailable
-from pipeline.files import PRIVATE_FILE, private_folder
-from pipeline.planning.routing import Routing
 from pipeline.procedure.profile import Profile
 from pipeline.rendering.html import Composer
 from pipeline.service.choosing import choose_work
 from pipeline.service.conference import Conference, load_conference
+from pipeline.service.conference_work import Conferences, deliver_each
 from pipeline.service.copy_renderer import Renderer
 from pipeline.service.copy_states import CopyHistory, has_content
 from pipeline.service.delivering import Deliverer
@@ -32,9 +25,11 @@ from pipeline.service.destination import destination_for
 from pipeline.service.notify_delivery import poll_notify
 from pipeline.service.notify_letters import send_notify_letters
 from pipeline.service.outcomes import Outcomes
+from pipeline.service.queued_run import distribute_queued
 from pipeline.service.render_pool import CopyJob, RenderJobs, render_all, render_jobs
 from pipeline.service.replan import replan_new_revisions
 from pipeline.service.routing_config import routing_for
+from pipeline.service.run_guard import one_run_at_a_time
 from pipeline.service.settings import RunSettings
 from pipeline.service.summary import Report, RunSummary, plain_error
 from pipeline.store.db import Store
@@ -60,30 +55,6 @@ class RunTools:
     channels: ChannelSet | None = None
 
 
-class _Conferences:
-    """Conferences read for a pass of a run, on first use, the last few kept: a night of a
-    thousand conferences is never all in memory (one is read again if asked for later)."""
-
-    KEPT = 64
-
-    def __init__(self, store: Store, profiles: dict[str, Profile], routing: Routing) -> None:
-        self.store = store
-        self.profiles = profiles
-        self.routing = routing  # the channels this run can use: the plan chooses by them
-        self.read: collections.OrderedDict[str, Conference] = collections.OrderedDict()
-
-    def __call__(self, conference_id: str) -> Conference:
-        if conference_id in self.read:
-            self.read.move_to_end(conference_id)
-        else:
-            self.read[conference_id] = load_conference(
-                self.store, conference_id, self.profiles, self.routing
-            )
-            while len(self.read) > self.KEPT:
-                self.read.popitem(last=False)
-        return self.read[conference_id]
-
-
 def distribute(
     store: Store,
     profiles: dict[str, Profile],
@@ -97,7 +68,7 @@ def distribute(
     """One distribution run over everything in the store."""
     composer = composer or Composer.at()
     outcomes = Outcomes(report)
-    conferences = _Conferences(store, profiles, routing_for(settings.channels, settings.smtp))
+    conferences = Conferences(store, profiles, routing_for(settings.channels, settings.smtp))
     if settings.dry_run:
         return _dry_run(store, conferences, composer, settings, outcomes)
     deliverer = Deliverer(
@@ -109,34 +80,17 @@ def distribute(
         conferences,
         composer,
     )
-    with _one_run_at_a_time(settings.spool.parent / "distribute.lock"):
+    with one_run_at_a_time(store, settings.state_folder):
+        if settings.queue is not None:
+            return distribute_queued(deliverer, profiles, composer, settings.queue, report)
         return _distribute(
             deliverer, conferences, profiles, composer, renderer or render_jobs, report
         )
 
 
-@contextmanager
-def _one_run_at_a_time(lock_path: Path) -> Iterator[None]:
-    # flock is released by the kernel when the process ends, however it ends: a killed run
-    # never leaves the next one locked out.
-    private_folder(lock_path.parent)
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, PRIVATE_FILE)
-    with os.fdopen(fd, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise RunInProgress(
-                "another cpc distribute is running on this state folder; this run did nothing"
-            ) from exc
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _distribute(
     deliverer: Deliverer,
-    conferences: _Conferences,
+    conferences: Conferences,
     profiles: dict[str, Profile],
     composer: Composer,
     renderer: RenderJobs,
@@ -160,21 +114,7 @@ def _distribute(
             choose_work(store, conferences, outcomes, deliverer.settings.today, with_work), report
         )
         report("rendering", {"conferences": len(with_work)})
-        for conference, jobs, outcome in render_all(work, deliverer.settings, renderer):
-            conference_id = conference.stored.conference_id
-            if isinstance(outcome, str):
-                for job in jobs:
-                    # No delivery was begun: the copy keeps the reason, shown by `cpc status`.
-                    store.set_copy_failure(conference_id, job.copy_key, outcome)
-                    outcomes.failed(conference_id, job.copy_key, outcome)
-                continue
-            try:
-                deliverer.deliver_rendered(conference, jobs, outcome)
-            except StoreUnavailable:
-                raise  # the store failed, not this conference: the run stops
-            except Exception as exc:  # one conference's fault does not stop the others
-                store.set_plan_error(conference_id, plain_error(exc))
-                outcomes.not_planned(conference_id, exc)
+        deliver_each(deliverer, render_all(work, deliverer.settings, renderer))
         deliverer.post()
         send_notify_letters(deliverer)  # each person's Notify letter copies as one letter
         if not any(row.plan_error is None for row in store.unplanned_rows()):
@@ -194,7 +134,7 @@ def _told(
 
 def _dry_run(
     store: Store,
-    conferences: _Conferences,
+    conferences: Conferences,
     composer: Composer,
     settings: RunSettings,
     outcomes: Outcomes,

@@ -33,6 +33,8 @@ from pipeline.store.copies import CopiesMixin
 from pipeline.store.decisions import DecisionsMixin
 from pipeline.store.deliveries import DeliveriesMixin
 from pipeline.store.documents import DocumentsMixin
+from pipeline.store.job_runs import JobRunsMixin
+from pipeline.store.locks import LocksMixin
 from pipeline.store.open_work import OpenWorkMixin
 from pipeline.store.rows import StoredDelivery, StoredExport
 from pipeline.store.users import UsersMixin
@@ -90,6 +92,8 @@ class Store(
     OpenWorkMixin,
     UsersMixin,
     WebSessionsMixin,
+    LocksMixin,
+    JobRunsMixin,
     AuditReads,
 ):
     """One database of the service's state; every method is one transaction."""
