@@ -30,11 +30,10 @@ from pipeline.service.destination import destination_from, received_on
 from pipeline.service.notify_delivery import failed_at_notify, notify_received_on, to_notify
 from pipeline.service.notify_letters import is_notify_letter
 from pipeline.service.outcomes import Outcomes
-from pipeline.service.post_room import post_batch
 from pipeline.service.render_pool import CopyJob
 from pipeline.service.settings import RunSettings
 from pipeline.service.summary import plain_error
-from pipeline.store.db import Store, StoredDelivery, content_key
+from pipeline.store.db import Store, StoredDelivery
 from pipeline.store.deliveries import NotifyAccepted, Sent
 
 WHY = "ready and not yet delivered"
@@ -274,29 +273,3 @@ class Deliverer:
             self._record_sent([(delivery, self._sent(delivery, conference, where, accepted))])
         except Exception as exc:  # recorded; pending (tried again) unless refused for good
             self._delivery_failed(delivery, exc)
-
-    # -- post --
-
-    def post(self) -> None:
-        """Every posted copy begun and not yet sent (this run's, and a killed run's) in batches."""
-        pending = [d for d in self.store.deliveries(state="pending") if d.channel == "post"]
-        unbatched = [d.id for d in pending if d.batch_id is None]
-        if unbatched:
-            batch_id = f"post-{self.settings.today:%Y%m%d}-{content_key(*map(str, unbatched))[:8]}"
-            self.store.assign_batch(unbatched, batch_id)
-            pending = [d for d in self.store.deliveries(state="pending") if d.channel == "post"]
-        batches: dict[str, list[StoredDelivery]] = {}
-        for delivery in pending:
-            batches.setdefault(delivery.batch_id or "", []).append(delivery)
-        for batch_id, deliveries in sorted(batches.items()):
-            try:
-                post_batch(self, batch_id, deliveries)
-            except StoreUnavailable:
-                raise  # the store failed, not the batch: the run stops, the batch stays pending
-            except Exception as exc:  # one bad batch must not stop the run; it is tried again
-                why = f"post batch: {plain_error(exc)}"
-                for delivery in deliveries:
-                    self.store.record_failure(delivery.id, error=why, permanent=False)
-                    self.outcomes.failed(delivery.conference_id, delivery.copy_key, why)
-                if not isinstance(exc, CpcError | OSError):
-                    self.outcomes.log_unexpected(deliveries[0].conference_id, exc)

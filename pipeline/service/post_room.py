@@ -23,10 +23,11 @@ from typing import TYPE_CHECKING
 from pipeline.checking.letter_rules import LetterProblem, letter_problems
 from pipeline.delivery.channel import Parcel, require_handover_sheets
 from pipeline.delivery.envelopes import Envelope
-from pipeline.errors import InternalFault
+from pipeline.errors import CpcError, InternalFault, StoreUnavailable
 from pipeline.service.destination import received_on
 from pipeline.service.envelopes import EnvelopeMaker
-from pipeline.store.db import StoredDelivery
+from pipeline.service.summary import plain_error
+from pipeline.store.db import StoredDelivery, content_key
 
 if TYPE_CHECKING:  # delivering.py calls this module
     from pipeline.service.delivering import Deliverer
@@ -35,6 +36,32 @@ if TYPE_CHECKING:  # delivering.py calls this module
 # address Royal Mail takes (Notify checks postcodes against its own list of areas) and stuffs
 # envelopes of any thickness (Notify posts at most 10 pages).
 POST_ROOM_WAIVES = frozenset({"not-a-real-uk-postcode", "letter-too-long"})
+
+
+def post_all(deliverer: Deliverer) -> None:
+    """Every posted copy begun and not yet sent (this run's, and a killed run's) in batches."""
+    pending = [d for d in deliverer.store.deliveries(state="pending") if d.channel == "post"]
+    unbatched = [d.id for d in pending if d.batch_id is None]
+    if unbatched:
+        day = f"{deliverer.settings.today:%Y%m%d}"
+        batch_id = f"post-{day}-{content_key(*map(str, unbatched))[:8]}"
+        deliverer.store.assign_batch(unbatched, batch_id)
+        pending = [d for d in deliverer.store.deliveries(state="pending") if d.channel == "post"]
+    batches: dict[str, list[StoredDelivery]] = {}
+    for delivery in pending:
+        batches.setdefault(delivery.batch_id or "", []).append(delivery)
+    for batch_id, deliveries in sorted(batches.items()):
+        try:
+            post_batch(deliverer, batch_id, deliveries)
+        except StoreUnavailable:
+            raise  # the store failed, not the batch: the run stops, the batch stays pending
+        except Exception as exc:  # one bad batch must not stop the run; it is tried again
+            why = f"post batch: {plain_error(exc)}"
+            for delivery in deliveries:
+                deliverer.store.record_failure(delivery.id, error=why, permanent=False)
+                deliverer.outcomes.failed(delivery.conference_id, delivery.copy_key, why)
+            if not isinstance(exc, CpcError | OSError):
+                deliverer.outcomes.log_unexpected(deliveries[0].conference_id, exc)
 
 
 def post_room_problems(envelope: Envelope) -> tuple[LetterProblem, ...]:
@@ -79,9 +106,11 @@ def _hold_back(
     deliverer: Deliverer, deliveries: list[StoredDelivery], problems: tuple[LetterProblem, ...]
 ) -> None:
     # For good (a re-run lays the same letter out the same way): a corrected export remakes it.
-    why = "not posted: the letter does not fit a window envelope (" + "; ".join(
-        f"{p.message} (page {', '.join(map(str, p.pages))})" for p in problems
-    ) + "); correct the address in the case record and export again"
+    why = (
+        "not posted: the letter does not fit a window envelope ("
+        + "; ".join(f"{p.message} (page {', '.join(map(str, p.pages))})" for p in problems)
+        + "); correct the address in the case record and export again"
+    )
     for delivery in deliveries:
         deliverer.store.record_failure(delivery.id, error=why, permanent=True)
         deliverer.clear_spool(delivery)

@@ -31,6 +31,7 @@ from pipeline.service.job_queue import (
 )
 from pipeline.service.notify_delivery import poll_notify
 from pipeline.service.notify_letters import is_notify_letter, send_notify_letters
+from pipeline.service.post_room import post_all
 from pipeline.service.replan import replan_new_revisions
 from pipeline.service.settings import QueueSettings
 from pipeline.service.summary import Report, RunSummary
@@ -82,7 +83,7 @@ def distribute_queued(
             )
     if any(state in LIVE for state in states.values()):
         return summary  # the batch waits: a job still running may yet begin a posted copy
-    deliverer.post()
+    post_all(deliverer)
     send_notify_letters(deliverer)
     return summary
 

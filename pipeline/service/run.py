@@ -25,6 +25,7 @@ from pipeline.service.destination import destination_for
 from pipeline.service.notify_delivery import poll_notify
 from pipeline.service.notify_letters import send_notify_letters
 from pipeline.service.outcomes import Outcomes
+from pipeline.service.post_room import post_all
 from pipeline.service.queued_run import distribute_queued
 from pipeline.service.render_pool import CopyJob, RenderJobs, render_all, render_jobs
 from pipeline.service.replan import replan_new_revisions
@@ -115,7 +116,7 @@ def _distribute(
         )
         report("rendering", {"conferences": len(with_work)})
         deliver_each(deliverer, render_all(work, deliverer.settings, renderer))
-        deliverer.post()
+        post_all(deliverer)
         send_notify_letters(deliverer)  # each person's Notify letter copies as one letter
         if not any(row.plan_error is None for row in store.unplanned_rows()):
             break
