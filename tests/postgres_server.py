@@ -22,6 +22,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import sqlalchemy as sa
 
 TEMPLATE = "cpc_template"
 
@@ -127,10 +128,12 @@ class PostgresServer:
         self._admin(f"CREATE DATABASE {TEMPLATE}")
         Store.open(self.url(TEMPLATE)).close()  # every migration, once
 
-    def new_database(self) -> str:
-        """A fresh database with the current schema and no rows; its SQLAlchemy URL."""
+    def new_database(self, like: str | None = None) -> str:
+        """A fresh database with the current schema and no rows (or a copy of the database at
+        URL `like`, which nothing may be connected to); its SQLAlchemy URL."""
         name = f"cpc_{os.getpid()}_{next(self._names)}"
-        self._admin(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+        template = TEMPLATE if like is None else sa.engine.make_url(like).database
+        self._admin(f"CREATE DATABASE {name} TEMPLATE {template}")
         return self.url(name)
 
 

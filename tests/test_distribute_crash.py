@@ -85,7 +85,12 @@ _now = datetime.fromisoformat(os.environ["CRASH_NOW"])
 pipeline.clock.now = lambda: _now
 
 render = os.environ.get("CRASH_RENDER", "")
-if render:
+if render == "fake":  # the fake renderer throughout (tests/worker_trials.py)
+    from tests.fake_renderer import FAKE
+    import pipeline.service.run as distribute
+    import pipeline.service.queue_worker as queue_worker
+    distribute.render_jobs = queue_worker.render_jobs = FAKE
+elif render:
     import pipeline.service.run as distribute
     mode, path = render.split(":", 1)
     real = distribute.render_jobs
@@ -116,6 +121,8 @@ if render:
                 for job in jobs
             )
     distribute.render_jobs = render_jobs
+    import pipeline.service.queue_worker as queue_worker  # a worker's jobs render the same way
+    queue_worker.render_jobs = render_jobs
 
 kill = json.loads(os.environ.get("CRASH_KILL", "null"))
 if kill:
@@ -379,10 +386,16 @@ def _pages_padded(rows: list[dict[str, str]]) -> int:
     return sum(int(r["pages"]) + int(r["pages"]) % 2 for r in rows)
 
 
-def problems_after_recovery(root: Path) -> list[str]:
-    """Every way the state under `root` breaks "each ready copy delivered exactly once"."""
+def problems_after_recovery(
+    root: Path,
+    store_url: str | None = None,
+    outbox: Path | None = None,
+    spool: Path | None = None,
+) -> list[str]:
+    """Every way the state under `root` breaks "each ready copy delivered exactly once"; the
+    store, outbox and spool are root's own unless named (workers sharing a database)."""
     problems: list[str] = []
-    store = Store.open(f"sqlite:///{root / 'state' / 'cpc.sqlite3'}")
+    store = Store.open(store_url or f"sqlite:///{root / 'state' / 'cpc.sqlite3'}")
     try:
         ready = {
             (r.conference_id, r.copy_key)
@@ -406,7 +419,7 @@ def problems_after_recovery(root: Path) -> list[str]:
     for key in sorted(set(sent) - ready):
         problems.append(f"{key[0]} {key[1]}: delivered but not a ready copy of the plan")
 
-    outbox = root / "outbox"
+    outbox = outbox or root / "outbox"
     expected: dict[Path, str] = {}
     for d in deliveries:
         if d.channel != "folder":
@@ -472,7 +485,7 @@ def problems_after_recovery(root: Path) -> list[str]:
                 f"post {key}: {posted[key]} posted deliveries, {in_csv[key]} enclosed in batch CSVs"
             )
 
-    spool = root / "state" / "spool"
+    spool = spool or root / "state" / "spool"
     for folder in sorted(spool.iterdir()) if spool.is_dir() else []:
         problems.append(f"{folder.relative_to(root)}: left in the spool")
     return problems
