@@ -2,6 +2,13 @@
 
 Usage: .venv/bin/python scripts/crash_trials.py [--trials N] [--seed S] [--real-rendering]
            [--kill-points] [--rerun in-process|child] [--workdir DIR] [--keep]
+       .venv/bin/python scripts/crash_trials.py --queue-kills 200 [--queue-workers 2] [--seed S]
+
+--queue-kills N: the run spread over `cpc worker`s on PostgreSQL instead (tests/worker_trials.py,
+the trials of tests/test_worker_crash.py at larger numbers): a throw-away PostgreSQL server is
+started, and trials of eight conferences each are run, a busy worker SIGKILLed at a random moment
+of its job and restarted up to twelve times a trial, until N kills have been made; each trial
+is checked as the single-process ones are.
 
 The trials of tests/test_distribute_crash.py (the same functions), at larger numbers: each starts
 from the same freshly ingested state (pre-birth-scheduled.json and initial-domestic-abuse.json),
@@ -62,6 +69,52 @@ def _kind(problem: str) -> str:
     return re.sub(r"\d+", "N", blurred)
 
 
+def queue_trials(kills: int, workers: int, seed: str, workdir: Path, keep: bool) -> int:
+    from tests.postgres_server import PostgresServer
+    from tests.test_distribute_crash import on_the_test_day
+    from tests.worker_trials import prepare_queue, queue_trial
+
+    server = PostgresServer()
+    server.start()
+    started = time.monotonic()
+    made = mid_delivery = 0
+    failed: list[str] = []
+    trials = 0
+    try:
+        with on_the_test_day():
+            template = prepare_queue(server, workdir / "template")
+            print(
+                f"{template.conferences} conferences, {workers} workers, in {workdir}", flush=True
+            )
+            while made < kills:
+                name = f"trial-{trials:04d}"
+                result = queue_trial(
+                    template, workdir, name, kills=min(12, kills - made), workers=workers, seed=seed
+                )
+                trials += 1
+                made += result.kills
+                mid_delivery += result.kills_mid_delivery
+                mark = "ok" if not result.problems else f"{len(result.problems)} problem(s)"
+                print(
+                    f"{name}: {result.kills:2d} kills ({result.kills_mid_delivery:2d} with a "
+                    f"delivery begun and not sent) in {result.seconds:5.1f} s: {mark}",
+                    flush=True,
+                )
+                for problem in result.problems:
+                    print(f"    {problem}")
+                if result.problems:
+                    failed.append(name)
+                elif not keep:
+                    shutil.rmtree(workdir / name)
+    finally:
+        server.stop()
+    print()
+    print(f"{trials} trials, {made} kills of busy workers, in {time.monotonic() - started:.0f} s")
+    print(f"  kills with a delivery begun and not yet sent: {mid_delivery}")
+    print(f"  trials with problems (a copy lost, sent twice, or left pending): {len(failed)}")
+    return 1 if failed else 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=50)
@@ -71,10 +124,14 @@ def main() -> int:
     parser.add_argument("--rerun", choices=("in-process", "child"), default="in-process")
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the trials' folders")
+    parser.add_argument("--queue-kills", type=int, default=0)
+    parser.add_argument("--queue-workers", type=int, default=2)
     args = parser.parse_args()
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="cpc-crash-"))
     workdir.mkdir(parents=True, exist_ok=True)
+    if args.queue_kills:
+        return queue_trials(args.queue_kills, args.queue_workers, args.seed, workdir, args.keep)
     started = time.monotonic()
     print(f"preparing in {workdir} ({', '.join(TRIAL_EXPORTS)}) ...", flush=True)
     prepared = prepare(workdir / "prepared")

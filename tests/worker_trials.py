@@ -98,23 +98,24 @@ class QueueTrial:
     kills_mid_delivery: int = 0
 
 
-def _busy_workers(conninfo: str) -> tuple[list[str], int]:
-    """The names of the workers doing a job now, and how many deliveries are begun, not sent."""
+def _busy_workers(conninfo: str) -> tuple[set[tuple[str, int]], int]:
+    """(worker name, the conference lock it holds) for each worker doing a job now, and how many
+    deliveries are begun and not yet sent."""
     with psycopg.connect(conninfo, autocommit=True) as connection:
-        names = [
-            str(row[0])
-            # A worker doing a job holds its conference's advisory lock; each worker's
-            # connections carry its name (PGAPPNAME).
+        # A worker doing a job holds its conference's advisory lock; each worker's connections
+        # carry its name (PGAPPNAME).
+        held = {
+            (str(row[0]), int(row[1]) * 2**32 + int(row[2]))
             for row in connection.execute(
-                "SELECT DISTINCT a.application_name FROM pg_locks l "
+                "SELECT a.application_name, l.classid, l.objid FROM pg_locks l "
                 "JOIN pg_stat_activity a ON a.pid = l.pid "
-                "WHERE l.locktype = 'advisory' AND a.datname = current_database()"
+                "WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database()"
             )
-        ]
+        }
         pending = connection.execute(
             "SELECT count(*) FROM deliveries WHERE state = 'pending'"
         ).fetchone()
-    return names, int(pending[0]) if pending else 0
+    return held, int(pending[0]) if pending else 0
 
 
 def _start(
@@ -139,7 +140,7 @@ def queue_trial(
     kills: int,
     workers: int = 2,
     seed: str = "queue",
-    longest_wait: float = 0.25,
+    longest_wait: float = 0.3,
 ) -> QueueTrial:
     """A run over `workers` workers, `kills` of them SIGKILLed at random (fewer if the run ends
     first); every problem the state shows after."""
@@ -171,19 +172,20 @@ def queue_trial(
     made = mid_delivery = 0
     try:
         while run.poll() is None and made < kills:
-            # Only a worker doing a job is killed, at a random moment of it: a kill of an idle
-            # worker (or one still starting) would test nothing.
+            # Only a worker doing a job is killed, at a random moment of that same job (a kill of
+            # an idle worker, or one still starting, would test nothing).
             busy, _ = _busy_workers(conninfo)
-            if not busy:
+            names = {f"w{n}-{generation[n]}": n for n in range(workers)}
+            jobs = sorted(held for held in busy if held[0] in names)
+            if not jobs:
                 time.sleep(0.02)
                 continue
+            target = chance.choice(jobs)
             time.sleep(chance.uniform(0.0, longest_wait))
             busy, pending = _busy_workers(conninfo)
-            names = {f"w{n}-{generation[n]}": n for n in range(workers)}
-            victims = [names[b] for b in busy if b in names]
-            if not victims:
-                continue
-            victim = chance.choice(victims)
+            if target not in busy:
+                continue  # that job ended first: no kill, look again
+            victim = names[target[0]]
             pool[victim].send_signal(signal.SIGKILL)
             pool[victim].wait()
             made += 1
