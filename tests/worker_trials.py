@@ -118,6 +118,31 @@ def _busy_workers(conninfo: str) -> tuple[set[tuple[str, int]], int]:
     return held, int(pending[0]) if pending else 0
 
 
+class _JobLengths:
+    """How long the jobs seen from start to end took (a killed one is not counted)."""
+
+    def __init__(self) -> None:
+        self.started: dict[tuple[str, int], float] = {}
+        self.lengths: list[float] = []
+
+    def see(self, busy: set[tuple[str, int]]) -> None:
+        now = time.monotonic()
+        for held in busy:
+            self.started.setdefault(held, now)
+        for held in [h for h in self.started if h not in busy]:
+            self.lengths.append(now - self.started.pop(held))
+
+    def killed(self, held: tuple[str, int]) -> None:
+        self.started.pop(held, None)
+
+    def typical(self, default: float) -> float:
+        """The upper quartile of the lengths seen (enough of the job to reach its deliveries)."""
+        if len(self.lengths) < 3:
+            return default
+        ordered = sorted(self.lengths)
+        return ordered[(3 * len(ordered)) // 4]
+
+
 def _start(
     config: Path, render: str, *args: str, log: Path, name: str = "run"
 ) -> subprocess.Popen[bytes]:
@@ -170,24 +195,29 @@ def queue_trial(
     pool = [start_worker(n) for n in range(workers)]
     conninfo = template.server.conninfo(sa.engine.make_url(url).database or "")
     made = mid_delivery = 0
+    jobs_seen = _JobLengths()
     try:
         while run.poll() is None and made < kills:
             # Only a worker doing a job is killed, at a random moment of that same job (a kill of
-            # an idle worker, or one still starting, would test nothing).
+            # an idle worker, or one still starting, would test nothing). The moment is drawn
+            # over the length jobs have been seen to take on this machine, as loaded as it is.
             busy, _ = _busy_workers(conninfo)
+            jobs_seen.see(busy)
             names = {f"w{n}-{generation[n]}": n for n in range(workers)}
             jobs = sorted(held for held in busy if held[0] in names)
             if not jobs:
                 time.sleep(0.02)
                 continue
             target = chance.choice(jobs)
-            time.sleep(chance.uniform(0.0, longest_wait))
+            time.sleep(chance.uniform(0.0, jobs_seen.typical(longest_wait)))
             busy, pending = _busy_workers(conninfo)
+            jobs_seen.see(busy)
             if target not in busy:
                 continue  # that job ended first: no kill, look again
             victim = names[target[0]]
             pool[victim].send_signal(signal.SIGKILL)
             pool[victim].wait()
+            jobs_seen.killed(target)
             made += 1
             mid_delivery += pending > 0
             pool[victim] = start_worker(victim)
