@@ -112,7 +112,7 @@ def enqueue(store: Store, app: procrastinate.App, jobs: Sequence[JobOfRun]) -> l
     return ids
 
 
-def cancel_waiting(store: Store, app: procrastinate.App, run: str) -> int:
+def cancel_waiting(store: Store, app: procrastinate.App) -> int:
     """Jobs of earlier runs still waiting (their run stopped before a worker took them): cancelled,
     so that this run's jobs carry this run's day. One a worker took meanwhile is left to finish."""
     cancelled = 0

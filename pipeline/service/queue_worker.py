@@ -77,6 +77,10 @@ class Worker:
                 self.store, conferences, outcomes, settings.today, [job.conference_id]
             )
             deliver_each(deliverer, render_all(work, settings, self.renderer or render_jobs))
+            # What this worker staged is begun or swept by now; the next job of a conference
+            # sweeps what a killed worker staged for it (under the same lock), so the machine's
+            # staging log, which a run in one process reads after a kill, is not needed here.
+            deliverer.staging_log.clear()
         summary = outcomes.summary
         self.store.record_job_outcome(job.run, job.conference_id, attempt, summary.to_json())
         if summary.failed:

@@ -52,7 +52,7 @@ def distribute_queued(
     run = f"{settings.today:%Y%m%d}-{secrets.token_hex(4)}"
     app = queue_app(store, sync=True)
     with queue_errors_wrapped("be opened"), app.open():
-        cancel_waiting(store, app, run)
+        cancel_waiting(store, app)
         if not store.queued_jobs(QUEUE, LIVE):
             # No worker is busy, so nothing in the spool or the outbox is being written: what a
             # killed run or worker left is finished or swept, as a run in one process does.
