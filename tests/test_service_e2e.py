@@ -42,12 +42,17 @@ from pipeline.rendering.handover_sheet import DOCUMENT_NAMES
 from pipeline.service.render_pool import RenderJobs
 from pipeline.service.run import RunSettings, RunTools, distribute
 from pipeline.store.db import Store, StoredDelivery
+from tests.backends import URL_ENV, Database, sqlite_url
 from tests.conftest import EXAMPLES, example
 from tests.fake_renderer import FAKE
 from tests.mail_server import MailServer
+from tests.postgres_server import copy_database
 from tests.test_deliver_email import PASSWORD, USER
 
 runner = CliRunner()
+
+# Each test on both stores: SQLite and PostgreSQL (tests.backends).
+pytestmark = pytest.mark.usefixtures("database")
 
 DV = "CPC-2026-0412"  # initial-domestic-abuse.json
 REVIEW = "CPC-2026-0208"  # review-plan-ends.json: its record is not signed yet
@@ -68,6 +73,8 @@ class Service:
     root: Path
     # The real renderer unless a test says otherwise (where what is laid out is not its point)
     tools: RunTools = field(default_factory=RunTools)
+    # The store: a PostgreSQL database (tests.backends), or None for the state folder's SQLite.
+    database_url: str | None = None
 
     @property
     def config(self) -> Path:
@@ -78,18 +85,23 @@ class Service:
         return self.root / "outbox"
 
     @classmethod
-    def create(cls, root: Path, renderer: RenderJobs | None = None) -> Service:
+    def create(
+        cls, root: Path, renderer: RenderJobs | None = None, database_url: str | None = None
+    ) -> Service:
         root.mkdir(parents=True, exist_ok=True)
         (root / "cpc.toml").write_text(CONFIG, encoding="utf-8")
-        return cls(root, RunTools(renderer=renderer))
+        return cls(root, RunTools(renderer=renderer), database_url or os.environ.get(URL_ENV))
 
     def copied_to(self, root: Path) -> Service:
-        """The same service state in another folder (paths in the file are relative to it)."""
+        """The same service state in another folder (paths in the file are relative to it) and,
+        on PostgreSQL, another database."""
         shutil.copytree(self.root, root)
-        return Service(root, self.tools)
+        url = copy_database(self.database_url) if self.database_url else None
+        return Service(root, self.tools, url)
 
     def cpc(self, *args: str, code: int = 0) -> str:
-        result = runner.invoke(app, [*args, "--config", str(self.config)], obj=self.tools)
+        env = {URL_ENV: self.database_url} if self.database_url else None
+        result = runner.invoke(app, [*args, "--config", str(self.config)], obj=self.tools, env=env)
         assert result.exit_code == code, result.output
         return result.stdout
 
@@ -106,7 +118,7 @@ class Service:
         return json.loads(self.cpc("status", "--today", today, "--format", "json"))
 
     def store(self) -> Store:
-        return Store.open(f"sqlite:///{self.root / 'state' / 'cpc.sqlite3'}")
+        return Store.open(self.database_url or sqlite_url(self.root / "state"))
 
     def deliveries(self) -> list[StoredDelivery]:
         store = self.store()
@@ -172,8 +184,8 @@ class FirstDay:
     inbox_left: list[str] = field(default_factory=list)
 
 
-def _run_first_day(root: Path) -> FirstDay:
-    service = Service.create(root)
+def _run_first_day(root: Path, database_url: str | None) -> FirstDay:
+    service = Service.create(root, database_url=database_url)
     for name in THREE_EXPORTS:
         service.drop(f"{name}.json", (EXAMPLES / f"{name}.json").read_bytes())
     service.drop("truncated.json", (EXAMPLES / "pre-birth-scheduled.json").read_bytes()[:300])
@@ -192,11 +204,12 @@ def _run_first_day(root: Path) -> FirstDay:
 
 
 @pytest.fixture(scope="module")
-def first_day(tmp_path_factory: pytest.TempPathFactory) -> FirstDay:
-    """The first day, run once per session: under xdist the first worker runs it and the others
-    reuse it (its folder is only read; tests that go on from it work on a copy)."""
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
-        return _run_first_day(tmp_path_factory.mktemp("service"))
+def first_day(tmp_path_factory: pytest.TempPathFactory, module_database: Database) -> FirstDay:
+    """The first day, run once per session and store: under xdist the first worker runs it on
+    SQLite and the others reuse it (its folder is only read; tests that go on from it work on a
+    copy). On PostgreSQL each worker runs its own: the database is on that worker's server."""
+    if not os.environ.get("PYTEST_XDIST_WORKER") or module_database.url is not None:
+        return _run_first_day(tmp_path_factory.mktemp("service"), module_database.url)
     shared = tmp_path_factory.getbasetemp().parent / "service-e2e-first-day"
     shared.mkdir(exist_ok=True)
     with (shared / "lock").open("w") as lock:
@@ -206,7 +219,7 @@ def first_day(tmp_path_factory: pytest.TempPathFactory) -> FirstDay:
             with done.open("rb") as handle:
                 found: FirstDay = pickle.load(handle)
             return found
-        made = _run_first_day(shared / "service")
+        made = _run_first_day(shared / "service", None)
         with done.open("wb") as handle:
             pickle.dump(made, handle)
         return made
@@ -350,7 +363,9 @@ def test_the_post_batch_has_one_envelope_per_recipient_each_page_theirs(
     # envelope; its first page is the covering letter with the address in the window; and no
     # page carries another posted person's name in a mark.
     assert all([f["name"] for f in d.files] == [f"{stem_of(d)}.pdf"] for d in posted)
-    texts = [" ".join(t.split()) for t in page_texts((outbox / "post" / f"{batch_id}.pdf").read_bytes())]
+    texts = [
+        " ".join(t.split()) for t in page_texts((outbox / "post" / f"{batch_id}.pdf").read_bytes())
+    ]
     everyone = {row["recipient"] for row in rows}
     for row in rows:
         first, own, name = int(row["first_page"]) - 1, int(row["pages"]), row["recipient"]
