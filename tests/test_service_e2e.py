@@ -42,7 +42,7 @@ from pipeline.rendering.handover_sheet import DOCUMENT_NAMES
 from pipeline.service.render_pool import RenderJobs
 from pipeline.service.run import RunSettings, RunTools, distribute
 from pipeline.store.db import Store, StoredDelivery
-from tests.backends import URL_ENV, Database, sqlite_url
+from tests.backends import URL_ENV, on_both_stores, sqlite_url
 from tests.conftest import EXAMPLES, example
 from tests.fake_renderer import FAKE
 from tests.mail_server import MailServer
@@ -51,8 +51,9 @@ from tests.test_deliver_email import PASSWORD, USER
 
 runner = CliRunner()
 
-# Each test on both stores: SQLite and PostgreSQL (tests.backends).
-pytestmark = pytest.mark.usefixtures("database")
+# The first day is laid out by the real renderer (the tests read its pages): on SQLite only, to
+# keep the suite inside CI's time. The tests on the fake renderer run on both stores
+# (`on_both_stores`, tests.backends); the store's part of the first day's run is the same code.
 
 DV = "CPC-2026-0412"  # initial-domestic-abuse.json
 REVIEW = "CPC-2026-0208"  # review-plan-ends.json: its record is not signed yet
@@ -204,12 +205,11 @@ def _run_first_day(root: Path, database_url: str | None) -> FirstDay:
 
 
 @pytest.fixture(scope="module")
-def first_day(tmp_path_factory: pytest.TempPathFactory, module_database: Database) -> FirstDay:
-    """The first day, run once per session and store: under xdist the first worker runs it on
-    SQLite and the others reuse it (its folder is only read; tests that go on from it work on a
-    copy). On PostgreSQL each worker runs its own: the database is on that worker's server."""
-    if not os.environ.get("PYTEST_XDIST_WORKER") or module_database.url is not None:
-        return _run_first_day(tmp_path_factory.mktemp("service"), module_database.url)
+def first_day(tmp_path_factory: pytest.TempPathFactory) -> FirstDay:
+    """The first day, run once per session: under xdist the first worker runs it and the others
+    reuse it (its folder is only read; tests that go on from it work on a copy)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return _run_first_day(tmp_path_factory.mktemp("service"), None)
     shared = tmp_path_factory.getbasetemp().parent / "service-e2e-first-day"
     shared.mkdir(exist_ok=True)
     with (shared / "lock").open("w") as lock:
@@ -442,6 +442,7 @@ def test_handing_over_gives_the_receipt_date_and_closes_the_task(
     service.cpc("handed-over", DV, "p-father/record", "--by", "p-sw", "--on", "2026-12-04", code=1)
 
 
+@on_both_stores
 def test_two_copies_for_one_child_through_the_social_worker_keep_a_hand_over_sheet_each(
     tmp_path: Path,
 ) -> None:
@@ -599,6 +600,7 @@ def _personal_words(export: Export) -> set[str]:
     return {part.lower() for name in names for part in re.split(r"[\s'-]+", name) if len(part) > 2}
 
 
+@on_both_stores
 def test_professionals_get_one_email_per_copy_with_the_pdfs_over_starttls(
     tmp_path: Path, mail_server: MailServer
 ) -> None:
