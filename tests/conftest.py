@@ -115,7 +115,9 @@ _POSTCODE_AREAS = {"NB": "LS", "EV": "LE", "SB": "SO"}
 def with_real_format_postcodes(data: dict[str, Any]) -> dict[str, Any]:
     def fix(code: str) -> str:
         area = re.match(r"[A-Z]+", code)
-        return _POSTCODE_AREAS.get(area.group(), area.group()) + code[area.end() :] if area else code
+        return (
+            _POSTCODE_AREAS.get(area.group(), area.group()) + code[area.end() :] if area else code
+        )
 
     for person in data["people"]:
         if person.get("address"):
@@ -123,6 +125,7 @@ def with_real_format_postcodes(data: dict[str, Any]) -> dict[str, Any]:
     if data["authority"].get("address"):
         data["authority"]["address"]["postcode"] = fix(data["authority"]["address"]["postcode"])
     return data
+
 
 # ---- how xdist shares the suite between workers -----------------------------------------------
 
@@ -161,4 +164,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
 
 # ---- GOV.UK Notify: the test double on loopback (tests/notify_double.py), for every module ----
+# ---- the store's backends: SQLite and a PostgreSQL server the suite starts itself ---------------
+from tests.backends import backend, database, module_database  # noqa: E402, F401 - fixtures
 from tests.notify_double import notify_double  # noqa: E402, F401 - the fixture
+from tests.postgres_server import postgres_server, postgres_url  # noqa: E402, F401 - fixtures

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ from pipeline.service.render_pool import RenderJobs
 from pipeline.service.run import RunTools
 from pipeline.store.db import Store, StoredDelivery
 from pipeline.store.rows import CopyRow
+from tests.backends import URL_ENV, sqlite_url
+from tests.postgres_server import copy_database
 
 runner = CliRunner()
 
@@ -29,8 +32,16 @@ class Service:
     """`renderer`: None for the real one; `tests.fake_renderer.FAKE` where what is laid out is not
     the point of the test (which copies go, by which channel, what the status says)."""
 
-    def __init__(self, root: Path, channels: str = "", renderer: RenderJobs | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        channels: str = "",
+        renderer: RenderJobs | None = None,
+        database_url: str | None = None,
+    ) -> None:
         self.root = root
+        # The store: the one named (a module fixture's), else the test's (`tests.backends`).
+        self.database_url = database_url or os.environ.get(URL_ENV) or None
         self.tools = RunTools(renderer=renderer)
         root.mkdir(parents=True, exist_ok=True)
         self.config = root / "cpc.toml"
@@ -53,7 +64,8 @@ class Service:
         return folder, before
 
     def cpc(self, *args: str, code: int = 0) -> str:
-        result = runner.invoke(app, [*args, "--config", str(self.config)], obj=self.tools)
+        env = {URL_ENV: self.database_url} if self.database_url else None
+        result = runner.invoke(app, [*args, "--config", str(self.config)], obj=self.tools, env=env)
         assert result.exit_code == code, result.output
         return result.output
 
@@ -69,8 +81,14 @@ class Service:
     def distribute(self, today: str) -> str:
         return self.cpc("distribute", "--today", today, "--workers", "0")
 
+    def database_copy(self) -> str | None:
+        """The `database_url` for a service made from a copy of this one's folder: a copy of
+        its PostgreSQL database, so the copy goes on without changing this one (on SQLite the
+        store is in the folder, copied with it)."""
+        return copy_database(self.database_url) if self.database_url else None
+
     def store(self) -> Store:
-        return Store.open(f"sqlite:///{self.root / 'state' / 'cpc.sqlite3'}")
+        return Store.open(self.database_url or sqlite_url(self.root / "state"))
 
     def copy(self, conference: str, key: str) -> CopyRow:
         store = self.store()

@@ -32,6 +32,7 @@ from pipeline.service.accounts import (
     sign_in,
 )
 from pipeline.store.db import Store
+from tests.backends import Database
 
 # All fictional: the example authority's chair and social worker.
 CHAIR = "helen.marsh@northby.example.gov.uk"
@@ -49,8 +50,8 @@ SAME_WORDS = (
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store.open(f"sqlite:///{tmp_path / 'state' / 'cpc.sqlite3'}")
+def store(tmp_path: Path, database: Database) -> Iterator[Store]:
+    opened = database.open(tmp_path)
     yield opened
     opened.close()
 
@@ -324,7 +325,7 @@ def test_a_sign_in_time_must_carry_its_zone(store: Store) -> None:
 
 def test_the_audit_log_stays_append_only_with_its_user_column(store: Store) -> None:
     add_user(store, CHAIR, "chair", PASSWORD, user=OPERATOR)
-    for statement in ("UPDATE audit_log SET user = 'someone'", "DELETE FROM audit_log"):
+    for statement in ("UPDATE audit_log SET \"user\" = 'someone'", "DELETE FROM audit_log"):
         with pytest.raises(StoreUnavailable, match="append-only"), store.transaction() as c:
             c.exec_driver_sql(statement)
     assert [line.user for line in store.audit_lines()] == [OPERATOR]

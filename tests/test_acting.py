@@ -27,9 +27,13 @@ from pipeline.service.acting import (
     persons_for,
 )
 from pipeline.store.rows import CopyRow
+from tests.backends import Database
 from tests.conftest import example
 from tests.fake_renderer import FAKE
 from tests.service_harness import Service
+
+# Each test on both stores: SQLite and PostgreSQL (tests.backends).
+pytestmark = pytest.mark.usefixtures("database")
 
 DV = "CPC-2026-0412"
 HELEN = "helen.marsh@northby.example.gov.uk"  # p-chair, the DV conference's chair
@@ -69,8 +73,9 @@ def _rows(service: Service) -> dict[str, CopyRow]:
 
 
 @pytest.fixture(scope="module")
-def sent(tmp_path_factory: pytest.TempPathFactory) -> Service:
-    service = Service(tmp_path_factory.mktemp("acting") / "service", renderer=FAKE)
+def sent(tmp_path_factory: pytest.TempPathFactory, module_database: Database) -> Service:
+    root = tmp_path_factory.mktemp("acting") / "service"
+    service = Service(root, renderer=FAKE, database_url=module_database.url)
     service.drop(example("initial-domestic-abuse"))
     service.distribute("2026-11-24")
     return service

@@ -9,9 +9,13 @@ from typing import Any
 
 import pytest
 
+from tests.backends import Database
 from tests.conftest import example
 from tests.fake_renderer import FAKE, LaidOutFor
 from tests.service_harness import Service, pdf_text
+
+# Each test on both stores: SQLite and PostgreSQL (tests.backends).
+pytestmark = pytest.mark.usefixtures("database")
 
 DV = "CPC-2026-0412"
 # Who holds section s4 ("Information from agencies and analysis of risk"): every professional
@@ -56,20 +60,27 @@ def _agreed(service: Service) -> Service:
 
 
 @pytest.fixture(scope="module")
-def agreed_laid_out(tmp_path_factory: pytest.TempPathFactory) -> Service:
+def agreed_laid_out(tmp_path_factory: pytest.TempPathFactory, module_database: Database) -> Service:
     """`_agreed` with the real renderer for the amendment notices, for the test that reads their
     words (the records before them are the fake renderer's)."""
     renderer = LaidOutFor(("amendment_notice",))
     return _agreed(
-        Service(tmp_path_factory.mktemp("agreed-laid-out"), FAMILY_BY_FOLDER, renderer=renderer)
+        Service(
+            tmp_path_factory.mktemp("agreed-laid-out"),
+            FAMILY_BY_FOLDER,
+            renderer=renderer,
+            database_url=module_database.copy().url,
+        )
     )
 
 
 @pytest.fixture(scope="module")
-def agreed(tmp_path_factory: pytest.TempPathFactory) -> Service:
+def agreed(tmp_path_factory: pytest.TempPathFactory, module_database: Database) -> Service:
     """`_agreed` with the fake renderer: what is laid out is not the point of the tests using it
     (routes, file names, counts sent, the history, refusals)."""
-    return _agreed(Service(tmp_path_factory.mktemp("agreed"), FAMILY_BY_FOLDER, renderer=FAKE))
+    folder = tmp_path_factory.mktemp("agreed")
+    url = module_database.copy().url
+    return _agreed(Service(folder, FAMILY_BY_FOLDER, renderer=FAKE, database_url=url))
 
 
 def test_an_agreed_correction_reaches_everyone_whose_record_holds_the_section(
@@ -139,24 +150,34 @@ def test_a_different_decision_on_a_decided_amendment_is_refused(agreed: Service)
 
 
 @pytest.fixture(scope="module")
-def distributed_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def distributed_once(
+    tmp_path_factory: pytest.TempPathFactory, module_database: Database
+) -> Service:
     service = Service(
-        tmp_path_factory.mktemp("distributed") / "service", FAMILY_BY_FOLDER, renderer=FAKE
+        tmp_path_factory.mktemp("distributed") / "service",
+        FAMILY_BY_FOLDER,
+        renderer=FAKE,
+        database_url=module_database.url,
     )
     service.drop(example("initial-domestic-abuse"))
     service.distribute("2026-11-24")
-    return service.root
+    return service
 
 
 @pytest.fixture
-def distributed(distributed_once: Path, tmp_path: Path) -> Service:
+def distributed(distributed_once: Service, tmp_path: Path) -> Service:
     """The DV conference taken in and distributed on 24 November (the records included): a
     copy of one prepared service folder, since laying the conference out takes seconds. What
     the amendment brings (notices, letters to the requester) is laid out for real: the tests
     read it, and the leak check reads its bytes."""
     root = tmp_path / "service"
-    shutil.copytree(distributed_once, root)
-    return Service(root, FAMILY_BY_FOLDER, renderer=LaidOutFor(("amendment",)))
+    shutil.copytree(distributed_once.root, root)
+    return Service(
+        root,
+        FAMILY_BY_FOLDER,
+        renderer=LaidOutFor(("amendment",)),
+        database_url=distributed_once.database_copy(),
+    )
 
 
 def test_a_request_after_the_week_is_recorded_and_marked_late(distributed: Service) -> None:

@@ -20,9 +20,13 @@ from pipeline.contract.load import load_export
 from pipeline.errors import StoreError, StoreUnavailable
 from pipeline.service.decisions import person_id_for, require_chair
 from pipeline.store.deliveries import DeliveriesMixin
+from tests.backends import Database
 from tests.conftest import example
 from tests.fake_renderer import FAKE
 from tests.service_harness import Service
+
+# Each test on both stores: SQLite and PostgreSQL (tests.backends).
+pytestmark = pytest.mark.usefixtures("database")
 
 DV = "CPC-2026-0412"  # chaired by p-chair (Helen Marsh)
 OTHER_CHAIR = "p-chair3"  # the chair of pre-birth-scheduled, CPC-2026-0630's
@@ -30,9 +34,14 @@ FAMILY_BY_FOLDER = 'family = "folder"'
 
 
 @pytest.fixture(scope="module")
-def two_conferences(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+def two_conferences(
+    tmp_path_factory: pytest.TempPathFactory, module_database: Database
+) -> Iterator[Service]:
     service = Service(
-        tmp_path_factory.mktemp("decisions") / "service", FAMILY_BY_FOLDER, renderer=FAKE
+        tmp_path_factory.mktemp("decisions") / "service",
+        FAMILY_BY_FOLDER,
+        renderer=FAKE,
+        database_url=module_database.url,
     )
     service.drop(example("initial-domestic-abuse"))
     service.drop(example("pre-birth-scheduled"))

@@ -30,12 +30,16 @@ from pipeline.procedure.profile import load_profiles
 from pipeline.service.run import RunSettings, distribute
 from pipeline.store.db import Store, StoredDelivery
 from tests import service_harness
+from tests.backends import Database
 from tests.conftest import example
 from tests.fake_renderer import FAKE
 
 DV = "CPC-2026-0412"  # initial-domestic-abuse.json: chaired by Helen Marsh, three copies via p-sw
 TODAY = date(2026, 11, 24)
 FAMILY_BY_FOLDER = 'family = "folder"'
+
+# Each test on both stores: SQLite and PostgreSQL (tests.backends).
+pytestmark = pytest.mark.usefixtures("database")
 
 
 def _settings(root: Path, channels: Channels) -> RunSettings:
@@ -78,8 +82,13 @@ def _row_count(sql: str, parameters: Any, many: bool) -> int:
     INSERT of many rows in one statement (VALUES (...), (...)) as many as its values fill."""
     # Run for many: a list of sets, or (SQLAlchemy's "insertmanyvalues", many rows in one
     # INSERT) one flat set for all of them.
-    flat = not parameters or not isinstance(parameters[0], tuple | list | dict)
-    sets = [parameters] if not many or flat else list(parameters)
+    # One set is a tuple of values (SQLite's qmark) or a dict of them by name (psycopg's).
+    one_set = (
+        not parameters
+        or isinstance(parameters, dict)
+        or not isinstance(parameters[0], tuple | list | dict)
+    )
+    sets = [parameters] if not many or one_set else list(parameters)
     if not sql.startswith("INSERT"):
         return len(sets)
     columns = len(sql[sql.index("(") + 1 : sql.index(")")].split(","))
@@ -92,10 +101,14 @@ def _rows(transaction: list[tuple[str, int]], starting: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def folder_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Observed]]:
+def folder_run(
+    tmp_path_factory: pytest.TempPathFactory, module_database: Database
+) -> Iterator[tuple[service_harness.Service, Observed]]:
     """One conference, every copy by folder, distributed once while being watched."""
     root = tmp_path_factory.mktemp("batches")
-    service = service_harness.Service(root, FAMILY_BY_FOLDER, renderer=FAKE)
+    service = service_harness.Service(
+        root, FAMILY_BY_FOLDER, renderer=FAKE, database_url=module_database.url
+    )
     service.drop(example("initial-domestic-abuse"))
     observed = Observed()
     current: list[tuple[str, int]] = []
@@ -133,37 +146,35 @@ def folder_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path,
             )
     finally:
         store.close()
-    yield root, observed
+    yield service, observed
 
 
-def _sent(root: Path) -> list[StoredDelivery]:
-    store = Store.open(f"sqlite:///{root / 'state' / 'cpc.sqlite3'}")
-    try:
-        return [d for d in store.deliveries(DV) if d.state == "sent"]
-    finally:
-        store.close()
+def _sent(service: service_harness.Service) -> list[StoredDelivery]:
+    return service.sent(DV)
 
 
 def _folder(root: Path, delivery: StoredDelivery) -> Path:
-    who = f"{delivery.via}/to-hand-over/{delivery.recipient}" if delivery.via else delivery.recipient
+    who = (
+        f"{delivery.via}/to-hand-over/{delivery.recipient}" if delivery.via else delivery.recipient
+    )
     return root / "outbox" / DV / who
 
 
 def test_every_copy_of_a_conference_is_begun_in_one_transaction(
-    folder_run: tuple[Path, Observed],
+    folder_run: tuple[service_harness.Service, Observed],
 ) -> None:
-    root, observed = folder_run
-    sent = _sent(root)
+    service, observed = folder_run
+    sent = _sent(service)
     assert len(sent) >= 10  # every reader of the example, by folder
     (begun,) = observed.committed("INSERT INTO deliveries")
     assert _rows(begun, "INSERT INTO deliveries") == len(sent)
 
 
 def test_every_folder_copy_of_a_conference_is_recorded_sent_in_one_transaction(
-    folder_run: tuple[Path, Observed],
+    folder_run: tuple[service_harness.Service, Observed],
 ) -> None:
-    root, observed = folder_run
-    sent = _sent(root)
+    service, observed = folder_run
+    sent = _sent(service)
     (finished,) = observed.committed("UPDATE deliveries SET state")
     assert _rows(finished, "UPDATE deliveries SET state") == len(sent)
     assert _rows(finished, "UPDATE copies SET status") == len(sent)
@@ -172,10 +183,10 @@ def test_every_folder_copy_of_a_conference_is_recorded_sent_in_one_transaction(
 
 
 def test_each_folder_is_synced_once_and_no_copy_goes_through_the_spool(
-    folder_run: tuple[Path, Observed],
+    folder_run: tuple[service_harness.Service, Observed],
 ) -> None:
-    root, observed = folder_run
-    sent = _sent(root)
+    service, observed = folder_run
+    root, sent = service.root, _sent(service)
     folders = Counter(path for path, is_folder in observed.syncs if is_folder)
     assert folders and max(folders.values()) == 1, folders.most_common(3)
     outbox = root / "outbox"
@@ -198,11 +209,12 @@ def test_each_folder_is_synced_once_and_no_copy_goes_through_the_spool(
 
 
 def test_what_each_reader_finds_in_their_folder_is_their_copy_and_nothing_else(
-    folder_run: tuple[Path, Observed],
+    folder_run: tuple[service_harness.Service, Observed],
 ) -> None:
-    root, _ = folder_run
+    service, _ = folder_run
+    root = service.root
     expected: dict[Path, set[str]] = {}
-    for delivery in _sent(root):
+    for delivery in _sent(service):
         folder = _folder(root, delivery)
         for file in delivery.files:
             data = (folder / file["name"]).read_bytes()
@@ -256,7 +268,7 @@ def test_a_run_stopped_after_the_begin_is_finished_by_renaming_what_was_staged(
     assert staged  # waiting, hidden, in each reader's folder
     service.distribute("2026-11-24")
     assert _staged(tmp_path) == []
-    sent = _sent(tmp_path)
+    sent = _sent(service)
     assert len(sent) >= 10 and len({d.copy_key for d in sent}) == len(sent)
     for delivery in sent:
         for file in delivery.files:
@@ -306,7 +318,7 @@ def test_files_staged_for_a_copy_never_begun_are_swept_by_the_next_run(tmp_path:
     )
     service.distribute("2026-11-24")
     assert _staged(tmp_path) == []
-    sent = _sent(tmp_path)
+    sent = _sent(service)
     assert sent and "p-gp/decision_letter" not in {d.copy_key for d in sent}
     in_gp_folder = {p.name for p in gp.iterdir()} if gp.is_dir() else set()
     assert in_gp_folder == {f["name"] for d in sent if d.recipient == "p-gp" for f in d.files}
@@ -323,10 +335,18 @@ def test_each_copy_in_one_begin_is_still_compared_and_set_on_its_own(tmp_path: P
         rows = {k: store.copy_row(DV, k) for k in keys}
         values = [
             {
-                "conference_id": DV, "copy_key": k, "revision": 1,
-                "recipient": k.split("/")[0], "document": "record", "channel": "folder",
-                "via": None, "edition": "original", "files": [], "message_id": None,
-                "destination": "{}", "fingerprint": rows[k].fingerprint,
+                "conference_id": DV,
+                "copy_key": k,
+                "revision": 1,
+                "recipient": k.split("/")[0],
+                "document": "record",
+                "channel": "folder",
+                "via": None,
+                "edition": "original",
+                "files": [],
+                "message_id": None,
+                "destination": "{}",
+                "fingerprint": rows[k].fingerprint,
             }
             for k in keys
         ]

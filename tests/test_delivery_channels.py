@@ -17,6 +17,7 @@ from pipeline.errors import InternalFault
 from pipeline.procedure.profile import load_profiles
 from pipeline.service.run import RunSettings, distribute
 from tests import service_harness
+from tests.backends import on_both_stores
 from tests.conftest import example
 from tests.fake_renderer import FAKE
 
@@ -43,6 +44,7 @@ class Recording:
         return self.send([p for envelope in taken for p in envelope.parcels], batch)
 
 
+@on_both_stores
 def test_the_run_sends_every_copy_through_the_channel_set_it_is_given(tmp_path: Path) -> None:
     service = service_harness.Service(tmp_path, 'family = "post"', renderer=FAKE)
     service.drop(example("initial-domestic-abuse"))

@@ -31,6 +31,9 @@ from tests.fake_renderer import FAKE
 from tests.mail_server import MailServer
 from tests.test_deliver_email import PASSWORD, USER
 
+# Each test on both stores: SQLite and PostgreSQL (tests.backends).
+pytestmark = pytest.mark.usefixtures("database")
+
 DV = "CPC-2026-0412"  # initial-domestic-abuse.json: held on Mon 23 November 2026
 FIRST_RUN = date(2026, 11, 24)
 SENDER = "cpc@northby.example.gov.uk"

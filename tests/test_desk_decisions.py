@@ -24,9 +24,13 @@ from pipeline.procedure.profile import Profile, load_profiles
 from pipeline.service.desk_decisions import decide_amendment, requeue_quarantined
 from pipeline.service.front_desk import dashboard
 from pipeline.store.db import Store
+from tests.backends import Database
 from tests.conftest import example
 from tests.fake_renderer import FAKE
 from tests.service_harness import Service
+
+# Each test on both stores: SQLite and PostgreSQL (tests.backends).
+pytestmark = pytest.mark.usefixtures("database")
 
 DV = "CPC-2026-0412"
 AMENDMENT = "AMD-0412-01"  # the school's correction to s4, asked for on 3 December
@@ -40,20 +44,21 @@ def profiles() -> dict[str, Profile]:
 
 
 @pytest.fixture(scope="module")
-def requested(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def requested(tmp_path_factory: pytest.TempPathFactory, module_database: Database) -> Service:
     """The DV conference sent on 24 November, and the school's request waiting for the chair."""
-    service = Service(tmp_path_factory.mktemp("desk-decisions") / "service", renderer=FAKE)
+    root = tmp_path_factory.mktemp("desk-decisions") / "service"
+    service = Service(root, renderer=FAKE, database_url=module_database.url)
     service.drop(example("initial-domestic-abuse"))
     service.distribute("2026-11-24")
     service.drop(example("amendment-agreed") | {"decision": {"status": "pending"}})
-    return service.root
+    return service
 
 
 @pytest.fixture
-def service(requested: Path, tmp_path: Path) -> Service:
+def service(requested: Service, tmp_path: Path) -> Service:
     root = tmp_path / "service"
-    shutil.copytree(requested, root)
-    return Service(root, renderer=FAKE)
+    shutil.copytree(requested.root, root)
+    return Service(root, renderer=FAKE, database_url=requested.database_copy())
 
 
 @pytest.fixture

@@ -15,9 +15,13 @@ import pytest
 
 from pipeline.store.rows import CopyRow
 from tests import service_harness
+from tests.backends import Database
 from tests.conftest import example
 from tests.fake_renderer import FAKE
 from tests.service_harness import pdf_text
+
+# Each test on both stores: SQLite and PostgreSQL (tests.backends).
+pytestmark = pytest.mark.usefixtures("database")
 
 DV = "CPC-2026-0412"
 
@@ -40,8 +44,9 @@ def revision(n: int) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def delivered_once(tmp_path_factory: pytest.TempPathFactory) -> Service:
-    service = Service(tmp_path_factory.mktemp("service"), renderer=FAKE)
+def delivered_once(tmp_path_factory: pytest.TempPathFactory, module_database: Database) -> Service:
+    root = tmp_path_factory.mktemp("service")
+    service = Service(root, renderer=FAKE, database_url=module_database.url)
     service.drop(example("initial-domestic-abuse"))
     service.distribute("2026-11-24")
     return service

@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli.app import app
 from pipeline.service.run import RunTools
-from pipeline.store.db import Store
+from tests.backends import open_store
 from tests.conftest import example
 from tests.fake_renderer import FakeRenderer
 
 runner = CliRunner()
+
+# Each test on both stores: SQLite and PostgreSQL (tests.backends).
+pytestmark = pytest.mark.usefixtures("database")
 
 
 def service(root: Path, rendering: str = "") -> Path:
@@ -28,7 +32,7 @@ def service(root: Path, rendering: str = "") -> Path:
 
 
 def deliveries(root: Path) -> list[object]:
-    store = Store.open(f"sqlite:///{root / 'state' / 'cpc.sqlite3'}")
+    store = open_store(root / "state")
     try:
         return list(store.deliveries())
     finally:

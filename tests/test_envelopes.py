@@ -23,6 +23,7 @@ from pipeline.delivery.envelopes import (
 from pipeline.errors import PostBatchError
 from pipeline.rendering.html import DEFAULT_TEMPLATES
 from pipeline.rendering.pdf_marks import EnvelopeStamper
+from tests.backends import on_both_stores
 from tests.conftest import example
 from tests.fake_renderer import FAKE
 from tests.service_harness import Service
@@ -186,6 +187,7 @@ def test_a_salutation_quoted_inside_a_paragraph_is_not_taken_for_the_letters_own
     assert envelope_problems(pdf, reference=reference, addressee="Sarah Example") == []
 
 
+@on_both_stores
 def test_a_run_whose_envelope_holds_another_persons_copy_posts_nothing_until_it_is_right(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -220,6 +222,7 @@ def test_a_run_whose_envelope_holds_another_persons_copy_posts_nothing_until_it_
     assert len(people) == len(set(people)) > 1
 
 
+@on_both_stores
 def test_an_envelope_that_does_not_fit_the_window_is_held_back_and_the_others_go(
     tmp_path: Path,
 ) -> None:

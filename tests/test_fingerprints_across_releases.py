@@ -9,8 +9,9 @@ the export revision it was made from, by the running release.
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import example
 from tests.fake_renderer import FAKE
@@ -18,14 +19,24 @@ from tests.service_harness import Service
 
 DV = "CPC-2026-0412"
 
+# Each test on both stores: SQLite and PostgreSQL (tests.backends).
+pytestmark = pytest.mark.usefixtures("database")
+
+
+# Another fingerprint of the same length (PostgreSQL holds the column to its 64 characters):
+# the first character changed to one no hash has.
+_EARLIER = "'x' || substr(fingerprint, 2)"
+
 
 def _as_an_earlier_release_stored_it(service: Service) -> None:
     # Every fingerprint on record as a release with other templates would have made it.
-    with sqlite3.connect(service.root / "state" / "cpc.sqlite3") as db:
-        db.execute("UPDATE deliveries SET fingerprint = 'earlier:' || fingerprint")
-        db.execute(
-            "UPDATE copies SET fingerprint = 'earlier:' || fingerprint WHERE fingerprint IS NOT NULL"
-        )
+    store = service.store()
+    try:
+        with store.transaction() as db:
+            for table in ("deliveries", "copies"):
+                db.exec_driver_sql(f"UPDATE {table} SET fingerprint = {_EARLIER}")
+    finally:
+        store.close()
 
 
 def test_a_new_release_sends_nothing_again_when_a_re_export_changes_nothing(

@@ -22,8 +22,13 @@ from typer.testing import CliRunner
 import pipeline.clock
 from pipeline.cli.app import app
 from tests import service_harness
+from tests.backends import Database, on_both_stores
 from tests.conftest import EXAMPLES, example
 from tests.fake_renderer import FAKE
+
+# The run's guards on both stores (SQLite, PostgreSQL: tests.backends), through `distributed`
+# and `fresh`; the tests of the store's own file (missing, made, not a database, a preview
+# beside it) are SQLite's alone: a PostgreSQL store is a server's database, not a file here.
 
 DV = "CPC-2026-0412"  # initial-domestic-abuse.json; p-mother's record goes through p-sw
 RUN_DAY = "2026-11-24"
@@ -35,11 +40,15 @@ SetNow = Callable[[datetime], None]
 
 
 @pytest.fixture(scope="module")
-def distributed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[service_harness.Service]:
+def distributed(
+    tmp_path_factory: pytest.TempPathFactory, module_database: Database
+) -> Iterator[service_harness.Service]:
     """The DV conference taken in and delivered on RUN_DAY, the real clock at REAL_NOW."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(pipeline.clock, "now", lambda: REAL_NOW)
-        service = service_harness.Service(tmp_path_factory.mktemp("guards"), renderer=FAKE)
+        service = service_harness.Service(
+            tmp_path_factory.mktemp("guards"), renderer=FAKE, database_url=module_database.url
+        )
         service.drop(example("initial-domestic-abuse"))
         service.distribute(RUN_DAY)
     yield service
@@ -68,6 +77,7 @@ def audit_actions(service: service_harness.Service) -> list[str]:
 # ---- distribute ----------------------------------------------------------------------------------
 
 
+@on_both_stores
 def test_a_real_run_after_today_is_refused_and_records_nothing(
     tmp_path: Path, today: datetime
 ) -> None:
@@ -122,11 +132,10 @@ def test_a_task_done_after_today_or_before_the_copy_reached_the_social_worker_is
     early = distributed.cpc(*args, "--by", "p-sw", "--on", "2026-11-20", code=1)
     assert "--on 2026-11-20" in early and "had not reached the social worker on 2026-11-24" in early
     status = json.loads(distributed.cpc("status", "--today", "2026-11-25", "--format", "json"))
-    assert any(
-        t["task"] == "hand_over" and t["for"] == "p-father" for t in status["open_tasks"]
-    )
+    assert any(t["task"] == "hand_over" and t["for"] == "p-father" for t in status["open_tasks"])
 
 
+@on_both_stores
 def test_a_mistaken_hand_over_date_is_corrected_with_who_and_why_and_nothing_rewritten(
     tmp_path: Path, today: datetime
 ) -> None:
@@ -162,9 +171,8 @@ def test_a_mistaken_hand_over_date_is_corrected_with_who_and_why_and_nothing_rew
     assert "nothing to correct" in nothing
 
 
-def test_several_copies_are_handed_over_in_one_command(
-    tmp_path: Path, today: datetime
-) -> None:
+@on_both_stores
+def test_several_copies_are_handed_over_in_one_command(tmp_path: Path, today: datetime) -> None:
     service = fresh(tmp_path)
     service.distribute(RUN_DAY)
     output = service.cpc(
@@ -210,8 +218,18 @@ def test_a_preview_into_a_folder_holding_a_store_is_refused(tmp_path: Path) -> N
         ("release", DV, "p-police/record", "--by", "p-chair", "--why", "x"),
         ("withdraw", DV, "p-police/record", "--by", "p-chair", "--why", "x"),
         ("handed-over", DV, "p-mother/record", "--by", "p-sw"),
-        ("task-done", DV, "--task", "translation", "--for", "p-mother", "--document", "record",
-         "--by", "p-sw"),
+        (
+            "task-done",
+            DV,
+            "--task",
+            "translation",
+            "--for",
+            "p-mother",
+            "--document",
+            "record",
+            "--by",
+            "p-sw",
+        ),
         ("distribute", "--today", "2026-11-24"),
     ],
 )

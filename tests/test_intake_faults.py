@@ -1,7 +1,8 @@
 """Transient faults while taking files in: a full disk, a locked store, an unwritable inbox, two watchers (issue 10 item 4).
 
 Each runs the real `cpc ingest` or `cpc watch` in a child process on real folders and a real
-SQLite file. For each: nothing is quarantined that is not bad, nothing is lost, the fault is
+SQLite file (and, for the two ingests at once and the unwritable outbox, on PostgreSQL too:
+the full disk, the locked store are the SQLite file's faults). For each: nothing is quarantined that is not bad, nothing is lost, the fault is
 said in one line per file with no traceback, and the next run after the fault clears finishes
 the work. The full disk is a small tmpfs mounted for the test, which needs root (as CI runs);
 the test is skipped, saying so, only where the mount is refused. The unwritable inbox drops
@@ -23,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.intake.inbox import REASON_SUFFIX, InboxFolders
-from pipeline.store.db import Store
+from tests.backends import URL_ENV, on_both_stores, open_store
 from tests.conftest import EXAMPLES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +33,8 @@ BAD = b'{"format": "cpc-export/1", "revision": 9223372036854775808}'
 
 
 def _env(base: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CPC_")}
+    # The test's PostgreSQL database, if it has one, is the child's store too (tests.backends).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CPC_") or k == URL_ENV}
     env |= {
         "CPC_INBOX": str(base / "inbox"),
         "CPC_STATE": str(base / "state"),
@@ -72,7 +74,7 @@ def _drop(folders: InboxFolders) -> tuple[Path, Path]:
 
 def _open_store(base: Path) -> None:
     # The store exists before the fault: the fault is met while taking a file, not at start.
-    Store.open(f"sqlite:///{base / 'state' / 'cpc.sqlite3'}").close()
+    open_store(base / "state").close()
 
 
 def _kept(folder: Path) -> list[bytes]:
@@ -273,6 +275,7 @@ def test_a_second_watcher_on_one_inbox_refuses_to_start_and_the_first_takes_the_
     assert _kept(folders.processed) == [GOOD] and _kept(folders.quarantine) == [BAD]
 
 
+@on_both_stores
 def test_two_ingests_at_once_lose_nothing_and_quarantine_nothing_good(tmp_path: Path) -> None:
     """issue 10 item 4: `cpc ingest` beside another (or beside `cpc watch`) on the same inbox:
     each file is taken once, whichever process takes it; a race on the store is transient (the
@@ -289,8 +292,12 @@ def test_two_ingests_at_once_lose_nothing_and_quarantine_nothing_good(tmp_path: 
     command = [sys.executable, "-m", "pipeline.cli.app", "ingest"]
     racers = [
         subprocess.Popen(
-            command, env=_env(tmp_path), cwd=tmp_path, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True,
+            command,
+            env=_env(tmp_path),
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for _ in range(2)
     ]
@@ -306,6 +313,7 @@ def test_two_ingests_at_once_lose_nothing_and_quarantine_nothing_good(tmp_path: 
 # ---- an unwritable outbox -------------------------------------------------------------------------
 
 
+@on_both_stores
 def test_an_unwritable_outbox_fails_the_run_in_one_line_and_the_next_run_delivers(
     tmp_path: Path,
 ) -> None:
@@ -329,14 +337,14 @@ def test_an_unwritable_outbox_fails_the_run_in_one_line_and_the_next_run_deliver
         outbox.chmod(0o700)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "Traceback" not in run.stdout + run.stderr
-    store = Store.open(f"sqlite:///{tmp_path / 'state' / 'cpc.sqlite3'}")
+    store = open_store(tmp_path / "state")
     try:
         assert not [d for d in store.deliveries() if d.state == "sent"]
     finally:
         store.close()
     again = cpc(tmp_path, "distribute", "--workers", "0")
     assert again.returncode == 0, again.stdout + again.stderr
-    store = Store.open(f"sqlite:///{tmp_path / 'state' / 'cpc.sqlite3'}")
+    store = open_store(tmp_path / "state")
     try:
         sent = [d for d in store.deliveries() if d.state == "sent"]
         ready = [r for r in store.copy_rows() if r.in_plan and r.plan_status == "ready"]

@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 from pipeline.cli.app import app
 from pipeline.cli.exit_codes import REFUSED
+from tests.backends import on_both_stores
 from tests.conftest import EXAMPLES, example
 from tests.fake_renderer import FAKE, LaidOutFor
 from tests.service_harness import Service, pdf_text
@@ -53,6 +54,7 @@ def _changed_letter(n: int) -> dict[str, Any]:
     return data
 
 
+@on_both_stores
 def test_a_run_dates_its_letters_the_day_it_runs_not_the_day_of_the_export(
     tmp_path: Path,
 ) -> None:
@@ -66,6 +68,7 @@ def test_a_run_dates_its_letters_the_day_it_runs_not_the_day_of_the_export(
     assert sent.sent_on == date(2026, 12, 1)
 
 
+@on_both_stores
 def test_an_updated_copy_names_the_copy_it_replaces_by_its_sent_date_and_its_revision(
     tmp_path: Path,
 ) -> None:
@@ -91,6 +94,7 @@ def test_an_updated_copy_names_the_copy_it_replaces_by_its_sent_date_and_its_rev
     assert _dated(first) == "Tuesday 1 December 2026" and "Updated copy" not in first
 
 
+@on_both_stores
 def test_runs_on_later_days_send_nothing_again_and_hold_a_changed_copy_once(
     tmp_path: Path,
 ) -> None:
@@ -129,6 +133,7 @@ def test_runs_on_later_days_send_nothing_again_and_hold_a_changed_copy_once(
     assert len(service.sent(DV, POLICE_LETTER)) == 1
 
 
+@on_both_stores
 def test_an_amendment_notice_is_dated_the_day_it_goes_and_says_when_the_chair_agreed_it(
     tmp_path: Path,
 ) -> None:

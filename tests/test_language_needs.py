@@ -25,6 +25,7 @@ from pipeline.rendering.html import DEFAULT_TEMPLATES, Composer
 from pipeline.rendering.pdf import render_pdf
 from pipeline.service.conference import AmendmentContext, ReadConference, read_conference_copies
 from pipeline.service.copy_renderer import Renderer
+from tests.backends import on_both_stores
 from tests.conftest import example
 from tests.fake_renderer import FAKE
 from tests.readability import reading_age
@@ -230,6 +231,7 @@ WAIT = (
 )
 
 
+@on_both_stores
 def test_wait_holds_the_copy_until_its_translation_is_done_then_it_goes(tmp_path: Path) -> None:
     service = Service(tmp_path / "svc", renderer=FAKE)
     service.with_profile("waits", 'name = "waits"\nextends = "default"\n' + WAIT)

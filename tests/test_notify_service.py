@@ -25,6 +25,9 @@ from tests.fake_renderer import FAKE, LaidOutFor
 from tests.notify_double import API_KEY, TEMPLATE_ID, NotifyDouble
 from tests.service_harness import Service
 
+# Each test on both stores: SQLite and PostgreSQL (tests.backends).
+pytestmark = pytest.mark.usefixtures("database")
+
 DV = "CPC-2026-0412"  # initial-domestic-abuse.json
 DAY = "2026-12-01"
 

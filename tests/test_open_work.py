@@ -5,6 +5,10 @@ asks SQLite how it runs each (EXPLAIN QUERY PLAN). A statement that reads a whol
 store, or a count of statements that grows when finished conferences are added, is the history
 being read again. The finished conferences are real ones (the examples, taken in and delivered
 by a real run) copied under new ids, as `bench/store_scaling.py` makes them.
+
+SQLite's alone, but for the one test marked `on_both_stores`: what they measure is SQLite's query
+plans and its virtual machine's steps, and the finished history is made in a SQLite folder
+(`bench/store_scaling.Folder`).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from pipeline.intake.accept import read_document
 from pipeline.procedure.profile import load_profiles
 from pipeline.store.db import Store
 from pipeline.store.schema import amendments, conferences, copies, deliveries, tasks
+from tests.backends import on_both_stores
 from tests.conftest import example
 from tests.fake_renderer import FAKE
 from tests.service_harness import Service
@@ -341,6 +346,7 @@ def test_a_pending_amendment_leaves_work_open_and_a_decided_one_does_not(tmp_pat
         store.close()
 
 
+@on_both_stores
 def test_an_agreed_amendment_that_could_not_be_made_keeps_a_finished_conference_shown(
     tmp_path: Path,
 ) -> None:

@@ -16,6 +16,7 @@ import pytest
 
 from pipeline.store.db import Store
 from tests import service_harness
+from tests.backends import Database, sqlite_url
 from tests.conftest import EXAMPLES, example
 from tests.fake_renderer import FAKE
 
@@ -47,7 +48,9 @@ def loose(root: Path) -> list[str]:
     return problems
 
 
-def test_service_folders_made_under_umask_022_are_private(tmp_path: Path, umask_022: None) -> None:
+def test_service_folders_made_under_umask_022_are_private(
+    tmp_path: Path, umask_022: None, database: Database
+) -> None:
     service = service_harness.Service(tmp_path, renderer=FAKE)
     service.drop(example("initial-domestic-abuse"))  # family by post, professionals to folders
     bad = tmp_path / "inbox" / "exports" / "truncated.json"
@@ -56,9 +59,7 @@ def test_service_folders_made_under_umask_022_are_private(tmp_path: Path, umask_
     service.cpc("ingest", str(bad), code=1)
     service.distribute("2026-11-24")
 
-    folders = {
-        name: tmp_path / name for name in ("state", "processed", "quarantine", "outbox")
-    }
+    folders = {name: tmp_path / name for name in ("state", "processed", "quarantine", "outbox")}
     for name, folder in folders.items():
         assert folder.is_dir(), name
         assert any(p.is_file() for p in folder.rglob("*")), f"{name} has nothing in it to check"
@@ -66,11 +67,15 @@ def test_service_folders_made_under_umask_022_are_private(tmp_path: Path, umask_
     assert (tmp_path / "outbox" / "post").is_dir()
     assert (tmp_path / "state" / "spool").is_dir()
 
+    if database.backend != "sqlite":
+        return  # a PostgreSQL store is the server's files, not the service's
     # The store's -wal and -shm files exist while it is open: the same mode as the store.
-    store = Store.open(f"sqlite:///{tmp_path / 'state' / 'cpc.sqlite3'}")
+    store = Store.open(sqlite_url(tmp_path / "state"))
     try:
         store.conference_rows()
-        companions = [p for p in (tmp_path / "state").iterdir() if p.name.endswith(("-wal", "-shm"))]
+        companions = [
+            p for p in (tmp_path / "state").iterdir() if p.name.endswith(("-wal", "-shm"))
+        ]
         assert companions
         for path in companions:
             assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
@@ -79,11 +84,12 @@ def test_service_folders_made_under_umask_022_are_private(tmp_path: Path, umask_
 
 
 def test_an_existing_store_readable_by_others_is_made_private(tmp_path: Path) -> None:
-    """A store made before issue 10 (0644 in a 0755 folder) is tightened when next opened."""
+    """A store made before issue 10 (0644 in a 0755 folder) is tightened when next opened.
+    SQLite only: the store file's own mode."""
     state = tmp_path / "state"
     state.mkdir()
     os.chmod(state, 0o755)
-    url = f"sqlite:///{state / 'cpc.sqlite3'}"
+    url = sqlite_url(state)
     Store.open(url).close()
     os.chmod(state / "cpc.sqlite3", 0o644)
     Store.open(url).close()

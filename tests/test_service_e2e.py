@@ -42,12 +42,18 @@ from pipeline.rendering.handover_sheet import DOCUMENT_NAMES
 from pipeline.service.render_pool import RenderJobs
 from pipeline.service.run import RunSettings, RunTools, distribute
 from pipeline.store.db import Store, StoredDelivery
+from tests.backends import URL_ENV, on_both_stores, sqlite_url
 from tests.conftest import EXAMPLES, example
 from tests.fake_renderer import FAKE
 from tests.mail_server import MailServer
+from tests.postgres_server import copy_database
 from tests.test_deliver_email import PASSWORD, USER
 
 runner = CliRunner()
+
+# The first day is laid out by the real renderer (the tests read its pages): on SQLite only, to
+# keep the suite inside CI's time. The tests on the fake renderer run on both stores
+# (`on_both_stores`, tests.backends); the store's part of the first day's run is the same code.
 
 DV = "CPC-2026-0412"  # initial-domestic-abuse.json
 REVIEW = "CPC-2026-0208"  # review-plan-ends.json: its record is not signed yet
@@ -68,6 +74,8 @@ class Service:
     root: Path
     # The real renderer unless a test says otherwise (where what is laid out is not its point)
     tools: RunTools = field(default_factory=RunTools)
+    # The store: a PostgreSQL database (tests.backends), or None for the state folder's SQLite.
+    database_url: str | None = None
 
     @property
     def config(self) -> Path:
@@ -78,18 +86,23 @@ class Service:
         return self.root / "outbox"
 
     @classmethod
-    def create(cls, root: Path, renderer: RenderJobs | None = None) -> Service:
+    def create(
+        cls, root: Path, renderer: RenderJobs | None = None, database_url: str | None = None
+    ) -> Service:
         root.mkdir(parents=True, exist_ok=True)
         (root / "cpc.toml").write_text(CONFIG, encoding="utf-8")
-        return cls(root, RunTools(renderer=renderer))
+        return cls(root, RunTools(renderer=renderer), database_url or os.environ.get(URL_ENV))
 
     def copied_to(self, root: Path) -> Service:
-        """The same service state in another folder (paths in the file are relative to it)."""
+        """The same service state in another folder (paths in the file are relative to it) and,
+        on PostgreSQL, another database."""
         shutil.copytree(self.root, root)
-        return Service(root, self.tools)
+        url = copy_database(self.database_url) if self.database_url else None
+        return Service(root, self.tools, url)
 
     def cpc(self, *args: str, code: int = 0) -> str:
-        result = runner.invoke(app, [*args, "--config", str(self.config)], obj=self.tools)
+        env = {URL_ENV: self.database_url} if self.database_url else None
+        result = runner.invoke(app, [*args, "--config", str(self.config)], obj=self.tools, env=env)
         assert result.exit_code == code, result.output
         return result.stdout
 
@@ -106,7 +119,7 @@ class Service:
         return json.loads(self.cpc("status", "--today", today, "--format", "json"))
 
     def store(self) -> Store:
-        return Store.open(f"sqlite:///{self.root / 'state' / 'cpc.sqlite3'}")
+        return Store.open(self.database_url or sqlite_url(self.root / "state"))
 
     def deliveries(self) -> list[StoredDelivery]:
         store = self.store()
@@ -172,8 +185,8 @@ class FirstDay:
     inbox_left: list[str] = field(default_factory=list)
 
 
-def _run_first_day(root: Path) -> FirstDay:
-    service = Service.create(root)
+def _run_first_day(root: Path, database_url: str | None) -> FirstDay:
+    service = Service.create(root, database_url=database_url)
     for name in THREE_EXPORTS:
         service.drop(f"{name}.json", (EXAMPLES / f"{name}.json").read_bytes())
     service.drop("truncated.json", (EXAMPLES / "pre-birth-scheduled.json").read_bytes()[:300])
@@ -196,7 +209,7 @@ def first_day(tmp_path_factory: pytest.TempPathFactory) -> FirstDay:
     """The first day, run once per session: under xdist the first worker runs it and the others
     reuse it (its folder is only read; tests that go on from it work on a copy)."""
     if not os.environ.get("PYTEST_XDIST_WORKER"):
-        return _run_first_day(tmp_path_factory.mktemp("service"))
+        return _run_first_day(tmp_path_factory.mktemp("service"), None)
     shared = tmp_path_factory.getbasetemp().parent / "service-e2e-first-day"
     shared.mkdir(exist_ok=True)
     with (shared / "lock").open("w") as lock:
@@ -206,7 +219,7 @@ def first_day(tmp_path_factory: pytest.TempPathFactory) -> FirstDay:
             with done.open("rb") as handle:
                 found: FirstDay = pickle.load(handle)
             return found
-        made = _run_first_day(shared / "service")
+        made = _run_first_day(shared / "service", None)
         with done.open("wb") as handle:
             pickle.dump(made, handle)
         return made
@@ -350,7 +363,9 @@ def test_the_post_batch_has_one_envelope_per_recipient_each_page_theirs(
     # envelope; its first page is the covering letter with the address in the window; and no
     # page carries another posted person's name in a mark.
     assert all([f["name"] for f in d.files] == [f"{stem_of(d)}.pdf"] for d in posted)
-    texts = [" ".join(t.split()) for t in page_texts((outbox / "post" / f"{batch_id}.pdf").read_bytes())]
+    texts = [
+        " ".join(t.split()) for t in page_texts((outbox / "post" / f"{batch_id}.pdf").read_bytes())
+    ]
     everyone = {row["recipient"] for row in rows}
     for row in rows:
         first, own, name = int(row["first_page"]) - 1, int(row["pages"]), row["recipient"]
@@ -427,6 +442,7 @@ def test_handing_over_gives_the_receipt_date_and_closes_the_task(
     service.cpc("handed-over", DV, "p-father/record", "--by", "p-sw", "--on", "2026-12-04", code=1)
 
 
+@on_both_stores
 def test_two_copies_for_one_child_through_the_social_worker_keep_a_hand_over_sheet_each(
     tmp_path: Path,
 ) -> None:
@@ -584,6 +600,7 @@ def _personal_words(export: Export) -> set[str]:
     return {part.lower() for name in names for part in re.split(r"[\s'-]+", name) if len(part) > 2}
 
 
+@on_both_stores
 def test_professionals_get_one_email_per_copy_with_the_pdfs_over_starttls(
     tmp_path: Path, mail_server: MailServer
 ) -> None:

@@ -20,6 +20,9 @@ from tests.conftest import example, the_copy
 from tests.fake_renderer import FAKE, FakeRenderer
 from tests.service_harness import Service, pdf_text
 
+# Each test on both stores: SQLite and PostgreSQL (tests.backends).
+pytestmark = pytest.mark.usefixtures("database")
+
 DV = "CPC-2026-0412"
 PRE_BIRTH = "CPC-2026-0777"
 

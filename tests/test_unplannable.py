@@ -12,12 +12,17 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from pipeline.config import Channels
 from pipeline.procedure.profile import load_profiles
 from pipeline.service.run import RunSettings, distribute
 from tests import service_harness
 from tests.conftest import example
 from tests.fake_renderer import FAKE
+
+# Each test on both stores: SQLite and PostgreSQL (tests.backends).
+pytestmark = pytest.mark.usefixtures("database")
 
 DV = "CPC-2026-0412"  # initial-domestic-abuse.json, on the shipped default profile
 PRE_BIRTH = "CPC-2026-0777"  # pre-birth-scheduled.json, given the authority's own profile

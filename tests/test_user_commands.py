@@ -17,6 +17,7 @@ from argon2 import PasswordHasher
 from typer.testing import CliRunner
 
 from pipeline.cli.app import app
+from tests.backends import Database, on_both_stores
 from tests.conftest import example
 from tests.fake_renderer import FAKE
 from tests.service_harness import Service
@@ -27,9 +28,18 @@ DV = "CPC-2026-0412"  # chaired by p-chair (Helen Marsh)
 
 
 @pytest.fixture
-def service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Service:
+def service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database: Database) -> Service:
     monkeypatch.setenv("CPC_NEW_PASSWORD", PASSWORD)
     return Service(tmp_path / "service")
+
+
+def _nothing_added(service: Service) -> None:
+    """No account was added: on SQLite no store was even made; a PostgreSQL database is there
+    already, and holds no account."""
+    if service.database_url is None:
+        assert "no state store" in service.cpc("user", "list", code=2)
+    else:
+        assert "no accounts yet" in service.cpc("user", "list")
 
 
 def _operator() -> str:
@@ -82,7 +92,7 @@ def test_two_different_passwords_at_the_prompt_add_nothing(
     )
     assert result.exit_code != 0
     assert "do not match" in result.output
-    assert "no state store" in service.cpc("user", "list", code=2)
+    _nothing_added(service)
 
 
 @pytest.mark.parametrize(
@@ -108,7 +118,7 @@ def test_a_refused_account_is_one_line_and_exit_1(
     assert said in output
     assert len(output.strip().splitlines()) == 1
     # Refused before the store was opened: none was made for it.
-    assert "no state store" in service.cpc("user", "list", code=2)
+    _nothing_added(service)
 
 
 def test_a_second_account_for_one_email_is_refused(service: Service) -> None:
@@ -149,12 +159,14 @@ def test_disabling_twice_or_an_unknown_email_is_refused(service: Service) -> Non
 
 
 def test_listing_or_disabling_without_a_store_makes_none(tmp_path: Path) -> None:
+    # SQLite only: a missing store is the state folder's file; a PostgreSQL one is a database.
     service = Service(tmp_path / "empty")
-    assert "no state store" in service.cpc("user", "list", code=2)
+    _nothing_added(service)
     assert "no state store" in service.cpc("user", "disable", CHAIR, code=2)
     assert not (tmp_path / "empty" / "state" / "cpc.sqlite3").exists()
 
 
+@on_both_stores
 def test_each_decision_from_the_shell_is_audited_with_the_os_user(tmp_path: Path) -> None:
     service = Service(tmp_path / "service", renderer=FAKE)
     first = example("initial-domestic-abuse")
@@ -213,6 +225,7 @@ def test_each_decision_from_the_shell_is_audited_with_the_os_user(tmp_path: Path
     }
 
 
+@on_both_stores
 def test_a_withdrawal_from_the_shell_is_audited_with_the_os_user(tmp_path: Path) -> None:
     service = Service(tmp_path / "service", renderer=FAKE)
     service.drop(example("initial-domestic-abuse"))
@@ -226,6 +239,7 @@ def test_a_withdrawal_from_the_shell_is_audited_with_the_os_user(tmp_path: Path)
     assert (line.actor, line.user) == ("p-chair", f"os:{getpass.getuser()}")
 
 
+@on_both_stores
 def test_an_amendment_decision_taken_in_for_a_signed_in_chair_carries_their_user(
     tmp_path: Path,
 ) -> None:

@@ -12,15 +12,15 @@ from pipeline.intake.watch import watch
 from pipeline.procedure.profile import load_profiles
 from pipeline.rendering.html import Composer
 from pipeline.service.ingest import StoreSink
-from pipeline.store.db import Store
+from tests.backends import Database
 from tests.conftest import example
 
 
 def test_an_export_written_into_the_inbox_is_kept_and_planned_and_a_stale_one_refused(
-    tmp_path: Path,
+    tmp_path: Path, database: Database
 ) -> None:
     profiles = load_profiles()
-    store = Store.open(f"sqlite:///{tmp_path / 'state' / 'cpc.sqlite3'}")
+    store = database.open(tmp_path)
     folders = InboxFolders.at(tmp_path / "inbox")
     folders.ensure()
     outcomes: list[IngestOutcome] = []

@@ -8,6 +8,7 @@ store sees SQLAlchemy.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -52,6 +53,9 @@ class StoreBase:
     def __init__(self, engine: Engine, created: bool = False) -> None:
         self.engine = engine
         self.created = created  # this open made the store (a new SQLite file)
+        # A store dropped without `close()` (a command that stops on a refusal) still gives its
+        # connections back: a PostgreSQL server counts them against its limit until they close.
+        weakref.finalize(self, engine.dispose)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:

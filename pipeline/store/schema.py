@@ -6,9 +6,41 @@ the code and the database cannot drift apart.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 import sqlalchemy as sa
 
 metadata = sa.MetaData()
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """A moment, written and read back as aware UTC on every backend.
+
+    PostgreSQL keeps the instant (`timestamptz`) and gives it back in the session's zone; SQLite
+    keeps the text of the wall-clock time and drops the zone, so a London time written as it
+    was would read back an hour out in summer. Written as UTC (zone dropped on SQLite, whose text
+    form has none), read back as UTC on both. A moment without a zone is refused: which instant
+    it names is a guess. The SQL type is `DateTime(timezone=True)`'s, so the migrations are the same.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"a moment without a time zone cannot be stored: {value.isoformat()}")
+        moment = value.astimezone(UTC)
+        return moment.replace(tzinfo=None) if dialect.name == "sqlite" else moment
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
 
 # Every file taken in, byte for byte: the store, not the inbox, is the record of what arrived.
 received_documents = sa.Table(
@@ -21,7 +53,7 @@ received_documents = sa.Table(
     sa.Column("document_id", sa.String(64), nullable=False),  # export_id or amendment_id
     sa.Column("revision", sa.Integer, nullable=True),
     sa.Column("source_name", sa.Text, nullable=False),
-    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("received_at", UtcDateTime, nullable=False),
     sa.Column("raw", sa.LargeBinary, nullable=False),
     # The export_id reuse check (spec §1) is one lookup, not a read of every export (0006).
     sa.Index("ix_received_documents_kind_document_id", "kind", "document_id"),
@@ -36,7 +68,7 @@ conferences = sa.Table(
     sa.Column("stage", sa.String(16), nullable=False),
     sa.Column("profile", sa.String(64), nullable=False),
     sa.Column("checks", sa.JSON, nullable=False, default=list),
-    sa.Column("planned_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("planned_at", UtcDateTime, nullable=True),
     # Why the current revision cannot be planned: reported, and the run goes on.
     sa.Column("plan_error", sa.Text, nullable=True),
     # Kept with `plan_error` and the plan (0006), so that which conferences have open work is
@@ -98,7 +130,7 @@ deliveries = sa.Table(
     sa.Column("message_id", sa.String(200), nullable=True),
     sa.Column("batch_id", sa.String(64), nullable=True),
     sa.Column("destination", sa.Text, nullable=True),
-    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("started_at", UtcDateTime, nullable=False),
     sa.Column("sent_on", sa.Date, nullable=True),
     sa.Column("received_on", sa.Date, nullable=True),
     sa.Column("handed_over_on", sa.Date, nullable=True),
@@ -109,16 +141,16 @@ deliveries = sa.Table(
     # how many working days after its due date it left (None: on time).
     sa.Column("error", sa.Text, nullable=True),
     sa.Column("error_kind", sa.String(16), nullable=True),  # transient | permanent
-    sa.Column("failed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("failed_at", UtcDateTime, nullable=True),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("delivered_at", UtcDateTime, nullable=True),
     sa.Column("due", sa.Date, nullable=True),
     sa.Column("late_by", sa.Integer, nullable=True),
     # GOV.UK Notify (migration 0005): its notification id, its last status and when it was read,
     # and the day a letter went into Notify's print run.
     sa.Column("notify_id", sa.String(64), nullable=True),
     sa.Column("notify_status", sa.String(32), nullable=True),
-    sa.Column("notify_status_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("notify_status_at", UtcDateTime, nullable=True),
     sa.Column("notify_print_day", sa.Date, nullable=True),
     # Open work (0006): deliveries begun and not finished, copies with a social worker not yet
     # handed over, and what was sent in the last days (late deliveries), each an index range.
@@ -139,7 +171,7 @@ decisions = sa.Table(
     # holds for that revision only, since a new one may withhold more.
     sa.Column("by", sa.Text, nullable=False),
     sa.Column("why", sa.Text, nullable=False),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
     sa.Column("hold_kind", sa.String(32), nullable=True),
     sa.Column("revision", sa.Integer, nullable=True),
     sa.Index("ix_decisions_conference_id", "conference_id"),
@@ -173,7 +205,7 @@ handovers = sa.Table(
     sa.Column("by", sa.Text, nullable=False),
     sa.Column("note", sa.Text, nullable=False),
     sa.Column("correction", sa.Boolean, nullable=False),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
 )
 
 # Append-only: who received what and why, and every decision. SQLite triggers refuse changes.
@@ -181,7 +213,7 @@ audit_log = sa.Table(
     "audit_log",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
     sa.Column("actor", sa.Text, nullable=False),
     sa.Column("action", sa.String(40), nullable=False),
     sa.Column("conference_id", sa.String(64), nullable=True, index=True),
@@ -202,8 +234,8 @@ users = sa.Table(
     sa.Column("role", sa.String(32), nullable=False),  # administrator | chair | social_worker | …
     sa.Column("password_hash", sa.Text, nullable=False),
     sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("disabled_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("disabled_at", UtcDateTime, nullable=True),
 )
 
 # Every sign-in attempt, by the email typed (lower-cased, whether or not it is an account's)
@@ -212,7 +244,7 @@ sign_in_attempts = sa.Table(
     "sign_in_attempts",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False),  # UTC
+    sa.Column("at", UtcDateTime, nullable=False),  # UTC
     sa.Column("email", sa.String(320), nullable=False),
     sa.Column("address", sa.String(64), nullable=False),
     sa.Column("succeeded", sa.Boolean, nullable=False),
@@ -231,9 +263,9 @@ web_sessions = sa.Table(
     metadata,
     sa.Column("token_sha256", sa.String(64), primary_key=True),
     sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True),
-    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),  # UTC
-    sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),  # UTC
-    sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),  # UTC
+    sa.Column("started_at", UtcDateTime, nullable=False),  # UTC
+    sa.Column("seen_at", UtcDateTime, nullable=False),  # UTC
+    sa.Column("ended_at", UtcDateTime, nullable=True),  # UTC
 )
 
 # Each amendment's request and the chair's decision, and what each record copy included.
@@ -253,7 +285,7 @@ amendments = sa.Table(
     sa.Column("note", sa.Text, nullable=True),
     sa.Column("sequence", sa.Integer, nullable=False),
     sa.Column("raw", sa.LargeBinary, nullable=False),  # the latest document: request, then decision
-    sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("first_seen_at", UtcDateTime, nullable=False),
+    sa.Column("decided_at", UtcDateTime, nullable=True),
     sa.Index("ix_amendments_status", "status"),
 )
