@@ -165,6 +165,22 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
 # ---- GOV.UK Notify: the test double on loopback (tests/notify_double.py), for every module ----
 # ---- the store's backends: SQLite and a PostgreSQL server the suite starts itself ---------------
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test marked `one_store` in a module run on both stores is taken on SQLite only (not
+    skipped: deselected, with its reason beside it): what it tests is the same on both, and the
+    suite's time is better spent on what the store changes."""
+    dropped = [
+        item
+        for item in items
+        if item.get_closest_marker("one_store") and "[postgresql" in item.nodeid
+    ]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in dropped]
+
+
 from tests.backends import backend, database, module_database  # noqa: E402, F401 - fixtures
 from tests.notify_double import notify_double  # noqa: E402, F401 - the fixture
 from tests.postgres_server import postgres_server, postgres_url  # noqa: E402, F401 - fixtures

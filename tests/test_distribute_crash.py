@@ -85,11 +85,17 @@ _now = datetime.fromisoformat(os.environ["CRASH_NOW"])
 pipeline.clock.now = lambda: _now
 
 render = os.environ.get("CRASH_RENDER", "")
-if render == "fake":  # the fake renderer throughout (tests/worker_trials.py)
+if render in ("fake", "fake-slow"):  # the fake renderer throughout (tests/worker_trials.py)
     from tests.fake_renderer import FAKE
     import pipeline.service.run as distribute
     import pipeline.service.queue_worker as queue_worker
-    distribute.render_jobs = queue_worker.render_jobs = FAKE
+    fake = FAKE
+    if render == "fake-slow":  # as long as a layout takes, without its CPU: kills land in it
+        import time
+        def fake(raw, profile_dirs, jobs, *rest):
+            time.sleep(0.03 * len(jobs))
+            return FAKE(raw, profile_dirs, jobs, *rest)
+    distribute.render_jobs = queue_worker.render_jobs = fake
 elif render:
     import pipeline.service.run as distribute
     mode, path = render.split(":", 1)

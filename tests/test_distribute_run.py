@@ -50,6 +50,8 @@ def test_a_dry_run_says_what_would_go_and_changes_nothing(tmp_path: Path) -> Non
     assert not (tmp_path / "outbox").exists()
 
 
+# SQLite only: the render pool's time limit is the point, the same whichever store.
+@pytest.mark.one_store
 def test_a_layout_over_its_time_budget_is_stopped_and_the_run_fails(tmp_path: Path) -> None:
     """Issue 4: rendering runs in forkserver workers with a per-document timeout."""
     config = service(tmp_path, "workers = 1\ndocument_timeout_seconds = 0.001")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -22,7 +23,7 @@ import pytest
 import sqlalchemy as sa
 
 from pipeline.store.db import Store
-from tests.postgres_server import PostgresServer, postgres_server  # noqa: F401 - fixture
+from tests.postgres_server import PostgresServer
 from tests.test_distribute_crash import (
     CHILD,
     ROOT,
@@ -61,7 +62,7 @@ class Machines:
 
     def start(self, config: Path, *args: str, name: str) -> subprocess.Popen[str]:
         return subprocess.Popen(
-            [__import__("sys").executable, "-c", CHILD, *args, "--config", str(config)],
+            [sys.executable, "-c", CHILD, *args, "--config", str(config)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -110,13 +111,13 @@ def _wait_for_lock(
 
 
 @pytest.fixture
-def machines(postgres_server: PostgresServer, tmp_path: Path) -> Machines:  # noqa: F811
+def machines(postgres_server: PostgresServer, tmp_path: Path) -> Machines:
     return Machines(tmp_path, postgres_server.new_database())
 
 
 def test_two_runs_on_two_machines_sharing_one_database_deliver_each_copy_once(
     machines: Machines,
-    postgres_server: PostgresServer,  # noqa: F811
+    postgres_server: PostgresServer,
 ) -> None:
     # Each with its own state folder and spool: the file lock of one is not the other's, so
     # only the database's lock keeps the second out.
@@ -206,7 +207,7 @@ def test_a_queued_run_and_a_worker_on_a_sqlite_store_are_refused(tmp_path: Path)
     ingest(config)
     for args in (("distribute", "--queue", "--today", TODAY), ("worker", "--once")):
         done = subprocess.run(
-            [__import__("sys").executable, "-c", CHILD, *args, "--config", str(config)],
+            [sys.executable, "-c", CHILD, *args, "--config", str(config)],
             capture_output=True,
             text=True,
             env=_clean_environment({"CRASH_RENDER": "fake"}),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import fcntl
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from pipeline.planning.recipients import plan_distribution
 from pipeline.procedure.profile import load_profiles
 from pipeline.rendering.html import Composer
 from pipeline.service.copy_renderer import Renderer
+from pipeline.service.run_guard import RUN_LOCK
 from pipeline.store.db import Store
 from tests.conftest import example, the_copy
 from tests.fake_renderer import FAKE, FakeRenderer
@@ -36,18 +39,35 @@ def revision(name: str, n: int, **changes: Any) -> dict[str, Any]:
 
 
 def test_a_second_run_at_the_same_time_does_nothing(tmp_path: Path) -> None:
-    """Two runs at once would deliver everything twice: the second is refused."""
+    """Two runs at once would deliver everything twice: the second is refused. The run is held
+    as a run holds it: the state folder's file lock on SQLite, the database's advisory lock on
+    PostgreSQL (where other machines share the store)."""
     service = Service(tmp_path, renderer=FAKE)
     service.drop(example("pre-birth-scheduled"))
-    lock = tmp_path / "state" / "distribute.lock"
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    with lock.open("a+") as held:
-        fcntl.flock(held, fcntl.LOCK_EX)
-        output = service.cpc("distribute", "--today", "2026-11-24", "--workers", "0", code=1)
-    assert "another cpc distribute is running" in output
+    store = service.store()
+    try:
+        with _holding_the_run(store, tmp_path / "state"):
+            output = service.cpc("distribute", "--today", "2026-11-24", "--workers", "0", code=1)
+    finally:
+        store.close()
+    assert "another cpc distribute" in output and "this run did nothing" in output
     assert service.sent(PRE_BIRTH) == []
     service.distribute("2026-11-24")
     assert len(service.sent(PRE_BIRTH)) == 5
+
+
+@contextmanager
+def _holding_the_run(store: Store, state: Path) -> Iterator[None]:
+    if store.database_locks:
+        with store.advisory_lock(RUN_LOCK) as held:
+            assert held
+            yield
+        return
+    lock = state / "distribute.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 def test_a_run_stopped_while_recording_a_post_batch_loses_no_letter(

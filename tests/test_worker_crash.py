@@ -3,8 +3,8 @@
 The trials of tests/worker_trials.py: a run queued for two `cpc worker`s (separate processes,
 each with its own state folder, sharing the PostgreSQL database, the outbox and the spool),
 eight conferences, and a worker killed at a random moment of a job it is doing, then started
-again, up to twelve times a trial (at least ten); a killed worker's job is given to another by its missing heartbeat.
-Three trials here, at least 30 kills; `scripts/crash_trials.py --queue-kills 200` runs more and counts
+again, up to sixteen times a trial (at least fifteen); a killed worker's job is given to another by its missing heartbeat.
+Two trials here, at least 30 kills; `scripts/crash_trials.py --queue-kills 200` runs more and counts
 where they landed.
 """
 
@@ -14,19 +14,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.postgres_server import PostgresServer, postgres_server  # noqa: F401 - fixture
+from tests.postgres_server import PostgresServer
 from tests.test_distribute_crash import on_the_test_day
 from tests.worker_trials import QueueTemplate, prepare_queue, queue_trial
 
-TRIALS = 3
-KILLS = 12
+TRIALS = 2
+KILLS = 16
 # A trial ends when its run does: the last jobs may finish before every kill is made.
-LEAST_KILLS = 10
+LEAST_KILLS = 15
 
 
 @pytest.fixture(scope="module")
 def queue_template(
-    postgres_server: PostgresServer,  # noqa: F811
+    postgres_server: PostgresServer,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> QueueTemplate:
     return prepare_queue(postgres_server, tmp_path_factory.mktemp("queue"), copies=4)

@@ -9,6 +9,7 @@ the DV conference's professionals (R29, R30).
 from __future__ import annotations
 
 import re
+import threading
 from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -29,7 +30,6 @@ from tests import service_harness
 from tests.conftest import example
 from tests.fake_renderer import FAKE
 from tests.mail_server import MailServer, Refusing
-from tests.postgres_server import postgres_server, postgres_url  # noqa: F401 - fixtures
 from tests.test_deliver_email import PASSWORD, USER, Received
 from tests.test_delivery_failures import DV, FIRST_RUN, SENDER
 
@@ -92,13 +92,26 @@ def _work_once(store: Store, root: Path, mail: MailServer, attempts: int) -> Non
         renderer=FAKE,
         channels=channels,
     )
-    run_worker(worker, once=True)
+    # In a thread of its own, with a loop of its own: a browser test's Playwright may hold a
+    # running event loop in this process's main thread.
+    failed: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            run_worker(worker, once=True, signals=False)
+        except BaseException as exc:  # said by the test, not lost in the thread
+            failed.append(exc)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(timeout=120)
+    assert not thread.is_alive() and not failed, failed
 
 
 @pytest.fixture
 def service(
     tmp_path: Path,
-    postgres_url: str,  # noqa: F811
+    postgres_url: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> service_harness.Service:
     monkeypatch.setenv("CPC_DATABASE_URL", postgres_url)
@@ -119,7 +132,7 @@ def _job_attempts(url: str) -> list[dict[str, object]]:
 
 def test_a_transient_refusal_sends_the_job_back_and_the_next_try_sends_each_copy_once(
     service: service_harness.Service,
-    postgres_url: str,  # noqa: F811
+    postgres_url: str,
     mail_server: MailServer,
 ) -> None:
     mail_server.mailbox.__class__ = RefusingFirst  # the running server's, refusing each once
@@ -151,7 +164,7 @@ def test_a_transient_refusal_sends_the_job_back_and_the_next_try_sends_each_copy
 
 def test_a_refusal_for_good_is_recorded_failed_and_the_job_is_not_tried_again(
     service: service_harness.Service,
-    postgres_url: str,  # noqa: F811
+    postgres_url: str,
     mail_server: MailServer,
 ) -> None:
     mail_server.mailbox.data_reply = "550 5.1.1 No such mailbox"

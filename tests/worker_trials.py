@@ -12,8 +12,8 @@ single-process trials: every ready copy sent once, nothing pending, every folder
 its recorded bytes, every posted copy in one envelope of one batch, nothing left in the spool.
 
 The killed worker's job is found by its missing heartbeat (`stalled_seconds`) and given to the
-other worker (or to the restarted one), so each kill costs about that long. Renderings are the
-the fake renderer's (tests/fake_renderer.py): what survives a kill is the point, not the layout.
+other worker (or to the restarted one), so each kill costs about that long. Renderings are
+the fake renderer's (tests/fake_renderer.py), each conference taking as long as its layout would.
 """
 
 from __future__ import annotations
@@ -173,7 +173,10 @@ def queue_trial(
     root = workdir / name
     shared = root / "shared"
     url = template.server.new_database(like=template.url)
-    render = "fake"  # what survives a kill is the point, not the layout
+    # What survives a kill is the point, not the layout: the fake renderer, taking as long as a
+    # layout would (30 ms a copy, asleep), so a job lasts long enough for kills to land all
+    # through it, in its layout and in its deliveries.
+    render = "fake-slow"
     configs = []
     for role in ["run", *(f"worker-{n}" for n in range(workers))]:
         (root / role).mkdir(parents=True)

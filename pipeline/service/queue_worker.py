@@ -109,9 +109,11 @@ class _Retry(BaseRetryStrategy):
         return None
 
 
-def run_worker(worker: Worker, *, once: bool = False, name: str | None = None) -> None:
+def run_worker(
+    worker: Worker, *, once: bool = False, name: str | None = None, signals: bool = True
+) -> None:
     """Take jobs until stopped (SIGINT or SIGTERM: the job in hand is finished first); with
-    `once`, until the queue has none left."""
+    `once`, until the queue has none left. `signals`: False where this is not the main thread."""
     app = queue_app(worker.store, sync=False)
 
     @app.task(name=TASK, queue=QUEUE, retry=_Retry(worker.queue), pass_context=True)
@@ -140,6 +142,7 @@ def run_worker(worker: Worker, *, once: bool = False, name: str | None = None) -
                     update_heartbeat_interval=worker.queue.heartbeat_seconds,
                     stalled_worker_timeout=worker.queue.stalled_seconds,
                     fetch_job_polling_interval=min(5.0, worker.queue.heartbeat_seconds),
+                    install_signal_handlers=signals,
                 )
             finally:
                 watcher.cancel()
