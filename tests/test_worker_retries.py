@@ -25,7 +25,7 @@ from pipeline.rendering.html import Composer
 from pipeline.service.job_queue import JobOfRun, enqueue, queue_app
 from pipeline.service.queue_worker import Worker, run_worker
 from pipeline.service.settings import QueueSettings, RunSettings
-from pipeline.store.db import Store
+from pipeline.store.db import Store, StoredDelivery
 from tests import service_harness
 from tests.conftest import example
 from tests.fake_renderer import FAKE
@@ -108,6 +108,16 @@ def _work_once(store: Store, root: Path, mail: MailServer, attempts: int) -> Non
     assert not thread.is_alive() and not failed, failed
 
 
+def _emails_after_a_job(url: str, root: Path, mail: MailServer) -> list[StoredDelivery]:
+    """The conference's job done by a worker (three tries at most); its e-mail deliveries."""
+    store = Store.open(url)
+    try:
+        _work_once(store, root, mail, attempts=3)
+        return [d for d in store.deliveries(DV) if d.channel == "email"]
+    finally:
+        store.close()
+
+
 @pytest.fixture
 def service(
     tmp_path: Path,
@@ -137,12 +147,7 @@ def test_a_transient_refusal_sends_the_job_back_and_the_next_try_sends_each_copy
 ) -> None:
     mail_server.mailbox.__class__ = RefusingFirst  # the running server's, refusing each once
     mail_server.mailbox.seen = set()  # type: ignore[attr-defined]
-    store = Store.open(postgres_url)
-    try:
-        _work_once(store, service.root, mail_server, attempts=3)
-        deliveries = [d for d in store.deliveries(DV) if d.channel == "email"]
-    finally:
-        store.close()
+    deliveries = _emails_after_a_job(postgres_url, service.root, mail_server)
     emails = {d.copy_key for d in deliveries}
 
     tries = _job_attempts(postgres_url)
@@ -168,12 +173,7 @@ def test_a_refusal_for_good_is_recorded_failed_and_the_job_is_not_tried_again(
     mail_server: MailServer,
 ) -> None:
     mail_server.mailbox.data_reply = "550 5.1.1 No such mailbox"
-    store = Store.open(postgres_url)
-    try:
-        _work_once(store, service.root, mail_server, attempts=3)
-        deliveries = [d for d in store.deliveries(DV) if d.channel == "email"]
-    finally:
-        store.close()
+    deliveries = _emails_after_a_job(postgres_url, service.root, mail_server)
 
     tries = _job_attempts(postgres_url)
     assert [t["attempt"] for t in tries] == [1]
