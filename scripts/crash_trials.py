@@ -7,8 +7,9 @@ Usage: .venv/bin/python scripts/crash_trials.py [--trials N] [--seed S] [--real-
 --queue-kills N: the run spread over `cpc worker`s on PostgreSQL instead (tests/worker_trials.py,
 the trials of tests/test_worker_crash.py at larger numbers): a throw-away PostgreSQL server is
 started, and trials of eight conferences each are run, a busy worker SIGKILLed at a random moment
-of its job and restarted up to twelve times a trial, until N kills have been made; each trial
-is checked as the single-process ones are.
+of its job and restarted up to sixteen times a trial, until N kills have been made, then a worker
+killed right after each step of a delivery (the kill points that are a worker's); each trial is
+checked as the single-process ones are.
 
 The trials of tests/test_distribute_crash.py (the same functions), at larger numbers: each starts
 from the same freshly ingested state (pre-birth-scheduled.json and initial-domestic-abuse.json),
@@ -89,7 +90,7 @@ def queue_trials(kills: int, workers: int, seed: str, workdir: Path, keep: bool)
             while made < kills:
                 name = f"trial-{trials:04d}"
                 result = queue_trial(
-                    template, workdir, name, kills=min(12, kills - made), workers=workers, seed=seed
+                    template, workdir, name, kills=min(16, kills - made), workers=workers, seed=seed
                 )
                 trials += 1
                 made += result.kills
@@ -106,6 +107,17 @@ def queue_trials(kills: int, workers: int, seed: str, workdir: Path, keep: bool)
                     failed.append(name)
                 elif not keep:
                     shutil.rmtree(workdir / name)
+            for point, spec in KILL_POINTS.items():
+                if point.startswith("batch"):
+                    continue  # the post batch is the run's, not a worker's
+                result = queue_trial(template, workdir, point, kills=0, kill_point=spec)
+                reached = "reached" if result.kills else "NOT REACHED"
+                mark = "ok" if not result.problems and result.kills else "problem"
+                print(f"kill point {point}: {reached}, {mark}", flush=True)
+                for problem in result.problems:
+                    print(f"    {problem}")
+                if result.problems or not result.kills:
+                    failed.append(point)
     finally:
         server.stop()
     print()

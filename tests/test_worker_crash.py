@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.postgres_server import PostgresServer
-from tests.test_distribute_crash import on_the_test_day
+from tests.test_distribute_crash import KILL_POINTS, on_the_test_day
 from tests.worker_trials import QueueTemplate, prepare_queue, queue_trial
 
 TRIALS = 2
@@ -41,3 +41,20 @@ def test_workers_killed_at_random_moments_still_deliver_each_copy_once(
     assert result.problems == [], result.distribute_output[-3000:]
     # Each kill lands in a job being done, which is then done again, so the run outlives most.
     assert result.kills >= LEAST_KILLS
+
+
+# Steps of a worker's delivery, each a gap between two durable records (the single-process
+# trials' kill points): the worker kills itself right there, another finishes the conference.
+WORKER_KILL_POINTS = ("begun-not-placed", "placed-not-recorded", "spooled-not-begun")
+
+
+@pytest.mark.parametrize("point", WORKER_KILL_POINTS)
+def test_a_worker_killed_right_after_a_step_of_its_delivery_loses_and_repeats_nothing(
+    queue_template: QueueTemplate, tmp_path: Path, point: str
+) -> None:
+    with on_the_test_day():
+        result = queue_trial(
+            queue_template, tmp_path, point, kills=0, kill_point=KILL_POINTS[point]
+        )
+    assert result.kills == 1, f"the worker never reached {point}"
+    assert result.problems == [], result.distribute_output[-3000:]

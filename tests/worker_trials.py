@@ -26,10 +26,12 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import sqlalchemy as sa
 
+from pipeline.store.locks import lock_key
 from tests.postgres_server import PostgresServer
 from tests.test_distribute_crash import (
     CHILD,
@@ -37,6 +39,7 @@ from tests.test_distribute_crash import (
     ROOT,
     TODAY,
     TRIAL_EXPORTS,
+    KillPoint,
     _clean_environment,
     ingest,
     make_service,
@@ -94,17 +97,16 @@ class QueueTrial:
     seconds: float
     problems: list[str] = field(default_factory=list)
     distribute_output: str = ""
-    # Of the kills, how many found a delivery of the store begun and not finished.
+    # Of the kills, how many found the job's conference with a delivery begun and not sent.
     kills_mid_delivery: int = 0
 
 
-def _busy_workers(conninfo: str) -> tuple[set[tuple[str, int]], int]:
-    """(worker name, the conference lock it holds) for each worker doing a job now, and how many
-    deliveries are begun and not yet sent."""
+def _busy_workers(conninfo: str) -> set[tuple[str, int]]:
+    """(worker name, the conference lock it holds) for each worker doing a job now."""
     with psycopg.connect(conninfo, autocommit=True) as connection:
         # A worker doing a job holds its conference's advisory lock; each worker's connections
         # carry its name (PGAPPNAME).
-        held = {
+        return {
             (str(row[0]), int(row[1]) * 2**32 + int(row[2]))
             for row in connection.execute(
                 "SELECT a.application_name, l.classid, l.objid FROM pg_locks l "
@@ -112,10 +114,20 @@ def _busy_workers(conninfo: str) -> tuple[set[tuple[str, int]], int]:
                 "WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database()"
             )
         }
-        pending = connection.execute(
-            "SELECT count(*) FROM deliveries WHERE state = 'pending'"
-        ).fetchone()
-    return held, int(pending[0]) if pending else 0
+
+
+def _begun_not_sent(conninfo: str, lock: int) -> bool:
+    """Whether the conference whose advisory lock is `lock` has a delivery begun and not sent
+    (other than the post's, which waits for the run's batch)."""
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        conferences = [
+            str(row[0])
+            for row in connection.execute(
+                "SELECT DISTINCT conference_id FROM deliveries "
+                "WHERE state = 'pending' AND channel <> 'post'"
+            )
+        ]
+    return any(lock_key(f"conference {c}") % 2**64 == lock for c in conferences)
 
 
 class _JobLengths:
@@ -144,7 +156,12 @@ class _JobLengths:
 
 
 def _start(
-    config: Path, render: str, *args: str, log: Path, name: str = "run"
+    config: Path,
+    render: str,
+    *args: str,
+    log: Path,
+    name: str = "run",
+    kill: dict[str, Any] | None = None,
 ) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-c", CHILD, *args, "--config", str(config)]
     with log.open("ab") as err:
@@ -152,7 +169,10 @@ def _start(
             command,
             stdout=subprocess.DEVNULL,
             stderr=err,
-            env=_clean_environment({"CRASH_RENDER": render, "PGAPPNAME": name}),
+            env=_clean_environment(
+                {"CRASH_RENDER": render, "PGAPPNAME": name}
+                | ({} if kill is None else {"CRASH_KILL": json.dumps(kill)})
+            ),
             cwd=ROOT,
         )
 
@@ -166,6 +186,7 @@ def queue_trial(
     workers: int = 2,
     seed: str = "queue",
     longest_wait: float = 0.3,
+    kill_point: KillPoint | None = None,
 ) -> QueueTrial:
     """A run over `workers` workers, `kills` of them SIGKILLed at random (fewer if the run ends
     first); every problem the state shows after."""
@@ -193,36 +214,52 @@ def queue_trial(
     def start_worker(n: int) -> subprocess.Popen[bytes]:
         generation[n] += 1
         name = f"w{n}-{generation[n]}"
-        return _start(configs[n + 1], render, "worker", "--name", name, log=logs[n], name=name)
+        # With a kill point, the first worker's first process kills itself at that step.
+        kill = (
+            kill_point.spec(shared)
+            if kill_point is not None and (n, generation[n]) == (0, 1)
+            else None
+        )
+        return _start(
+            configs[n + 1], render, "worker", "--name", name, log=logs[n], name=name, kill=kill
+        )
 
     pool = [start_worker(n) for n in range(workers)]
     conninfo = template.server.conninfo(sa.engine.make_url(url).database or "")
     made = mid_delivery = 0
     jobs_seen = _JobLengths()
     try:
+        while kill_point is not None and run.poll() is None:
+            if generation[0] == 1 and pool[0].poll() is not None:
+                made += pool[0].returncode == -signal.SIGKILL  # it reached the step
+                pool[0] = start_worker(0)
+            time.sleep(0.05)
+        quiet = 0  # jobs to let finish before the next kill: kills spread over the run
         while run.poll() is None and made < kills:
             # Only a worker doing a job is killed, at a random moment of that same job (a kill of
             # an idle worker, or one still starting, would test nothing). The moment is drawn
             # over the length jobs have been seen to take on this machine, as loaded as it is.
-            busy, _ = _busy_workers(conninfo)
+            busy = _busy_workers(conninfo)
             jobs_seen.see(busy)
             names = {f"w{n}-{generation[n]}": n for n in range(workers)}
             jobs = sorted(held for held in busy if held[0] in names)
-            if not jobs:
+            if not jobs or len(jobs_seen.lengths) < quiet:
                 time.sleep(0.02)
                 continue
             target = chance.choice(jobs)
             time.sleep(chance.uniform(0.0, jobs_seen.typical(longest_wait)))
-            busy, pending = _busy_workers(conninfo)
+            busy = _busy_workers(conninfo)
             jobs_seen.see(busy)
             if target not in busy:
                 continue  # that job ended first: no kill, look again
+            in_delivery = _begun_not_sent(conninfo, target[1])
             victim = names[target[0]]
             pool[victim].send_signal(signal.SIGKILL)
             pool[victim].wait()
             jobs_seen.killed(target)
             made += 1
-            mid_delivery += pending > 0
+            mid_delivery += in_delivery
+            quiet = len(jobs_seen.lengths) + chance.randint(0, 1)
             pool[victim] = start_worker(victim)
         run.wait(timeout=600)
     finally:
