@@ -234,7 +234,6 @@ def queue_trial(
                 made += pool[0].returncode == -signal.SIGKILL  # it reached the step
                 pool[0] = start_worker(0)
             time.sleep(0.05)
-        quiet = 0  # jobs to let finish before the next kill: kills spread over the run
         while run.poll() is None and made < kills:
             # Only a worker doing a job is killed, at a random moment of that same job (a kill of
             # an idle worker, or one still starting, would test nothing). The moment is drawn
@@ -243,7 +242,7 @@ def queue_trial(
             jobs_seen.see(busy)
             names = {f"w{n}-{generation[n]}": n for n in range(workers)}
             jobs = sorted(held for held in busy if held[0] in names)
-            if not jobs or len(jobs_seen.lengths) < quiet:
+            if not jobs:
                 time.sleep(0.02)
                 continue
             target = chance.choice(jobs)
@@ -259,7 +258,6 @@ def queue_trial(
             jobs_seen.killed(target)
             made += 1
             mid_delivery += in_delivery
-            quiet = len(jobs_seen.lengths) + chance.randint(0, 1)
             pool[victim] = start_worker(victim)
         run.wait(timeout=600)
     finally:
