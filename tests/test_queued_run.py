@@ -16,12 +16,14 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import psycopg
 import pytest
 import sqlalchemy as sa
 
+from pipeline.service.job_queue import JobOfRun, enqueue, queue_app
 from pipeline.store.db import Store
 from tests.postgres_server import PostgresServer
 from tests.test_distribute_crash import (
@@ -162,7 +164,7 @@ def test_a_run_queued_for_two_workers_delivers_each_copy_once_and_batches_the_po
     assert run.returncode == 0, err
     assert all(w.returncode == 0 for w in workers), worker_logs
     assert machines.problems() == []
-    # One job per conference, queued with its audit line; each worker did some of them.
+    # One job per conference, queued with its audit line, and the workers delivered them.
     actions = machines.audit_actions()
     assert actions[QUEUED] == len(TRIAL_EXPORTS)
     assert actions["queued job finished"] == len(TRIAL_EXPORTS)
@@ -218,3 +220,50 @@ def test_a_queued_run_and_a_worker_on_a_sqlite_store_are_refused(tmp_path: Path)
         assert "needs a PostgreSQL store" in done.stderr
     assert not (tmp_path / "svc" / "outbox").exists()
     shutil.rmtree(tmp_path / "svc")
+
+
+def test_a_job_left_doing_by_a_lost_machine_does_not_stop_the_next_run(
+    machines: Machines,
+) -> None:
+    """A whole site lost power mid-run: a job of the last run is left `doing`, its worker silent
+    for a day. The next run gives it back (or ends it) before queuing the conference again, so
+    the conference's lock is free and every copy goes once."""
+    store = Store.open(machines.url)
+    try:
+        app = queue_app(store, sync=True)
+        with app.open():
+            [stale] = enqueue(
+                store,
+                app,
+                [
+                    JobOfRun(
+                        "CPC-2026-0777",
+                        "last-night",
+                        date(2026, 12, 17),
+                        datetime(2026, 12, 17, 9, 0, tzinfo=UTC),
+                    )
+                ],
+            )
+        conninfo = store.libpq_conninfo
+    finally:
+        store.close()
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        row = connection.execute(
+            "INSERT INTO procrastinate_workers (last_heartbeat) "
+            "VALUES (now() - interval '1 day') RETURNING id"
+        ).fetchone()
+        assert row is not None
+        connection.execute(
+            "UPDATE procrastinate_jobs SET status = 'doing', worker_id = %s WHERE id = %s",
+            (row[0], stale),
+        )
+    run = machines.start(
+        machines.config("run"), "distribute", "--queue", "--today", TODAY, name="run"
+    )
+    worker = machines.start(machines.config("worker"), "worker", "--name", "w", name="w")
+    _, err = run.communicate(timeout=300)
+    worker.terminate()
+    worker.communicate(timeout=60)
+
+    assert run.returncode == 0, err
+    assert machines.problems() == []

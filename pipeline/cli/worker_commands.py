@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import sys
+import traceback
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -10,6 +14,22 @@ import typer
 from pipeline.cli.base import ConfigOption, app, config_from, fail_with, open_store, profiles_from
 from pipeline.cli.exit_codes import DONE
 from pipeline.errors import CpcError, StoreUnavailable
+
+
+class _JsonLines(logging.Handler):
+    """Procrastinate's own log (a job failed for good, a worker's side task) as one JSON line
+    each on stderr, the traceback in a field, like the run's events: never a bare traceback."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        line: dict[str, object] = {
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "event": "queue",
+            "level": record.levelname.lower(),
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            line["traceback"] = "".join(traceback.format_exception(*record.exc_info))
+        sys.stderr.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
 
 
 @app.command()
@@ -34,6 +54,9 @@ def worker(
     from pipeline.service.queue_worker import Worker, run_worker
     from pipeline.service.run import RunTools
 
+    queue_log = logging.getLogger("procrastinate")
+    queue_log.addHandler(_JsonLines(logging.WARNING))
+    queue_log.propagate = False  # not also through logging's last resort, as plain text
     config = config_from(config_path)
     profiles = profiles_from(list(config.folders.profiles))
     store = open_store(config)

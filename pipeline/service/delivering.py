@@ -142,6 +142,15 @@ class Deliverer:
             stager.sweep(conference_id, {spool_key(d) for d in pending})
         self._finish(pending)
 
+    def sweep_every_conference(self) -> None:
+        """Staged files no begun delivery waits for, in every conference's outbox folders: what
+        workers killed mid-staging left (only while no worker is busy)."""
+        pending = self.store.deliveries(state="pending")
+        for conference_id in sorted({row.conference_id for row in self.store.conference_rows()}):
+            keep = {spool_key(d) for d in pending if d.conference_id == conference_id}
+            for stager in self.channels.stagers():
+                stager.sweep(conference_id, keep)
+
     def _finish(self, pending: list[StoredDelivery]) -> None:
         placed: list[tuple[StoredDelivery, Sent]] = []
         for delivery in pending:

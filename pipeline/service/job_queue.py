@@ -17,7 +17,10 @@ from datetime import date, datetime
 from typing import Any
 
 import procrastinate
+import psycopg
+import psycopg_pool
 from procrastinate import exceptions as queue_errors
+from procrastinate.jobs import Status
 
 from pipeline.errors import NoQueue, QueueUnavailable
 from pipeline.store.db import Store
@@ -78,10 +81,14 @@ def queue_app(store: Store, *, sync: bool) -> procrastinate.App:
 
 @contextmanager
 def queue_errors_wrapped(doing: str) -> Iterator[None]:
+    """Procrastinate's errors, and psycopg's that it lets through (opening its pool), as ours,
+    in the words of their cause (Procrastinate's own say only "Database error")."""
     try:
         yield
-    except queue_errors.ProcrastinateException as exc:
-        raise QueueUnavailable(f"the job queue could not {doing}: {exc}") from exc
+    except (queue_errors.ProcrastinateException, psycopg.Error, psycopg_pool.PoolTimeout) as exc:
+        cause = exc.__cause__ if exc.__cause__ is not None else exc
+        words = " ".join(str(cause).split()) or type(cause).__name__
+        raise QueueUnavailable(f"the job queue could not {doing}: {words}") from exc
 
 
 def enqueue(store: Store, app: procrastinate.App, jobs: Sequence[JobOfRun]) -> list[int]:
@@ -125,15 +132,23 @@ def cancel_waiting(store: Store, app: procrastinate.App) -> int:
 
 async def retry_stalled(app: procrastinate.App, stalled_seconds: float) -> int:
     """Jobs a dead worker held (no heartbeat for `stalled_seconds`, or its worker row pruned)
-    given back to the queue for another worker; how many."""
+    given back to the queue for another worker; how many. One whose conference has a newer job
+    waiting (its run stopped, a later run queued the conference again) is ended as failed
+    instead: two jobs of a conference may not wait at once, and while the dead one stays
+    `doing` it holds the conference's lock and the newer one is never taken."""
     retried = 0
     stalled = await app.job_manager.get_stalled_jobs(
         queue=QUEUE, seconds_since_heartbeat=stalled_seconds
     )
     for job in stalled:
+        assert job.id is not None
         try:
             await app.job_manager.retry_job(job)
             retried += 1
+        except queue_errors.UniqueViolation:
+            await app.job_manager.finish_job_by_id_async(
+                job.id, status=Status.FAILED, delete_job=False
+            )
         except queue_errors.ProcrastinateException:
             continue  # another process retried it first, or it finished meanwhile
     return retried

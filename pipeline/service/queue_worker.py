@@ -56,7 +56,7 @@ class Worker:
     renderer: RenderJobs | None = None  # a test's; the real one by default
     channels: ChannelSet | None = None
 
-    def do(self, job: JobOfRun, attempt: int) -> None:
+    def do(self, job: JobOfRun) -> None:
         """One conference's pass of the run; raises to have the job tried again."""
         settings = replace(self.settings, today=job.today, sent_at=job.sent_at, workers=0)
         outcomes = Outcomes(self.report)
@@ -82,6 +82,9 @@ class Worker:
             # staging log, which a run in one process reads after a kill, is not needed here.
             deliverer.staging_log.clear()
         summary = outcomes.summary
+        # Counted by the tries that ended here, not Procrastinate's attempts, which also count
+        # a job given back because its worker died or its conference was busy.
+        attempt = self.store.job_tries(job.run, job.conference_id) + 1
         self.store.record_job_outcome(job.run, job.conference_id, attempt, summary.to_json())
         if summary.failed:
             raise DeliveriesToRetry(
@@ -96,15 +99,18 @@ class _Retry(BaseRetryStrategy):
     again after retry_wait * 2**attempt, up to `attempts` in all (then the next run's turn)."""
 
     queue: QueueSettings
+    store: Store
 
     def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
         if isinstance(exception, ConferenceBusy):
             return RetryDecision(retry_in={"seconds": round(self.queue.heartbeat_seconds) or 1})
         if isinstance(exception, DeliveriesToRetry | StoreUnavailable):
-            if job.attempts + 1 >= self.queue.attempts:
+            args = job.task_kwargs
+            tries = self.store.job_tries(str(args["run"]), str(args["conference_id"]))
+            if tries >= self.queue.attempts:
                 return None
             return RetryDecision(
-                retry_in={"seconds": self.queue.retry_wait_seconds * 2**job.attempts}
+                retry_in={"seconds": self.queue.retry_wait_seconds * 2 ** max(tries - 1, 0)}
             )
         return None
 
@@ -116,10 +122,9 @@ def run_worker(
     `once`, until the queue has none left. `signals`: False where this is not the main thread."""
     app = queue_app(worker.store, sync=False)
 
-    @app.task(name=TASK, queue=QUEUE, retry=_Retry(worker.queue), pass_context=True)
-    def deliver_conference(context: procrastinate.JobContext, /, **args: str) -> None:
-        assert context.job is not None
-        worker.do(JobOfRun.from_args(args), context.job.attempts + 1)
+    @app.task(name=TASK, queue=QUEUE, retry=_Retry(worker.queue, worker.store))
+    def deliver_conference(**args: str) -> None:
+        worker.do(JobOfRun.from_args(args))
 
     async def watch_for_dead_workers() -> None:
         while True:

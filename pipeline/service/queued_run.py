@@ -51,12 +51,17 @@ def distribute_queued(
     poll_notify(store, deliverer.channels.notify, outcomes)
     run = f"{settings.today:%Y%m%d}-{secrets.token_hex(4)}"
     app = queue_app(store, sync=True)
+    # A job a dead worker left `doing` (a machine lost) is given back first: left, it would hold
+    # its conference's lock against this run's job of it for ever.
+    retry_stalled_now(store, queue.stalled_seconds)
     with queue_errors_wrapped("be opened"), app.open():
         cancel_waiting(store, app)
         if not store.queued_jobs(QUEUE, LIVE):
             # No worker is busy, so nothing in the spool or the outbox is being written: what a
-            # killed run or worker left is finished or swept, as a run in one process does.
+            # killed run or worker left is finished or swept, as a run in one process does,
+            # and files a killed worker staged for any conference (its log was its own).
             deliverer.recover()
+            deliverer.sweep_every_conference()
         summary.replanned.extend(
             replan_new_revisions(store, profiles, composer, outcomes.not_planned)
         )
@@ -68,8 +73,12 @@ def distribute_queued(
     states = _wait_for(store, job_ids, queue, report)
     _add_outcomes(summary, store.job_outcomes(run, since))
     for job, job_id in zip(jobs, job_ids, strict=True):
-        state = states.get(job_id, "succeeded")
-        if state in LIVE:
+        state = states.get(job_id, "succeeded")  # a job done is deleted
+        if state in ("cancelled", "aborted"):
+            summary.not_planned.append(
+                (job.conference_id, f"its job was {state} before a worker finished it")
+            )
+        elif state in LIVE:
             summary.not_planned.append(
                 (
                     job.conference_id,
@@ -136,12 +145,16 @@ def _said(summary: RunSummary, conference_id: str) -> bool:
     )
 
 
-def _add_outcomes(summary: RunSummary, outcomes: dict[str, dict[str, Any]]) -> None:
-    """Each job's summary (as its worker wrote it) added to the run's."""
-    for done in outcomes.values():
+def _add_outcomes(summary: RunSummary, outcomes: list[tuple[str, dict[str, Any]]]) -> None:
+    """Each job's tries (as their worker wrote them) added to the run's summary: what every try
+    delivered, held or found late; what failed, as the conference's last try left it."""
+    last: dict[str, dict[str, Any]] = {}
+    for conference_id, done in outcomes:
         summary.delivered.update(done.get("delivered", {}))
         summary.held.extend(tuple(item) for item in done.get("held", ()))
-        summary.failed.extend(tuple(item) for item in done.get("failed", ()))
         summary.refused.extend(tuple(item) for item in done.get("refused", ()))
-        summary.not_planned.extend(tuple(item) for item in done.get("not_planned", ()))
         summary.late.extend(tuple(item) for item in done.get("late", ()))
+        last[conference_id] = done
+    for done in last.values():
+        summary.failed.extend(tuple(item) for item in done.get("failed", ()))
+        summary.not_planned.extend(tuple(item) for item in done.get("not_planned", ()))

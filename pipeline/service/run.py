@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pipeline.delivery.channel import ChannelSet
+from pipeline.errors import RunInProgress
 from pipeline.procedure.profile import Profile
 from pipeline.rendering.html import Composer
 from pipeline.service.choosing import choose_work
@@ -22,6 +23,7 @@ from pipeline.service.copy_renderer import Renderer
 from pipeline.service.copy_states import CopyHistory, has_content
 from pipeline.service.delivering import Deliverer
 from pipeline.service.destination import destination_for
+from pipeline.service.job_queue import LIVE, QUEUE
 from pipeline.service.notify_delivery import poll_notify
 from pipeline.service.notify_letters import send_notify_letters
 from pipeline.service.outcomes import Outcomes
@@ -82,6 +84,13 @@ def distribute(
         composer,
     )
     with one_run_at_a_time(store, settings.state_folder):
+        if settings.queue is None and store.database_locks and store.queued_jobs(QUEUE, LIVE):
+            # Workers are still doing a queued run's jobs: this run would finish or sweep what
+            # they are writing (the spool, staged files) and send what they are sending.
+            raise RunInProgress(
+                "cpc workers are still doing the jobs of a queued run on this database; this "
+                "run did nothing (run cpc distribute --queue, or wait for them)"
+            )
         if settings.queue is not None:
             return distribute_queued(deliverer, profiles, composer, settings.queue, report)
         return _distribute(

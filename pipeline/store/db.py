@@ -78,7 +78,10 @@ def describe_url(url: str) -> str:
     path = store_file(url)
     if path is not None:
         return str(path.absolute())
-    return sa.engine.make_url(url).render_as_string(hide_password=True)
+    parsed = sa.engine.make_url(url)
+    # libpq also takes a password in the query string (?password=...): hidden there too.
+    query = {k: ("***" if k.lower() == "password" else v) for k, v in parsed.query.items()}
+    return parsed.set(query=query).render_as_string(hide_password=True)
 
 
 # Mixins, not a facade of sub-stores: every caller (the run, the intake, the CLI, the tests)

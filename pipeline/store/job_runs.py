@@ -36,8 +36,9 @@ class JobRunsMixin(StoreBase):
                 conference_id=conference_id,
             )
 
-    def job_outcomes(self, run: str, after_id: int) -> dict[str, dict[str, Any]]:
-        """Each conference's last job outcome of run `run` (audit lines after `after_id`)."""
+    def job_outcomes(self, run: str, after_id: int) -> list[tuple[str, dict[str, Any]]]:
+        """Every try's outcome of run `run`, (conference, summary), in the order written (audit
+        lines after `after_id`)."""
         query = (
             sa.select(audit_log.c.conference_id, audit_log.c.detail)
             .where(audit_log.c.id > after_id, audit_log.c.action == JOB_FINISHED)
@@ -45,11 +46,22 @@ class JobRunsMixin(StoreBase):
         )
         with self.reading() as connection:
             rows = connection.execute(query).all()
-        return {
-            str(row.conference_id): row.detail["summary"]
+        return [
+            (str(row.conference_id), row.detail["summary"])
             for row in rows
             if row.detail.get("run") == run
-        }
+        ]
+
+    def job_tries(self, run: str, conference_id: str) -> int:
+        """How many tries of run `run`'s job for the conference have ended (its own outcome
+        lines: a try given back because its worker died, or its conference was busy, wrote
+        none)."""
+        query = sa.select(audit_log.c.detail).where(
+            audit_log.c.conference_id == conference_id, audit_log.c.action == JOB_FINISHED
+        )
+        with self.reading() as connection:
+            details = connection.execute(query).scalars().all()
+        return sum(1 for detail in details if detail.get("run") == run)
 
     def job_states(self, job_ids: Sequence[int]) -> dict[int, str]:
         """Procrastinate's status of each job named (a job no longer there is absent)."""

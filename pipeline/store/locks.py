@@ -62,6 +62,9 @@ class LocksMixin(StoreBase):
             raise unavailable(exc) from exc
         try:
             try:
+                # The lock lives as long as this session: the server must not end it for idling
+                # through a four-hour run (the server's own TCP keepalives find a dead machine).
+                connection.execute(sa.text("SET idle_session_timeout = 0"))
                 held = bool(
                     connection.execute(
                         sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": key}
