@@ -141,7 +141,11 @@ WHOLE_MODULES = frozenset(
         "tests/test_distribute_crash.py",
         "tests/test_letter_geometry.py",
         "tests/test_process.py",
+        "tests/test_queued_run.py",
         "tests/test_service_e2e.py",
+        # Each test a minute of processes (workers killed and restarted): whole, they are one
+        # large unit and start early, instead of small ones handed out last.
+        "tests/test_worker_crash.py",
     }
 )
 
