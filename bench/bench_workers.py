@@ -66,14 +66,30 @@ def _events(stderr: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
 
 
-def _sent(url: str) -> tuple[int, int]:
+def _all_sent(url: str, who: str) -> int:
+    """The copies sent; stops the benchmark unless every ready copy was."""
     store = Store.open(url)
     try:
         ready = sum(1 for r in store.copy_rows() if r.in_plan and r.plan_status == "ready")
         sent = sum(1 for d in store.deliveries() if d.state == "sent")
     finally:
         store.close()
-    return ready, sent
+    if sent != ready:
+        raise SystemExit(f"{who}: {sent} of {ready} ready copies sent")
+    return sent
+
+
+def _timed_distribute(config: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], float]:
+    """`cpc distribute ARGS` to its exit, and its wall time."""
+    started = time.monotonic()
+    run = subprocess.run(
+        [*CPC, "distribute", *args, "--config", str(config)],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        check=False,
+    )
+    return run, time.monotonic() - started
 
 
 def queued_run(server: PostgresServer, template: str, workers: int, root: Path) -> dict[str, Any]:
@@ -97,15 +113,7 @@ def queued_run(server: PostgresServer, template: str, workers: int, root: Path) 
         for n in range(workers)
     ]
     time.sleep(3)  # the workers are up and waiting, as they are before a night's run
-    started = time.monotonic()
-    run = subprocess.run(
-        [*CPC, "distribute", "--queue", "--config", str(run_config)],
-        capture_output=True,
-        text=True,
-        env=_env(),
-        check=False,
-    )
-    wall = time.monotonic() - started
+    run, wall = _timed_distribute(run_config, "--queue")
     for worker in pool:
         worker.terminate()
     for worker in pool:
@@ -113,16 +121,14 @@ def queued_run(server: PostgresServer, template: str, workers: int, root: Path) 
     if run.returncode != 0:
         raise SystemExit(f"the queued run with {workers} workers failed:\n{run.stderr[-3000:]}")
     events = _events(run.stderr)
-    at = {e["event"]: datetime.fromisoformat(e["at"]) for e in events if e["event"] == "queued"}
+    queued = [datetime.fromisoformat(e["at"]) for e in events if e["event"] == "queued"]
     done = [
         datetime.fromisoformat(e["at"])
         for e in events
         if e["event"] == "jobs" and e["waiting"] == 0
     ]
-    jobs_seconds = (done[-1] - at["queued"]).total_seconds() if done and "queued" in at else None
-    ready, sent = _sent(url)
-    if sent != ready:
-        raise SystemExit(f"{workers} workers: {sent} of {ready} ready copies sent")
+    jobs_seconds = (done[-1] - queued[0]).total_seconds() if done and queued else None
+    sent = _all_sent(url, f"{workers} workers")
     return {
         "mode": f"queue, {workers} worker(s)",
         "wall_s": wall,
@@ -134,20 +140,10 @@ def queued_run(server: PostgresServer, template: str, workers: int, root: Path) 
 def pool_run(server: PostgresServer, template: str, processes: int, root: Path) -> dict[str, Any]:
     url = server.new_database(like=template)
     config = _config(root / "run", url, root / "shared")
-    started = time.monotonic()
-    run = subprocess.run(
-        [*CPC, "distribute", "--workers", str(processes), "--config", str(config)],
-        capture_output=True,
-        text=True,
-        env=_env(),
-        check=False,
-    )
-    wall = time.monotonic() - started
+    run, wall = _timed_distribute(config, "--workers", str(processes))
     if run.returncode != 0:
         raise SystemExit(f"the run in one process failed:\n{run.stderr[-3000:]}")
-    ready, sent = _sent(url)
-    if sent != ready:
-        raise SystemExit(f"in one process: {sent} of {ready} ready copies sent")
+    sent = _all_sent(url, "in one process")
     return {
         "mode": f"one process, render pool of {processes}",
         "wall_s": wall,
