@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Collection, Iterator
 
 from pipeline.contract.export import Export, Visibility
+from pipeline.contract.export_v2 import ExportV2
 from pipeline.contract.issues import Issues
 from pipeline.contract.meeting_checks import (
     check_attendance,
@@ -21,6 +22,7 @@ from pipeline.contract.meeting_checks import (
     check_signatures,
     check_stage,
 )
+from pipeline.contract.report_checks import check_export_v2
 from pipeline.errors import FieldIssue
 
 
@@ -38,6 +40,8 @@ def check_export(export: Export, known_profiles: Collection[str]) -> list[FieldI
     check_stage(export, issues)
     check_signatures(export, issues)
     check_dates(export, issues)
+    if isinstance(export, ExportV2):
+        check_export_v2(export, issues)
     return issues.found
 
 

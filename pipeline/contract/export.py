@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cached_property
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
@@ -24,6 +24,9 @@ from pipeline.contract.types import (
     Time,
     UniqueTuple,
 )
+
+if TYPE_CHECKING:
+    from pipeline.contract.export_v2 import Report
 
 Nation = Literal["england", "wales", "scotland", "northern_ireland"]
 ConferenceKind = Literal["initial", "review", "pre_birth", "transfer_in"]
@@ -307,6 +310,11 @@ class Export(Strict):
     decisions: tuple[Decision, ...] = ()
     plan: Plan | None = None
     distribution: Distribution = Distribution()
+
+    def conference_reports(self) -> tuple[Report, ...]:
+        """The reports to the conference: none in `cpc-export/1`, which carries none
+        (`pipeline.contract.export_v2`)."""
+        return ()
 
     def person(self, person_id: str) -> Person:
         """The person with this id (ids are checked to resolve before an Export reaches the core)."""

@@ -19,13 +19,17 @@ from pydantic_core import ErrorDetails
 from pipeline.contract.amendment import Amendment, check_amendment
 from pipeline.contract.checks import check_export
 from pipeline.contract.export import Export
+from pipeline.contract.export_v2 import ExportV2
 from pipeline.contract.printable import CanPrint, unprintable_fields, unprintable_message
 from pipeline.contract.types import ID_PATTERN
 from pipeline.errors import ContractError, FieldIssue
 
 EXPORT_FORMAT = "cpc-export/1"
+EXPORT_FORMAT_2 = "cpc-export/2"
 AMENDMENT_FORMAT = "cpc-amendment/1"
-KNOWN_FORMATS = (EXPORT_FORMAT, AMENDMENT_FORMAT)
+# Each conference export format and its model; version 2 is a superset of version 1.
+EXPORT_MODELS: dict[str, type[Export]] = {EXPORT_FORMAT: Export, EXPORT_FORMAT_2: ExportV2}
+KNOWN_FORMATS = (EXPORT_FORMAT, EXPORT_FORMAT_2, AMENDMENT_FORMAT)
 M = TypeVar("M", Export, Amendment)
 
 
@@ -35,7 +39,7 @@ def load_export(
     source: str = "",
     can_print: CanPrint | None = None,
 ) -> Export:
-    """Validate the bytes of a `cpc-export/1` file; raise ContractError with every problem."""
+    """Validate the bytes of a `cpc-export/1` or `/2` file; raise ContractError with every problem."""
     document = load_document(raw, known_profiles, source, can_print)
     if not isinstance(document, Export):
         raise ContractError(
@@ -68,7 +72,7 @@ def load_document(
         amendment = _validate_fields(Amendment, _canonical(raw), source)
         _raise_if_any(check_amendment(amendment), source)
         return amendment
-    if fmt != EXPORT_FORMAT:
+    if not isinstance(fmt, str) or fmt not in EXPORT_MODELS:
         found = "missing" if fmt is None else f"{fmt!r}"
         raise ContractError(
             [FieldIssue("format", f"is {found}; expected one of {', '.join(KNOWN_FORMATS)}")],
@@ -76,7 +80,8 @@ def load_document(
         )
     if value_issues:
         raise ContractError(value_issues, source)
-    export, issues, cross_checked = _validated_export(_canonical(raw), data, known_profiles)
+    model = EXPORT_MODELS[fmt]
+    export, issues, cross_checked = _validated_export(model, _canonical(raw), data, known_profiles)
     if issues:
         raise ContractError(issues, source, note=None if cross_checked else CROSS_CHECKS_LATER)
     assert export is not None  # no issues means the fields validated
@@ -214,7 +219,7 @@ def _field_issues(exc: ValidationError) -> list[FieldIssue]:
 
 
 def _validated_export(
-    raw: bytes, data: dict[str, Any], known_profiles: Collection[str]
+    model: type[Export], raw: bytes, data: dict[str, Any], known_profiles: Collection[str]
 ) -> tuple[Export | None, list[FieldIssue], bool]:
     """(the export if well formed, every problem found, whether the cross-field rules could run).
 
@@ -223,14 +228,14 @@ def _validated_export(
     e-mail in one go. A problem with a required field stops there: the rest cannot be read.
     """
     try:
-        export = Export.model_validate_json(raw)
+        export = model.model_validate_json(raw)
     except ValidationError as exc:
         issues = _field_issues(exc)
         pruned = _without(data, [error["loc"] for error in exc.errors()])
         partial = None
         if pruned is not None:
             try:
-                partial = Export.model_validate(pruned, strict=False)
+                partial = model.model_validate(pruned, strict=False)
             except ValidationError:
                 partial = None
         if partial is None:

@@ -15,6 +15,7 @@ from pipeline.planning.documents import DocumentKind, authorisation_text, free_t
 from pipeline.planning.mentions import first_mention, mention_reason, withheld_contacts
 from pipeline.planning.plan import Channel, HoldKind, PlannedCopy, Status, ViewName
 from pipeline.planning.readers import Viewer, readers_of, route_reason, withheld_persons
+from pipeline.planning.reports import reports_for_reader
 from pipeline.planning.routing import Routing, route
 from pipeline.procedure.calendar import WorkingCalendar
 from pipeline.procedure.profile import CopyRule, DueEvent, Period, Profile
@@ -58,6 +59,12 @@ class CopyMaker:
             waiting.extend(self._record_waiting())
         elif document == "outline_plan":
             waiting.extend(self._plan_waiting())
+        elif (
+            document == "report_pack"
+            and subject is not None
+            and not reports_for_reader(self.export, self.export.person(subject))
+        ):
+            waiting.append("no report to the conference has reached the chair yet (R42)")
         channel: Channel | None
         handover_by = None
         authorised = on_behalf_of is not None or recipient_class == "authorised"

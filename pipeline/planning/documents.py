@@ -13,7 +13,9 @@ from typing import Literal
 
 from pipeline.contract.amendment import Amendment
 from pipeline.contract.export import Export, Stage
+from pipeline.contract.export_v2 import Report
 from pipeline.planning.readers import Viewer, changes_held
+from pipeline.planning.reports import appended_to_record, reports_for_reader
 
 DocumentKind = Literal[
     "invitation",
@@ -25,6 +27,7 @@ DocumentKind = Literal[
     "cancellation_notice",
     "amendment_notice",
     "amendment_rejection",
+    "report_pack",
 ]
 TextField = tuple[str, str]  # (JSON path, text)
 
@@ -43,6 +46,8 @@ Part = Literal[
     "ended_plans",  # the plans that end, and their lead social workers
     "plan",  # the outline plan's risks, outcomes, actions, services, contingency, core group
     "complaints",  # the authority's complaints contact
+    "reports",  # each report to the conference in the reader's pack (planning.reports)
+    "appended_reports",  # the reports the record carries (R19)
 ]
 
 
@@ -89,6 +94,7 @@ DOCUMENTS: dict[DocumentKind, Document] = {
             "sections",
             "decisions_with_dissent",
             "plan",
+            "appended_reports",
         ),
     ),
     "plan_ended_notice": Document("held", "letter", ("ended_plans",)),
@@ -96,6 +102,8 @@ DOCUMENTS: dict[DocumentKind, Document] = {
     # Both also print the amendment's own text: `amendment_text`.
     "amendment_notice": Document(None, "letter", ()),
     "amendment_rejection": Document(None, "letter", ("complaints",)),
+    # 000 §4.7.7; 002 §15.4: the family's copies of the reports, before the conference.
+    "report_pack": Document("scheduled", "record", ("venue", "reports")),
 }
 RECORD_DOCUMENTS = frozenset(kind for kind, d in DOCUMENTS.items() if d.layout == "record")
 
@@ -114,7 +122,7 @@ def free_text(
 ) -> Iterator[TextField]:
     """Every free-text field of `export` that `document` shows `viewer`.
 
-    `subject` is the person an exclusion letter is about.
+    `subject` is the person an exclusion letter is about, or a report pack is for.
     """
     yield from _names_everywhere(export)
     for part in DOCUMENTS[document].parts:
@@ -289,6 +297,41 @@ def _sections(export: Export, viewer: Viewer, subject: str | None) -> Iterator[T
             yield f"record.appended_reports[{i}].title", report.title
 
 
+def _report_text(export: Export, viewer: Viewer, report: Report) -> Iterator[TextField]:
+    """What a report prints where its reader may see it: title, author and agency, and each
+    section not withheld from them (the same visibility decisions as the record's)."""
+    if not viewer.may_see(report.visibility):
+        return
+    i = _report_positions(export)[report.id]
+    yield f"reports[{i}].title", report.title
+    yield f"reports[{i}].agency", report.agency
+    yield from _person(export, report.author, with_role=True)
+    if report.countersigned_by is not None:
+        yield from _person(export, report.countersigned_by, with_role=False)
+    for j, section in enumerate(report.sections):
+        if viewer.may_see(section.visibility):
+            yield f"reports[{i}].sections[{j}].heading", section.heading
+            for k, paragraph in enumerate(section.paragraphs):
+                yield f"reports[{i}].sections[{j}].paragraphs[{k}]", paragraph
+
+
+def _report_positions(export: Export) -> dict[str, int]:
+    return {r.id: i for i, r in enumerate(export.conference_reports())}
+
+
+def _pack_reports(export: Export, viewer: Viewer, subject: str | None) -> Iterator[TextField]:
+    """The reports in the pack of `subject`, the parent it is for (planning.reports)."""
+    if subject is None or export.is_child(subject) or export.person_index(subject) is None:
+        return
+    for report in reports_for_reader(export, export.person(subject)):
+        yield from _report_text(export, viewer, report)
+
+
+def _appended_reports(export: Export, viewer: Viewer, subject: str | None) -> Iterator[TextField]:
+    for report in appended_to_record(export, attended_parts=viewer.present_for is not None):
+        yield from _report_text(export, viewer, report)
+
+
 _PartText = Callable[[Export, Viewer, "str | None"], Iterator[TextField]]
 _PARTS: dict[Part, _PartText] = {
     "plan_signer": _plan_signer,
@@ -304,4 +347,6 @@ _PARTS: dict[Part, _PartText] = {
     "ended_plans": lambda export, viewer, subject: _lead_social_workers(export),
     "plan": lambda export, viewer, subject: _plan(export, viewer),
     "complaints": lambda export, viewer, subject: _complaints(export),
+    "reports": _pack_reports,
+    "appended_reports": _appended_reports,
 }

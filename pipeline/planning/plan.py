@@ -39,7 +39,12 @@ TaskKind = Literal[
     "easy_read",
     "verbal_invitation",
     "explain_in_person",  # a child too young to read their own letter (child_letters)
+    "submit_report",  # a report to the conference not yet with the chair (R42)
+    "countersign_report",  # the social worker's report not yet countersigned (002 §15.1)
+    "discuss_report",  # the family's reports gone through with a parent (000 §4.7.9; R41)
 ]
+# What a task is about: a document of the plan, or one report to the conference (`Task.report`).
+TaskDocument = DocumentKind | Literal["report"]
 CheckStatus = Literal["ok", "problem", "unknown"]
 
 
@@ -101,9 +106,10 @@ class Task:
     kind: TaskKind
     owner: str | None
     recipient: str
-    document: DocumentKind
+    document: TaskDocument
     due: date
     source: str
+    report: str | None = None  # the report's id, for a task about one report
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -113,6 +119,7 @@ class Task:
             "document": self.document,
             "due": self.due.isoformat(),
             "source": self.source,
+            "report": self.report,
         }
 
 

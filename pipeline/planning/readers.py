@@ -110,6 +110,12 @@ def withheld_persons(export: Export) -> frozenset[str]:
             for outcome in child_plan.outcomes:
                 for action in outcome.actions:
                     named.update(action.visibility.withheld_from if action.visibility else ())
+    for conference_report in export.conference_reports():
+        visibility = conference_report.visibility
+        named.update(visibility.withheld_from if visibility else ())
+        for report_section in conference_report.sections:
+            visibility = report_section.visibility
+            named.update(visibility.withheld_from if visibility else ())
     return frozenset(named)
 
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from pipeline.errors import ProfileError
 from pipeline.procedure.calendar import DayChange
-from pipeline.procedure.profile_keys import KEYS, NOTICES, PERIOD_LIMITS, TIMELINESS
+from pipeline.procedure.profile_keys import KEYS, NOTICES, PERIOD_LIMITS, REPORTS, TIMELINESS
 from pipeline.procedure.profile_language import language_settings
 from pipeline.procedure.profile_types import (
     _DUE_EVENTS,
@@ -108,6 +108,7 @@ class _ProfileIn(BaseModel):
     copies: dict[RecipientClass, dict[SharedDocument, _CopyIn]]
     notices: dict[str, _SourcedIn]
     timeliness: dict[str, _SourcedIn]
+    reports: dict[str, _SourcedIn]
     authorisations: dict[Literal["supporter_record_with_parent_consent"], _SourcedIn]
     invitations: dict[Literal["parents_invited_verbally_first"], _SourcedIn]
     glossary: dict[str, str] = {}
@@ -173,6 +174,7 @@ def build_profile(raw: dict[str, Any], origin: str) -> Profile:
         data.timeliness,
         TIMELINESS,
     )
+    _exact_keys(origin, "reports", data.reports, REPORTS)
 
     copies: dict[RecipientClass, dict[SharedDocument, CopyRule]] = {}
     for cls in _CLASSES:
@@ -246,6 +248,10 @@ def build_profile(raw: dict[str, Any], origin: str) -> Profile:
         if advocacy is not None
         else None,
         language=language_settings(data.language, data.language_help, origin),
+        reports={
+            key: _period_or_none(data.reports[key], f"profile {origin}: reports.{key}", key)
+            for key in REPORTS
+        },
     )
 
 

@@ -11,7 +11,7 @@ from typing import Final, Literal
 
 from pipeline.procedure.profile_types import Unit
 
-Table = Literal["notices", "timeliness"]
+Table = Literal["notices", "timeliness", "reports"]
 # A period ("3 working days"); a [low, high] pair of numbers or "none"; or a plain number.
 Kind = Literal["period", "range", "number"]
 
@@ -46,6 +46,14 @@ KEYS: Final[dict[str, Key]] = {
     "exclusion_request_before_conference": Key("timeliness"),
     "pre_birth_gestation_weeks": Key("timeliness", kind="range", units=()),
     "quorum_other_agencies": Key("timeliness", kind="number", units=()),
+    # R41, R42: how long before the conference each report reaches the chair and the family.
+    "social_worker_to_chair_initial": Key("reports"),
+    "social_worker_to_chair_review": Key("reports"),
+    "agency_to_chair_initial": Key("reports", units=("working_days", "hours")),
+    "agency_to_chair_review": Key("reports", units=("working_days", "hours")),
+    "to_family_initial": Key("reports"),
+    "to_family_review": Key("reports"),
+    "countersigned_before": Key("reports", units=("working_days", "hours"), may_be_none=True),
 }
 
 
@@ -61,3 +69,4 @@ def keys_of(table: Table, kind: Kind | None = None) -> tuple[str, ...]:
 NOTICES: Final = keys_of("notices")
 PERIOD_LIMITS: Final = keys_of("timeliness", "period")
 TIMELINESS: Final = keys_of("timeliness")
+REPORTS: Final = keys_of("reports")

@@ -156,6 +156,8 @@ class Profile:
     glossary_source: str = ""
     # [terms]: a word a family meets (lower case) → its plain meaning, with the meaning's source.
     terms: Mapping[str, Sourced[str]] = field(default_factory=dict)
+    # [reports]: how long before the conference each report is due (R41, R42); None: not asked.
+    reports: Mapping[str, Sourced[Period | None]] = field(default_factory=dict)
 
     def working_calendar(self, nation: Nation) -> WorkingCalendar:
         """The nation's GOV.UK working days with this profile's closures and bank-holiday changes."""
@@ -166,6 +168,10 @@ class Profile:
 
     def notice(self, name: str) -> Sourced[Period]:
         return self.notices[name]
+
+    def report_period(self, name: str) -> Sourced[Period | None]:
+        """A [reports] value: a period counted back from the conference, or None (not asked)."""
+        return self.reports[name]
 
     def limit(self, name: str) -> Sourced[Any]:
         """A timeliness value; its `value` is a Period, a number, a [low, high] pair or None."""
