@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pipeline.contract.export import Export
+from pipeline.planning.arrangements import arrangement_checks
 from pipeline.planning.copy_making import CopyMaker
 from pipeline.planning.documents import DocumentKind
 from pipeline.planning.entitlements import (
@@ -56,7 +57,8 @@ def plan_distribution(
         copies=copies,
         tasks=tasks,
         checks=tuple(timeliness_checks(export, profile, calendar, copies))
-        + tuple(report_checks(export, profile, calendar)),
+        + tuple(report_checks(export, profile, calendar))
+        + tuple(arrangement_checks(export)),
         not_sent=tuple(planner.not_sent),
     )
 
