@@ -6,7 +6,10 @@ family side; plan actions and appended reports with random visibility; the fathe
 excluded from part (record_copy full, attended_parts or none) or from the whole conference; the
 mother's address withheld from a random set of people; random authorisations for both solicitors;
 and sometimes one piece of free text that mentions the mother's address, her street without its
-number (a mention since issue 9), or, as a near miss, only her town.
+number (a mention since issue 9), or, as a near miss, only her town. Half of them are cpc-export/2,
+with one to four reports to the conference, each and each of its sections open, confidential or
+withheld, the first the social worker's and the others appended only if their author permits
+(R19); tests/test_property_report_leaks.py does the same for the family's report packs.
 
 Every piece of free text is a generated token ("Zq" + ten random letters + a serial number), never
 English, so no two can overlap by accident and each token found in a file points at one field.
@@ -141,6 +144,16 @@ class Mention:
 
 
 @dataclass(frozen=True)
+class ReportChoice:
+    """A cpc-export/2 report: its visibility, its sections' and whether its author lets it be
+    appended to the record (the first drawn is the social worker's, always appended: R19)."""
+
+    visibility: Vis | None
+    sections: tuple[tuple[Vis | None, int], ...]  # each section's visibility and paragraph count
+    permits_appending: bool
+
+
+@dataclass(frozen=True)
 class Choices:
     seed: int
     profile: str | None
@@ -155,6 +168,7 @@ class Choices:
     child_documents: tuple[str, ...]
     large_print: tuple[str, ...] = ()  # family members laid out in large print (spec §3 needs)
     mention: Mention | None = None
+    reports: tuple[ReportChoice, ...] = ()  # any: the export is cpc-export/2
 
 
 # ---- building an export from choices ------------------------------------------------------------
@@ -237,7 +251,8 @@ def _address_form(address: MotherAddress, kind: MentionKind, variant: int) -> st
 
 
 def build(choices: Choices) -> Built:
-    """Choices → a cpc-export/1 dict on the skeleton, every piece of free text a fresh token."""
+    """Choices → a cpc-export/1 dict on the skeleton (cpc-export/2 with reports, if it has any),
+    every piece of free text a fresh token."""
     t = _Tokens(choices.seed)
     data = example(SKELETON)
     data["export_id"] = f"PROP-{choices.seed}"
@@ -291,6 +306,7 @@ def build(choices: Choices) -> Built:
         for dissent in decision.get("dissent", ()):
             dissent["view"] = t.words(2)
     _build_distribution(data, choices, t)
+    _build_reports(data, choices, t)
 
     mention_path = mention_text = None
     if choices.mention is not None:
@@ -397,6 +413,39 @@ def _build_distribution(data: dict[str, Any], choices: Choices, t: _Tokens) -> N
             {"child": "c-ella", "documents": list(choices.child_documents), "decided_by": "p-chair"}
         ]
     data["distribution"] = distribution
+
+
+REPORT_AUTHORS = ("p-sw", "p-police", "p-school", "p-hv")
+
+
+def _build_reports(data: dict[str, Any], choices: Choices, t: _Tokens) -> None:
+    if not choices.reports:
+        return
+    data["format"] = "cpc-export/2"
+    reports = []
+    for i, choice in enumerate(choices.reports):
+        report: dict[str, Any] = {
+            "id": f"r{i}",
+            "kind": "social_work_assessment" if i == 0 else "agency_report",
+            "title": t.words(2),
+            "author": REPORT_AUTHORS[i],
+            "agency": t.words(1),
+            "submitted_on": "2026-11-18",
+            "author_permits_appending": choice.permits_appending,
+            "sections": [
+                {
+                    "id": f"r{i}s{j}",
+                    "heading": t.words(2),
+                    "paragraphs": [t.words(2) for _ in range(paragraphs)],
+                    **({"visibility": vis.to_json()} if vis is not None else {}),
+                }
+                for j, (vis, paragraphs) in enumerate(choice.sections)
+            ],
+        }
+        if choice.visibility is not None:
+            report["visibility"] = choice.visibility.to_json()
+        reports.append(report)
+    data["reports"] = reports
 
 
 def _place_mention(data: dict[str, Any], where: tuple[Any, ...], text: str, t: _Tokens) -> str:
@@ -525,6 +574,16 @@ def mentions(draw: st.DrawFn, choices: Choices) -> Mention | None:
     return Mention(where, draw(st.sampled_from(kinds)), draw(st.integers(0, 2)))
 
 
+report_choices = st.builds(
+    ReportChoice,
+    visibility=st.one_of(st.none(), st.none(), visibilities),
+    sections=st.lists(st.tuples(visibilities, st.integers(1, 2)), min_size=1, max_size=3).map(
+        tuple
+    ),
+    permits_appending=st.booleans(),
+)
+
+
 @st.composite
 def conference_choices(draw: st.DrawFn) -> Choices:
     """A valid conference's choices; `build` turns them into the export."""
@@ -552,6 +611,10 @@ def conference_choices(draw: st.DrawFn) -> Choices:
         child_documents=tuple(draw(st.lists(st.sampled_from(DOCUMENTS), unique=True))),
         large_print=tuple(
             draw(st.lists(st.sampled_from(("p-mother", "p-father", "p-gran")), unique=True))
+        ),
+        # Half the conferences are cpc-export/2, with reports the record may append (R19).
+        reports=tuple(
+            draw(st.one_of(st.just([]), st.lists(report_choices, min_size=1, max_size=4)))
         ),
     )
     return dataclasses.replace(choices, mention=draw(mentions(choices)))
@@ -703,6 +766,7 @@ def expected_for(built: Built, planned: PlannedCopy, reader: Reader) -> Expected
                     hide(f"decisions[{i}].recommendations[{j}]", text)
                 else:
                     show(f"decisions[{i}].recommendations[{j}]", text)
+    _expected_reports(data, planned, reader, hide, show)
     mother = next(p for p in data["people"] if p["id"] == "p-mother")
     address_withheld = bool(reader.persons & set(mother.get("address_withheld_from", ())))
     if address_withheld:  # rule 4
@@ -715,6 +779,35 @@ def expected_for(built: Built, planned: PlannedCopy, reader: Reader) -> Expected
         and _reaches(built, planned, reader)
     )
     return expected
+
+
+def _expected_reports(
+    data: dict[str, Any],
+    planned: PlannedCopy,
+    reader: Reader,
+    hide: Callable[[str, str], None],
+    show: Callable[[str, str], None],
+) -> None:
+    """R19; 002 §22.2, §22.5: the record carries the social worker's report and any other whose
+    author permits it, each in the reader's view; a record limited to the parts a person attended
+    carries the social worker's only (000 §4.5.10). No other document prints a report's sections,
+    so in them every section is absent."""
+    for i, report in enumerate(data.get("reports", ())):
+        appended = planned.document == "record" and (
+            report["kind"] == "social_work_assessment"
+            or (report["author_permits_appending"] and reader.present_for is None)
+        )
+        whole = reader.sees(report.get("visibility"))
+        if not whole:
+            hide(f"reports[{i}].title", report["title"])
+        for j, section in enumerate(report["sections"]):
+            texts = [(f"reports[{i}].sections[{j}].heading", section["heading"])] + [
+                (f"reports[{i}].sections[{j}].paragraphs[{k}]", p)
+                for k, p in enumerate(section["paragraphs"])
+            ]
+            visible = whole and reader.sees(section.get("visibility"))
+            for path, text in texts:
+                (show if appended and visible else hide)(path, text)
 
 
 # ---- running the property -----------------------------------------------------------------------
