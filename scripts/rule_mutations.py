@@ -36,6 +36,7 @@ PLAN = [
     "tests/test_plan_examples.py",
     "tests/test_profile.py",
     "tests/test_calendar.py",
+    "tests/test_report_plan.py",
 ]
 RENDER = [
     "tests/test_rendered_rules.py",
@@ -70,6 +71,7 @@ DEF, WIR = "pipeline/procedure/profiles/default.toml", "pipeline/procedure/profi
 LETTER, RECORD = "templates/letters/decision_letter.html", "templates/records/record.html"
 PLANT, EXCL = "templates/records/_plan.html", "templates/letters/exclusion_letter.html"
 CHECKS = "pipeline/contract/checks.py"
+REPORTS = "pipeline/planning/reports.py"
 
 MUTATIONS = [
     # ---- the rules named in issue 11 ------------------------------------------------------------
@@ -139,6 +141,11 @@ MUTATIONS = [
     M("R76", CHECKS, '        if d.outcome == "plan_ends" and d.plan_end_reason is None:', "        if False:", "contract", "a plan ending without a reason passes"),
     M("R79", "pipeline/redaction/plain_language.py", "        return self.pattern.sub(lambda m: self.glossary[m.group(1)], text)", "        return text", "render", "acronyms are not written out for families"),
     M("R82", TASKS, 'TASK_NEEDS: tuple[TaskKind, ...] = ("translation", "interpreter",', 'TASK_NEEDS: tuple[TaskKind, ...] = ("translation",', "plan", "no interpreter task"),
+    M("R19", REPORTS, "(report.author_permits_appending and not attended_parts)", "(not attended_parts)", "plan", "every report is appended to the record, permitted or not"),
+    M("R41", DEF, 'to_family_initial = { value = "2 working days"', 'to_family_initial = { value = "1 working day"', "plan", "the family's reports are due 1 working day before an initial conference"),
+    M("R42", WIR, 'social_worker_to_chair_initial = { value = "3 working days"', 'social_worker_to_chair_initial = { value = "2 working days"', "plan", "wirral's social worker's report is due 2 working days before"),
+    M("R42 countersigned", WIR, 'countersigned_before = { value = "48 hours"', 'countersigned_before = { value = "24 hours"', "plan", "wirral's countersignature is due 24 hours before"),
+    M("R50", REPORTS, "(not whole or r.kind == SOCIAL_WORK)", "(True)", "plan", "a parent excluded from the whole gets every report"),
     M("R87", CHECKS, '        yield f"distribution.authorisations[{i}].authorised_by", auth.authorised_by, "person"', "        pass", "contract", "an authorisation by an unknown person passes"),
 ]
 
