@@ -15,9 +15,9 @@ from alembic.config import Config as AlembicConfig
 from pipeline.store.db import MIGRATIONS, Store
 from pipeline.store.schema import audit_log
 from tests.backends import Database
+from tests.conftest import example
 from tests.service_harness import Service
 from tests.test_store import accepted
-from tests.conftest import example
 
 CONFERENCE = "CPC-2026-0431"  # examples/v2-initial-reports.json
 
