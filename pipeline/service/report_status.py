@@ -201,8 +201,9 @@ def stored_report_lines(
 def report_sections(lines: Sequence[ReportLine], names: Names) -> dict[str, list[dict[str, Any]]]:
     """The "Reports" section of `cpc status`: reports late to the chair (not yet received, or
     received after their deadline), reports due to the chair, and each family reader not yet
-    given a report, one row each."""
+    given a report, one row each; and every report with each reader's copy (its JSON only)."""
     return {
+        "every_report": [line.to_json(names) for line in lines],
         "late": [line.to_json(names) for line in lines if line.late],
         "due": [line.to_json(names) for line in lines if line.state == "due"],
         "not_shared": [

@@ -130,7 +130,7 @@ def status_report(
     store: str = "",
     unreadable: Mapping[str, str] = {},
     not_files: Sequence[tuple[str, str]] = (),
-    reports: Mapping[str, Sequence[dict[str, Any]]] = {},  # noqa: B006 (read only)
+    reports: Mapping[str, Sequence[dict[str, Any]]] = {},
 ) -> StatusReport:
     """`not_made`: (conference, amendment, why) for agreed amendments that could not be made;
     `names`: (conference, person) → (name, role); `unreadable`: conference → why it cannot be
