@@ -209,9 +209,7 @@ def requeue(name: str) -> Response:
     if not acting.may_requeue(account):
         raise NotPermitted("Only an administrator may send a quarantined file back to the inbox.")
     here = desk()
-    requeue_quarantined(
-        _folders(), name, user=_user(account), store=here.store, why=reason()
-    )
+    requeue_quarantined(_folders(), name, user=_user(account), store=here.store, why=reason())
     flash(f"{name} goes back to the inbox and is taken in again.")
     return redirect(url_for("quarantine"), code=303)
 
