@@ -41,9 +41,7 @@ def require_chair(
         raise refused(chair)
 
 
-def release(
-    store: Store, row: CopyRow, *, by: str, why: str, user: str | None = None
-) -> None:
+def release(store: Store, row: CopyRow, *, by: str, why: str, user: str | None = None) -> None:
     """The chair's release of a held copy: the next run sends it. Only a hold a person can
     judge is released (RELEASABLE); the others need a corrected export or a withdrawal.
     `user`, here and below: who was signed in to decide ("web:<email>", "os:<login>"), for the
