@@ -168,8 +168,20 @@ def _task_done(service: Service, *more: str, code: int = 0) -> str:
     )  # fmt: skip
 
 
+def _open_tasks(service: Service) -> set[tuple[str, str | None]]:
+    status = json.loads(service.cpc("status", "--today", "2026-12-01", "--format", "json"))
+    return {(t["task"], t["report"]) for t in status["open_tasks"]}
+
+
 def test_task_done_with_report_closes_that_reports_task_only(service: Service) -> None:
+    # The status names each open task's report, as --report wants it.
+    assert _open_tasks(service) == {
+        ("submit_report", "r-school"),
+        ("submit_report", "r-hv"),
+        ("translation", None),
+    }
     out = _task_done(service, "--report", "r-school")
+    assert _open_tasks(service) == {("submit_report", "r-hv"), ("translation", None)}
     assert "submit_report (report r-school)" in out
     store = service.store()
     assert _done(store)[("submit_report", "r-school")] == date(2026, 12, 1)

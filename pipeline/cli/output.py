@@ -245,7 +245,7 @@ def print_status(report: StatusReport) -> None:
         out,
         "Open tasks",
         report.open_tasks,
-        ("conference", "task", "owner_name", "for_name", "document", "due", "overdue"),
+        ("conference", "task", "owner_name", "for_name", "document", "report", "due", "overdue"),
     )
     _table(
         out,

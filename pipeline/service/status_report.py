@@ -233,6 +233,7 @@ def status_report(
                 "for": t.recipient,
                 "for_name": who(names, t.conference_id, t.recipient),
                 "document": t.document,
+                "report": t.report,  # what `cpc task-done --report` names
                 "due": t.due,
                 "overdue": t.due < today,
             }
