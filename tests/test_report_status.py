@@ -100,6 +100,39 @@ def test_a_report_pack_sent_to_a_parent_counts_for_what_the_export_has_not_share
     assert _family(late["r-hv"])["p-mother"] == ("late", None)
 
 
+def test_a_pack_sent_of_an_earlier_revision_counts_only_for_the_reports_it_held() -> None:
+    """Revision 1 had no health visitor's report yet (not submitted): the father's pack of
+    revision 1, sent on 8 December, held the police report and not that one, so his copy of
+    it is still not shared on 10 December; the current export (revision 2) has it submitted."""
+    profiles = load_profiles()
+    raw = (EXAMPLES / "v2-initial-reports.json").read_bytes()
+    current = load_export(raw, profiles.keys())
+    data = json.loads(raw)
+    (hv,) = [r for r in data["reports"] if r["id"] == "r-hv"]
+    del hv["submitted_on"]
+    first = load_export(json.dumps(data).encode(), profiles.keys())
+    profile = profiles["default"]
+    calendar = profile.working_calendar(current.authority.nation)
+    sent = [_pack_sent("p-father", date(2026, 12, 8))]  # of revision 1
+    lines = {
+        line.report: line
+        for line in report_lines(
+            CONFERENCE, current, profile, calendar, sent, date(2026, 12, 10),
+            revision=2, earlier=lambda revision: first if revision == 1 else None,
+        )
+    }  # fmt: skip
+    assert _family(lines["r-police"])["p-father"] == ("sent", date(2026, 12, 8))
+    assert _family(lines["r-hv"])["p-father"] == ("late", None)
+    # A revision that cannot be read counts for no report.
+    unread = report_lines(
+        CONFERENCE, current, profile, calendar, sent, date(2026, 12, 10), revision=2
+    )
+    assert {f.state for line in unread for f in line.family if f.person == "p-father"} == {
+        "shared",  # r-sw, as the export says
+        "late",
+    }
+
+
 # ---- cpc status ---------------------------------------------------------------------------------
 
 

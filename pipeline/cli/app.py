@@ -75,7 +75,7 @@ def status(
     rows = store.status_rows(late_since=day - timedelta(days=late_days))
     names, not_made, unreadable = _read_all(store, profiles, rows.exports)
     reports = report_sections(
-        stored_report_lines(rows.exports, rows.deliveries, profiles, day),
+        stored_report_lines(rows.exports, rows.deliveries, profiles, day, store.export_raw),
         lambda conference, person: who(names, conference, person),
     )
     report = status_report(

@@ -17,7 +17,7 @@ from pipeline.contract.load import load_export
 from pipeline.errors import CpcError
 from pipeline.procedure.profile import Profile
 from pipeline.service.front_desk_words import conference_url, people_of, person_words
-from pipeline.service.report_status import ReportLine, report_lines
+from pipeline.service.report_status import ReportLine, earlier_export, report_lines
 from pipeline.store.db import Store
 
 
@@ -95,7 +95,16 @@ def desk_reports(
         profile = profiles[export.authority.procedure_profile or "default"]
         calendar = profile.working_calendar(export.authority.nation)
         deliveries = store.deliveries(stored.conference_id)
-        lines = report_lines(stored.conference_id, export, profile, calendar, deliveries, today)
+        lines = report_lines(
+            stored.conference_id,
+            export,
+            profile,
+            calendar,
+            deliveries,
+            today,
+            revision=stored.revision,
+            earlier=earlier_export(stored.conference_id, profiles, store.export_raw),
+        )
         reports += (_words(line, export) for line in lines)
     return DeskReports(tuple(reports))
 

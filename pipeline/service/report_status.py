@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pipeline.contract.export import Export
 from pipeline.contract.load import load_export
 from pipeline.errors import CpcError
-from pipeline.planning.reports import ReportDue, ReportState, report_deadlines
+from pipeline.planning.reports import ReportDue, ReportState, report_deadlines, reports_for_reader
 from pipeline.procedure.calendar import WorkingCalendar
 from pipeline.procedure.profile import Profile
 from pipeline.store.rows import StoredDelivery, StoredExport
@@ -48,6 +48,7 @@ SECTION_TITLES = {
     "not_shared": "Reports not yet shared with the family",
 }
 Names = Callable[[str, str], str | None]  # (conference, person id) → the person in words
+Earlier = Callable[[int], Export | None]  # an earlier revision of the conference's export
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,24 +120,29 @@ def report_lines(
     calendar: WorkingCalendar,
     deliveries: Sequence[StoredDelivery],
     today: date,
+    *,
+    revision: int | None = None,
+    earlier: Earlier = lambda _revision: None,
 ) -> tuple[ReportLine, ...]:
     """The conference's reports in export order (none for cpc-export/1). `deliveries`: the
-    conference's, any state (only a sent report pack counts)."""
-    sent = _packs_sent(conference_id, deliveries)
+    conference's, any state (only a sent report pack counts). `revision`: the export's; a pack
+    sent of another revision counts for the reports that revision's pack held, read with
+    `earlier` (None: one that cannot be read, which counts for none)."""
+    sent = _packs_sent(conference_id, export, deliveries, revision, earlier)
     dues = report_deadlines(export, profile, calendar)
     return tuple(_line(conference_id, due, sent, today) for due in dues)
 
 
-def _line(conference_id: str, due: ReportDue, sent: Mapping[str, date], today: date) -> ReportLine:
+def _line(
+    conference_id: str, due: ReportDue, sent: Mapping[tuple[str, str], date], today: date
+) -> ReportLine:
     report = due.report
     family = []
     for copy in due.family:
         state: FamilyState
         on = copy.shared_on
-        if on is None and copy.person in sent:
-            # Their report pack holds every report that had reached the chair
-            # (planning.reports.reports_for_reader), this one among them.
-            on = sent[copy.person]
+        if on is None and (copy.person, report.id) in sent:
+            on = sent[(copy.person, report.id)]
             state = "sent" if on <= due.to_family.on else "sent_late"
         else:
             state = due.share_state(copy, today)
@@ -154,17 +160,33 @@ def _line(conference_id: str, due: ReportDue, sent: Mapping[str, date], today: d
     )
 
 
-def _packs_sent(conference_id: str, deliveries: Sequence[StoredDelivery]) -> dict[str, date]:
-    """Each family reader's first report pack sent: the day it left the service."""
-    first: dict[str, date] = {}
+def _packs_sent(
+    conference_id: str,
+    export: Export,
+    deliveries: Sequence[StoredDelivery],
+    revision: int | None,
+    earlier: Earlier,
+) -> dict[tuple[str, str], date]:
+    """(reader, report) → the day the first report pack holding that report left the service
+    for them. A pack holds the reports that had reached the chair in its own revision
+    (planning.reports.reports_for_reader): a pack sent before a report arrived does not
+    count for it, or a parent would be shown to have a report they never had."""
+    first: dict[tuple[str, str], date] = {}
     for d in deliveries:
-        if (
+        if not (
             d.conference_id == conference_id
             and d.document == "report_pack"
             and d.state == "sent"
             and d.sent_on is not None
         ):
-            first[d.recipient] = min(d.sent_on, first.get(d.recipient, d.sent_on))
+            continue
+        then = export if revision is None or d.revision == revision else earlier(d.revision)
+        reader = next((p for p in then.people if p.id == d.recipient), None) if then else None
+        if then is None or reader is None:
+            continue
+        for report in reports_for_reader(then, reader):
+            key = (d.recipient, report.id)
+            first[key] = min(d.sent_on, first.get(key, d.sent_on))
     return first
 
 
@@ -173,10 +195,13 @@ def stored_report_lines(
     deliveries: Sequence[StoredDelivery],
     profiles: Mapping[str, Profile],
     today: date,
+    earlier_raw: Callable[[str, int], bytes] | None = None,
 ) -> tuple[ReportLine, ...]:
     """Every report of the conferences of `exports` (their current stored revisions), read
     as the service reads them (`service.conference.read_conference_copies`). One that cannot
-    be read now is left out: the status and the desk say so where they list it."""
+    be read now is left out: the status and the desk say so where they list it.
+    `earlier_raw(conference, revision)`: an earlier revision's stored bytes (the store's
+    `export_raw`), for a pack sent of it; without it such a pack counts for no report."""
     lines: list[ReportLine] = []
     for stored in exports:
         try:
@@ -194,8 +219,29 @@ def stored_report_lines(
             calendar,
             [d for d in deliveries if d.conference_id == stored.conference_id],
             today,
+            revision=stored.revision,
+            earlier=earlier_export(stored.conference_id, profiles, earlier_raw),
         )
     return tuple(lines)
+
+
+def earlier_export(
+    conference_id: str,
+    profiles: Mapping[str, Profile],
+    raw: Callable[[str, int], bytes] | None,
+) -> Earlier:
+    """An earlier revision of one conference's export, read from its stored bytes; None if
+    it cannot be read (a pack of it then counts for no report)."""
+
+    def read(revision: int) -> Export | None:
+        if raw is None:
+            return None
+        try:
+            return load_export(raw(conference_id, revision), profiles.keys())
+        except CpcError:
+            return None
+
+    return read
 
 
 def report_sections(lines: Sequence[ReportLine], names: Names) -> dict[str, list[dict[str, Any]]]:
