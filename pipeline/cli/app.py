@@ -62,7 +62,8 @@ def status(
     from pipeline.cli.output import print_status
     from pipeline.intake.inbox import InboxFolders, non_files
     from pipeline.service.ingest import quarantined_files
-    from pipeline.service.status_report import status_report
+    from pipeline.service.report_status import report_sections, stored_report_lines
+    from pipeline.service.status_report import status_report, who
     from pipeline.store.db import describe_url
 
     config = _config(config_path)
@@ -73,6 +74,10 @@ def status(
     # conference's rows are not read (pipeline.store.open_work says which and why).
     rows = store.status_rows(late_since=day - timedelta(days=late_days))
     names, not_made, unreadable = _read_all(store, profiles, rows.exports)
+    reports = report_sections(
+        stored_report_lines(rows.exports, rows.deliveries, profiles, day, store.export_raw),
+        lambda conference, person: who(names, conference, person),
+    )
     report = status_report(
         day,
         rows.copies,
@@ -86,6 +91,7 @@ def status(
         late_days=late_days,
         store=describe_url(config.store_url()),
         unreadable=unreadable,
+        reports=reports,
         not_files=[
             (str(found.path), found.reason)
             for found in non_files(

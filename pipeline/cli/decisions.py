@@ -200,8 +200,8 @@ def task_done(
         str,
         typer.Option(
             "--task",
-            help="translation, interpreter, braille, audio, easy_read, hand_over, verbal_invitation "
-            "or explain_in_person.",
+            help="translation, interpreter, braille, audio, easy_read, hand_over, verbal_invitation, "
+            "explain_in_person, submit_report, countersign_report or discuss_report.",
         ),
     ],
     recipient: Annotated[
@@ -209,6 +209,15 @@ def task_done(
     ],
     document: Annotated[str, typer.Option("--document", help="The document, e.g. record.")],
     by: Annotated[str, typer.Option("--by", help="Who did it, or who records it.")],
+    report: Annotated[
+        str | None,
+        typer.Option(
+            "--report",
+            metavar="ID",
+            help="The report the task is about: required for submit_report and "
+            "countersign_report, refused for any other task.",
+        ),
+    ] = None,
     on: Annotated[
         datetime | None,
         typer.Option(
@@ -236,6 +245,7 @@ def task_done(
             on=day,
             by=by,
             today=_real_today(),
+            report=report,
             user=os_user(),
         )
     except StoreUnavailable:
@@ -243,4 +253,7 @@ def task_done(
     except CpcError as exc:
         _fail(str(exc))
     store.close()
-    typer.echo(f"{conference}: {task} for {recipient}'s {document} recorded as done on {day}")
+    about = f" (report {report})" if report else ""
+    typer.echo(
+        f"{conference}: {task}{about} for {recipient}'s {document} recorded as done on {day}"
+    )

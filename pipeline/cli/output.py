@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO
@@ -144,6 +144,10 @@ HEADINGS = {
     "failed_at": "failed at",
     "delivered_at": "delivered at",
     "notify_status": "Notify status",
+    "author_name": "author",
+    "due_to_chair": "due to the chair",
+    "due_to_family": "due to the family",
+    "reader_name": "family reader",
 }
 
 
@@ -241,7 +245,7 @@ def print_status(report: StatusReport) -> None:
         out,
         "Open tasks",
         report.open_tasks,
-        ("conference", "task", "owner_name", "for_name", "document", "due", "overdue"),
+        ("conference", "task", "owner_name", "for_name", "document", "report", "due", "overdue"),
     )
     _table(
         out,
@@ -259,12 +263,30 @@ def print_status(report: StatusReport) -> None:
     _table(
         out, "Amendment notices and letters to send", report.amendment_letters_to_send, copy_columns
     )
+    _reports(out, report.reports)
     problems = tuple(c for c in report.checks if c["status"] != "ok")
     _table(
         out,
         "Timeliness checks not met or unknown",
         problems,
         ("conference", "check", "status", "detail"),
+    )
+
+
+def _reports(out: Console, sections: Mapping[str, Sequence[dict[str, Any]]]) -> None:
+    """The conferences' reports (000 §4.7.7-4.7.9): late and due to the chair, and each family
+    reader not yet given one, in the words the desk uses too (`service.report_status`)."""
+    from pipeline.service.report_status import SECTION_TITLES
+
+    out.print(Text("Reports", style="bold"))
+    report_columns = ("conference", "title", "agency", "author_name", "due_to_chair", "state")
+    for section in ("late", "due"):
+        _table(out, SECTION_TITLES[section], tuple(sections.get(section, ())), report_columns)
+    _table(
+        out,
+        SECTION_TITLES["not_shared"],
+        tuple(sections.get("not_shared", ())),
+        ("conference", "title", "reader_name", "due_to_family", "state"),
     )
 
 

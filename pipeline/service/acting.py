@@ -57,6 +57,8 @@ class TaskLike(Protocol):
     def document(self) -> str: ...
     @property
     def done_on(self) -> object: ...
+    @property
+    def report(self) -> str | None: ...
 
 
 def _same_address(email: str) -> str:
@@ -119,7 +121,12 @@ def may_mark_task_done(account: Account, export: Export, task: TaskLike) -> bool
     """A task the plan set (a translation, a hand-over) is marked done by the person it is for to
     do (its `owner`, usually the lead social worker: planning.tasks), never by someone else for
     them, and only in the owner's role: the chair's own task by a chair account, anyone else's
-    by a social worker account (an administrator or auditor only reads)."""
+    by a social worker account (an administrator or auditor only reads). A task about a
+    report (its submission, its countersignature) is its author's, and the conference's
+    chair's too: the report is due to them, and they know when it reached them (000
+    §4.7.8-4.7.9; 002 §15.7)."""
+    if task.report is not None and may_decide(account, export):
+        return True
     if task.owner is None:
         return False
     role = "chair" if task.owner == export.conference.chair else "social_worker"

@@ -18,6 +18,9 @@ from pipeline.planning.copy_state import RELEASABLE
 from pipeline.store.db import Store, StoredDelivery
 from pipeline.store.rows import CopyRow
 
+# The tasks about one report (planning.report_work), each named by its report's id.
+REPORT_TASKS = ("submit_report", "countersign_report")
+
 
 def person_id_for(export: Export, by: str) -> str:
     """The person id `by` names: an id of the conference's people, else the one person of that
@@ -38,9 +41,7 @@ def require_chair(
         raise refused(chair)
 
 
-def release(
-    store: Store, row: CopyRow, *, by: str, why: str, user: str | None = None
-) -> None:
+def release(store: Store, row: CopyRow, *, by: str, why: str, user: str | None = None) -> None:
     """The chair's release of a held copy: the next run sends it. Only a hold a person can
     judge is released (RELEASABLE); the others need a corrected export or a withdrawal.
     `user`, here and below: who was signed in to decide ("web:<email>", "os:<login>"), for the
@@ -171,11 +172,22 @@ def record_task_done(
     on: date,
     by: str,
     today: date,
+    report: str | None = None,
     user: str | None = None,
 ) -> None:
     """A person did a task the plan set (a translation, say); re-planning keeps it done.
     A date after `today`, or a hand-over before the copy reached the social worker, cannot
-    be true and is refused."""
+    be true and is refused. A task about a report (`REPORT_TASKS`) names its report, and
+    no other task does: each report's submit_report is its own task."""
+    if kind in REPORT_TASKS and not report:
+        raise StoreError(
+            f"{conference_id}: a {kind} task is about one report; name it with --report ID"
+        )
+    if kind not in REPORT_TASKS and report:
+        raise StoreError(
+            f"{conference_id}: a {kind} task is about no report; --report is only for "
+            f"{' and '.join(REPORT_TASKS)}"
+        )
     if on > today:
         raise StoreError(
             f"{conference_id}: --on {on} is after today ({today}); a task is recorded as done "
@@ -190,6 +202,9 @@ def record_task_done(
                 f"the social worker {when}, so it cannot have been handed over then"
             )
     if not store.record_task_done(
-        conference_id, kind, recipient, document, on=on, by=by, user=user
+        conference_id, kind, recipient, document, on=on, by=by, report=report, user=user
     ):
-        raise StoreError(f"{conference_id}: no open {kind} task for {recipient}'s {document}")
+        about = f" about report {report}" if report else ""
+        raise StoreError(
+            f"{conference_id}: no open {kind} task{about} for {recipient}'s {document}"
+        )

@@ -106,6 +106,7 @@ def replan(
                 "recipient": t.recipient,
                 "document": t.document,
                 "due": t.due,
+                "report": t.report,
             }
             for t in conference.plan.tasks
         ],

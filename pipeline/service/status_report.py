@@ -8,7 +8,7 @@ command gives it the rows of the conferences with open work and of those that we
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -53,6 +53,9 @@ class StatusReport:
     store: str = ""
     # Links, pipes and folders in the inbox, which are never taken.
     not_files: tuple[dict[str, Any], ...] = ()
+    # Reports late and due to the chair, and not yet shared with the family
+    # (`service.report_status.report_sections`).
+    reports: Mapping[str, Sequence[dict[str, Any]]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         def rows(items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -78,6 +81,7 @@ class StatusReport:
             "pending_amendments": rows(self.pending_amendments),
             "amendment_letters_to_send": rows(self.amendment_letters_to_send),
             "amendments_not_made": rows(self.amendments_not_made),
+            "reports": {section: list(items) for section, items in self.reports.items()},
         }
 
 
@@ -126,6 +130,7 @@ def status_report(
     store: str = "",
     unreadable: Mapping[str, str] = {},
     not_files: Sequence[tuple[str, str]] = (),
+    reports: Mapping[str, Sequence[dict[str, Any]]] = {},
 ) -> StatusReport:
     """`not_made`: (conference, amendment, why) for agreed amendments that could not be made;
     `names`: (conference, person) → (name, role); `unreadable`: conference → why it cannot be
@@ -228,6 +233,7 @@ def status_report(
                 "for": t.recipient,
                 "for_name": who(names, t.conference_id, t.recipient),
                 "document": t.document,
+                "report": t.report,  # what `cpc task-done --report` names
                 "due": t.due,
                 "overdue": t.due < today,
             }
@@ -236,6 +242,7 @@ def status_report(
         ),
         quarantined=tuple(quarantined),
         not_files=tuple({"path": path, "reason": reason} for path, reason in not_files),
+        reports=reports,
         checks=tuple(
             {"conference": c.conference_id, "revision": c.revision, **check}
             for c in conference_rows

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,6 +12,18 @@ from pipeline.errors import StoreError
 from pipeline.store.base import StoreBase, now
 from pipeline.store.rows import CopyRow, TaskRow, row_of
 from pipeline.store.schema import conferences, copies, tasks
+
+# What a planned task (`Task.to_json()`, or the service's own dict) gives its row; anything
+# else it carries (its `source`, which the plan keeps) is not the store's.
+TASK_FIELDS = ("kind", "owner", "recipient", "document", "due", "report")
+
+
+def _task_values(task: Mapping[str, Any]) -> dict[str, Any]:
+    """A planned task's row values; its due date as `Task.to_json()` writes it, too."""
+    values = {name: task[name] for name in TASK_FIELDS if name in task}
+    if isinstance(values.get("due"), str):
+        values["due"] = date.fromisoformat(values["due"])
+    return values
 
 
 class CopiesMixin(StoreBase):
@@ -107,20 +120,23 @@ class CopiesMixin(StoreBase):
                     )
                 else:
                     connection.execute(copies.insert().values(**row))
+            # A task done stays done however often the conference is planned again; each
+            # report's tasks are their own (two reports' submit_report are two tasks).
             done = {
-                (t.kind, t.recipient, t.document): t.done_on
+                (t.kind, t.recipient, t.document, t.report): t.done_on
                 for t in connection.execute(
                     sa.select(tasks).where(tasks.c.conference_id == conference_id)
                 )
             }
             connection.execute(tasks.delete().where(tasks.c.conference_id == conference_id))
             for task in planned_tasks:
+                key = (task["kind"], task["recipient"], task["document"], task.get("report"))
                 connection.execute(
                     tasks.insert().values(
                         conference_id=conference_id,
                         in_plan=True,
-                        done_on=done.get((task["kind"], task["recipient"], task["document"])),
-                        **task,
+                        done_on=done.get(key),
+                        **_task_values(task),
                     )
                 )
             connection.execute(

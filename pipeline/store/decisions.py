@@ -204,10 +204,12 @@ class DecisionsMixin(StoreBase):
         *,
         on: date,
         by: str,
+        report: str | None = None,
         user: str | None = None,
     ) -> bool:
         """An open task the plan set marked done on `on` (re-planning keeps it done); False,
-        recording nothing, if there is no such open task."""
+        recording nothing, if there is no such open task. `report`: the report a task is about
+        (None for a task about none), so one report's task never closes another's."""
         with self.transaction() as connection:
             done = connection.execute(
                 tasks.update()
@@ -216,6 +218,7 @@ class DecisionsMixin(StoreBase):
                     tasks.c.kind == kind,
                     tasks.c.recipient == recipient,
                     tasks.c.document == document,
+                    tasks.c.report.is_(None) if report is None else tasks.c.report == report,
                     tasks.c.in_plan,
                     tasks.c.done_on.is_(None),
                 )
@@ -223,10 +226,12 @@ class DecisionsMixin(StoreBase):
             ).rowcount
             if not done:
                 return False
+            about = {"report": report} if report is not None else {}
             self.audit(
                 connection,
                 "task_done",
-                {"task": kind, "recipient": recipient, "document": document, "on": on.isoformat()},
+                {"task": kind, "recipient": recipient, "document": document, "on": on.isoformat()}
+                | about,
                 actor=by,
                 conference_id=conference_id,
                 user=user,

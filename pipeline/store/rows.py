@@ -135,6 +135,7 @@ class TaskRow:
     due: date
     in_plan: bool
     done_on: date | None
+    report: str | None = None  # the report's id, for a task about one report
 
 
 @dataclass(frozen=True, slots=True)

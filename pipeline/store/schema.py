@@ -189,6 +189,8 @@ tasks = sa.Table(
     sa.Column("due", sa.Date, nullable=False),
     sa.Column("in_plan", sa.Boolean, nullable=False),
     sa.Column("done_on", sa.Date, nullable=True),
+    # The report a task is about (submit_report, countersign_report), else None (0010).
+    sa.Column("report", sa.String(64), nullable=True),
     sa.Index("ix_tasks_done_on", "done_on", "in_plan"),
 )
 

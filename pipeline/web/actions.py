@@ -140,11 +140,12 @@ def task_done(conference_id: str) -> Response:
     kind = request.form.get("kind", "")
     recipient = request.form.get("recipient", "")
     document = request.form.get("document", "")
+    report = request.form.get("report") or None
     task = next(
         (
             t
             for t in here.store.task_rows(conference_id)
-            if (t.kind, t.recipient, t.document) == (kind, recipient, document)
+            if (t.kind, t.recipient, t.document, t.report) == (kind, recipient, document, report)
         ),
         None,
     )
@@ -153,7 +154,10 @@ def task_done(conference_id: str) -> Response:
     if not acting.may_mark_task_done(account, export, task):
         raise NotPermitted("This task is not yours to mark as done.")
     on = form_date("on", default=here.today())
-    by = task.owner or ""  # may_mark_task_done: the account acts for the task's owner
+    # may_mark_task_done: the account acts for the task's owner, or (a report's task) is the
+    # conference's chair, who then records it in their own name.
+    owner = task.owner if task.owner in acting.persons_for(export, account.email) else None
+    by = owner or (export.conference.chair if task.report is not None else task.owner or "")
     decisions.record_task_done(
         here.store,
         conference_id,
@@ -163,6 +167,7 @@ def task_done(conference_id: str) -> Response:
         on=on,
         by=by,
         today=here.today(),
+        report=report,
         user=_user(account),
     )
     flash("Marked as done.")
@@ -204,9 +209,7 @@ def requeue(name: str) -> Response:
     if not acting.may_requeue(account):
         raise NotPermitted("Only an administrator may send a quarantined file back to the inbox.")
     here = desk()
-    requeue_quarantined(
-        _folders(), name, user=_user(account), store=here.store, why=reason()
-    )
+    requeue_quarantined(_folders(), name, user=_user(account), store=here.store, why=reason())
     flash(f"{name} goes back to the inbox and is taken in again.")
     return redirect(url_for("quarantine"), code=303)
 

@@ -9,8 +9,9 @@ from flask import Flask, Response, abort, render_template, request
 
 from pipeline.contract.export import Export
 from pipeline.errors import NotPermitted
-from pipeline.service import acting, front_desk
+from pipeline.service import acting, front_desk, report_desk
 from pipeline.service.ingest import quarantined_files
+from pipeline.service.report_status import SECTION_TITLES
 from pipeline.web import guard
 from pipeline.web.context import desk
 from pipeline.web.reading import current_export, query_date
@@ -49,7 +50,20 @@ def dashboard() -> str:
         quarantine=here.settings.quarantine if acting.may_read_audit(account) else None,
         may_see=lambda export: acting.may_see_conference(account, export),
     )
-    return render_template("dashboard.html", board=board, filters=filters)
+    reports = report_desk.desk_reports(
+        here.store,
+        here.profiles,
+        today=here.today(),
+        may_see=lambda export: acting.may_see_conference(account, export),
+        conference=filters["conference"] or None,
+    )
+    return render_template(
+        "dashboard.html",
+        board=board,
+        filters=filters,
+        reports=reports,
+        report_titles=SECTION_TITLES,
+    )
 
 
 def _conference_export(conference_id: str) -> Export:
@@ -67,15 +81,35 @@ def conference(conference_id: str) -> str:
     here = desk()
     export = _conference_export(conference_id)
     account = guard.account()
-    story = front_desk.conference_story(here.store, here.profiles, conference_id, today=here.today())
+    story = front_desk.conference_story(
+        here.store, here.profiles, conference_id, today=here.today()
+    )
     if story is None:
         abort(404)
     held = {r.copy_key for r in here.store.copy_rows(conference_id) if r.status == "held"}
+    reports = report_desk.desk_reports(
+        here.store,
+        here.profiles,
+        today=here.today(),
+        may_see=lambda _export: True,  # shown to be theirs by _conference_export
+        conference=conference_id,
+    )
+    titles = {r.report: r.title for r in reports.reports}
+    report_tasks = [
+        (t, titles.get(t.report or "", t.report or ""))
+        for t in here.store.task_rows(conference_id)
+        if t.report is not None
+        and t.done_on is None
+        and acting.may_mark_task_done(account, export, t)
+    ]
     return render_template(
         "conference.html",
         story=story,
         may_decide=acting.may_decide(account, export),
         held_copies=[c for c in story.copies if c.copy_key in held],
+        reports=reports,
+        report_titles=SECTION_TITLES,
+        report_tasks=report_tasks,
     )
 
 
