@@ -24,8 +24,7 @@ from pipeline.planning.entitlements import (
 from pipeline.planning.languages import contact_for, with_language
 from pipeline.planning.plan import DistributionPlan, NotSent, PlannedCopy, ViewName
 from pipeline.planning.readers import Audience, Viewer
-from pipeline.planning.report_work import report_checks, report_tasks
-from pipeline.planning.reports import family_deadline, pack_readers
+from pipeline.planning.report_work import report_checks, report_packs, report_tasks
 from pipeline.planning.routing import DEFAULT_ROUTING, Routing
 from pipeline.planning.tasks import copy_tasks, explain_in_person, verbal_invitations
 from pipeline.planning.timeliness import timeliness_checks
@@ -81,7 +80,7 @@ class _Planner(Entitlements):
         if stage == "scheduled":
             yield from self._invitations("invitation", "invitation_after_export")
             yield from self._exclusion_letters()
-            yield from self._report_packs()
+            yield from report_packs(self.export, self.profile, self.calendar, self.make)
         elif stage == "cancelled":
             yield from self._invitations("cancellation_notice", "cancellation_notice_after_export")
         else:
@@ -135,24 +134,6 @@ class _Planner(Entitlements):
                         basis=auth.basis,
                         authorisation=index,
                     )
-
-    def _report_packs(self) -> Iterator[PlannedCopy]:
-        """R41, R50; 000 §4.7.7, §4.5.10; 002 §15.4, §12.8: each parent's copy of the reports,
-        in their view, by the profile's period before the conference, by their usual route."""
-        if not self.export.conference_reports():
-            return
-        deadline = family_deadline(self.export, self.profile, self.calendar)
-        for person in pack_readers(self.export):
-            yield self.make.finish(
-                person.id,
-                "report_pack",
-                "family",
-                Viewer("family", frozenset({person.id})),
-                deadline.on,
-                f"R41; {deadline.source}",
-                recipient_class="parent",
-                subject=person.id,
-            )
 
     # ---- stage held -----------------------------------------------------------------------------
 

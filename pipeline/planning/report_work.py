@@ -1,4 +1,4 @@
-"""Each report's deadlines (`planning.reports`) → the plan's checks (in time to the chair, countersigned, shared with the family) and the tasks they set (R41, R42).
+"""Each report's deadlines (`planning.reports`) → the family's report packs, the plan's checks (in time to the chair, countersigned, shared with the family) and the tasks they set (R41, R42).
 
 Pure. A check is worked out as of the day the export was made: a report not in by then and past
 its deadline is a problem; not in and not yet due is unknown (it may still come). `cpc status`
@@ -12,8 +12,16 @@ from datetime import date
 
 from pipeline.contract.export import Export
 from pipeline.contract.issues import export_date
+from pipeline.planning.copy_making import CopyMaker
 from pipeline.planning.plan import Check, CheckStatus, PlannedCopy, Task
-from pipeline.planning.reports import Deadline, ReportDue, report_deadlines
+from pipeline.planning.readers import Viewer
+from pipeline.planning.reports import (
+    Deadline,
+    ReportDue,
+    family_deadline,
+    pack_readers,
+    report_deadlines,
+)
 from pipeline.procedure.calendar import WorkingCalendar
 from pipeline.procedure.profile import Profile
 
@@ -107,6 +115,27 @@ def _shared(export: Export, due: ReportDue, as_of: date) -> Check:
     )
     detail = f"{name}: shared with the family by {deadline.words()}: " + "; ".join(parts)
     return Check("report_shared_with_family", status, detail, source)
+
+
+def report_packs(
+    export: Export, profile: Profile, calendar: WorkingCalendar, make: CopyMaker
+) -> Iterator[PlannedCopy]:
+    """R41, R50; 000 §4.7.7, §4.5.10; 002 §15.4, §12.8: each parent's copy of the reports, in
+    their view, by the profile's period before the conference, by their usual route."""
+    if not export.conference_reports():
+        return
+    deadline = family_deadline(export, profile, calendar)
+    for person in pack_readers(export):
+        yield make.finish(
+            person.id,
+            "report_pack",
+            "family",
+            Viewer("family", frozenset({person.id})),
+            deadline.on,
+            f"R41; {deadline.source}",
+            recipient_class="parent",
+            subject=person.id,
+        )
 
 
 def report_tasks(
