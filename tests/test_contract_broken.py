@@ -24,9 +24,10 @@ from typing import Any
 
 import pytest
 
-from pipeline.contract.load import load_document, load_export
+from pipeline.contract.load import KNOWN_FORMATS, load_document, load_export
 from pipeline.errors import ContractError, FieldIssue
 from tests.mutations import Mutation, _parent, drop, put
+from tests.test_contract_v2 import V2_BROKEN
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 KNOWN_PROFILES = frozenset({"default", "wirral"})
@@ -186,11 +187,11 @@ BROKEN_EXPORTS = [
         "Infinity",
         id="infinity",
     ),
-    # ---- format (schema: format const) ----
+    # ---- format (schema: format const; cpc-export/2 is a format of its own) ----
     pytest.param(
-        variant(INITIAL, put("format", "cpc-export/2")),
+        variant(INITIAL, put("format", "cpc-export/3")),
         "format",
-        "cpc-export/2",
+        "cpc-export/3",
         id="unknown-format",
     ),
     pytest.param(variant(INITIAL, drop("format")), "format", "missing", id="missing-format"),
@@ -1048,6 +1049,15 @@ def test_broken_export_is_refused_naming_the_field(make: Make, path: str, word: 
     _assert_issue(_issues(make()), path, word)
 
 
+def test_an_unknown_format_lists_the_three_formats_there_are() -> None:
+    issues = _issues(variant(INITIAL, put("format", "cpc-export/3"))(), load_document)
+    assert [issue.path for issue in issues] == ["format"]
+    assert KNOWN_FORMATS == ("cpc-export/1", "cpc-export/2", "cpc-amendment/1")
+    assert issues[0].message == (
+        "is 'cpc-export/3'; expected one of cpc-export/1, cpc-export/2, cpc-amendment/1"
+    )
+
+
 def test_unknown_profile_names_the_profile_the_field_and_what_is_installed() -> None:
     issues = _issues(variant(INITIAL, put("authority.procedure_profile", "camden"))())
     assert [issue.path for issue in issues] == ["authority.procedure_profile"]
@@ -1242,13 +1252,24 @@ def test_a_pending_amendment_needs_no_decision_details() -> None:
 JARGON = re.compile(
     r"Input should|validation error|pydantic|Invalid JSON|errors\.pydantic\.dev|\[type=|"
     r"\b(str|int|float|bool|dict|tuple|NoneType|bytes|BaseModel|ValidationError|ContractError|"
-    r"FieldIssue|Export|Amendment|ChairDecision|Strict|Literal|Annotated)\b|"
+    r"FieldIssue|Export|ExportV2|ChildV2|ConferenceV2|ReportSection|ReportSharing|Amendment|"
+    r"ChairDecision|Strict|Literal|Annotated)\b|"
     r"\b(loc|ctx|input_value|model_type|literal_error)\b"
 )
 PATH = re.compile(r"^$|^[a-z_]+(\.[a-z_]+|\[\d+\])*$")
 
 
-@pytest.mark.parametrize(("make", "path", "word"), BROKEN_EXPORTS + BROKEN_AMENDMENTS)
+# tests/test_contract_v2.py's table of broken cpc-export/2 exports, as rows of this file's tables.
+BROKEN_V2_EXPORTS = [
+    pytest.param(variant(name, *mutations), path, word, id=f"v2-{row.id}")
+    for row in V2_BROKEN
+    for name, mutations, path, word in [row.values]
+]
+
+
+@pytest.mark.parametrize(
+    ("make", "path", "word"), BROKEN_EXPORTS + BROKEN_AMENDMENTS + BROKEN_V2_EXPORTS
+)
 def test_every_message_is_plain_words(make: Make, path: str, word: str | None) -> None:
     issues = _issues(make(), load_document)
     for issue in issues:
@@ -1261,6 +1282,9 @@ def test_every_message_is_plain_words(make: Make, path: str, word: str | None) -
 def test_the_jargon_check_can_fail() -> None:
     assert JARGON.search("Input should be a valid integer [type=int_type, input_value='1']")
     assert JARGON.search("1 validation error for Export")
+    assert JARGON.search(
+        "reports.0.sections.0: Input should be a valid dictionary or ReportSection"
+    )
     assert not JARGON.search("must list at least 1 item; found 'x' (the record is a draft)")
 
 

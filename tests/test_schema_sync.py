@@ -1,10 +1,15 @@
-"""The pydantic models and the JSON Schemas of ../shared/spec stay in step.
+"""The pydantic models and the JSON Schemas stay in step: ../shared/spec's (cpc-export/1,
+cpc-amendment/1) and the project's own pipeline/contract/schemas/cpc-export-2.schema.json.
 
 - Every example of the spec is valid under its schema and under the models, and the copies shipped
-  in examples/ are byte-identical to the spec's.
+  in examples/ are byte-identical to the spec's; the project's own v2 examples (examples/v2-*.json)
+  are valid under the v2 schema and the v2 models.
 - Each schema object has the same properties, required fields and enum values as its model.
 - Each schema-level break (type, enum, const, pattern, required, additionalProperties, format,
   if/then, uniqueItems, minItems, ...) is refused by the schema and by the models, at the same path.
+- cpc-export/2 is a superset of cpc-export/1 (docs/cpc-export-2.md): every v1 definition is in the
+  v2 schema unchanged, v2 adds exactly the fields its models add, and every v1 spec example written
+  as cpc-export/2 is valid and plans exactly as it did.
 
 The models are deliberately stricter than the schema where the contract asks for more (spec README
 §1: references resolve, dates agree, nothing is coerced); `test_contract_broken.py` covers those.
@@ -12,6 +17,7 @@ The models are deliberately stricter than the schema where the contract asks for
 
 from __future__ import annotations
 
+import copy
 import json
 import types
 from collections.abc import Iterator
@@ -25,9 +31,12 @@ from jsonschema.exceptions import ValidationError as SchemaError
 from pydantic import AwareDatetime, BaseModel
 
 from pipeline.contract.amendment import Amendment
-from pipeline.contract.export import Export
-from pipeline.contract.load import load_document
+from pipeline.contract.export import Child, Export
+from pipeline.contract.export_v2 import ChildV2, ExportV2
+from pipeline.contract.load import load_document, load_export
 from pipeline.errors import ContractError
+from pipeline.planning.recipients import plan_distribution
+from pipeline.procedure.profile_files import load_profiles
 from tests.mutations import Mutation, drop, put
 
 SPEC = Path(__file__).resolve().parents[1].parent / "shared" / "spec"
@@ -37,17 +46,25 @@ if not SPEC.is_dir():
     )
 
 SPEC_EXAMPLES = SPEC / "examples"
-SHIPPED_EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+REPO = Path(__file__).resolve().parents[1]
+SHIPPED_EXAMPLES = REPO / "examples"
 KNOWN_PROFILES = frozenset({"default", "wirral"})
+# The spec's formats; cpc-export/2 is the project's own (its schema ships in the package).
+SPEC_FORMATS = ("cpc-export/1", "cpc-amendment/1")
 SCHEMA_FILES = {
-    "cpc-export/1": "cpc-export-1.schema.json",
-    "cpc-amendment/1": "cpc-amendment-1.schema.json",
+    "cpc-export/1": SPEC / "cpc-export-1.schema.json",
+    "cpc-amendment/1": SPEC / "cpc-amendment-1.schema.json",
+    "cpc-export/2": REPO / "pipeline" / "contract" / "schemas" / "cpc-export-2.schema.json",
 }
-MODELS: dict[str, type[BaseModel]] = {"cpc-export/1": Export, "cpc-amendment/1": Amendment}
+MODELS: dict[str, type[BaseModel]] = {
+    "cpc-export/1": Export,
+    "cpc-amendment/1": Amendment,
+    "cpc-export/2": ExportV2,
+}
 
 
 def _schema(fmt: str) -> dict[str, Any]:
-    return json.loads((SPEC / SCHEMA_FILES[fmt]).read_text(encoding="utf-8"))
+    return json.loads(SCHEMA_FILES[fmt].read_text(encoding="utf-8"))
 
 
 VALIDATORS = {
@@ -93,27 +110,44 @@ def _model_paths(data: Any) -> set[str]:
 # --- the examples --------------------------------------------------------------------------------
 
 SPEC_EXAMPLE_NAMES = sorted(path.name for path in SPEC_EXAMPLES.glob("*.json"))
+# The project's own cpc-export/2 examples (not the spec's): an initial conference with four
+# reports and a review conference, described in docs/cpc-export-2.md.
+V2_EXAMPLE_NAMES = sorted(path.name for path in SHIPPED_EXAMPLES.glob("v2-*.json"))
+
+
+def _example_path(name: str) -> Path:
+    return (SHIPPED_EXAMPLES if name.startswith("v2-") else SPEC_EXAMPLES) / name
 
 
 def _example(name: str) -> Any:
-    return json.loads((SPEC_EXAMPLES / f"{name}.json").read_text(encoding="utf-8"))
+    return json.loads(_example_path(f"{name}.json").read_text(encoding="utf-8"))
 
 
-def test_the_schemas_are_valid_draft_2020_12_schemas() -> None:
-    for fmt in SCHEMA_FILES:
-        Draft202012Validator.check_schema(_schema(fmt))
+@pytest.mark.parametrize("fmt", sorted(SCHEMA_FILES))
+def test_the_schemas_are_valid_draft_2020_12_schemas(fmt: str) -> None:
+    schema = _schema(fmt)
+    Draft202012Validator.check_schema(schema)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["properties"]["format"] == {"const": fmt}
 
 
 def test_the_spec_has_examples_of_both_formats() -> None:
     formats = {
         json.loads((SPEC_EXAMPLES / name).read_bytes())["format"] for name in SPEC_EXAMPLE_NAMES
     }
-    assert formats == set(SCHEMA_FILES)
+    assert formats == set(SPEC_FORMATS)
 
 
-@pytest.mark.parametrize("name", SPEC_EXAMPLE_NAMES)
-def test_each_spec_example_is_valid_under_the_schema_and_the_models(name: str) -> None:
-    raw = (SPEC_EXAMPLES / name).read_bytes()
+def test_the_project_ships_its_own_two_v2_examples() -> None:
+    assert V2_EXAMPLE_NAMES == ["v2-initial-reports.json", "v2-review-reports.json"]
+    for name in V2_EXAMPLE_NAMES:
+        assert json.loads((SHIPPED_EXAMPLES / name).read_bytes())["format"] == "cpc-export/2"
+        assert not (SPEC_EXAMPLES / name).exists(), f"{name} is the project's, not the spec's"
+
+
+@pytest.mark.parametrize("name", SPEC_EXAMPLE_NAMES + V2_EXAMPLE_NAMES)
+def test_each_example_is_valid_under_the_schema_and_the_models(name: str) -> None:
+    raw = _example_path(name).read_bytes()
     data = json.loads(raw)
     errors = [
         f"{_json_path(list(e.absolute_path))}: {e.message}"
@@ -128,7 +162,7 @@ def test_each_spec_example_is_valid_under_the_schema_and_the_models(name: str) -
     "name",
     sorted(
         {p.name for p in SPEC_EXAMPLES.glob("*.json")}
-        | {p.name for p in SHIPPED_EXAMPLES.glob("*.json")}
+        | {p.name for p in SHIPPED_EXAMPLES.glob("*.json")} - set(V2_EXAMPLE_NAMES)
     ),
 )
 def test_the_shipped_examples_are_the_spec_examples_byte_for_byte(name: str) -> None:
@@ -205,6 +239,19 @@ OBJECT_PAIRS = {
 
 def test_the_walk_reaches_every_model() -> None:
     reached = {model.__name__ for _, _, model in OBJECT_PAIRS.values()}
+    reached_in_v2 = {
+        model.__name__ for fmt, _, model in OBJECT_PAIRS.values() if fmt == "cpc-export/2"
+    }
+    assert {
+        "ExportV2",
+        "ConferenceV2",
+        "Arrangement",
+        "ChildV2",
+        "Report",
+        "ReportSection",
+        "ReportSharing",
+        "Visibility",
+    } <= reached_in_v2
     assert {
         "Export",
         "Person",
@@ -284,12 +331,28 @@ def test_the_shape_check_can_fail() -> None:
     assert _shape_mismatches(fmt, node, other)
 
 
+def test_the_shape_check_sees_the_fields_v2_adds() -> None:
+    """The v2 child compared with the v1 model: exactly the three fields v2 adds differ."""
+    fmt, node, model = OBJECT_PAIRS["cpc-export/2 #/properties/children/items"]
+    assert model is ChildV2
+    assert _shape_mismatches(fmt, node, Child) == [
+        "properties: schema only ['advocate', 'participation', 'views_how'], model only []"
+    ]
+
+
 # --- schema-level breakage: refused by both ------------------------------------------------------
 
 INITIAL = "initial-domestic-abuse"
 REVIEW = "review-plan-ends"
 PRE_BIRTH = "pre-birth-scheduled"
 AMENDMENT = "amendment-agreed"
+# examples/v2-initial-reports.json: reports[0] r-sw (shared with the mother and the father;
+# sections sw1-sw4), [1] r-police (author permits appending; shared with the mother), [2] r-hv,
+# [3] r-school (due_to_chair); children[0] c-ella (gives_views, advocate p-advocate), [1] c-noah
+# (not_involved); conference.arrangements[0]: access for the father.
+V2_INITIAL = "v2-initial-reports"
+# examples/v2-review-reports.json: reports[0] r-sw2, countersigned by p-tm2.
+V2_REVIEW = "v2-review-reports"
 
 
 SCHEMA_BREAKS = [
@@ -310,8 +373,8 @@ SCHEMA_BREAKS = [
     ),
     # minimum
     pytest.param(INITIAL, [put("revision", 0)], "revision", id="minimum-revision"),
-    # const
-    pytest.param(INITIAL, [put("format", "cpc-export/2")], "format", id="const-format"),
+    # const (cpc-export/2 is a format of its own now: a v1 export so marked is valid, below)
+    pytest.param(INITIAL, [put("format", "cpc-export/3")], "format", id="const-format"),
     # enum
     pytest.param(
         INITIAL, [put("authority.nation", "britain")], "authority.nation", id="enum-nation"
@@ -500,6 +563,211 @@ SCHEMA_BREAKS = [
     pytest.param(
         AMENDMENT, [put("decision.reason", "x")], "decision.reason", id="amendment-additional"
     ),
+    # ---- cpc-export/1 has none of the fields cpc-export/2 adds ----
+    pytest.param(INITIAL, [put("reports", [])], "reports", id="v1-has-no-reports"),
+    pytest.param(
+        INITIAL,
+        [put("children[0].participation", "attends")],
+        "children[0].participation",
+        id="v1-child-has-no-participation",
+    ),
+    pytest.param(
+        INITIAL,
+        [put("conference.arrangements", [])],
+        "conference.arrangements",
+        id="v1-conference-has-no-arrangements",
+    ),
+    pytest.param(V2_INITIAL, [put("format", "cpc-export/1")], "reports", id="v2-export-marked-v1"),
+    # ---- the cpc-export/2 schema ----
+    # type
+    pytest.param(V2_INITIAL, [put("reports", {})], "reports", id="v2-type-object-for-array"),
+    pytest.param(
+        V2_INITIAL,
+        [put("reports[1].author_permits_appending", "true")],
+        "reports[1].author_permits_appending",
+        id="v2-type-boolean-as-string",
+    ),
+    pytest.param(
+        V2_INITIAL,
+        [put("reports[0].sections[0].paragraphs", "One paragraph.")],
+        "reports[0].sections[0].paragraphs",
+        id="v2-type-string-for-array",
+    ),
+    pytest.param(
+        V2_INITIAL,
+        [put("conference.arrangements[0]", "a ramp")],
+        "conference.arrangements[0]",
+        id="v2-type-string-for-object",
+    ),
+    # enum
+    pytest.param(
+        V2_INITIAL, [put("reports[0].kind", "assessment")], "reports[0].kind", id="v2-enum-kind"
+    ),
+    pytest.param(
+        V2_INITIAL,
+        [put("reports[3].agency_type", "school")],
+        "reports[3].agency_type",
+        id="v2-enum-agency-type",
+    ),
+    pytest.param(
+        V2_INITIAL,
+        [put("children[0].participation", "maybe")],
+        "children[0].participation",
+        id="v2-enum-participation",
+    ),
+    pytest.param(
+        V2_INITIAL,
+        [put("conference.arrangements[0].kind", "transport")],
+        "conference.arrangements[0].kind",
+        id="v2-enum-arrangement-kind",
+    ),
+    # pattern
+    pytest.param(V2_INITIAL, [put("reports[0].id", "r sw")], "reports[0].id", id="v2-pattern-id"),
+    pytest.param(
+        V2_INITIAL, [put("reports[0].author", "-p-sw")], "reports[0].author", id="v2-pattern-ref"
+    ),
+    pytest.param(
+        V2_INITIAL,
+        [put("children[0].advocate", "p advocate")],
+        "children[0].advocate",
+        id="v2-pattern-advocate",
+    ),
+    pytest.param(
+        V2_INITIAL,
+        [
+            put("conference.arrangements[0].kind", "interpreter"),
+            put("conference.arrangements[0].language", "Polish"),
+        ],
+        "conference.arrangements[0].language",
+        id="v2-pattern-language",
+    ),
+    # required
+    pytest.param(
+        V2_INITIAL, [drop("reports[0].author")], "reports[0].author", id="v2-required-author"
+    ),
+    pytest.param(V2_INITIAL, [drop("reports[2].kind")], "reports[2].kind", id="v2-required-kind"),
+    pytest.param(
+        V2_INITIAL, [drop("reports[3].agency")], "reports[3].agency", id="v2-required-agency"
+    ),
+    pytest.param(
+        V2_INITIAL,
+        [drop("reports[0].sections[1].paragraphs")],
+        "reports[0].sections[1].paragraphs",
+        id="v2-required-section-paragraphs",
+    ),
+    pytest.param(
+        V2_INITIAL,
+        [drop("reports[0].shared_with[1].shared_on")],
+        "reports[0].shared_with[1].shared_on",
+        id="v2-required-shared-on",
+    ),
+    pytest.param(
+        V2_INITIAL,
+        [drop("conference.arrangements[0].person")],
+        "conference.arrangements[0].person",
+        id="v2-required-arrangement-person",
+    ),
+    # additionalProperties
+    pytest.param(
+        V2_INITIAL, [put("reports[0].colour", "blue")], "reports[0].colour", id="v2-additional"
+    ),
+    pytest.param(
+        V2_INITIAL,
+        # a record's section names its agenda item; a report's section has none
+        [put("reports[0].sections[0].agenda_item", "a1")],
+        "reports[0].sections[0].agenda_item",
+        id="v2-additional-section-agenda-item",
+    ),
+    pytest.param(
+        V2_INITIAL,
+        [put("reports[0].shared_with[0].by", "post")],
+        "reports[0].shared_with[0].by",
+        id="v2-additional-sharing",
+    ),
+    pytest.param(
+        V2_INITIAL,
+        [put("conference.arrangements[0].room", "2")],
+        "conference.arrangements[0].room",
+        id="v2-additional-arrangement",
+    ),
+    pytest.param(
+        V2_INITIAL, [put("children[0].school", "x")], "children[0].school", id="v2-additional-child"
+    ),
+    # format
+    pytest.param(
+        V2_INITIAL,
+        [put("reports[0].submitted_on", "04/12/2026")],
+        "reports[0].submitted_on",
+        id="v2-format-date-uk-style",
+    ),
+    pytest.param(
+        V2_INITIAL,
+        [put("reports[0].shared_with[0].shared_on", "2026-02-30")],
+        "reports[0].shared_with[0].shared_on",
+        id="v2-format-date-not-real",
+    ),
+    pytest.param(
+        V2_INITIAL,
+        [put("reports[3].due_to_chair", "2026-12-09T12:00:00Z")],
+        "reports[3].due_to_chair",
+        id="v2-format-date-with-time",
+    ),
+    # min length
+    pytest.param(V2_INITIAL, [put("reports[0].title", "")], "reports[0].title", id="v2-min-length"),
+    # if/then: the rules of one object the schema can state
+    pytest.param(
+        V2_REVIEW,
+        [drop("reports[0].countersigned_by")],
+        "reports[0].countersigned_by",
+        id="v2-if-countersigned-on",
+    ),
+    pytest.param(
+        V2_INITIAL,
+        [drop("reports[0].submitted_on")],
+        "reports[0].submitted_on",
+        id="v2-if-shared-with",
+    ),
+    pytest.param(
+        V2_INITIAL,
+        [put("conference.arrangements[0].kind", "interpreter")],
+        "conference.arrangements[0].language",
+        id="v2-if-interpreter-language",
+    ),
+    pytest.param(
+        V2_INITIAL,
+        [put("conference.arrangements[0].language", "pl")],
+        "conference.arrangements[0].language",
+        id="v2-if-access-no-language",
+    ),
+    pytest.param(
+        V2_INITIAL,
+        [
+            drop("children[0].date_of_birth"),
+            put("children[0].unborn", True),
+            put("children[0].expected_delivery_date", "2027-01-20"),
+        ],
+        "children[0].participation",
+        id="v2-if-unborn-participation",
+    ),
+    pytest.param(
+        V2_INITIAL,
+        [put("children[1].views_how", "Noah drew a picture.")],
+        "children[1].views_how",
+        id="v2-if-not-involved-views-how",
+    ),
+    # null
+    pytest.param(
+        V2_INITIAL,
+        [put("reports[0].submitted_on", None)],
+        "reports[0].submitted_on",
+        id="v2-null-date",
+    ),
+    pytest.param(
+        V2_INITIAL,
+        [put("children[0].advocate", None)],
+        "children[0].advocate",
+        id="v2-null-reference",
+    ),
     # null is not a value of any optional field in the schema
     pytest.param(
         INITIAL,
@@ -587,6 +855,30 @@ STRICTER_THAN_SCHEMA = [
         "record.signed_on",
         id="dated-after-export",
     ),
+    # cpc-export/2 (pipeline.contract.report_checks): references resolve to the right person
+    pytest.param(
+        V2_INITIAL,
+        [put("reports[0].author", "p-nobody")],
+        "reports[0].author",
+        id="v2-dangling-author",
+    ),
+    pytest.param(
+        V2_INITIAL,
+        [put("children[0].advocate", "p-gran")],
+        "children[0].advocate",
+        id="v2-advocate-not-an-advocate",
+    ),
+    # ids unique within their list
+    pytest.param(
+        V2_INITIAL, [put("reports[1].id", "r-sw")], "reports[1].id", id="v2-repeated-report-id"
+    ),
+    # 000 §4.7.7 and the export's own date: shared after the export was made
+    pytest.param(
+        V2_INITIAL,
+        [put("reports[0].shared_with[1].shared_on", "2026-12-11")],
+        "reports[0].shared_with[1].shared_on",
+        id="v2-dated-after-export",
+    ),
 ]
 
 
@@ -599,3 +891,122 @@ def test_the_models_refuse_what_the_schema_allows_only_where_the_contract_asks(
         mutate(data)
     assert _schema_paths(data) == set()
     assert path in _model_paths(data)
+
+
+# --- cpc-export/2 is a superset of cpc-export/1 (docs/cpc-export-2.md) --------------------------
+
+# The only places the v1 schema's text changes: which format it is, and its name.
+V2_CHANGES = {"#/$id", "#/title", "#/description", "#/properties/format/const"}
+# Everything the v2 schema adds, one pointer per new key, as pipeline/contract/export_v2.py adds it:
+# ExportV2.reports, ConferenceV2.arrangements, ChildV2's three fields, the models of a report and
+# an arrangement, and the if/then rules of a v2 child.
+V2_ADDITIONS = {
+    "#/properties/reports",
+    "#/properties/conference/properties/arrangements",
+    "#/$defs/child/properties/participation",
+    "#/$defs/child/properties/views_how",
+    "#/$defs/child/properties/advocate",
+    "#/$defs/child/allOf/1",
+    "#/$defs/child/allOf/2",
+    "#/$defs/report",
+    "#/$defs/report_section",
+    "#/$defs/report_sharing",
+    "#/$defs/arrangement",
+}
+
+
+def _differences(v1: Any, v2: Any, pointer: str) -> Iterator[tuple[str, str]]:
+    """("changed" | "added", pointer) for each place the v2 schema departs from the v1 one."""
+    if isinstance(v1, dict) and isinstance(v2, dict):
+        for key in v1:
+            if key not in v2:
+                yield "changed", f"{pointer}/{key}"
+            else:
+                yield from _differences(v1[key], v2[key], f"{pointer}/{key}")
+        for key in v2.keys() - v1.keys():
+            yield "added", f"{pointer}/{key}"
+    elif isinstance(v1, list) and isinstance(v2, list) and pointer.endswith("/allOf"):
+        # rules may be added after v1's, never in place of one
+        for i, item in enumerate(v2):
+            if i < len(v1):
+                yield from _differences(v1[i], item, f"{pointer}/{i}")
+            else:
+                yield "added", f"{pointer}/{i}"
+        if len(v2) < len(v1):
+            yield "changed", pointer
+    elif v1 != v2 or type(v1) is not type(v2):
+        yield "changed", pointer
+
+
+def test_every_v1_definition_is_in_the_v2_schema_unchanged() -> None:
+    found = list(_differences(_schema("cpc-export/1"), _schema("cpc-export/2"), "#"))
+    assert {p for kind, p in found if kind == "changed"} == V2_CHANGES
+    assert _schema("cpc-export/2")["properties"]["format"] == {"const": "cpc-export/2"}
+
+
+def test_the_v2_schema_adds_exactly_what_the_v2_models_add() -> None:
+    found = list(_differences(_schema("cpc-export/1"), _schema("cpc-export/2"), "#"))
+    assert {p for kind, p in found if kind == "added"} == V2_ADDITIONS
+    # and the models agree: the v2 models have the v1 fields and these
+    assert set(_fields(ExportV2)) - set(_fields(Export)) == {"reports"}
+    assert set(_fields(ChildV2)) - set(_fields(Child)) == {"participation", "views_how", "advocate"}
+
+
+def test_the_superset_check_can_fail() -> None:
+    v1 = _schema("cpc-export/1")
+    v2 = copy.deepcopy(v1)
+    v2["$defs"]["person"]["properties"]["role"]["enum"].remove("observer")
+    v2["$defs"]["child"]["allOf"] = []
+    v2["$defs"]["child"]["properties"]["pets"] = {"type": "integer"}
+    assert set(_differences(v1, v2, "#")) == {
+        ("changed", "#/$defs/person/properties/role/enum"),
+        ("changed", "#/$defs/child/allOf"),
+        ("added", "#/$defs/child/properties/pets"),
+    }
+
+
+V1_EXPORT_EXAMPLES = [
+    name
+    for name in SPEC_EXAMPLE_NAMES
+    if json.loads((SPEC_EXAMPLES / name).read_bytes())["format"] == "cpc-export/1"
+]
+
+
+def _plan(raw: bytes) -> tuple[Export, dict[str, Any]]:
+    profiles = load_profiles()
+    export = load_export(raw, profiles.keys())
+    profile = profiles[export.authority.procedure_profile or "default"]
+    plan = plan_distribution(export, profile, profile.working_calendar(export.authority.nation))
+    return export, plan.to_json()
+
+
+@pytest.mark.parametrize("name", V1_EXPORT_EXAMPLES)
+def test_every_v1_export_written_as_v2_is_valid_and_means_the_same(name: str) -> None:
+    """Issue's promise and docs/cpc-export-2.md: changing only `format` changes nothing else."""
+    raw = (SPEC_EXAMPLES / name).read_bytes()
+    data = json.loads(raw)
+    data["format"] = "cpc-export/2"
+    errors = [e.message for e in VALIDATORS["cpc-export/2"].iter_errors(data)]
+    assert errors == []
+    as_v1, v1_plan = _plan(raw)
+    as_v2, v2_plan = _plan(json.dumps(data).encode())
+    assert type(as_v1) is Export and type(as_v2) is ExportV2
+    assert as_v2.conference_reports() == ()
+    assert v2_plan == v1_plan
+    assert v1_plan["copies"], "a plan with no copies would compare equal whatever it meant"
+
+
+def test_the_v1_export_examples_cover_every_stage() -> None:
+    stages = {
+        json.loads((SPEC_EXAMPLES / name).read_bytes())["conference"]["stage"]
+        for name in V1_EXPORT_EXAMPLES
+    }
+    assert {"scheduled", "held"} <= stages
+
+
+def test_the_v2_schema_refuses_every_other_format() -> None:
+    data = _example(V2_INITIAL)
+    for other in ("cpc-export/1", "cpc-export/3", "cpc-amendment/1"):
+        data["format"] = other
+        errors = list(VALIDATORS["cpc-export/2"].iter_errors(data))
+        assert [_json_path(list(e.absolute_path)) for e in errors] == ["format"], other

@@ -89,7 +89,10 @@ def _check_report_people(export: ExportV2, issues: Issues) -> None:
         for j, sharing in enumerate(report.shared_with):
             # 000 §4.7.7; 002 §15.4, §16.7: reports are shared with the parents and older children.
             path = f"{base}.shared_with[{j}].person"
-            if not export.is_child(sharing.person):
+            if export.is_child(sharing.person):
+                if export.child(sharing.person).unborn:
+                    issues.add(path, f"refers to {sharing.person!r}, a child not born yet")
+            else:
                 _person_with_role(
                     export,
                     path,
@@ -148,7 +151,8 @@ def _check_children(export: ExportV2, issues: Issues) -> None:
         if child.unborn and child.participation not in (None, "not_involved"):
             issues.add(
                 f"children[{i}].participation",
-                f"is {child.participation}, but the child is unborn",
+                f"is {child.participation!r}, but the child is not born yet: "
+                "leave it out or write 'not_involved'",
             )
         if child.views_how is not None and child.participation == "not_involved":
             issues.add(
