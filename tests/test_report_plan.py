@@ -340,3 +340,5 @@ def test_an_interpreter_is_booked_for_whoever_needs_one(plan_of: PlanOf) -> None
         {"person": "p-father", "kind": "interpreter", "language": "pl"}
     )
     assert [s for s, _ in _checks(plan_of(data), "interpreter_booked")] == ["ok"]
+    del data["conference"]["arrangements"]  # the export says nothing about bookings
+    assert [s for s, _ in _checks(plan_of(data), "interpreter_booked")] == ["unknown"]

@@ -20,6 +20,8 @@ def arrangement_checks(export: Export) -> Iterator[Check]:
     if not isinstance(export, ExportV2) or export.conference.stage != "scheduled":
         return
     booked = {(a.person, a.kind): a for a in export.conference.arrangements}
+    # An export that leaves the list out says nothing about bookings; an empty list says none.
+    told = "arrangements" in export.conference.model_fields_set
     for attendance in export.attendance:
         person = export.person(attendance.person)
         exclusion = export.exclusion_of(person.id)
@@ -30,7 +32,15 @@ def arrangement_checks(export: Export) -> Iterator[Check]:
         if "interpreter" not in person.needs:
             continue
         arrangement = booked.get((person.id, "interpreter"))
-        if arrangement is None:
+        if arrangement is None and not told:
+            yield Check(
+                "interpreter_booked",
+                "unknown",
+                f"{person.name} needs an interpreter; the export does not say what is booked "
+                "for the conference",
+                INTERPRETER_SOURCE,
+            )
+        elif arrangement is None:
             yield Check(
                 "interpreter_booked",
                 "problem",
