@@ -73,6 +73,7 @@ LETTER_KINDS = (
     "plan_ended_notice",
     "amendment_notice",
     "amendment_rejection",
+    "report_pack",
 )
 
 
