@@ -60,6 +60,7 @@ FAMILY_KINDS = {
     "record",
     "amendment_notice",
     "amendment_rejection",
+    "report_pack",
 }
 # Template prose of the family copies of the shipped examples at 24ae075 (highest per kind),
 # measured with this file's extraction and textstat 0.7.8.
@@ -105,6 +106,9 @@ def _shipped() -> list[tuple[str, dict[str, Any], tuple[tuple[dict[str, Any], st
         ("pre-birth-scheduled", example("pre-birth-scheduled"), ()),
         ("pre-birth-cancelled", cancelled, ()),
         ("review-plan-ends", example("review-plan-ends"), ()),
+        # cpc-export/2: the parents' report packs (000 §4.7.7) and a record with reports appended.
+        ("v2-initial-reports", example("v2-initial-reports"), ()),
+        ("v2-review-reports", example("v2-review-reports"), ()),
     ]
 
 
