@@ -258,3 +258,24 @@ def test_an_updated_pack_says_which_reports_it_replaces() -> None:
         "Updated reports: this replaces the reports sent on 7 December 2026. It is made from "
         "revision 3 of the conference details. Please read these reports before the meeting.",
     )
+
+
+def test_the_docx_keeps_the_headings_and_the_marker(initial: Any) -> None:
+    # DOCX comes from the same HTML (pipeline.rendering.docx): h2 a report, h3 a section, the
+    # marker in its own style, so a screen reader and Word's navigation see the same outline.
+    with zipfile.ZipFile(io.BytesIO(initial[1][("p-father", "report_pack")].docx)) as archive:
+        root = etree.fromstring(archive.read("word/document.xml"))
+    styled = []
+    for p in root.iter(f"{W}p"):
+        style = p.find(f"{W}pPr/{W}pStyle")
+        if style is not None:
+            styled.append((style.get(f"{W}val"), "".join(t.text or "" for t in p.iter(f"{W}t"))))
+    assert ("Heading1", "Reports for the initial child protection conference") in styled
+    assert ("Heading2", "Police report") in styled
+    assert ("Heading3", "Call-outs to the family") in styled
+    police = styled.index(("Heading2", "Police report"))
+    # po1's heading, its paragraph (unstyled), then po2's marker before the next report
+    assert styled[police + 1 : police + 3] == [
+        ("Heading3", "Call-outs to the family"),
+        ("Withheld", MARKER),
+    ]
