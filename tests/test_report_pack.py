@@ -30,7 +30,7 @@ from pipeline.checking.leak_check import extract_docx, extract_pdf, leak_report
 from pipeline.checking.letter_rules import enclosure_problems
 from pipeline.contract.export import Export
 from pipeline.contract.load import load_export
-from pipeline.planning.copy_state import edition_lines
+from pipeline.planning.copy_state import LastDelivery, copy_state, edition_lines
 from pipeline.planning.plan import PlannedCopy
 from pipeline.planning.readers import readers_of
 from pipeline.planning.recipients import plan_distribution
@@ -279,3 +279,31 @@ def test_the_docx_keeps_the_headings_and_the_marker(initial: Any) -> None:
         ("Heading3", "Call-outs to the family"),
         ("Withheld", MARKER),
     ]
+
+
+def test_a_pack_whose_reports_changed_after_it_was_sent_goes_again_as_updated() -> None:
+    # A new revision adds a report or changes one: the family must read what the conference
+    # will read (000 §4.7.7), so the pack goes again, marked as replacing the one sent.
+    sent = LastDelivery("before", date(2026, 12, 7), "sent")
+    state = copy_state(
+        document="report_pack",
+        plan_status="ready",
+        plan_reason=None,
+        fingerprint="after",
+        last=sent,
+        decisions=(),
+        render_hold=None,
+        revision=2,
+    )
+    assert (state.status, state.reissue) == ("ready", True)
+    unchanged = copy_state(
+        document="report_pack",
+        plan_status="ready",
+        plan_reason=None,
+        fingerprint="before",
+        last=sent,
+        decisions=(),
+        render_hold=None,
+        revision=2,
+    )
+    assert (unchanged.status, unchanged.reissue) == ("delivered", False)
