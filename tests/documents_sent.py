@@ -35,6 +35,7 @@ KINDS = (
     "cancellation_notice",
     "amendment_notice",
     "amendment_rejection",
+    "report_pack",
     "covering_letter",
     "handover_sheet",
     "authorised_copy",

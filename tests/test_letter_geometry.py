@@ -60,7 +60,7 @@ LETTERS = (
     "amendment_notice",
     "amendment_rejection",
 )
-ENCLOSURES = ("outline_plan", "record", "handover_sheet")
+ENCLOSURES = ("outline_plan", "record", "report_pack", "handover_sheet")
 # Lines that make an address five long; each person's own, so that no one's letter prints a line of
 # another's (the leak check would rightly hold it).
 FILLER = ("Annexe {n}", "Building {n}", "Wing {n}", "Floor {n}", "Suite {n}")

@@ -31,6 +31,7 @@ _ORDER = (
     "plan_ended_notice",
     "amendment_notice",
     "amendment_rejection",
+    "report_pack",
     "outline_plan",
     "record",
 )

@@ -24,7 +24,9 @@ AmendmentStatus = Literal["pending", "agreed", "rejected"]
 # withheld from the reader cannot be: spec §4 rule 4 says withheld contact details never reach
 # the listed people, so the remedy is a corrected export (a new revision) or withdrawing the copy.
 RELEASABLE = frozenset({"short_items", "changed_after_sent"})
-REISSUED_WHEN_CHANGED = frozenset({"invitation"})
+# A report pack is sent again when a new revision adds or changes a report (000 §4.7.7; 002
+# §15.4: the family reads every report before the conference), as an updated copy.
+REISSUED_WHEN_CHANGED = frozenset({"invitation", "report_pack"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +177,11 @@ def edition_lines(
         return (
             f"Updated invitation: this replaces the invitation{when}. It is made from revision "
             f"{revision} of the conference details. Please use the details in this letter.",
+        )
+    if document == "report_pack":
+        return (
+            f"Updated reports: this replaces the reports{when}. It is made from revision "
+            f"{revision} of the conference details. Please read these reports before the meeting.",
         )
     return (
         f"Updated copy: this replaces the copy{when}. It is made from revision {revision} of "

@@ -114,6 +114,22 @@ class SectionFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportFacts:
+    """One report to the conference as a reader sees it (000 §4.7.7; 002 §15.4). `withheld`: the
+    whole report is withheld from them, and only the marker is printed: no title, author or text."""
+
+    withheld: bool
+    title: str | None = None
+    agency: str | None = None
+    author: Named | None = None
+    kind: str | None = None  # social_work_assessment or agency_report
+    submitted_on: date | None = None  # the day it reached the chair
+    countersigned_by: str | None = None
+    countersigned_on: date | None = None
+    sections: tuple[SectionFacts, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class ExclusionFacts:
     person: str
     extent: str  # whole or part
@@ -136,6 +152,10 @@ class RecordFacts:
     quorate: bool | None
     signed_by: str | None
     signed_on: date | None
+    # cpc-export/2: the reports the record carries, in full (R19; 002 §22.2, §22.5), and the
+    # titles of those presented but not carried (their author gave no permission).
+    appended: tuple[ReportFacts, ...] = ()
+    not_appended: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +229,10 @@ class RecipientView:
     exclusion: ExclusionFacts | None = None
     ended_plans: tuple[DecisionFacts, ...] = ()
     amendment: AmendmentFacts | None = None
+    # A report pack: the reports in this reader's pack, and how many that reached the chair are
+    # not in it (a parent excluded from the whole conference: 000 §4.5.10; 002 §12.8).
+    reports: tuple[ReportFacts, ...] = ()
+    left_out_of_pack: int = 0
     # Which version this copy is (an updated invitation, a record with agreed amendments); set by
     # the delivery stage, never from the export's free text.
     edition: tuple[str, ...] = ()

@@ -44,6 +44,7 @@ from pipeline.redaction.facts import (
 )
 from pipeline.redaction.language_help import language_help, template_language
 from pipeline.redaction.plain_language import PlainWords
+from pipeline.redaction.report_view import ReportView
 from pipeline.redaction.terms import template_words, terms_in
 
 
@@ -136,6 +137,7 @@ class ViewBuilder:
         self.viewer: Viewer = readers_of(copy)
         self.family = copy.viewer.audience == "family"
         self.words = words if self.family else PlainWords.none()
+        self.report_view = ReportView(export, self.viewer, self.text, self._named)
 
     def text(self, value: str) -> str:
         return self.words.plain(value)
@@ -143,6 +145,7 @@ class ViewBuilder:
     def build(self) -> RecipientView:
         e = self.export
         document = self.copy.document
+        pack, left_out = self.report_view.pack(self.copy) if shows(document, "reports") else ((), 0)
         return RecipientView(
             document=document,
             audience=self.viewer.audience,
@@ -163,6 +166,8 @@ class ViewBuilder:
             if shows(document, "ended_plans")
             else (),
             child_reader=child_reader_for(e, self.copy),  # written to the child, about them only
+            reports=pack,
+            left_out_of_pack=left_out,
         )
 
     # ---- parts ----------------------------------------------------------------------------------
@@ -365,4 +370,10 @@ class ViewBuilder:
             if record.signed_by
             else None,
             signed_on=record.signed_on,
+            appended=self.report_view.appended(self.copy)
+            if shows(self.copy.document, "appended_reports")
+            else (),
+            not_appended=self.report_view.not_appended_titles()
+            if shows(self.copy.document, "appended_reports")
+            else (),
         )

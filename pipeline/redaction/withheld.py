@@ -63,12 +63,28 @@ def _withheld_content(export: Export, viewer: Viewer) -> Iterator[str]:
         for item in export.agenda:
             if not viewer.may_see_agenda_title(item.id, record.sections):
                 yield item.title
+    yield from _withheld_reports(export, viewer)
     if export.plan is not None:
         for child_plan in export.plan.children:
             for outcome in child_plan.outcomes:
                 for action in outcome.actions:
                     if not viewer.may_see(action.visibility):
                         yield action.action
+
+
+def _withheld_reports(export: Export, viewer: Viewer) -> Iterator[str]:
+    """The reports' content withheld from the viewer: a whole report withheld from them, or a
+    section withheld or confidential (spec §4 rules 1-3, 6). A report only left out of a parent's
+    pack (000 §4.5.10) or not appended to the record (R19) is not withheld by the chair: the
+    viewer may see it elsewhere, so it is not looked for."""
+    for report in export.conference_reports():
+        whole = not viewer.may_see(report.visibility)
+        if whole:
+            yield report.title
+        for section in report.sections:
+            if whole or not viewer.may_see(section.visibility):
+                yield section.heading
+                yield from section.paragraphs
 
 
 def _withheld_contacts(export: Export, viewer: Viewer) -> Iterator[str]:
