@@ -10,9 +10,11 @@ whole report withheld from them becomes one marker with no title, author or text
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from pipeline.contract.export import Export
 from pipeline.contract.export_v2 import Report, ReportSection
+from pipeline.planning.documents import shows
 from pipeline.planning.plan import PlannedCopy
 from pipeline.planning.readers import Viewer
 from pipeline.planning.reports import (
@@ -76,6 +78,12 @@ class ReportView:
         """The reports the record carries in full (R19; 002 §22.2, §22.5; 000 §4.5.10)."""
         attended_parts = copy.view == "attended_parts"
         return self.reports(appended_to_record(self.export, attended_parts=attended_parts))
+
+    def record_parts(self, copy: PlannedCopy) -> dict[str, tuple[Any, ...]]:
+        """The record's `appended` and `not_appended`, where its document shows them."""
+        if not shows(copy.document, "appended_reports"):
+            return {}
+        return {"appended": self.appended(copy), "not_appended": self.not_appended_titles()}
 
     def not_appended_titles(self) -> tuple[str, ...]:
         """Titles of the reports presented but not carried (R19), where the reader may see them."""

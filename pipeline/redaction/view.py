@@ -370,10 +370,5 @@ class ViewBuilder:
             if record.signed_by
             else None,
             signed_on=record.signed_on,
-            appended=self.report_view.appended(self.copy)
-            if shows(self.copy.document, "appended_reports")
-            else (),
-            not_appended=self.report_view.not_appended_titles()
-            if shows(self.copy.document, "appended_reports")
-            else (),
+            **self.report_view.record_parts(self.copy),
         )
