@@ -4,8 +4,8 @@ Every variant is one of the two v2 examples with one small change, so the issue 
 is known from the rule alone. `tests/test_contract_broken.py` also runs each row of `V2_BROKEN`
 through its plain-words check.
 
-examples/v2-initial-reports.json (scheduled initial conference Fri 11 Dec 2026, exported
-2026-12-10T08:30:00Z, a UK date of Thu 10 Dec): people[2] p-mother, [3] p-father, [4] p-gran
+examples/v2-initial-reports.json (scheduled initial conference Thu 3 Dec 2026, exported
+2026-12-02T05:30:00Z, a UK date of Wed 2 Dec): people[2] p-mother, [3] p-father, [4] p-gran
 (family member), [5] p-supporter, [7] p-father-sol, [8] p-sw, [10] p-police, [16] p-advocate;
 reports[0] r-sw (submitted Fri 4 Dec; shared with the mother on the 7th and the father on the 8th;
 sections sw1-sw4, sw2 withheld from p-father and p-father-sol), [1] r-police (shared with the
@@ -256,12 +256,12 @@ V2_BROKEN = [
         "more than once",
         id="shared-person-repeated",
     ),
-    # ---- dates (spec §1: nothing is dated after exported_at, a UK date of 2026-12-10) ----
+    # ---- dates (spec §1: nothing is dated after exported_at, a UK date of 2026-12-02) ----
     pytest.param(
         V2_INITIAL,
-        [put("reports[2].submitted_on", "2026-12-11")],
+        [put("reports[2].submitted_on", "2026-12-03")],
         "reports[2].submitted_on",
-        "after the export was made on 2026-12-10",
+        "after the export was made on 2026-12-02",
         id="submitted-after-export",
     ),
     pytest.param(
@@ -273,7 +273,7 @@ V2_BROKEN = [
     ),
     pytest.param(
         V2_INITIAL,
-        [put("reports[0].shared_with[1].shared_on", "2026-12-11")],
+        [put("reports[0].shared_with[1].shared_on", "2026-12-03")],
         "reports[0].shared_with[1].shared_on",
         "after the export",
         id="shared-after-export",
@@ -410,8 +410,8 @@ def test_shared_but_not_submitted_is_said_once_however_many_it_was_shared_with()
         pytest.param([put("reports[1].shared_with[0].person", "c-ella")], id="shared-with-a-child"),
         # to a family member too (the grandmother)
         pytest.param([put("reports[1].shared_with[0].person", "p-gran")], id="shared-with-gran"),
-        # submitted on the day the export was made (UK date 2026-12-10): not after it
-        pytest.param([put("reports[2].submitted_on", "2026-12-10")], id="submitted-export-day"),
+        # submitted on the day the export was made (UK date 2026-12-02): not after it
+        pytest.param([put("reports[2].submitted_on", "2026-12-02")], id="submitted-export-day"),
         # an interpreter with its language
         pytest.param(
             [

@@ -128,7 +128,7 @@ def build(choices: Choices) -> Built:
             ],
         }
         if choice.submitted:
-            report["submitted_on"] = "2026-12-08"
+            report["submitted_on"] = "2026-11-30"
         if choice.visibility is not None:
             report["visibility"] = choice.visibility.to_json()
         reports.append(report)

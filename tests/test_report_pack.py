@@ -9,7 +9,7 @@ author permits it; the rest are named by title only.
 Expected values are read from the examples' paragraphs here by hand:
 - v2-initial-reports: r-sw section sw2 is withheld from p-father and p-father-sol and names the
   mother's withheld address (Flat 3, 17 Linden Court, EV4 7QT); r-police section po2 is
-  confidential; r-school reached the chair on 10 December, late, and is still in every pack.
+  confidential; r-school reached the chair on 2 December, late, and is still in every pack.
 - v2-review-reports: r-sw2 is the social worker's (always appended), r-hv2 permits appending and
   has section rn2 withheld from p-dad, r-school2 does not permit it.
 """
@@ -158,11 +158,11 @@ def test_the_late_school_report_is_in_every_pack(initial: Any, parent: str) -> N
     for text in pack.texts():
         assert "School report" in text
         assert sc1["heading"] in text and sc1["paragraphs"][1] in text
-        # Who wrote it and when it reached the chair (Thursday 10 December 2026)
+        # Who wrote it and when it reached the chair (Wednesday 2 December 2026)
         assert "Anita Ross" in text
-        assert "Thursday 10 December 2026" in text
-        # The meeting: Friday 11 December 2026, 10:00, Room 2, Northby Family Centre
-        assert "Friday 11 December 2026" in text and "10:00" in text
+        assert "Wednesday 2 December 2026" in text
+        # The meeting: Thursday 3 December 2026, 10:00, Room 2, Northby Family Centre
+        assert "Thursday 3 December 2026" in text and "10:00" in text
         assert "Room 2, Northby Family Centre" in text
         assert "tell your social worker or the chair" in text
 

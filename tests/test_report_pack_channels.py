@@ -2,9 +2,10 @@
 envelope (covering letter, window) and GOV.UK Notify's letter checks (`letter_rules`, in the
 Notify double), and the e-mail's words.
 
-v2-initial-reports: the conference is on Friday 11 December 2026; the packs are due two working
-days before (the default profile's `to_family_initial`), so a run on Wednesday 2 December sends
-them. The mother and the father are posted their packs, each at their own address.
+v2-initial-reports: the conference is on Thursday 3 December 2026; the packs are due two working
+days before (the default profile's `to_family_initial`): Tuesday 1 December, so a run on
+Wednesday 2 December sends them a day late. The mother and the father are posted their packs,
+each at their own address.
 """
 
 from __future__ import annotations

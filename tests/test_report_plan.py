@@ -1,19 +1,19 @@
 """The reports in the plan (R19, R41, R42, R50): every report pack, deadline, check and task of the two v2 examples, worked out by hand.
 
-How the dates were counted (England, December 2026: no bank holiday before Fri 25 Dec):
+How the dates were counted (England, November and December 2026: no bank holiday before Fri 25 Dec):
 
-v2-initial-reports: initial conference Fri 11 Dec 2026 at 10:00, exported Thu 10 Dec 08:30 UTC.
+v2-initial-reports: initial conference Thu 3 Dec 2026 at 10:00, exported Wed 2 Dec 05:30 UTC.
   default profile (000):
-    every report to the chair 2 working days before: Thu 10 (1), Wed 9 (2) → Wed 9 Dec
+    every report to the chair 2 working days before: Wed 2 (1), Tue 1 (2) → Tue 1 Dec
                                                                  (000 §4.7.8 social worker, §4.7.9 agencies)
-    every report to the parents 2 working days before → Wed 9 Dec     (000 §4.7.7)
+    every report to the parents 2 working days before → Tue 1 Dec    (000 §4.7.7)
     no countersignature                                               (000 asks none)
   wirral profile (002):
-    the social worker's report to the chair 3 working days before: 10, 9, Tue 8 → Tue 8 Dec
+    the social worker's report to the chair 3 working days before: 2, 1, Mon 30 Nov → Mon 30 Nov
                                                                       (002 §15.7)
-    countersigned 48 hours before 10:00 Fri 11 Dec → 10:00 Wed 9 Dec  (002 §15.1)
-    other agencies' reports 24 hours before → 10:00 Thu 10 Dec        (002 §16.8)
-    to the parents 3 working days before → Tue 8 Dec                  (002 §15.4, §16.7)
+    countersigned 48 hours before 10:00 Thu 3 Dec → 10:00 Tue 1 Dec   (002 §15.1)
+    other agencies' reports 24 hours before → 10:00 Wed 2 Dec         (002 §16.8)
+    to the parents 3 working days before → Mon 30 Nov                 (002 §15.4, §16.7)
 
 v2-review-reports: review conference Thu 19 Nov 2026 at 14:00, held, exported Tue 24 Nov; wirral.
     the social worker's report 5 working days before: 18, 17, 16, 13, Thu 12 → Thu 12 Nov
@@ -71,7 +71,7 @@ def test_each_parent_gets_a_report_pack_two_working_days_before_the_initial_conf
     packs = {c.recipient: c for c in plan.copies if c.document == "report_pack"}
     assert set(packs) == {"p-mother", "p-father"}
     for pack in packs.values():
-        assert pack.due == date(2026, 12, 9)
+        assert pack.due == date(2026, 12, 1)
         assert pack.view == "family"
         assert pack.status == "ready"
         assert pack.via is None  # their usual route, not through the social worker
@@ -81,25 +81,25 @@ def test_each_parent_gets_a_report_pack_two_working_days_before_the_initial_conf
 def test_each_report_reaches_the_chair_by_its_deadline_and_the_school_report_is_late(
     plan_of: PlanOf,
 ) -> None:
-    """R42; 000 §4.7.8-4.7.9: Wed 9 Dec for every report; the school's came on Thu 10 Dec."""
+    """R42; 000 §4.7.8-4.7.9: Tue 1 Dec for every report; the school's came on Wed 2 Dec."""
     checks = _checks(plan_of(example(INITIAL)), "report_to_chair")
     assert [status for status, _ in checks] == ["ok", "ok", "ok", "problem"]
-    assert "reached the chair Fri 2026-12-04" in checks[0][1]  # social worker
-    assert "reached the chair Wed 2026-12-09" in checks[2][1]  # health visitor, on the day
+    assert "reached the chair Thu 2026-11-26" in checks[0][1]  # social worker
+    assert "reached the chair Tue 2026-12-01" in checks[2][1]  # health visitor, on the day
     school = checks[3][1]
     assert school.startswith("School report (Northby Academy, Anita Ross)")
-    assert "reached the chair Thu 2026-12-10, late" in school
-    assert "2 working days before the conference (Wed 2026-12-09)" in school
+    assert "reached the chair Wed 2026-12-02, late" in school
+    assert "2 working days before the conference (Tue 2026-12-01)" in school
 
 
 def test_sharing_with_the_family_is_checked_report_by_report(plan_of: PlanOf) -> None:
-    """R41; 000 §4.7.7. As of the export (Thu 10 Dec), past the deadline of Wed 9 Dec: the social
+    """R41; 000 §4.7.7. As of the export (Wed 2 Dec), past the deadline of Tue 1 Dec: the social
     worker's report was shared with both parents in time; the police report with the mother only;
     the health visitor's and the school's with neither."""
     checks = _checks(plan_of(example(INITIAL)), "report_shared_with_family")
     assert [status for status, _ in checks] == ["ok", "problem", "problem", "problem"]
-    assert "Sarah Whitfield Mon 2026-12-07; Mark Whitfield Tue 2026-12-08" in checks[0][1]
-    assert "Sarah Whitfield Tue 2026-12-08; Mark Whitfield not recorded (late)" in checks[1][1]
+    assert "Sarah Whitfield Fri 2026-11-27; Mark Whitfield Mon 2026-11-30" in checks[0][1]
+    assert "Sarah Whitfield Mon 2026-11-30; Mark Whitfield not recorded (late)" in checks[1][1]
     assert "Sarah Whitfield not recorded (late); Mark Whitfield not recorded (late)" in checks[3][1]
 
 
@@ -113,21 +113,21 @@ def test_the_social_worker_goes_through_the_reports_with_each_parent(plan_of: Pl
     """000 §4.7.9; 002 §15.4: a task per pack, owned by the social worker, due with the pack. Every
     report is in, so nobody owes one."""
     assert _report_tasks(plan_of(example(INITIAL))) == {
-        ("discuss_report", "p-sw", "p-mother", "report_pack", "2026-12-09", None),
-        ("discuss_report", "p-sw", "p-father", "report_pack", "2026-12-09", None),
+        ("discuss_report", "p-sw", "p-mother", "report_pack", "2026-12-01", None),
+        ("discuss_report", "p-sw", "p-father", "report_pack", "2026-12-01", None),
     }
 
 
 def test_a_report_not_yet_in_is_a_task_for_its_author_and_not_yet_a_problem(
     plan_of: PlanOf,
 ) -> None:
-    """R42: exported on Mon 7 Dec, before the deadline of Wed 9 Dec, with only the social worker's
-    report in: the other three are owed by their authors by Wed 9 Dec, the checks cannot tell yet,
+    """R42: exported on Mon 30 Nov, before the deadline of Tue 1 Dec, with only the social worker's
+    report in: the other three are owed by their authors by Tue 1 Dec, the checks cannot tell yet,
     and each pack holds the one report there is."""
     data = example(INITIAL)
-    data["exported_at"] = "2026-12-07T09:00:00Z"
+    data["exported_at"] = "2026-11-30T09:00:00Z"
     sw, police, hv, school = data["reports"]
-    sw["shared_with"] = [{"person": "p-mother", "shared_on": "2026-12-07"}]
+    sw["shared_with"] = [{"person": "p-mother", "shared_on": "2026-11-27"}]
     for report in (police, hv, school):
         report.pop("submitted_on")
         report.pop("shared_with", None)
@@ -142,11 +142,11 @@ def test_a_report_not_yet_in_is_a_task_for_its_author_and_not_yet_a_problem(
     assert [s for s, _ in _checks(plan, "report_shared_with_family")] == ["unknown"]
     chair = "p-chair"
     assert _report_tasks(plan) == {
-        ("submit_report", "p-police", chair, "report", "2026-12-09", "r-police"),
-        ("submit_report", "p-hv", chair, "report", "2026-12-09", "r-hv"),
-        ("submit_report", "p-school", chair, "report", "2026-12-09", "r-school"),
-        ("discuss_report", "p-sw", "p-mother", "report_pack", "2026-12-09", None),
-        ("discuss_report", "p-sw", "p-father", "report_pack", "2026-12-09", None),
+        ("submit_report", "p-police", chair, "report", "2026-12-01", "r-police"),
+        ("submit_report", "p-hv", chair, "report", "2026-12-01", "r-hv"),
+        ("submit_report", "p-school", chair, "report", "2026-12-01", "r-school"),
+        ("discuss_report", "p-sw", "p-mother", "report_pack", "2026-12-01", None),
+        ("discuss_report", "p-sw", "p-father", "report_pack", "2026-12-01", None),
     }
     export = _loaded(data)
     assert [r.id for r in reports_for_reader(export, export.person("p-father"))] == ["r-sw"]
@@ -154,7 +154,7 @@ def test_a_report_not_yet_in_is_a_task_for_its_author_and_not_yet_a_problem(
 
 def test_a_pack_waits_until_a_report_has_reached_the_chair(plan_of: PlanOf) -> None:
     data = example(INITIAL)
-    data["exported_at"] = "2026-12-04T16:00:00Z"
+    data["exported_at"] = "2026-11-26T16:00:00Z"
     for report in data["reports"]:
         report.pop("submitted_on")
         report.pop("shared_with", None)
@@ -204,7 +204,7 @@ def test_a_pack_naming_a_withheld_address_in_text_the_father_may_see_is_held(
     held for the chair, the reason naming the field, never the address."""
     data = example(INITIAL)
     data["reports"][2]["sections"][0]["paragraphs"].append(
-        "I visited Noah at 17 Linden Court on 2 December."
+        "I visited Noah at 17 Linden Court on 1 December."
     )
     pack = the_copy(plan_of(data), "p-father", "report_pack")
     assert pack.status == "held"
@@ -224,16 +224,16 @@ def test_wirral_counts_three_working_days_a_countersignature_and_24_hours(
     plan = plan_of(_wirral(example(INITIAL)))
     chair = _checks(plan, "report_to_chair")
     assert [s for s, _ in chair] == ["ok", "ok", "ok", "ok"]  # the school's made 24 hours
-    assert "3 working days before the conference (Tue 2026-12-08)" in chair[0][1]
-    assert "24 hours before the conference (Thu 2026-12-10)" in chair[3][1]
+    assert "3 working days before the conference (Mon 2026-11-30)" in chair[0][1]
+    assert "24 hours before the conference (Wed 2026-12-02)" in chair[3][1]
     countersigned = _checks(plan, "report_countersigned")
     assert len(countersigned) == 1  # the social worker's report only
     assert countersigned[0][0] == "problem"
-    assert "48 hours before the conference (Wed 2026-12-09)" in countersigned[0][1]
-    assert {c.due for c in plan.copies if c.document == "report_pack"} == {date(2026, 12, 8)}
+    assert "48 hours before the conference (Tue 2026-12-01)" in countersigned[0][1]
+    assert {c.due for c in plan.copies if c.document == "report_pack"} == {date(2026, 11, 30)}
     shared = _checks(plan, "report_shared_with_family")
     assert [s for s, _ in shared] == ["ok", "problem", "problem", "problem"]
-    assert ("countersign_report", "p-sw", "p-chair", "report", "2026-12-09", "r-sw") in (
+    assert ("countersign_report", "p-sw", "p-chair", "report", "2026-12-01", "r-sw") in (
         _report_tasks(plan)
     )
 

@@ -1,9 +1,9 @@
 """Reports due, late and not yet shared with the family, as `cpc status` says them (000 §4.7.7-4.7.9; R41, R42, R50).
 
 Every expected value is worked out by hand from examples/v2-initial-reports.json and the
-default profile: the conference is on Friday 11 December 2026, an initial one, so each report
-is due to the chair, and to each parent, 2 working days before it: Wednesday 9 December
-(000 §4.7.7-4.7.9; no bank holiday between).
+default profile: the conference is on Thursday 3 December 2026, an initial one, so each report
+is due to the chair, and to each parent, 2 working days before it: Tuesday 1 December
+(000 §4.7.7-4.7.9; no bank holiday between). The export was made on Wednesday 2 December.
 """
 
 from __future__ import annotations
@@ -25,8 +25,7 @@ from tests.fake_renderer import FAKE
 from tests.service_harness import Service
 
 CONFERENCE = "CPC-2026-0431"
-DEADLINE = date(2026, 12, 9)  # Fri 11 December less 2 working days (Thu 10, Wed 9)
-PACK_TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "records" / "report_pack.html"
+DEADLINE = date(2026, 12, 1)  # Thu 3 December less 2 working days (Wed 2, Tue 1)
 
 
 def _lines(today: date, deliveries: list[StoredDelivery] | None = None) -> dict[str, ReportLine]:
@@ -52,28 +51,28 @@ def _pack_sent(recipient: str, on: date) -> StoredDelivery:
 
 
 def test_each_report_with_the_chair_on_the_day_after_its_deadline() -> None:
-    lines = _lines(date(2026, 12, 10))
+    lines = _lines(date(2026, 12, 2))
     assert list(lines) == ["r-sw", "r-police", "r-hv", "r-school"]
     assert {r: (line.due_to_chair, line.state) for r, line in lines.items()} == {
-        "r-sw": (DEADLINE, "received"),  # submitted 4 December
-        "r-police": (DEADLINE, "received"),  # 8 December
-        "r-hv": (DEADLINE, "received"),  # 9 December, the deadline itself
-        "r-school": (DEADLINE, "received_late"),  # 10 December, a day after it
+        "r-sw": (DEADLINE, "received"),  # submitted 26 November
+        "r-police": (DEADLINE, "received"),  # 30 November
+        "r-hv": (DEADLINE, "received"),  # 1 December, the deadline itself
+        "r-school": (DEADLINE, "received_late"),  # 2 December, a day after it
     }
     assert lines["r-school"].state_words == "received late"
     assert all(line.due_to_family == DEADLINE for line in lines.values())
 
 
 def test_each_parents_copy_shared_or_not_on_the_day_after_the_sharing_deadline() -> None:
-    lines = _lines(date(2026, 12, 10))
-    # The social worker's: shared with the mother on 7 December and the father on 8 December.
+    lines = _lines(date(2026, 12, 2))
+    # The social worker's: shared with the mother on 27 November and the father on 30 November.
     assert _family(lines["r-sw"]) == {
-        "p-mother": ("shared", date(2026, 12, 7)),
-        "p-father": ("shared", date(2026, 12, 8)),
+        "p-mother": ("shared", date(2026, 11, 27)),
+        "p-father": ("shared", date(2026, 11, 30)),
     }
-    # The police report: the mother's on 8 December; the father's not, and now late.
+    # The police report: the mother's on 30 November; the father's not, and now late.
     assert _family(lines["r-police"]) == {
-        "p-mother": ("shared", date(2026, 12, 8)),
+        "p-mother": ("shared", date(2026, 11, 30)),
         "p-father": ("late", None),
     }
     # The health visitor's and the school's: shared with nobody.
@@ -83,27 +82,27 @@ def test_each_parents_copy_shared_or_not_on_the_day_after_the_sharing_deadline()
 
 
 def test_a_parents_copy_not_yet_shared_before_the_deadline_is_due_not_late() -> None:
-    lines = _lines(date(2026, 12, 8))
+    lines = _lines(date(2026, 11, 30))
     assert _family(lines["r-police"])["p-father"] == ("due", None)
     assert lines["r-police"].not_shared()[0].words == "not yet shared (due)"
 
 
 def test_a_report_pack_sent_to_a_parent_counts_for_what_the_export_has_not_shared() -> None:
-    """The father's pack sent on 9 December (the deadline): the police report, not shared
-    otherwise, is sent to him; the social worker's, shared on 8 December, stays shared."""
-    lines = _lines(date(2026, 12, 10), [_pack_sent("p-father", DEADLINE)])
+    """The father's pack sent on 1 December (the deadline): the police report, not shared
+    otherwise, is sent to him; the social worker's, shared on 30 November, stays shared."""
+    lines = _lines(date(2026, 12, 2), [_pack_sent("p-father", DEADLINE)])
     assert _family(lines["r-police"])["p-father"] == ("sent", DEADLINE)
-    assert _family(lines["r-sw"])["p-father"] == ("shared", date(2026, 12, 8))
-    assert _family(lines["r-police"])["p-mother"] == ("shared", date(2026, 12, 8))
-    late = _lines(date(2026, 12, 11), [_pack_sent("p-father", date(2026, 12, 10))])
-    assert _family(late["r-hv"])["p-father"] == ("sent_late", date(2026, 12, 10))
+    assert _family(lines["r-sw"])["p-father"] == ("shared", date(2026, 11, 30))
+    assert _family(lines["r-police"])["p-mother"] == ("shared", date(2026, 11, 30))
+    late = _lines(date(2026, 12, 3), [_pack_sent("p-father", date(2026, 12, 2))])
+    assert _family(late["r-hv"])["p-father"] == ("sent_late", date(2026, 12, 2))
     assert _family(late["r-hv"])["p-mother"] == ("late", None)
 
 
 def test_a_pack_sent_of_an_earlier_revision_counts_only_for_the_reports_it_held() -> None:
     """Revision 1 had no health visitor's report yet (not submitted): the father's pack of
-    revision 1, sent on 8 December, held the police report and not that one, so his copy of
-    it is still not shared on 10 December; the current export (revision 2) has it submitted."""
+    revision 1, sent on 30 November, held the police report and not that one, so his copy of
+    it is still not shared on 2 December; the current export (revision 2) has it submitted."""
     profiles = load_profiles()
     raw = (EXAMPLES / "v2-initial-reports.json").read_bytes()
     current = load_export(raw, profiles.keys())
@@ -113,19 +112,19 @@ def test_a_pack_sent_of_an_earlier_revision_counts_only_for_the_reports_it_held(
     first = load_export(json.dumps(data).encode(), profiles.keys())
     profile = profiles["default"]
     calendar = profile.working_calendar(current.authority.nation)
-    sent = [_pack_sent("p-father", date(2026, 12, 8))]  # of revision 1
+    sent = [_pack_sent("p-father", date(2026, 11, 30))]  # of revision 1
     lines = {
         line.report: line
         for line in report_lines(
-            CONFERENCE, current, profile, calendar, sent, date(2026, 12, 10),
+            CONFERENCE, current, profile, calendar, sent, date(2026, 12, 2),
             revision=2, earlier=lambda revision: first if revision == 1 else None,
         )
     }  # fmt: skip
-    assert _family(lines["r-police"])["p-father"] == ("sent", date(2026, 12, 8))
+    assert _family(lines["r-police"])["p-father"] == ("sent", date(2026, 11, 30))
     assert _family(lines["r-hv"])["p-father"] == ("late", None)
     # A revision that cannot be read counts for no report.
     unread = report_lines(
-        CONFERENCE, current, profile, calendar, sent, date(2026, 12, 10), revision=2
+        CONFERENCE, current, profile, calendar, sent, date(2026, 12, 2), revision=2
     )
     assert {f.state for line in unread for f in line.family if f.person == "p-father"} == {
         "shared",  # r-sw, as the export says
@@ -153,13 +152,13 @@ def _not_shared(reports: dict[str, list[dict[str, Any]]]) -> set[tuple[str, str,
 
 
 def test_status_lists_the_late_report_and_each_parent_not_yet_given_one(service: Service) -> None:
-    reports = _reports(service, "2026-12-10")
+    reports = _reports(service, "2026-12-02")
     (late,) = reports["late"]
     assert {k: late[k] for k in ("report", "title", "agency", "due_to_chair", "state")} == {
         "report": "r-school",
         "title": "School report",
         "agency": "Northby Academy",
-        "due_to_chair": "2026-12-09",
+        "due_to_chair": "2026-12-01",
         "state": "received late",
     }
     assert late["author_name"] == "Anita Ross (professional, p-school)"
@@ -175,7 +174,7 @@ def test_status_lists_the_late_report_and_each_parent_not_yet_given_one(service:
 
 
 def test_status_table_has_a_reports_section_in_the_same_words(service: Service) -> None:
-    out = service.cpc("status", "--today", "2026-12-10")
+    out = service.cpc("status", "--today", "2026-12-02")
     after = out[out.index("Reports\n") :]
     assert "Reports late to the chair (1)" in after
     assert "Reports due to the chair: none" in after
@@ -184,20 +183,19 @@ def test_status_table_has_a_reports_section_in_the_same_words(service: Service) 
     assert "not yet shared (late)" in after
 
 
-@pytest.mark.skipif(
-    not PACK_TEMPLATE.exists(),
-    reason="the report pack's template (templates/records/report_pack.html) is not in this "
-    "tree yet, so its copies cannot be planned or sent",
-)
 def test_after_distribute_the_fathers_pack_sent_shows_the_police_report_sent(
     service: Service,
 ) -> None:
-    service.distribute("2026-12-08")
+    service.distribute("2026-12-02")
     (pack,) = service.sent(CONFERENCE, "p-father/report_pack")
-    assert pack.sent_on == date(2026, 12, 8)
-    reports = _reports(service, "2026-12-10")
+    assert pack.sent_on == date(2026, 12, 2)
+    reports = _reports(service, "2026-12-02")
     assert ("r-police", "p-father", "not yet shared (late)") not in _not_shared(reports)
     (police,) = [r for r in reports["every_report"] if r["report"] == "r-police"]
     family = {f["person"]: (f["state"], f["on"]) for f in police["family"]}
-    # Sent on 8 December, before the 9 December deadline; the mother's was shared that day.
-    assert family == {"p-father": ("sent", "2026-12-08"), "p-mother": ("shared", "2026-12-08")}
+    # Sent on 2 December, a day after the 1 December deadline; the mother's was shared on
+    # 30 November.
+    assert family == {
+        "p-father": ("sent late", "2026-12-02"),
+        "p-mother": ("shared", "2026-11-30"),
+    }

@@ -875,7 +875,7 @@ STRICTER_THAN_SCHEMA = [
     # 000 §4.7.7 and the export's own date: shared after the export was made
     pytest.param(
         V2_INITIAL,
-        [put("reports[0].shared_with[1].shared_on", "2026-12-11")],
+        [put("reports[0].shared_with[1].shared_on", "2026-12-03")],
         "reports[0].shared_with[1].shared_on",
         id="v2-dated-after-export",
     ),

@@ -87,12 +87,12 @@ def test_the_conference_page_has_a_reports_table_with_each_parents_copy(
         has=page.locator("th[scope=row]", has_text="School report")
     )
     expect(cell(table, school, "With the chair")).to_have_text("received late")
-    expect(cell(table, school, "Due to the chair")).to_have_text("9 Dec 2026")
+    expect(cell(table, school, "Due to the chair")).to_have_text("1 Dec 2026")
     police = table.locator("tbody tr").filter(
         has=page.locator("th[scope=row]", has_text="Police report")
     )
     family = cell(table, police, "With the family")
     expect(family.locator("li").filter(has_text="Sarah Whitfield")).to_contain_text(
-        "shared on 8 December 2026"
+        "shared on 30 November 2026"
     )
     expect(family.locator("li").filter(has_text="Mark Whitfield")).to_contain_text(NOT_SHARED)
