@@ -80,12 +80,16 @@ def _render_all(
         yield copy, pdf, words, marks if marks_html.strip() else "", headers
 
 
-def _body_on_pages(pdf: bytes, marks: str, headers: tuple[str, ...] = ()) -> str:
+def _body_on_pages(
+    pdf: bytes, marks: str, headers: tuple[str, ...] = (), expected: str | None = None
+) -> str:
     """The normalised body text on the pages, each page's furniture taken off its end: the
     Confidential and page-number margin boxes, then the reader's stamped marks; and a table's
-    header row repeated at the top of a page after the first, off its start."""
+    header row repeated at the top of a page after the first, off its start. With `expected`
+    (the view's words), a header is taken off only where the view does not have it there: a
+    table that starts a page prints its header row for the first time, not again."""
     pages = printed_chars(pdf)
-    body = []
+    body: list[str] = []
     for number, page in enumerate(pages, start=1):
         # List bullets are markers WeasyPrint draws, not words of the view.
         text = normalise("".join(c.char for c in page if c.on_page and c.char != "•"))
@@ -93,7 +97,13 @@ def _body_on_pages(pdf: bytes, marks: str, headers: tuple[str, ...] = ()) -> str
         assert text.endswith(furniture), f"page {number} does not end with its furniture"
         text = text.removesuffix(furniture)
         if number > 1:
-            text = next((text.removeprefix(h) for h in headers if h and text.startswith(h)), text)
+            at = len("".join(body))
+            repeated = [
+                h
+                for h in headers
+                if h and text.startswith(h) and not (expected or "")[at:].startswith(h)
+            ]
+            text = text.removeprefix(repeated[0]) if repeated else text
         body.append(text)
     return "".join(body)
 
@@ -112,7 +122,8 @@ def test_every_word_of_every_view_is_on_a_page_of_its_pdf(
     for copy, pdf, words, marks, headers in rendered:
         where = f"{copy.recipient} {copy.document}"
         assert off_page(pdf) == "", f"{where}: text runs off the page"
-        assert _body_on_pages(pdf, marks, headers) == normalise(words), f"{where}: words differ"
+        expected = normalise(words)
+        assert _body_on_pages(pdf, marks, headers, expected) == expected, f"{where}: words differ"
 
 
 @pytest.fixture(scope="module")
