@@ -15,7 +15,7 @@ from pipeline.contract.amendment import Amendment
 from pipeline.contract.export import Export, Stage
 from pipeline.contract.export_v2 import Report
 from pipeline.planning.readers import Viewer, changes_held
-from pipeline.planning.reports import appended_to_record, reports_for_reader
+from pipeline.planning.reports import appended_to_record, not_appended, reports_for_reader
 
 DocumentKind = Literal[
     "invitation",
@@ -330,6 +330,12 @@ def _pack_reports(export: Export, viewer: Viewer, subject: str | None) -> Iterat
 def _appended_reports(export: Export, viewer: Viewer, subject: str | None) -> Iterator[TextField]:
     for report in appended_to_record(export, attended_parts=viewer.present_for is not None):
         yield from _report_text(export, viewer, report)
+    # R19: a report the record does not carry is still named, by its title, where its reader
+    # may see it (the record template's "not appended" list).
+    positions = _report_positions(export)
+    for report in not_appended(export):
+        if viewer.may_see(report.visibility):
+            yield f"reports[{positions[report.id]}].title", report.title
 
 
 _PartText = Callable[[Export, Viewer, "str | None"], Iterator[TextField]]
