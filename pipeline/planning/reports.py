@@ -21,6 +21,7 @@ from typing import Literal
 
 from pipeline.contract.export import Export, Person
 from pipeline.contract.export_v2 import Report
+from pipeline.planning.readers import Viewer
 from pipeline.procedure.calendar import WorkingCalendar, hours_after_uk, uk_date
 from pipeline.procedure.profile import Period, Profile
 
@@ -99,10 +100,14 @@ def report_deadlines(
             else None
         )
         shared = {s.person: s.shared_on for s in report.shared_with}
+        # A report the chair withholds whole from a reader (confidential, or withheld from
+        # them: spec §4 rules 1, 2; 000 §4.14.5) is not theirs to be given: it is never due
+        # to them, or the plan and the desk would ask for it to be shared.
         family = tuple(
             FamilyCopy(person.id, shared.get(person.id))
             for person in readers
             if report in reports_for_reader(export, person)
+            and Viewer("family", frozenset({person.id})).may_see(report.visibility)
         )
         dues.append(ReportDue(report, to_chair, countersign, to_family, family))
     return tuple(dues)
