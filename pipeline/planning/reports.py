@@ -146,11 +146,17 @@ def pack_readers(export: Export) -> tuple[Person, ...]:
         family = person.role in PARENT_ROLES or (
             person.role == "family_member" and person.parental_responsibility
         )
-        if not family:
+        exclusion = export.exclusion_of(person.id)
+        # 000 §4.5.10; 002 §12.8 (R50): "those excluded" are given the social worker's
+        # report, whether or not they hold parental responsibility.
+        excluded_whole = (
+            person.role == "family_member" and exclusion is not None and exclusion.extent == "whole"
+        )
+        if not family and not excluded_whole:
             continue
         attendance = export.attendance_of(person.id)
         invited = attendance is not None and attendance.invited
-        if invited or export.exclusion_of(person.id) is not None:
+        if invited or exclusion is not None:
             readers.append(person)
     return tuple(readers)
 
