@@ -40,9 +40,11 @@ def test_a_report_confidential_whole_is_due_to_no_parent() -> None:
         c for c in plan.checks if c.name == "report_shared_with_family" and "Police" in c.detail
     ]
     assert about_police == []
-    # 11 December 2026 is the conference day: past the sharing deadline (Wed 9 December).
-    lines = report_lines("CPC-2026-0431", export, profile, calendar, [], date(2026, 12, 11))
+    # The conference day (Thu 3 December 2026): past the sharing deadline, 2 working days
+    # before it (Tue 1 December: 000 §4.7.7), so a copy not shared would be listed as late.
+    lines = report_lines("CPC-2026-0431", export, profile, calendar, [], date(2026, 12, 3))
     police_line = next(line for line in lines if line.report == "r-police")
+    assert export.conference.date == date(2026, 12, 3)
     assert police_line.not_shared() == ()
 
 
