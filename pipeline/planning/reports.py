@@ -185,12 +185,24 @@ def appended_to_record(export: Export, attended_parts: bool) -> Iterator[Report]
     social worker's report only (000 §4.5.10; 002 §12.8): the others were presented in parts
     the export cannot place."""
     for report in export.conference_reports():
-        if report.kind == SOCIAL_WORK or (report.author_permits_appending and not attended_parts):
+        if report.kind == SOCIAL_WORK or (
+            report.author_permits_appending and not attended_parts and _presented(report)
+        ):
             yield report
 
 
 def not_appended(export: Export) -> Iterator[Report]:
     """Reports presented that the record does not carry: their author gave no permission (R19)."""
     for report in export.conference_reports():
-        if report.kind != SOCIAL_WORK and not report.author_permits_appending:
+        if (
+            report.kind != SOCIAL_WORK
+            and not report.author_permits_appending
+            and _presented(report)
+        ):
             yield report
+
+
+def _presented(report: Report) -> bool:
+    """002 §22.2 appends "reports presented at conference": an agency's report that never
+    reached the chair was not, and its draft text must not travel with the record."""
+    return report.submitted_on is not None
