@@ -141,7 +141,7 @@ MUTATIONS = [
     M("R76", CHECKS, '        if d.outcome == "plan_ends" and d.plan_end_reason is None:', "        if False:", "contract", "a plan ending without a reason passes"),
     M("R79", "pipeline/redaction/plain_language.py", "        return self.pattern.sub(lambda m: self.glossary[m.group(1)], text)", "        return text", "render", "acronyms are not written out for families"),
     M("R82", TASKS, 'TASK_NEEDS: tuple[TaskKind, ...] = ("translation", "interpreter",', 'TASK_NEEDS: tuple[TaskKind, ...] = ("translation",', "plan", "no interpreter task"),
-    M("R19", REPORTS, "(report.author_permits_appending and not attended_parts)", "(not attended_parts)", "plan", "every report is appended to the record, permitted or not"),
+    M("R19", REPORTS, "report.author_permits_appending and not attended_parts and _presented(report)", "not attended_parts and _presented(report)", "plan", "every report is appended to the record, permitted or not"),
     M("R41", DEF, 'to_family_initial = { value = "2 working days"', 'to_family_initial = { value = "1 working day"', "plan", "the family's reports are due 1 working day before an initial conference"),
     M("R42", WIR, 'social_worker_to_chair_initial = { value = "3 working days"', 'social_worker_to_chair_initial = { value = "2 working days"', "plan", "wirral's social worker's report is due 2 working days before"),
     M("R42 countersigned", WIR, 'countersigned_before = { value = "48 hours"', 'countersigned_before = { value = "24 hours"', "plan", "wirral's countersignature is due 24 hours before"),
