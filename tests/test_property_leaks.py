@@ -877,6 +877,40 @@ def _field_of(data: Any, text: str, path: str = "") -> list[str]:
     return []
 
 
+def assert_read_back(
+    who: str,
+    files: tuple[tuple[str, bytes], ...],
+    to_find: dict[str, str],
+    shown: dict[str, str],
+) -> None:
+    """Read the files back with the leak check's own extractors, as a recipient or a tool would:
+    (a) no text of `to_find` (text → its field) is in anything extracted or in a file name;
+    (b) every token of `shown` (token → its field) is in the PDF's pages and in the DOCX body."""
+    places: list[tuple[str, tuple[str, str]]] = []  # (file: where, comparison forms)
+    pages: list[str] = []
+    body: list[str] = []
+    for name, data in files:
+        extracted = extract_pdf(data) if name.endswith(".pdf") else extract_docx(data)
+        places.append((f"{name}: file name", _forms(name)))
+        places.extend((f"{name}: {where}", _forms(text)) for where, text in extracted)
+        if name.endswith(".pdf"):
+            pages += [text for where, text in extracted if re.fullmatch(r"page \d+ text", where)]
+        else:
+            body += [text for where, text in extracted if where == "word/document.xml"]
+    for text, path in to_find.items():
+        needle = _forms(text)
+        found = [where for where, forms in places if _contains(forms, needle)]
+        assert not found, f"{who}: withheld {text!r} ({path}) found in {found[:4]}"
+    pdf, docx = _forms("\n".join(pages)), _forms("\n".join(body))
+    for token, path in shown.items():
+        assert _contains(pdf, _forms(token)), (
+            f"{who}: visible {path} ({token}) missing from the PDF"
+        )
+        assert _contains(docx, _forms(token)), (
+            f"{who}: visible {path} ({token}) missing from the DOCX"
+        )
+
+
 def check_copy(built: Built, export: Export, planned: PlannedCopy, rendered: RenderedCopy) -> int:
     """Assertions (a) and (b) on one rendered copy; → the number of files read."""
     who = _describe(planned)
@@ -885,38 +919,12 @@ def check_copy(built: Built, export: Export, planned: PlannedCopy, rendered: Ren
         f"{who}: the plan made it ready but the renderer held it: {rendered.reason}"
     )
     expected = expected_for(built, planned, expected_reader(built.data, planned))
-    places: list[tuple[str, tuple[str, str]]] = []  # (file: where, comparison forms)
-    pages: list[str] = []
-    body: list[str] = []
-    for name, data in rendered.files:
-        extracted = extract_pdf(data) if name.endswith(".pdf") else extract_docx(data)
-        places.append((f"{name}: file name", _forms(name)))
-        places.extend((f"{name}: {where}", _forms(text)) for where, text in extracted)
-        if name.endswith(".pdf"):
-            pages += [text for where, text in extracted if re.fullmatch(r"page \d+ text", where)]
-        else:
-            body += [text for where, text in extracted if where == "word/document.xml"]
-
-    # (a) Rules 1-4, 6: neither the pipeline's withheld list nor this test's is in any file.
     to_find = {
         text: ", ".join(_field_of(built.data, text)) or "?"
         for text in withheld_strings(export, planned.viewer)
     }
     to_find.update(expected.hidden)
-    for text, path in to_find.items():
-        needle = _forms(text)
-        found = [where for where, forms in places if _contains(forms, needle)]
-        assert not found, f"{who}: withheld {text!r} ({path}) found in {found[:4]}"
-
-    # (b) What the reader may see is all there, in the PDF's pages and in the DOCX body.
-    pdf, docx = _forms("\n".join(pages)), _forms("\n".join(body))
-    for token, path in expected.shown.items():
-        assert _contains(pdf, _forms(token)), (
-            f"{who}: visible {path} ({token}) missing from the PDF"
-        )
-        assert _contains(docx, _forms(token)), (
-            f"{who}: visible {path} ({token}) missing from the DOCX"
-        )
+    assert_read_back(who, rendered.files, to_find, expected.shown)
     return len(rendered.files)
 
 

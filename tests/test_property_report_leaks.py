@@ -22,14 +22,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 
-from pipeline.checking.leak_check import extract_docx, extract_pdf
 from pipeline.contract.export import Export
 from pipeline.contract.load import load_export
 from pipeline.planning.plan import DistributionPlan, PlannedCopy
@@ -48,6 +46,7 @@ from tests.test_property_leaks import (
     _forms,
     _profiles,
     _Tokens,
+    assert_read_back,
     visibilities,
 )
 
@@ -279,33 +278,12 @@ def _check_files(
     assert result.status == "ready" and result.files, (
         f"{who}: held by the renderer: {result.reason}"
     )
-    places: list[tuple[str, tuple[str, str]]] = []
-    pages: list[str] = []
-    body: list[str] = []
-    for name, data in result.files:
-        extracted = extract_pdf(data) if name.endswith(".pdf") else extract_docx(data)
-        places.append((f"{name}: file name", _forms(name)))
-        places.extend((f"{name}: {where}", _forms(text)) for where, text in extracted)
-        if name.endswith(".pdf"):
-            pages += [text for where, text in extracted if re.fullmatch(r"page \d+ text", where)]
-        else:
-            body += [text for where, text in extracted if where == "word/document.xml"]
     to_find = {
         text: ", ".join(_field_of(built.data, text)) or "?"
         for text in withheld_strings(export, pack.viewer)
     }
     to_find.update(hidden)
-    for text, path in to_find.items():
-        found = [where for where, forms in places if _contains(forms, _forms(text))]
-        assert not found, f"{who}: {text!r} ({path}) found in {found[:4]}"
-    pdf, docx = _forms("\n".join(pages)), _forms("\n".join(body))
-    for token, path in shown.items():
-        assert _contains(pdf, _forms(token)), (
-            f"{who}: visible {path} ({token}) missing from the PDF"
-        )
-        assert _contains(docx, _forms(token)), (
-            f"{who}: visible {path} ({token}) missing from the DOCX"
-        )
+    assert_read_back(who, result.files, to_find, shown)
 
 
 @settings(
