@@ -424,28 +424,41 @@ def _build_reports(data: dict[str, Any], choices: Choices, t: _Tokens) -> None:
     data["format"] = "cpc-export/2"
     reports = []
     for i, choice in enumerate(choices.reports):
-        report: dict[str, Any] = {
-            "id": f"r{i}",
-            "kind": "social_work_assessment" if i == 0 else "agency_report",
-            "title": t.words(2),
-            "author": REPORT_AUTHORS[i],
-            "agency": t.words(1),
-            "submitted_on": "2026-11-18",
-            "author_permits_appending": choice.permits_appending,
-            "sections": [
-                {
-                    "id": f"r{i}s{j}",
-                    "heading": t.words(2),
-                    "paragraphs": [t.words(2) for _ in range(paragraphs)],
-                    **({"visibility": vis.to_json()} if vis is not None else {}),
-                }
-                for j, (vis, paragraphs) in enumerate(choice.sections)
-            ],
-        }
-        if choice.visibility is not None:
-            report["visibility"] = choice.visibility.to_json()
+        report = report_json(t, i, REPORT_AUTHORS[i], choice.sections, choice.visibility)
+        report["submitted_on"] = "2026-11-18"
+        report["author_permits_appending"] = choice.permits_appending
         reports.append(report)
     data["reports"] = reports
+
+
+def report_json(
+    t: _Tokens,
+    index: int,
+    author: str,
+    sections: tuple[tuple[Vis | None, int], ...],
+    visibility: Vis | None,
+) -> dict[str, Any]:
+    """A cpc-export/2 report, every word a fresh token: the first (index 0) the social worker's,
+    each section with its visibility and number of paragraphs."""
+    report: dict[str, Any] = {
+        "id": f"r{index}",
+        "kind": "social_work_assessment" if index == 0 else "agency_report",
+        "title": t.words(2),
+        "author": author,
+        "agency": t.words(1),
+        "sections": [
+            {
+                "id": f"r{index}s{j}",
+                "heading": t.words(2),
+                "paragraphs": [t.words(2) for _ in range(paragraphs)],
+                **({"visibility": vis.to_json()} if vis is not None else {}),
+            }
+            for j, (vis, paragraphs) in enumerate(sections)
+        ],
+    }
+    if visibility is not None:
+        report["visibility"] = visibility.to_json()
+    return report
 
 
 def _place_mention(data: dict[str, Any], where: tuple[Any, ...], text: str, t: _Tokens) -> str:

@@ -47,6 +47,7 @@ from tests.test_property_leaks import (
     _profiles,
     _Tokens,
     assert_read_back,
+    report_json,
     visibilities,
 )
 
@@ -110,26 +111,10 @@ def build(choices: Choices) -> Built:
         exclusion.update({"extent": "whole", "agenda_items": [], "record_copy": "none"})
     reports = []
     for i, choice in enumerate(choices.reports):
-        report: dict[str, Any] = {
-            "id": f"r{i}",
-            "kind": "social_work_assessment" if i == 0 else "agency_report",
-            "title": t.words(2),
-            "author": "p-sw" if i == 0 else AGENCY_AUTHORS[i - 1],
-            "agency": t.words(1),
-            "sections": [
-                {
-                    "id": f"r{i}s{j}",
-                    "heading": t.words(2),
-                    "paragraphs": [t.words(2) for _ in range(paragraphs)],
-                    **({"visibility": vis.to_json()} if vis is not None else {}),
-                }
-                for j, (vis, paragraphs) in enumerate(choice.sections)
-            ],
-        }
+        author = "p-sw" if i == 0 else AGENCY_AUTHORS[i - 1]
+        report = report_json(t, i, author, choice.sections, choice.visibility)
         if choice.submitted:
             report["submitted_on"] = "2026-11-30"
-        if choice.visibility is not None:
-            report["visibility"] = choice.visibility.to_json()
         reports.append(report)
     data["reports"] = reports
     mention_path = None

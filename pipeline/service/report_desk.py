@@ -13,11 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from pipeline.contract.export import Export
-from pipeline.contract.load import load_export
-from pipeline.errors import CpcError
 from pipeline.procedure.profile import Profile
 from pipeline.service.front_desk_words import conference_url, people_of, person_words
-from pipeline.service.report_status import ReportLine, earlier_export, report_lines
+from pipeline.service.report_status import ReportLine, stored_conference_reports
 from pipeline.store.db import Store
 
 
@@ -86,25 +84,12 @@ def desk_reports(
     for stored in store.current_exports(conference):
         if stored.conference_id not in wanted:
             continue
-        try:
-            export = load_export(stored.raw, profiles.keys())
-        except CpcError:
-            continue
-        if not export.conference_reports() or not may_see(export):
-            continue
-        profile = profiles[export.authority.procedure_profile or "default"]
-        calendar = profile.working_calendar(export.authority.nation)
-        deliveries = store.deliveries(stored.conference_id)
-        lines = report_lines(
-            stored.conference_id,
-            export,
-            profile,
-            calendar,
-            deliveries,
-            today,
-            revision=stored.revision,
-            earlier=earlier_export(stored.conference_id, profiles, store.export_raw),
+        read = stored_conference_reports(
+            stored, profiles, store.deliveries(stored.conference_id), today, store.export_raw
         )
+        if read is None or not may_see(read[0]):
+            continue
+        export, lines = read
         reports += (_words(line, export) for line in lines)
     return DeskReports(tuple(reports))
 

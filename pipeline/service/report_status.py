@@ -204,25 +204,46 @@ def stored_report_lines(
     `export_raw`), for a pack sent of it; without it such a pack counts for no report."""
     lines: list[ReportLine] = []
     for stored in exports:
-        try:
-            export = load_export(stored.raw, profiles.keys())
-        except CpcError:
-            continue
-        if not export.conference_reports():
-            continue
-        profile = profiles[export.authority.procedure_profile or "default"]
-        calendar = profile.working_calendar(export.authority.nation)
-        lines += report_lines(
-            stored.conference_id,
-            export,
-            profile,
-            calendar,
+        read = stored_conference_reports(
+            stored,
+            profiles,
             [d for d in deliveries if d.conference_id == stored.conference_id],
             today,
-            revision=stored.revision,
-            earlier=earlier_export(stored.conference_id, profiles, earlier_raw),
+            earlier_raw,
         )
+        if read is not None:
+            lines += read[1]
     return tuple(lines)
+
+
+def stored_conference_reports(
+    stored: StoredExport,
+    profiles: Mapping[str, Profile],
+    deliveries: Sequence[StoredDelivery],
+    today: date,
+    earlier_raw: Callable[[str, int], bytes] | None = None,
+) -> tuple[Export, tuple[ReportLine, ...]] | None:
+    """One stored export, read as the service reads it, and its reports' lines; None if it
+    cannot be read now or holds no report (cpc-export/1). `deliveries`: the conference's."""
+    try:
+        export = load_export(stored.raw, profiles.keys())
+    except CpcError:
+        return None
+    if not export.conference_reports():
+        return None
+    profile = profiles[export.authority.procedure_profile or "default"]
+    calendar = profile.working_calendar(export.authority.nation)
+    lines = report_lines(
+        stored.conference_id,
+        export,
+        profile,
+        calendar,
+        deliveries,
+        today,
+        revision=stored.revision,
+        earlier=earlier_export(stored.conference_id, profiles, earlier_raw),
+    )
+    return export, lines
 
 
 def earlier_export(
